@@ -1,0 +1,53 @@
+// Entry point of the `hik-arc` command. The only module that touches the process: argv, the
+// standard streams, the environment, signals and the exit code.
+
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { COMMANDS } from './commands/index.js';
+import { EXIT, reportFailure, type CliIo } from './commands/command.js';
+
+function help(io: CliIo): void {
+  io.stdout.write('hik-arc: Hik IP Receiver Pro events to SIA DC-09 for alarm receiving centres\n\ncommands:\n');
+  for (const command of COMMANDS) io.stdout.write(`  ${command.usage}\n      ${command.summary}\n`);
+  io.stdout.write('\nexit codes: 0 ok, 1 failure, 64 usage error, 78 configuration error\n');
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    help(io);
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (!command) {
+    io.stderr.write(`hik-arc: unknown command "${name}"; run "hik-arc help"\n`);
+    return EXIT.USAGE;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout.write(`usage: ${command.usage}\n${command.summary}\n`);
+    return EXIT.OK;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    return reportFailure(io, command, error);
+  }
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  return entry !== undefined && resolve(entry) === fileURLToPath(import.meta.url);
+}
+
+export async function main(): Promise<void> {
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+  process.off('SIGTERM', stop);
+  process.off('SIGINT', stop);
+  process.exitCode = code;
+}
+
+if (isMain()) await main();

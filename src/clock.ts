@@ -1,0 +1,40 @@
+// Time and timers are injected everywhere so tests drive them with a manual clock and never sleep.
+
+export type CancelTimer = () => void;
+
+export interface Clock {
+  /** Wall-clock milliseconds since the epoch (UTC); used for DC-09 timestamps and ages. */
+  now(): number;
+  /** Monotonic milliseconds; used for durations, timeouts and latency. */
+  monotonic(): number;
+  /** Runs `fn` once after `ms`; the returned function cancels it. */
+  setTimer(ms: number, fn: () => void): CancelTimer;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  monotonic: () => performance.now(),
+  setTimer(ms, fn) {
+    const handle = setTimeout(fn, ms);
+    return () => clearTimeout(handle);
+  },
+};
+
+/** Promise that resolves after `ms` on the given clock, or early when `signal` aborts. */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
+    const onAbort = (): void => {
+      cancel();
+      resolve();
+    };
+    const cancel = clock.setTimer(ms, () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,84 @@
+// What every `hik-arc` command shares: its I/O (injected so tests run commands in-process), exit
+// codes, argument parsing with usage errors, and config loading with EX_CONFIG on failure.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, requireSettings, type Config } from '../config/load.js';
+import { ConfigError, HikArcError, errorMessage } from '../errors.js';
+import { createLogger, type Logger, type LogLevel } from '../log.js';
+
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on SIGTERM/SIGINT; long-running commands stop gracefully. */
+  readonly signal?: AbortSignal;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}
+
+// sysexits.h: 64 usage, 78 configuration.
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 64, CONFIG: 78 } as const;
+
+export class UsageError extends HikArcError {
+  override readonly name = 'UsageError';
+
+  constructor(message: string) {
+    super('HIKARC_USAGE', message);
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parseCommandArgs<const T extends Options>(args: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(errorMessage(error));
+  }
+}
+
+export interface CommandConfigOptions {
+  readonly file: string | undefined;
+  readonly command: string;
+  /** Settings this command cannot run without. */
+  readonly requires?: readonly string[];
+  readonly overrides?: Readonly<Record<string, unknown>>;
+}
+
+export function loadCommandConfig(io: CliIo, options: CommandConfigOptions): Config {
+  const config = loadConfig({ file: options.file, env: io.env, overrides: options.overrides ?? {} });
+  if (options.requires) requireSettings(config, options.requires, options.command);
+  return config;
+}
+
+export function commandLogger(level: LogLevel, destination: 'stdout' | 'stderr', command: string): Logger {
+  return createLogger({ level, destination, base: { command } });
+}
+
+/** Prints what went wrong, every config problem on its own line, and picks the exit code. */
+export function reportFailure(io: CliIo, command: Command, error: unknown): number {
+  if (error instanceof ConfigError) {
+    io.stderr.write(`hik-arc ${command.name}: configuration problems (${error.code}):\n`);
+    for (const problem of error.problems) io.stderr.write(`  - ${problem}\n`);
+    return EXIT.CONFIG;
+  }
+  if (error instanceof UsageError) {
+    io.stderr.write(`hik-arc ${command.name}: ${error.message}\nusage: ${command.usage}\n`);
+    return EXIT.USAGE;
+  }
+  if (error instanceof HikArcError) {
+    io.stderr.write(`hik-arc ${command.name}: ${error.message} (${error.code})\n`);
+    return EXIT.FAILURE;
+  }
+  io.stderr.write(`hik-arc ${command.name}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT.FAILURE;
+}
+
+export function writeJsonLine(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value)}\n`);
+}

@@ -1,0 +1,16 @@
+// Settings each command cannot run without. Everything else has a default or is optional, so a
+// command never demands settings it does not use (translate runs with no receiver or ARC at all).
+
+export const COMMAND_REQUIREMENTS = {
+  translate: [],
+  tables: [],
+  capture: ['receiver.url', 'receiver.username', 'receiver.password'],
+  replay: ['arc.primary'],
+  run: ['receiver.url', 'receiver.username', 'receiver.password', 'receiver.account', 'arc.primary'],
+} as const satisfies Readonly<Record<string, readonly string[]>>;
+
+export type RequirementCommand = keyof typeof COMMAND_REQUIREMENTS;
+
+export function isRequirementCommand(name: string): name is RequirementCommand {
+  return Object.hasOwn(COMMAND_REQUIREMENTS, name);
+}

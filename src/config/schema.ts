@@ -1,0 +1,238 @@
+// The one place every setting is declared. convict owns the sources (file, `HIK_ARC_*` environment,
+// defaults, `doc`, `sensitive`); zod owns the typed shape and the rules that span several keys.
+// Later stages add their keys here, never in a second schema.
+
+import { z } from 'zod';
+import { LOG_LEVELS } from '../log.js';
+
+export const ACCOUNT_PATTERN = /^[0-9A-Fa-f]{3,16}$/;
+export const HEX_FIELD_PATTERN = /^[0-9A-Fa-f]{1,6}$/;
+export const ARC_DESTINATION_PATTERN = /^(tcp|udp):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+export const LISTEN_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+function must(ok: boolean, message: string): void {
+  if (!ok) throw new Error(message);
+}
+
+function portInRange(port: string | undefined): boolean {
+  const value = Number(port);
+  return Number.isInteger(value) && value > 0 && value < 65536;
+}
+
+// convict format checks: each throws with a message that names what the value must look like.
+export const formats = {
+  account(value: unknown): void {
+    must(typeof value === 'string' && (value === '' || ACCOUNT_PATTERN.test(value)), 'must be 3 to 16 hex digits (0-9, A-F) or empty');
+  },
+  requiredAccount(value: unknown): void {
+    must(typeof value === 'string' && ACCOUNT_PATTERN.test(value), 'must be 3 to 16 hex digits (0-9, A-F)');
+  },
+  hexField(value: unknown): void {
+    must(typeof value === 'string' && HEX_FIELD_PATTERN.test(value), 'must be 1 to 6 hex digits');
+  },
+  receiverUrl(value: unknown): void {
+    if (value === '') return;
+    let url: URL | undefined;
+    try {
+      url = new URL(String(value));
+    } catch {
+      url = undefined;
+    }
+    must(url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:'), 'must be an http:// or https:// URL of the Hik IP Receiver Pro, or empty');
+    must(url?.username === '' && url?.password === '', 'must not carry credentials; use receiver.username and receiver.password');
+  },
+  arcDestination(value: unknown): void {
+    if (value === '') return;
+    const match = typeof value === 'string' ? ARC_DESTINATION_PATTERN.exec(value) : null;
+    must(match !== null && portInRange(match[3]), 'must be tcp://HOST:PORT or udp://HOST:PORT, or empty');
+  },
+  listenAddress(value: unknown): void {
+    if (value === '') return;
+    const match = typeof value === 'string' ? LISTEN_PATTERN.exec(value) : null;
+    must(match !== null && portInRange(match[2]), 'must be HOST:PORT (e.g. 127.0.0.1:9309), or empty to turn the HTTP endpoint off');
+  },
+  accountMap(value: unknown): void {
+    must(typeof value === 'object' && value !== null && !Array.isArray(value), 'must be an object mapping devIndex or device serial to an account');
+    for (const [device, account] of Object.entries(value as Record<string, unknown>)) {
+      must(device.trim() !== '', 'must not have an empty devIndex or serial');
+      must(typeof account === 'string' && ACCOUNT_PATTERN.test(account), `entry "${device}" must map to 3 to 16 hex digits`);
+    }
+  },
+  positiveInt(value: unknown): void {
+    must(Number.isInteger(value) && (value as number) > 0, `must be a positive integer: value was ${shown(value)}`);
+  },
+  nonNegativeInt(value: unknown): void {
+    must(Number.isInteger(value) && (value as number) >= 0, `must be an integer of 0 or more: value was ${shown(value)}`);
+  },
+} as const;
+
+function coerceJsonObject(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+function coerceInt(value: unknown): unknown {
+  if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) return Number(value);
+  return value;
+}
+
+interface Setting {
+  readonly doc: string;
+  readonly default: unknown;
+  readonly format: ((value: unknown) => void) | readonly string[];
+  readonly sensitive?: boolean;
+  /** Environment values are strings; this turns them into the setting's type. */
+  readonly coerce?: (value: unknown) => unknown;
+}
+
+type SettingTree = { readonly [key: string]: Setting | SettingTree };
+
+export const SETTINGS = {
+  receiver: {
+    url: { doc: 'Base URL of the Hik IP Receiver Pro API, e.g. http://10.0.0.5:80', default: '', format: formats.receiverUrl },
+    username: { doc: 'User for HTTP Digest authentication on the receiver', default: '', format: () => undefined },
+    password: { doc: 'Password for that user', default: '', format: () => undefined, sensitive: true },
+    account: { doc: 'DC-09 account used for events about the receiver itself and for upstream link faults (E350/R350)', default: '', format: formats.account },
+    heartbeatTimeoutSec: { doc: 'Re-subscribe when no part at all arrives for this long (the receiver sends a heartbeat every 10 s)', default: 30, format: formats.positiveInt, coerce: coerceInt },
+    authRetrySec: { doc: 'After a rejected login, wait this long before trying again (the receiver locks accounts after a few failures)', default: 600, format: formats.positiveInt, coerce: coerceInt },
+    linkLossReportSec: { doc: 'Report the upstream link fault to the ARC once the stream has been down this long', default: 60, format: formats.positiveInt, coerce: coerceInt },
+    directoryRefreshSec: { doc: 'Refresh the device list (devIndex to account) this often', default: 300, format: formats.positiveInt, coerce: coerceInt },
+  },
+  arc: {
+    primary: { doc: 'Primary ARC receiver: tcp://HOST:PORT or udp://HOST:PORT', default: '', format: formats.arcDestination },
+    secondary: { doc: 'Backup ARC receiver, used after the primary fails; empty for none', default: '', format: formats.arcDestination },
+    format: { doc: 'DC-09 payload: adm-cid (Contact ID) or sia-dcs (SIA DC-03)', default: 'adm-cid', format: ['adm-cid', 'sia-dcs'] },
+    receiverNumber: { doc: 'DC-09 R field (1 to 6 hex digits)', default: '0', format: formats.hexField },
+    linePrefix: { doc: 'DC-09 L field, the account prefix (1 to 6 hex digits)', default: '0', format: formats.hexField },
+    key: { doc: 'AES key for encrypted DC-09 (16/24/32 bytes); empty sends plain frames', default: '', format: () => undefined, sensitive: true },
+    keyFormat: { doc: 'How arc.key is written: hex (32/48/64 hex digits) or ascii (16/24/32 characters)', default: 'hex', format: ['hex', 'ascii'] },
+    ackTimeoutMs: { doc: 'How long to wait for the ARC answer; 0 = 10000 over TCP, 5000 over UDP', default: 0, format: formats.nonNegativeInt, coerce: coerceInt },
+    attempts: { doc: 'Sends per destination before moving to the next one', default: 3, format: formats.positiveInt, coerce: coerceInt },
+    supervisionSec: { doc: 'Send a DC-09 NULL link test after this much idle time; 0 = off', default: 0, format: formats.nonNegativeInt, coerce: coerceInt },
+  },
+  accounts: { doc: 'Map of devIndex or device serial to DC-09 account; overrides the receiver device list', default: {}, format: formats.accountMap, coerce: coerceJsonObject },
+  translate: {
+    fallbackAccount: { doc: 'Account for events whose device has no known account; empty keeps them as unroutable', default: '', format: formats.account },
+    unknownEvent: { doc: 'Unknown eventType: forward as CID 140 / SIA UA, or drop', default: 'forward', format: ['forward', 'drop'] },
+    inactive: { doc: 'eventState inactive for families without a restore code (encoding, radar, access): drop, or send as restore', default: 'drop', format: ['drop', 'restore'] },
+    repeatWindowSec: { doc: 'A re-sent durative alarm (activePostCount > 1) within this window of the last forward is not forwarded again', default: 60, format: formats.nonNegativeInt, coerce: coerceInt },
+  },
+  store: {
+    path: { doc: 'SQLite outbox file; created on first run', default: './var/hik-arc.db', format: () => undefined },
+  },
+  http: {
+    listen: { doc: 'Address for /healthz and /metrics; empty turns it off', default: '127.0.0.1:9309', format: formats.listenAddress },
+  },
+  log: {
+    level: { doc: 'Log level', default: 'info', format: [...LOG_LEVELS] },
+  },
+} as const satisfies SettingTree;
+
+export function isSetting(node: Setting | SettingTree): node is Setting {
+  return typeof (node as Setting).doc === 'string' && 'default' in node;
+}
+
+/** `receiver.heartbeatTimeoutSec` → `HIK_ARC_RECEIVER_HEARTBEAT_TIMEOUT_SEC`. */
+export function envName(path: string): string {
+  return `HIK_ARC_${path.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+}
+
+/** Every setting with its dotted path, in declaration order. */
+export function listSettings(tree: SettingTree = SETTINGS, prefix = ''): Array<{ path: string; setting: Setting }> {
+  const out: Array<{ path: string; setting: Setting }> = [];
+  for (const [key, node] of Object.entries(tree)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (isSetting(node)) out.push({ path, setting: node });
+    else out.push(...listSettings(node, path));
+  }
+  return out;
+}
+
+const account = z.string().regex(ACCOUNT_PATTERN).transform((value) => value.toUpperCase());
+const optionalAccount = z.union([z.literal(''), account]);
+const seconds = z.number().int().positive();
+
+export const configShape = z
+  .object({
+    receiver: z.object({
+      url: z.string(),
+      username: z.string(),
+      password: z.string(),
+      account: optionalAccount,
+      heartbeatTimeoutSec: seconds.min(5, 'must be at least 5 seconds (heartbeats come every 10 s)'),
+      authRetrySec: seconds,
+      linkLossReportSec: seconds,
+      directoryRefreshSec: seconds,
+    }),
+    arc: z.object({
+      primary: z.string(),
+      secondary: z.string(),
+      format: z.enum(['adm-cid', 'sia-dcs']),
+      receiverNumber: z.string().regex(HEX_FIELD_PATTERN).transform((value) => value.toUpperCase()),
+      linePrefix: z.string().regex(HEX_FIELD_PATTERN).transform((value) => value.toUpperCase()),
+      key: z.string(),
+      keyFormat: z.enum(['hex', 'ascii']),
+      ackTimeoutMs: z.number().int().nonnegative(),
+      attempts: z.number().int().positive().max(100),
+      supervisionSec: z.number().int().nonnegative(),
+    }),
+    accounts: z.record(z.string(), account),
+    translate: z.object({
+      fallbackAccount: optionalAccount,
+      unknownEvent: z.enum(['forward', 'drop']),
+      inactive: z.enum(['drop', 'restore']),
+      repeatWindowSec: z.number().int().nonnegative(),
+    }),
+    store: z.object({ path: z.string().min(1, 'must name a file') }),
+    http: z.object({ listen: z.string() }),
+    log: z.object({ level: z.enum(LOG_LEVELS) }),
+  })
+  ;
+
+const AES_KEY_BYTES: readonly number[] = [16, 24, 32];
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/**
+ * Rules that span several keys. They run on the raw values even when single keys are invalid, so
+ * one run of check-config names every problem.
+ */
+export function crossFieldProblems(raw: Readonly<Record<string, Readonly<Record<string, unknown>>>>): string[] {
+  const problems: string[] = [];
+  const arc = raw['arc'] ?? {};
+  const receiver = raw['receiver'] ?? {};
+  const key = text(arc['key']);
+  const keyFormat = arc['keyFormat'];
+  if (key !== '') {
+    // DC-09 §5.4.5: AES-128/192/256; the key is binary, written as hex or as its ASCII bytes.
+    const bytes = keyFormat === 'ascii' ? (/^[\x20-\x7e]*$/.test(key) ? key.length : -1) : /^[0-9A-Fa-f]*$/.test(key) ? key.length / 2 : -1;
+    if (!AES_KEY_BYTES.includes(bytes)) {
+      problems.push(
+        keyFormat === 'ascii'
+          ? 'arc.key: must be 16, 24 or 32 printable characters (AES-128/192/256) when arc.keyFormat is ascii'
+          : 'arc.key: must be 32, 48 or 64 hex digits (AES-128/192/256) when arc.keyFormat is hex',
+      );
+    }
+  }
+  if (text(arc['secondary']) !== '' && arc['secondary'] === arc['primary']) {
+    problems.push('arc.secondary: must differ from arc.primary');
+  }
+  if (text(receiver['url']) !== '' && (text(receiver['username']) === '' || text(receiver['password']) === '')) {
+    problems.push('receiver.username: receiver.username and receiver.password are needed with receiver.url');
+  }
+  return problems;
+}
+
+export type Config = z.infer<typeof configShape>;
+export type ArcFormat = Config['arc']['format'];
+export type TranslateSettings = Config['translate'];

@@ -1,0 +1,204 @@
+// A small Prometheus registry: counters, gauges and histograms with fixed label names, rendered in
+// the text exposition format (version 0.0.4). Every bad input in hik-arc increments a counter here,
+// so nothing is dropped without a trace an operator can alert on.
+
+type LabelValues = Readonly<Record<string, string>>;
+
+const LABEL_SEPARATOR = '\u0001';
+
+function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function formatNumber(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+abstract class Metric {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+  ) {
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name)) throw new Error(`invalid metric name ${name}`);
+  }
+
+  protected keyOf(labels: LabelValues | undefined): string {
+    if (this.labelNames.length === 0) return '';
+    let key = '';
+    for (let i = 0; i < this.labelNames.length; i++) {
+      const labelName = this.labelNames[i] as string;
+      const value = labels?.[labelName];
+      if (value === undefined) throw new Error(`metric ${this.name} needs label ${labelName}`);
+      key += (i === 0 ? '' : LABEL_SEPARATOR) + value;
+    }
+    return key;
+  }
+
+  protected labelText(key: string, extra?: string): string {
+    const parts: string[] = [];
+    if (this.labelNames.length > 0) {
+      const values = key.split(LABEL_SEPARATOR);
+      this.labelNames.forEach((labelName, i) => {
+        parts.push(`${labelName}="${escapeLabelValue(values[i] ?? '')}"`);
+      });
+    }
+    if (extra !== undefined) parts.push(extra);
+    return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+  }
+
+  abstract render(): string[];
+}
+
+export class Counter extends Metric {
+  private readonly values = new Map<string, number>();
+
+  inc(labels?: LabelValues, by = 1): void {
+    const key = this.keyOf(labels);
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
+  }
+
+  get(labels?: LabelValues): number {
+    return this.values.get(this.keyOf(labels)) ?? 0;
+  }
+
+  /** Sum over every label combination. */
+  total(): number {
+    let sum = 0;
+    for (const value of this.values.values()) sum += value;
+    return sum;
+  }
+
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    if (this.labelNames.length === 0 && this.values.size === 0) lines.push(`${this.name} 0`);
+    for (const [key, value] of this.values) {
+      lines.push(`${this.name}${this.labelText(key)} ${formatNumber(value)}`);
+    }
+    return lines;
+  }
+}
+
+export type GaugeCollector = () => Iterable<readonly [LabelValues, number]>;
+
+export class Gauge extends Metric {
+  private readonly values = new Map<string, number>();
+  private collector: GaugeCollector | undefined;
+
+  set(labels: LabelValues | undefined, value: number): void {
+    this.values.set(this.keyOf(labels), value);
+  }
+
+  get(labels?: LabelValues): number | undefined {
+    return this.values.get(this.keyOf(labels));
+  }
+
+  /** Values computed at scrape time (queue depth, oldest age) instead of pushed. */
+  collect(collector: GaugeCollector): void {
+    this.collector = collector;
+  }
+
+  render(): string[] {
+    if (this.collector) {
+      for (const [labels, value] of this.collector()) this.set(labels, value);
+    }
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    for (const [key, value] of this.values) {
+      lines.push(`${this.name}${this.labelText(key)} ${formatNumber(value)}`);
+    }
+    return lines;
+  }
+}
+
+interface HistogramState {
+  readonly bucketCounts: number[];
+  sum: number;
+  count: number;
+}
+
+export class Histogram extends Metric {
+  private readonly states = new Map<string, HistogramState>();
+
+  constructor(
+    name: string,
+    help: string,
+    readonly buckets: readonly number[],
+    labelNames: readonly string[] = [],
+  ) {
+    super(name, help, labelNames);
+    for (let i = 1; i < buckets.length; i++) {
+      if ((buckets[i] as number) <= (buckets[i - 1] as number)) {
+        throw new Error(`histogram ${name} buckets must increase`);
+      }
+    }
+  }
+
+  observe(value: number, labels?: LabelValues): void {
+    const key = this.keyOf(labels);
+    let state = this.states.get(key);
+    if (!state) {
+      state = { bucketCounts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 };
+      this.states.set(key, state);
+    }
+    for (let i = 0; i < this.buckets.length; i++) {
+      if (value <= (this.buckets[i] as number)) state.bucketCounts[i] = (state.bucketCounts[i] as number) + 1;
+    }
+    state.sum += value;
+    state.count += 1;
+  }
+
+  count(labels?: LabelValues): number {
+    return this.states.get(this.keyOf(labels))?.count ?? 0;
+  }
+
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const [key, state] of this.states) {
+      this.buckets.forEach((bound, i) => {
+        const le = `le="${formatNumber(bound)}"`;
+        lines.push(`${this.name}_bucket${this.labelText(key, le)} ${state.bucketCounts[i] ?? 0}`);
+      });
+      lines.push(`${this.name}_bucket${this.labelText(key, 'le="+Inf"')} ${state.count}`);
+      lines.push(`${this.name}_sum${this.labelText(key)} ${formatNumber(state.sum)}`);
+      lines.push(`${this.name}_count${this.labelText(key)} ${state.count}`);
+    }
+    return lines;
+  }
+}
+
+export class MetricsRegistry {
+  private readonly metrics = new Map<string, Metric>();
+
+  counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
+    return this.register(name, () => new Counter(name, help, labelNames), Counter);
+  }
+
+  gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
+    return this.register(name, () => new Gauge(name, help, labelNames), Gauge);
+  }
+
+  histogram(name: string, help: string, buckets: readonly number[], labelNames: readonly string[] = []): Histogram {
+    return this.register(name, () => new Histogram(name, help, buckets, labelNames), Histogram);
+  }
+
+  render(): string {
+    const lines: string[] = [];
+    for (const metric of this.metrics.values()) lines.push(...metric.render());
+    return `${lines.join('\n')}\n`;
+  }
+
+  // Stages register their metrics independently; asking twice for one name returns the same metric.
+  private register<T extends Metric>(name: string, create: () => T, kind: abstract new (...args: never[]) => T): T {
+    const existing = this.metrics.get(name);
+    if (existing) {
+      if (!(existing instanceof kind)) throw new Error(`metric ${name} already registered with another type`);
+      return existing;
+    }
+    const metric = create();
+    this.metrics.set(name, metric);
+    return metric;
+  }
+}
