@@ -1,0 +1,44 @@
+// `hik-arc check-config FILE [--for COMMAND]`: validates a config file the way the commands will,
+// names every problem, and says which commands the file is complete for.
+
+import { getSetting, redactConfig } from '../config/load.js';
+import { COMMAND_REQUIREMENTS, isRequirementCommand } from '../config/requirements.js';
+import { envName } from '../config/schema.js';
+import { ConfigError } from '../errors.js';
+import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, type Command } from './command.js';
+
+export const checkConfigCommand: Command = {
+  name: 'check-config',
+  summary: 'validate a config file and name every bad or missing key',
+  usage: `hik-arc check-config FILE [--for ${Object.keys(COMMAND_REQUIREMENTS).join('|')}] [--print]`,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      config: { type: 'string' },
+      for: { type: 'string' },
+      print: { type: 'boolean' },
+    });
+    const file = values.config ?? positionals[0];
+    if (file === undefined) throw new UsageError('name the config file to check');
+    if (positionals.length > (values.config === undefined ? 1 : 0)) throw new UsageError('check one config file at a time');
+    const target = values.for;
+    if (target !== undefined && !isRequirementCommand(target)) throw new UsageError(`--for must be one of ${Object.keys(COMMAND_REQUIREMENTS).join(', ')}`);
+
+    const config = loadCommandConfig(io, { file, command: 'check-config' });
+    const missingFor = new Map<string, string[]>();
+    for (const [command, paths] of Object.entries(COMMAND_REQUIREMENTS)) {
+      missingFor.set(command, paths.filter((path) => getSetting(config, path) === ''));
+    }
+    if (target !== undefined) {
+      const missing = missingFor.get(target) ?? [];
+      if (missing.length > 0) {
+        throw new ConfigError('HIKARC_CONFIG_MISSING', missing.map((path) => `${path}: required by "hik-arc ${target}" (set it in the config file or ${envName(path)})`));
+      }
+    }
+    io.stdout.write(`${file}: valid\n`);
+    for (const [command, missing] of missingFor) {
+      io.stdout.write(missing.length === 0 ? `  complete for ${command}\n` : `  not complete for ${command}: missing ${missing.join(', ')}\n`);
+    }
+    if (values.print === true) io.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,57 @@
+// Which DC-09 account a device reports as. The config `accounts` map is the operator's word and
+// always wins; ingest layers the receiver's own device list (devIndex/devSerial → accountID) under it.
+
+import { ACCOUNT_PATTERN } from '../config/schema.js';
+
+export interface AccountDirectory {
+  /** Account for a device by devIndex, then by serial; undefined when neither is known. */
+  accountFor(devIndex: string | null, deviceSerial: string | null): string | undefined;
+}
+
+export function isValidAccount(account: string): boolean {
+  return ACCOUNT_PATTERN.test(account);
+}
+
+/** DC-09 accounts are hex; upper case is what receivers echo and compare. */
+export function normalizeAccount(account: string): string {
+  return account.trim().toUpperCase();
+}
+
+// devIndex UUIDs arrive in either case (`C5F2860E-...` and `2cd6716d-...` in the guide).
+function deviceKey(id: string): string {
+  return id.trim().toLowerCase();
+}
+
+export class StaticAccountDirectory implements AccountDirectory {
+  private readonly accounts: ReadonlyMap<string, string>;
+
+  constructor(map: Readonly<Record<string, string>>) {
+    this.accounts = new Map(Object.entries(map).map(([device, account]) => [deviceKey(device), normalizeAccount(account)]));
+  }
+
+  accountFor(devIndex: string | null, deviceSerial: string | null): string | undefined {
+    if (devIndex !== null) {
+      const account = this.accounts.get(deviceKey(devIndex));
+      if (account !== undefined) return account;
+    }
+    if (deviceSerial !== null) return this.accounts.get(deviceKey(deviceSerial));
+    return undefined;
+  }
+
+  get size(): number {
+    return this.accounts.size;
+  }
+}
+
+/** Asks each directory in turn; the first one that knows the device answers. */
+export class LayeredAccountDirectory implements AccountDirectory {
+  constructor(private readonly layers: readonly AccountDirectory[]) {}
+
+  accountFor(devIndex: string | null, deviceSerial: string | null): string | undefined {
+    for (const layer of this.layers) {
+      const account = layer.accountFor(devIndex, deviceSerial);
+      if (account !== undefined) return account;
+    }
+    return undefined;
+  }
+}

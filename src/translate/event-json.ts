@@ -1,0 +1,169 @@
+// Tolerant parsing of one vendor JSON document. Devices send broken JSON (the API guide's own
+// Appendix A examples have missing and trailing commas, full-width `，`/`：`, duplicate keys, bare
+// `...` placeholders and a missing quote). Three steps, cheapest first:
+//   1. JSON.parse — almost every part on a healthy stream;
+//   2. repair — full-width punctuation outside strings to ASCII, then jsonrepair, guarded so that a
+//      truncated document or several glued documents are never "completed" into something else;
+//   3. salvage — pull the scalar fields an alarm needs out of the text, so the alarm is not lost.
+
+import { jsonrepair } from 'jsonrepair';
+import { HikArcError, errorMessage } from '../errors.js';
+import { isCompleteDocument } from './json-scan.js';
+
+export type RepairLevel = 'none' | 'repaired' | 'salvaged';
+
+export type TolerantParse =
+  | { readonly ok: true; readonly value: Record<string, unknown>; readonly repair: 'none' | 'repaired'; readonly defects: readonly string[] }
+  | { readonly ok: false; readonly error: HikArcError };
+
+const FULL_WIDTH: Readonly<Record<string, string>> = {
+  '\uFF0C': ',', // ，
+  '\uFF1A': ':', // ：
+  '\uFF5B': '{', // ｛
+  '\uFF5D': '}', // ｝
+  '\uFF3B': '[', // ［
+  '\uFF3D': ']', // ］
+  '\u3000': ' ', // ideographic space
+};
+const FULL_WIDTH_TEST = /[\uFF0C\uFF1A\uFF5B\uFF5D\uFF3B\uFF3D\u3000]/;
+
+/**
+ * Replaces full-width punctuation between tokens with ASCII, leaving it untouched inside string
+ * literals (a zone name may legitimately contain `，`). No lenient JSON library handles this.
+ */
+export function normalizeFullWidth(text: string): string {
+  if (!FULL_WIDTH_TEST.test(text)) return text;
+  let out = '';
+  let inString = false;
+  let escaped = false;
+  for (const ch of text) {
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === '\\') escaped = true;
+      else if (ch === '"' || ch === '\n') inString = false;
+      out += ch;
+      continue;
+    }
+    if (ch === '"') inString = true;
+    out += FULL_WIDTH[ch] ?? ch;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Parses one JSON object document, repairing it when it must. Arrays are not documents here. */
+export function parseTolerantJson(input: string): TolerantParse {
+  const text = stripBom(input).trim();
+  try {
+    const value: unknown = JSON.parse(text);
+    if (isPlainObject(value)) return { ok: true, value, repair: 'none', defects: [] };
+    return { ok: false, error: new HikArcError('HIKARC_EVENT_NOT_AN_ALERT', 'the document is JSON but not an object') };
+  } catch {
+    // fall through to the repair path
+  }
+
+  const defects: string[] = [];
+  const normalized = normalizeFullWidth(text);
+  if (normalized !== text) {
+    defects.push('full-width punctuation');
+    try {
+      const value: unknown = JSON.parse(normalized);
+      if (isPlainObject(value)) return { ok: true, value, repair: 'repaired', defects };
+    } catch {
+      // still broken: go on to jsonrepair
+    }
+  }
+
+  // jsonrepair closes unterminated documents and wraps glued documents in an array; both would turn
+  // a cut or mixed part into a plausible-looking wrong alarm, so only a balanced single object goes in.
+  if (!isCompleteDocument(Buffer.from(normalized, 'utf8'))) {
+    return {
+      ok: false,
+      error: new HikArcError('HIKARC_EVENT_TRUNCATED', 'the document is not one balanced JSON object (truncated or several documents)'),
+    };
+  }
+  try {
+    const value: unknown = JSON.parse(jsonrepair(normalized));
+    if (isPlainObject(value)) {
+      defects.push('syntax repaired');
+      return { ok: true, value, repair: 'repaired', defects };
+    }
+    return { ok: false, error: new HikArcError('HIKARC_EVENT_UNPARSEABLE', 'the repaired document is not a JSON object') };
+  } catch (error) {
+    return {
+      ok: false,
+      error: new HikArcError('HIKARC_EVENT_UNPARSEABLE', `the document cannot be repaired: ${errorMessage(error)}`, { cause: error }),
+    };
+  }
+}
+
+// Scalars salvage looks for. Both spellings of the zone key occur (CIDAlarm.zoneNo, HikCIDParams.ZoneNo).
+const SALVAGE_KEYS = [
+  'eventType',
+  'eventState',
+  'dateTime',
+  'dataTime',
+  'devIndex',
+  'deviceID',
+  'deviceSerial',
+  'channelID',
+  'activePostCount',
+  'CIDCode',
+  'CIDParam',
+  'zoneNo',
+  'ZoneNo',
+  'subSys',
+  'status',
+  'videoURL',
+  'inputIOPortID',
+] as const;
+
+type SalvageKey = (typeof SALVAGE_KEYS)[number];
+
+// `"key"` (or `"key` with its closing quote missing) then `:` then a string or a number.
+const SALVAGE_PATTERNS: ReadonlyMap<SalvageKey, RegExp> = new Map(
+  SALVAGE_KEYS.map((key) => [key, new RegExp(`"${key}"?\\s*:\\s*(?:"((?:[^"\\\\\\n]|\\\\.)*)"|(-?\\d+(?:\\.\\d+)?))`)]),
+);
+
+/**
+ * Last resort for a document that cannot be repaired: the first value of each alarm field, placed
+ * where the normalizer expects it (CIDAlarm for CID alarms, VideoReview.HikCIDParams otherwise).
+ * Returns undefined when not even an eventType can be found.
+ */
+export function salvageAlert(input: string): Record<string, unknown> | undefined {
+  const text = normalizeFullWidth(stripBom(input));
+  const found = new Map<SalvageKey, string | number>();
+  for (const [key, pattern] of SALVAGE_PATTERNS) {
+    const match = pattern.exec(text);
+    if (!match) continue;
+    found.set(key, match[1] !== undefined ? match[1] : Number(match[2]));
+  }
+  const eventType = found.get('eventType');
+  if (typeof eventType !== 'string' || eventType.trim() === '') return undefined;
+
+  const alert: Record<string, unknown> = {};
+  for (const key of ['eventType', 'eventState', 'dateTime', 'dataTime', 'devIndex', 'deviceID', 'deviceSerial', 'channelID', 'activePostCount', 'status', 'inputIOPortID'] as const) {
+    if (found.has(key)) alert[key] = found.get(key);
+  }
+  const cidFields: Record<string, unknown> = {};
+  const zone = found.get('zoneNo') ?? found.get('ZoneNo');
+  if (found.has('CIDCode')) cidFields['CIDCode'] = found.get('CIDCode');
+  if (found.has('CIDParam')) cidFields['CIDParam'] = found.get('CIDParam');
+  if (found.has('subSys')) cidFields['subSys'] = found.get('subSys');
+  if (eventType.trim().toLowerCase() === 'cidalarm') {
+    if (zone !== undefined) cidFields['zoneNo'] = zone;
+    alert['CIDAlarm'] = cidFields;
+  } else {
+    if (zone !== undefined) cidFields['ZoneNo'] = zone;
+    if (found.has('videoURL')) cidFields['videoURL'] = found.get('videoURL');
+    alert['VideoReview'] = { HikCIDParams: cidFields };
+  }
+  return { EventNotificationAlert: alert };
+}

@@ -1,0 +1,121 @@
+// A byte-level scanner that tracks JSON nesting without parsing: it tells where a document that
+// starts with `{` or `[` ends. It is string-aware, and because a JSON string cannot span lines it
+// closes an open string at a line feed, so one missing quote (`"videoURL: "..."`, seen in the
+// vendor guide) does not swallow the rest of the document.
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LINE_FEED = 0x0a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+export class JsonScanner {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private started = false;
+
+  /** True once an opening brace or bracket has been seen. */
+  get hasStarted(): boolean {
+    return this.started;
+  }
+
+  /** True when the scanner is inside an unclosed structure or string. */
+  get isOpen(): boolean {
+    return this.depth > 0 || this.inString;
+  }
+
+  reset(): void {
+    this.depth = 0;
+    this.inString = false;
+    this.escaped = false;
+    this.started = false;
+  }
+
+  /**
+   * Scans bytes[from, to). Returns the index just past the byte that closes the outermost
+   * structure, or -1 when the document is not complete yet. Call reset() before the next document.
+   */
+  scan(bytes: Uint8Array, from = 0, to = bytes.length): number {
+    for (let i = from; i < to; i++) {
+      const byte = bytes[i] as number;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (byte === BACKSLASH) this.escaped = true;
+        else if (byte === QUOTE || byte === LINE_FEED) this.inString = false;
+        continue;
+      }
+      if (byte === QUOTE) {
+        if (this.started) this.inString = true;
+      } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+        this.depth++;
+        this.started = true;
+      } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+        if (this.depth > 0) this.depth--;
+        if (this.started && this.depth === 0) return i + 1;
+      }
+    }
+    return -1;
+  }
+}
+
+function isWhitespace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+}
+
+/**
+ * True when bytes hold exactly one balanced `{...}` document (surrounding whitespace allowed):
+ * the test that a body whose Content-Length was reached is really complete, and that a repair will
+ * not silently close a truncated document.
+ */
+export function isCompleteDocument(bytes: Uint8Array): boolean {
+  let start = 0;
+  while (start < bytes.length && isWhitespace(bytes[start] as number)) start++;
+  if (bytes[start] !== OPEN_BRACE) return false;
+  const end = new JsonScanner().scan(bytes, start);
+  if (end < 0) return false;
+  for (let i = end; i < bytes.length; i++) if (!isWhitespace(bytes[i] as number)) return false;
+  return true;
+}
+
+export interface DocumentSpan {
+  readonly start: number;
+  readonly end: number;
+  /** False when the input ended before the document closed. */
+  readonly complete: boolean;
+}
+
+/**
+ * Splits a buffer of JSON documents (one per line, pretty-printed one after another, or a single
+ * array) into top-level spans. Bytes outside any `{...}`/`[...]` are reported as `junk`.
+ */
+export function splitDocuments(bytes: Uint8Array): { spans: DocumentSpan[]; junk: DocumentSpan[] } {
+  const spans: DocumentSpan[] = [];
+  const junk: DocumentSpan[] = [];
+  const scanner = new JsonScanner();
+  let i = 0;
+  while (i < bytes.length) {
+    const byte = bytes[i] as number;
+    if (isWhitespace(byte) || (i === 0 && byte === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)) {
+      i += isWhitespace(byte) ? 1 : 3;
+      continue;
+    }
+    if (byte !== OPEN_BRACE && byte !== OPEN_BRACKET) {
+      const junkStart = i;
+      while (i < bytes.length && bytes[i] !== OPEN_BRACE && bytes[i] !== OPEN_BRACKET && bytes[i] !== LINE_FEED) i++;
+      junk.push({ start: junkStart, end: i, complete: true });
+      continue;
+    }
+    scanner.reset();
+    const end = scanner.scan(bytes, i);
+    if (end < 0) {
+      spans.push({ start: i, end: bytes.length, complete: false });
+      break;
+    }
+    spans.push({ start: i, end, complete: true });
+    i = end;
+  }
+  return { spans, junk };
+}

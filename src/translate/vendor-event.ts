@@ -1,0 +1,244 @@
+// Validates a parsed vendor document into a normalized VendorEvent. Field by field it is lenient in
+// the ways devices need (numbers sent as strings, `" abnormal"`, `dataTime` for `dateTime`, a document
+// without its EventNotificationAlert wrapper) and strict where a wrong value would send a wrong alarm:
+// a number comes from a string only when the string is a plain integer (`z.coerce.number()` would
+// turn `""` into zone 0). A field that fails validation is dropped and recorded as a defect; it never
+// costs the whole alarm.
+
+import { z } from 'zod';
+import { HikArcError } from '../errors.js';
+import { parseTolerantJson, salvageAlert, type RepairLevel } from './event-json.js';
+
+const INTEGER_TEXT = /^\s*[-+]?\d{1,10}\s*$/;
+
+const integer = z.union([z.number().int(), z.string().regex(INTEGER_TEXT, 'not an integer').transform(Number)]).nullish();
+const text = z
+  .union([z.string(), z.number()])
+  .transform((value) => {
+    const trimmed = String(value).trim();
+    return trimmed === '' ? null : trimmed;
+  })
+  .nullish();
+
+const cidFieldsShape = z.object({
+  CIDCode: text,
+  CIDParam: text,
+  subSys: integer,
+  zoneNo: integer,
+  ZoneNo: integer,
+  videoURL: text,
+});
+
+const alertShape = z.object({
+  eventType: text,
+  eventState: text,
+  dateTime: text,
+  dataTime: text,
+  activePostCount: integer,
+  devIndex: text,
+  deviceID: text,
+  deviceSerial: text,
+  channelID: integer,
+  status: text,
+  subSys: integer,
+  zoneNo: integer,
+  ZoneNo: integer,
+  inputIOPortID: integer,
+  videoURL: text,
+  CIDAlarm: cidFieldsShape.nullish(),
+  VideoReview: z.object({ HikCIDParams: cidFieldsShape.nullish() }).nullish(),
+});
+
+type AlertFields = z.infer<typeof alertShape>;
+type CidFieldsRaw = z.infer<typeof cidFieldsShape>;
+
+/** The eight comma-separated sub-parameters of CIDParam (guide A.5/A.6); -1 means none. */
+export interface CidParam {
+  readonly userType: number | null;
+  readonly userNo: number | null;
+  readonly zoneNo: number | null;
+  readonly keyboardNo: number | null;
+  readonly videoChanNo: number | null;
+  readonly dskNo: number | null;
+  readonly moduleAddr: number | null;
+  readonly userName: string | null;
+}
+
+export interface CidFields {
+  readonly cidCode: string | null;
+  readonly subSys: number | null;
+  readonly zoneNo: number | null;
+  readonly cidParam: CidParam | null;
+  readonly videoUrl: string | null;
+}
+
+export interface VendorEvent {
+  /** eventType as sent, trimmed; empty when the alert carried none. */
+  readonly eventType: string;
+  /** eventState trimmed and lower-cased (`active` / `inactive`). */
+  readonly eventState: string | null;
+  /** Device time as sent (often wrong or without offset): data only, never used for DC-09. */
+  readonly dateTime: string | null;
+  readonly activePostCount: number | null;
+  readonly devIndex: string | null;
+  /** `deviceID`, which the receiver fills with the device's accountID. */
+  readonly deviceId: string | null;
+  readonly deviceSerial: string | null;
+  readonly channelId: number | null;
+  /** `status` trimmed and lower-cased (`online`, `abnormal`, ...). */
+  readonly status: string | null;
+  readonly subSys: number | null;
+  readonly zoneNo: number | null;
+  readonly inputIoPortId: number | null;
+  readonly videoUrl: string | null;
+  /** `CIDAlarm` block of a CID alarm. */
+  readonly cidAlarm: CidFields | null;
+  /** `VideoReview.HikCIDParams` of video verification and encoding-device events. */
+  readonly hikCid: CidFields | null;
+  readonly repair: RepairLevel;
+  /** What was wrong with the document and what was done about it, for logs and counters. */
+  readonly defects: readonly string[];
+}
+
+export type DecodedDocument =
+  | { readonly kind: 'event'; readonly event: VendorEvent }
+  /** Stream control documents: the subscription id, or a ResponseStatus sent inside the stream. */
+  | { readonly kind: 'control'; readonly name: 'SubscribeDeviceMgmtRsp' | 'ResponseStatus'; readonly value: Record<string, unknown> }
+  | { readonly kind: 'error'; readonly error: HikArcError };
+
+function parseCidParam(raw: string | null | undefined, defects: string[]): CidParam | null {
+  if (raw === null || raw === undefined) return null;
+  const fields = raw.split(',');
+  if (fields.length < 7) {
+    defects.push(`CIDParam: expected 8 comma-separated fields, found ${fields.length}`);
+    return null;
+  }
+  const numbers: Array<number | null> = [];
+  for (let i = 0; i < 7; i++) {
+    const field = (fields[i] as string).trim();
+    if (!INTEGER_TEXT.test(field)) {
+      defects.push(`CIDParam: field ${i + 1} "${field}" is not an integer`);
+      numbers.push(null);
+      continue;
+    }
+    const value = Number(field);
+    numbers.push(value === -1 ? null : value);
+  }
+  const userName = fields.slice(7).join(',').trim();
+  return {
+    userType: numbers[0] ?? null,
+    userNo: numbers[1] ?? null,
+    zoneNo: numbers[2] ?? null,
+    keyboardNo: numbers[3] ?? null,
+    videoChanNo: numbers[4] ?? null,
+    dskNo: numbers[5] ?? null,
+    moduleAddr: numbers[6] ?? null,
+    userName: userName === '' || userName.toUpperCase() === 'NONE' ? null : userName,
+  };
+}
+
+// A video link that is only a placeholder (`...`, `…`) is no link for an operator.
+function link(raw: string | null | undefined): string | null {
+  if (raw === null || raw === undefined) return null;
+  return /^[.\u2026\s]*$/.test(raw) ? null : raw;
+}
+
+function cidFields(raw: CidFieldsRaw | null | undefined, defects: string[]): CidFields | null {
+  if (raw === null || raw === undefined) return null;
+  return {
+    cidCode: raw.CIDCode ?? null,
+    subSys: raw.subSys ?? null,
+    zoneNo: raw.zoneNo ?? raw.ZoneNo ?? null,
+    cidParam: parseCidParam(raw.CIDParam, defects),
+    videoUrl: link(raw.videoURL),
+  };
+}
+
+function removePath(root: Record<string, unknown>, path: readonly PropertyKey[]): Record<string, unknown> {
+  if (path.length === 0) return root;
+  const [head, ...rest] = path;
+  const copy: Record<string, unknown> = { ...root };
+  const key = String(head);
+  if (rest.length === 0) delete copy[key];
+  else {
+    const child = copy[key];
+    if (typeof child === 'object' && child !== null && !Array.isArray(child)) copy[key] = removePath(child as Record<string, unknown>, rest);
+    else delete copy[key];
+  }
+  return copy;
+}
+
+// Each round drops the fields zod rejected; a handful of rounds covers every nesting level.
+const MAX_VALIDATION_ROUNDS = 4;
+
+function validateAlert(alert: Record<string, unknown>, defects: string[]): AlertFields {
+  let candidate = alert;
+  for (let round = 0; round < MAX_VALIDATION_ROUNDS; round++) {
+    const result = alertShape.safeParse(candidate);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      defects.push(`${issue.path.join('.')}: ${issue.message}; ignored`);
+      candidate = removePath(candidate, issue.path);
+    }
+  }
+  return alertShape.parse({});
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Normalizes an already-parsed document. */
+export function normalizeDocument(value: Record<string, unknown>, repair: RepairLevel, parseDefects: readonly string[] = []): DecodedDocument {
+  const defects = [...parseDefects];
+  let alert: Record<string, unknown>;
+  const wrapped = value['EventNotificationAlert'];
+  if (isRecord(wrapped)) alert = wrapped;
+  else if ('eventType' in value) {
+    defects.push('no EventNotificationAlert wrapper');
+    alert = value;
+  } else if (isRecord(value['SubscribeDeviceMgmtRsp'])) {
+    return { kind: 'control', name: 'SubscribeDeviceMgmtRsp', value };
+  } else if (isRecord(value['ResponseStatus']) || ('statusCode' in value && 'statusString' in value)) {
+    return { kind: 'control', name: 'ResponseStatus', value };
+  } else {
+    const keys = Object.keys(value).slice(0, 5).join(', ');
+    return {
+      kind: 'error',
+      error: new HikArcError('HIKARC_EVENT_NOT_AN_ALERT', `the document is not an EventNotificationAlert (top-level keys: ${keys || 'none'})`),
+    };
+  }
+
+  const fields = validateAlert(alert, defects);
+  if (fields.eventType === null || fields.eventType === undefined) defects.push('eventType missing');
+  const event: VendorEvent = {
+    eventType: fields.eventType ?? '',
+    eventState: fields.eventState?.toLowerCase() ?? null,
+    dateTime: fields.dateTime ?? fields.dataTime ?? null,
+    activePostCount: fields.activePostCount ?? null,
+    devIndex: fields.devIndex ?? null,
+    deviceId: fields.deviceID ?? null,
+    deviceSerial: fields.deviceSerial ?? null,
+    channelId: fields.channelID ?? null,
+    status: fields.status?.toLowerCase() ?? null,
+    subSys: fields.subSys ?? null,
+    zoneNo: fields.ZoneNo ?? fields.zoneNo ?? null,
+    inputIoPortId: fields.inputIOPortID ?? null,
+    videoUrl: link(fields.videoURL),
+    cidAlarm: cidFields(fields.CIDAlarm, defects),
+    hikCid: cidFields(fields.VideoReview?.HikCIDParams, defects),
+    repair,
+    defects,
+  };
+  return { kind: 'event', event };
+}
+
+/** Text of one part or line → event, control document or error; never throws. */
+export function decodeEventDocument(input: string): DecodedDocument {
+  const parsed = parseTolerantJson(input);
+  if (parsed.ok) return normalizeDocument(parsed.value, parsed.repair, parsed.defects);
+  if (parsed.error.code === 'HIKARC_EVENT_NOT_AN_ALERT') return { kind: 'error', error: parsed.error };
+  const salvaged = salvageAlert(input);
+  if (salvaged === undefined) return { kind: 'error', error: parsed.error };
+  return normalizeDocument(salvaged, 'salvaged', [`salvaged after: ${parsed.error.message}`]);
+}
