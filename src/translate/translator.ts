@@ -15,7 +15,8 @@ import { decodeEventDocument, type VendorEvent } from './vendor-event.js';
 import type { HikArcError } from '../errors.js';
 
 export interface AlarmMessage {
-  readonly family: EventFamily;
+  /** The event family, or `receiver-link` for hik-arc's own upstream link fault and restore. */
+  readonly family: EventFamily | 'receiver-link';
   readonly eventType: string;
   readonly account: string;
   readonly hikCode: string | null;
@@ -37,6 +38,34 @@ export interface AlarmMessage {
   readonly admCid: string;
   /** `#ACCT|Nri<p>/<SIA><nnn>` */
   readonly siaDcs: string;
+}
+
+/**
+ * The upstream link fault hik-arc itself reports for `receiver.account` when the receiver's event
+ * stream has been down too long, and its restore (Contact ID 350 communication trouble, SIA YC/YK).
+ */
+export function receiverLinkAlarm(account: string, state: 'fault' | 'restore'): AlarmMessage {
+  const restore = state === 'restore';
+  const fields = { account: normalizeAccount(account), qualifier: (restore ? 3 : 1) as Qualifier, code: '350', sia: restore ? 'YK' : 'YC', partition: 0, reportNumber: 0 };
+  return {
+    family: 'receiver-link',
+    eventType: restore ? 'receiverLinkRestored' : 'receiverLinkLost',
+    account: fields.account,
+    hikCode: null,
+    qualifier: fields.qualifier,
+    code: fields.code,
+    cid: restore ? 'R350' : 'E350',
+    sia: fields.sia,
+    partition: 0,
+    zone: 0,
+    user: null,
+    reportNumber: 0,
+    description: restore ? 'Receiver event stream restored' : 'Receiver event stream lost',
+    videoUrl: null,
+    repair: 'none',
+    admCid: admCidPayload(fields),
+    siaDcs: siaDcsPayload(fields),
+  };
 }
 
 export type SkipReason = 'heartbeat' | 'inactive' | 'repeat' | 'unknown-event' | 'no-account';
