@@ -4,6 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, requireSettings, type Config } from '../config/load.js';
 import { ConfigError, HikArcError, errorMessage } from '../errors.js';
+import type { DestinationStream } from 'pino';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 
 export interface CliIo {
@@ -56,8 +57,15 @@ export function loadCommandConfig(io: CliIo, options: CommandConfigOptions): Con
   return config;
 }
 
-export function commandLogger(level: LogLevel, destination: 'stdout' | 'stderr', command: string): Logger {
-  return createLogger({ level, destination, base: { command } });
+/**
+ * Logger for a command: JSON lines to stderr for commands whose stdout is their result, to stdout
+ * for the service. The process's own streams get pino's synchronous fd writer so the last lines
+ * before an exit are not lost; injected streams (tests) are written as they are.
+ */
+export function commandLogger(io: CliIo, level: LogLevel, to: 'stdout' | 'stderr', command: string): Logger {
+  const stream = to === 'stdout' ? io.stdout : io.stderr;
+  const isProcessStream = stream === process.stdout || stream === process.stderr;
+  return createLogger({ level, destination: isProcessStream ? to : (stream as unknown as DestinationStream), base: { command } });
 }
 
 /** Prints what went wrong, every config problem on its own line, and picks the exit code. */

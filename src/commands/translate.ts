@@ -102,7 +102,7 @@ export const translateCommand: Command = {
     if (positionals.length === 0) throw new UsageError('name at least one event file');
     const config = loadCommandConfig(io, { file: values.config, command: 'translate' });
     const accounts = values.accounts === undefined ? config.accounts : { ...config.accounts, ...readAccountsFile(values.accounts) };
-    const logger = commandLogger(config.log.level, 'stderr', 'translate');
+    const logger = commandLogger(io, config.log.level, 'stderr', 'translate');
     const translator = new Translator({
       settings: config.translate,
       receiverAccount: config.receiver.account,

@@ -43,6 +43,17 @@ function buildConvictSchema(): ConvictSchema {
   return schema;
 }
 
+// Keys starting with `//` are documentation (config/example.json explains every setting that way);
+// they are removed before validation, at any depth.
+function withoutDocKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (!key.startsWith('//')) out[key] = withoutDocKeys(child);
+  }
+  return out;
+}
+
 function readConfigFile(file: string): unknown {
   let text: string;
   try {
@@ -51,7 +62,7 @@ function readConfigFile(file: string): unknown {
     throw new ConfigError('HIKARC_CONFIG_UNREADABLE', [`cannot read config file ${file}: ${errorMessage(error)}`], { cause: error });
   }
   try {
-    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
+    return withoutDocKeys(JSON.parse(text.replace(/^\uFEFF/, '')) as unknown);
   } catch (error) {
     throw new ConfigError('HIKARC_CONFIG_UNREADABLE', [`config file ${file} is not valid JSON: ${errorMessage(error)}`], { cause: error });
   }

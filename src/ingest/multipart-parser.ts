@@ -89,7 +89,6 @@ export class MultipartParser {
   private searched = 0;
   private readonly scanner = new JsonScanner();
   private scanned = 0;
-  private skipRemaining: number | null = null;
   private skippedBytes = 0;
   private headerBytes = 0;
 
@@ -243,7 +242,7 @@ export class MultipartParser {
       if (this.headerBytes + this.buffer.length > MAX_HEADER_BYTES) {
         this.quarantine(events, 'HIKARC_MULTIPART_HEADERS_TOO_LARGE', `part headers exceed ${MAX_HEADER_BYTES} bytes`, this.buffer);
         this.consume(this.buffer.length);
-        this.beginSkip(null);
+        this.beginSkip();
         return true;
       }
       return false;
@@ -271,7 +270,7 @@ export class MultipartParser {
 
   private beginBody(): void {
     if (!isJsonType(this.contentType)) {
-      this.beginSkip(this.contentLength);
+      this.beginSkip();
       return;
     }
     this.state = 'body';
@@ -281,9 +280,8 @@ export class MultipartParser {
     if (this.contentLength === null) this.defects.push('no content-length');
   }
 
-  private beginSkip(length: number | null): void {
+  private beginSkip(): void {
     this.state = 'skip';
-    this.skipRemaining = length;
     this.skippedBytes = 0;
   }
 
@@ -338,25 +336,16 @@ export class MultipartParser {
       this.quarantine(events, 'HIKARC_MULTIPART_PART_TOO_LARGE', `part exceeds ${this.maxPartBytes} bytes`, this.buffer);
       // keep the tail: the delimiter may have started in it
       this.consume(this.buffer.length - (this.delimiter.length - 1));
-      this.beginSkip(null);
+      this.beginSkip();
       return true;
     }
     return false;
   }
 
-  // Non-JSON parts (images) are counted, not kept: skip exactly Content-Length bytes when known (a
-  // JPEG may contain anything), else everything up to the next delimiter.
+  // Non-JSON parts (images) are counted, not kept. They end at the next delimiter, whatever their
+  // Content-Length says: a long length would otherwise swallow the alarm part that follows, while
+  // the chance of a JPEG holding CRLF + `--` + the boundary is negligible.
   private stepSkip(events: MultipartEvent[]): boolean {
-    if (this.skipRemaining !== null) {
-      const take = Math.min(this.skipRemaining, this.buffer.length);
-      this.consume(take);
-      this.skippedBytes += take;
-      this.skipRemaining -= take;
-      if (this.skipRemaining > 0) return false;
-      this.finishSkip(events);
-      this.state = 'between';
-      return true;
-    }
     const at = this.buffer.indexOf(this.delimiter);
     if (at < 0) {
       const keep = Math.min(this.buffer.length, this.delimiter.length - 1);

@@ -89,7 +89,9 @@ export interface DocumentSpan {
 
 /**
  * Splits a buffer of JSON documents (one per line, pretty-printed one after another, or a single
- * array) into top-level spans. Bytes outside any `{...}`/`[...]` are reported as `junk`.
+ * array) into top-level spans. Bytes outside any `{...}`/`[...]` are reported as `junk`. An object
+ * that never closes ends where the next object starts a line, so one truncated line of a JSON-lines
+ * file costs that line only.
  */
 export function splitDocuments(bytes: Uint8Array): { spans: DocumentSpan[]; junk: DocumentSpan[] } {
   const spans: DocumentSpan[] = [];
@@ -109,13 +111,26 @@ export function splitDocuments(bytes: Uint8Array): { spans: DocumentSpan[]; junk
       continue;
     }
     scanner.reset();
-    const end = scanner.scan(bytes, i);
+    const start = i;
+    const end = scanner.scan(bytes, start);
+    if (end < 0 && byte === OPEN_BRACE && (start === 0 || bytes[start - 1] === LINE_FEED)) {
+      // Never closed: a truncated line. It ends where the next object starts a line.
+      const cut = nextLineStartingWith(bytes, OPEN_BRACE, start);
+      spans.push({ start, end: cut, complete: false });
+      i = cut;
+      continue;
+    }
     if (end < 0) {
-      spans.push({ start: i, end: bytes.length, complete: false });
+      spans.push({ start, end: bytes.length, complete: false });
       break;
     }
-    spans.push({ start: i, end, complete: true });
+    spans.push({ start, end, complete: true });
     i = end;
   }
   return { spans, junk };
+}
+
+function nextLineStartingWith(bytes: Uint8Array, value: number, from: number): number {
+  for (let i = from + 1; i < bytes.length; i++) if (bytes[i] === value && bytes[i - 1] === LINE_FEED) return i;
+  return bytes.length;
 }
