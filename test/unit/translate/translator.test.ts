@@ -70,6 +70,13 @@ describe('CIDAlarm (security-control table)', () => {
     expect(arm).toMatchObject({ cid: 'R401', sia: 'CL', user: 12, admCid: '#1111|3401 01 012' });
   });
 
+  it('treats exactly 400-499 as open/close: 400 reports the user, 570 (bypass) the zone', () => {
+    const arming = forwarded(translateOne({ eventType: 'CIDAlarm', CIDAlarm: { CIDCode: '3400', zoneNo: 6, CIDParam: '1,9,6,1,1,1,0,u' } }));
+    expect(arming).toMatchObject({ cid: 'R400', admCid: '#1111|3400 00 009' });
+    const bypass = forwarded(translateOne({ eventType: 'CIDAlarm', CIDAlarm: { CIDCode: '1570', zoneNo: 6, CIDParam: '1,9,6,1,1,1,0,u' } }));
+    expect(bypass).toMatchObject({ cid: 'E570', admCid: '#1111|1570 00 006' });
+  });
+
   it('keeps the zone for open/close codes when no user is known', () => {
     const message = forwarded(translateOne({ eventType: 'CIDAlarm', CIDAlarm: { CIDCode: '3403', subSys: 3, zoneNo: 4, CIDParam: '-1,-1,4,1,1,1,0,NONE' } }));
     expect(message).toMatchObject({ cid: 'R403', user: null, admCid: '#1111|3403 03 004' });
