@@ -26,6 +26,11 @@ export const ERROR_CODES = {
   HIKARC_TRANSLATE_INVALID_CODE: 'a Hik code is not four digits starting with 1 or 3',
   HIKARC_TRANSLATE_NO_ACCOUNT: 'no valid DC-09 account could be found for an event',
   HIKARC_TRANSLATE_FIELD_OUT_OF_RANGE: 'a partition, zone or user number does not fit Contact ID',
+
+  // outbox
+  HIKARC_STORE_FULL: 'the outbox disk is full',
+  HIKARC_STORE_LOCKED: 'the outbox database is locked by another process',
+  HIKARC_STORE_FAILED: 'the outbox could not be opened or written',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

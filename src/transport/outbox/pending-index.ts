@@ -1,0 +1,141 @@
+// In-memory index of pending outbox entries: per destination and account, the ids in append order,
+// the head's retry time and whether the head is handed out. Ids only (a few bytes each), so even a
+// long ARC outage with 100,000 queued events stays small; the entries themselves live in the backend.
+
+interface AccountQueue {
+  /** Ascending ids; items before `start` are already removed. */
+  ids: number[];
+  start: number;
+  /** The head may not be sent before this wall time (ms). */
+  headRetryAt: number;
+  /** The head is handed out and awaits ack, fail or release. */
+  leased: boolean;
+}
+
+export interface IndexedEntry {
+  readonly destination: string;
+  readonly account: string;
+}
+
+// Removed ids are compacted away once they are this many and half the array.
+const COMPACT_AFTER = 1024;
+
+export class PendingIndex {
+  private readonly destinations = new Map<string, Map<string, AccountQueue>>();
+  private readonly locations = new Map<number, IndexedEntry>();
+
+  has(id: number): boolean {
+    return this.locations.has(id);
+  }
+
+  locate(id: number): IndexedEntry | undefined {
+    return this.locations.get(id);
+  }
+
+  /** Adds a pending id; `retryAt` applies when the id becomes (or is) its account's head. */
+  add(destination: string, account: string, id: number, retryAt = 0): void {
+    if (this.locations.has(id)) return;
+    let accounts = this.destinations.get(destination);
+    if (!accounts) {
+      accounts = new Map();
+      this.destinations.set(destination, accounts);
+    }
+    let queue = accounts.get(account);
+    if (!queue) {
+      queue = { ids: [], start: 0, headRetryAt: retryAt, leased: false };
+      accounts.set(account, queue);
+    }
+    const last = queue.ids[queue.ids.length - 1];
+    if (queue.ids.length === queue.start || last === undefined || last < id) queue.ids.push(id);
+    else {
+      // An id older than the tail (a requeued dead letter): keep the queue in id order.
+      let at = queue.ids.length;
+      while (at > queue.start && (queue.ids[at - 1] as number) > id) at--;
+      queue.ids.splice(at, 0, id);
+      if (at === queue.start && !queue.leased) queue.headRetryAt = retryAt;
+    }
+    this.locations.set(id, { destination, account });
+  }
+
+  /** Leases and returns up to `limit` ready heads, oldest first. */
+  lease(destination: string, limit: number, now: number): number[] {
+    const accounts = this.destinations.get(destination);
+    if (!accounts || limit <= 0) return [];
+    const ready: Array<{ id: number; queue: AccountQueue }> = [];
+    for (const queue of accounts.values()) {
+      if (queue.leased || queue.headRetryAt > now) continue;
+      const head = queue.ids[queue.start];
+      if (head !== undefined) ready.push({ id: head, queue });
+    }
+    ready.sort((a, b) => a.id - b.id);
+    const chosen = ready.slice(0, limit);
+    for (const entry of chosen) entry.queue.leased = true;
+    return chosen.map((entry) => entry.id);
+  }
+
+  /** The entry left the pending set (delivered or dead). */
+  remove(id: number): void {
+    const location = this.locations.get(id);
+    if (!location) return;
+    this.locations.delete(id);
+    const accounts = this.destinations.get(location.destination);
+    const queue = accounts?.get(location.account);
+    if (!accounts || !queue) return;
+    if (queue.ids[queue.start] === id) {
+      queue.start++;
+      queue.leased = false;
+      queue.headRetryAt = 0;
+    } else {
+      const at = queue.ids.indexOf(id, queue.start);
+      if (at >= 0) queue.ids.splice(at, 1);
+    }
+    if (queue.start === queue.ids.length) accounts.delete(location.account);
+    else if (queue.start >= COMPACT_AFTER && queue.start * 2 >= queue.ids.length) {
+      queue.ids = queue.ids.slice(queue.start);
+      queue.start = 0;
+    }
+  }
+
+  /** The head failed and waits until `retryAt`. */
+  reschedule(id: number, retryAt: number): void {
+    const queue = this.queueOf(id);
+    if (!queue || queue.ids[queue.start] !== id) return;
+    queue.leased = false;
+    queue.headRetryAt = retryAt;
+  }
+
+  release(id: number): void {
+    const queue = this.queueOf(id);
+    if (queue && queue.ids[queue.start] === id) queue.leased = false;
+  }
+
+  count(destination: string): number {
+    let total = 0;
+    for (const queue of this.destinations.get(destination)?.values() ?? []) total += queue.ids.length - queue.start;
+    return total;
+  }
+
+  /** Smallest id still pending for the destination (its oldest entry). */
+  oldestId(destination: string): number | null {
+    let oldest: number | null = null;
+    for (const queue of this.destinations.get(destination)?.values() ?? []) {
+      const head = queue.ids[queue.start];
+      if (head !== undefined && (oldest === null || head < oldest)) oldest = head;
+    }
+    return oldest;
+  }
+
+  nextRetryAt(destination: string): number | null {
+    let earliest: number | null = null;
+    for (const queue of this.destinations.get(destination)?.values() ?? []) {
+      if (queue.leased || queue.headRetryAt === 0) continue;
+      if (earliest === null || queue.headRetryAt < earliest) earliest = queue.headRetryAt;
+    }
+    return earliest;
+  }
+
+  private queueOf(id: number): AccountQueue | undefined {
+    const location = this.locations.get(id);
+    return location ? this.destinations.get(location.destination)?.get(location.account) : undefined;
+  }
+}
