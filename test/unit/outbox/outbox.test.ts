@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MemoryOutbox } from '../../../src/transport/outbox/memory-outbox.js';
 import type { Outbox } from '../../../src/transport/outbox/outbox.js';
@@ -34,7 +35,6 @@ describe('sqlite outbox specifics', () => {
     const outbox = new SqliteOutbox({ path });
     await outbox.append([{ destination: 'arc', account: 'A', receivedAt: 1, payload: '{}' }]);
     await outbox.close();
-    const { default: Database } = await import('better-sqlite3');
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
@@ -88,7 +88,6 @@ describe('sqlite outbox under storage failures', () => {
   it('rejects with HIKARC_STORE_LOCKED when another process holds the write lock too long', async () => {
     const path = join(tempDir(), `locked-${process.pid}.db`);
     const outbox = new SqliteOutbox({ path, busyTimeoutMs: 50 });
-    const { default: Database } = await import('better-sqlite3');
     const other = new Database(path);
     other.exec('BEGIN IMMEDIATE');
     await expect(outbox.append([{ destination: 'arc', account: 'A', receivedAt: 1, payload: '{}' }])).rejects.toMatchObject({ code: 'HIKARC_STORE_LOCKED' });
