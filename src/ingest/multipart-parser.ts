@@ -22,6 +22,8 @@ const CR = 0x0d;
 const LF = 0x0a;
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
+const BLANK_LINE_CRLF = Buffer.from('\r\n\r\n', 'latin1');
+const BLANK_LINE_LF = Buffer.from('\n\n', 'latin1');
 
 export type PartDefect =
   | 'no leading delimiter'
@@ -36,6 +38,7 @@ export interface MultipartPart {
   /** Header names lower-cased. */
   readonly headers: ReadonlyMap<string, string>;
   readonly contentType: string | null;
+  /** A view into the parser's input (never written to again); copy it to keep it for long. */
   readonly body: Buffer;
   readonly defects: readonly PartDefect[];
 }
@@ -76,6 +79,7 @@ type State = 'preamble' | 'delimiter-line' | 'headers' | 'body' | 'skip' | 'betw
 
 export class MultipartParser {
   private readonly delimiter: Buffer;
+  private readonly delimiterText: string;
   private readonly maxPartBytes: number;
   private buffer: Buffer = Buffer.alloc(0);
   private state: State = 'preamble';
@@ -93,12 +97,14 @@ export class MultipartParser {
   private headerBytes = 0;
 
   constructor(boundary: string, options: MultipartParserOptions = {}) {
-    this.delimiter = Buffer.from(`--${boundary}`, 'latin1');
+    this.delimiterText = `--${boundary}`;
+    this.delimiter = Buffer.from(this.delimiterText, 'latin1');
     this.maxPartBytes = options.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   }
 
   push(chunk: Uint8Array): MultipartEvent[] {
-    this.buffer = this.buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buffer, chunk]);
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.buffer = this.buffer.length === 0 ? bytes : Buffer.concat([this.buffer, bytes]);
     const events: MultipartEvent[] = [];
     while (this.step(events)) {
       // each step consumes input or changes state; it returns false when it needs more bytes
@@ -226,7 +232,27 @@ export class MultipartParser {
     }
   }
 
+  // The usual case in one go: a header block that ends with a blank line and holds neither a
+  // delimiter nor a body start. Anything unusual goes line by line below.
+  private parseHeaderBlock(): boolean {
+    const crlf = this.buffer.indexOf(BLANK_LINE_CRLF);
+    const end = crlf >= 0 ? crlf + 4 : this.buffer.indexOf(BLANK_LINE_LF) >= 0 ? this.buffer.indexOf(BLANK_LINE_LF) + 2 : -1;
+    if (end < 0 || end > MAX_HEADER_BYTES) return false;
+    const block = this.buffer.toString('latin1', 0, end);
+    if (block.includes(this.delimiterText) || block.includes('\n{') || block.charCodeAt(0) === OPEN_BRACE) return false;
+    for (const raw of block.split('\n')) {
+      const line = raw.trim();
+      if (line === '') continue;
+      if (line.includes(':')) this.addHeader(line);
+      else this.defects.push('header line without colon');
+    }
+    this.consume(end);
+    this.beginBody();
+    return true;
+  }
+
   private stepHeaders(events: MultipartEvent[]): boolean {
+    if (this.headers.size === 0 && this.parseHeaderBlock()) return true;
     let indent = 0;
     while (this.buffer[indent] === 0x20 || this.buffer[indent] === 0x09) indent++;
     const first = this.buffer[indent];
@@ -300,7 +326,27 @@ export class MultipartParser {
     return at;
   }
 
+  // Content-Length exactly right and the next delimiter already here (a burst: every part but the
+  // last of a chunk): release without scanning. Returns the bytes to consume, or -1.
+  private lengthConfirmedByDelimiter(): number {
+    const length = this.contentLength;
+    if (length === null || length === 0 || this.buffer.length < length + this.delimiter.length) return -1;
+    let at = length;
+    if (this.buffer[at] === CR) at++;
+    if (this.buffer[at] === LF) at++;
+    if (this.buffer.length < at + this.delimiter.length) return -1;
+    for (let i = 0; i < this.delimiter.length; i++) if (this.buffer[at + i] !== this.delimiter[i]) return -1;
+    return at;
+  }
+
   private stepBody(events: MultipartEvent[]): boolean {
+    const confirmed = this.lengthConfirmedByDelimiter();
+    if (confirmed >= 0) {
+      this.emitPart(events, this.trimmedBody(this.contentLength as number));
+      this.consume(confirmed);
+      this.state = 'between';
+      return true;
+    }
     const end = this.scanner.scan(this.buffer, this.scanned);
     this.scanned = end >= 0 ? end : this.buffer.length;
     if (end >= 0) {
@@ -312,7 +358,7 @@ export class MultipartParser {
         if (this.contentLength !== null && (this.contentLength < end || this.contentLength > end + 2)) {
           this.defects.push('content-length mismatch');
         }
-        this.emitPart(events, Buffer.from(body));
+        this.emitPart(events, body);
         this.consume(end);
         this.state = 'between';
         return true;
@@ -326,7 +372,7 @@ export class MultipartParser {
       if (this.contentLength !== null && (this.contentLength < body.length || this.contentLength > delimiterAt)) {
         this.defects.push('content-length mismatch');
       }
-      if (body.length > 0) this.emitPart(events, Buffer.from(body));
+      if (body.length > 0) this.emitPart(events, body);
       this.consume(delimiterAt + this.delimiter.length);
       this.state = 'delimiter-line';
       return true;

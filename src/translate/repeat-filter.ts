@@ -4,16 +4,16 @@
 
 import type { Clock } from '../clock.js';
 
-// Keys older than the window are useless; pruning at this size keeps memory flat in an event storm.
+// Keys older than the window are useless; a sweep runs whenever the map doubles past this size,
+// which keeps the cost per event constant and memory flat in an event storm.
 const PRUNE_AT_SIZE = 10_000;
 // Past this many live keys the oldest are forgotten: the cost is a repeat forwarded twice, never a
 // lost alarm.
 const MAX_KEYS = 100_000;
 
 export class RepeatFilter {
-  // Insertion order is forward time order (a key is re-inserted on each forward), so the oldest
-  // entries are always at the front.
   private readonly lastForwardedAt = new Map<string, number>();
+  private pruneAtSize = PRUNE_AT_SIZE;
 
   constructor(
     private readonly windowMs: number,
@@ -27,9 +27,8 @@ export class RepeatFilter {
     if (this.windowMs > 0 && activePostCount !== null && activePostCount > 1 && last !== undefined && now - last < this.windowMs) {
       return true;
     }
-    this.lastForwardedAt.delete(key);
     this.lastForwardedAt.set(key, now);
-    if (this.lastForwardedAt.size > PRUNE_AT_SIZE) this.prune(now);
+    if (this.lastForwardedAt.size > this.pruneAtSize) this.prune(now);
     return false;
   }
 
@@ -39,8 +38,13 @@ export class RepeatFilter {
 
   private prune(now: number): void {
     for (const [key, at] of this.lastForwardedAt) {
-      if (now - at < this.windowMs && this.lastForwardedAt.size <= MAX_KEYS) break;
+      if (now - at >= this.windowMs) this.lastForwardedAt.delete(key);
+    }
+    // Still too many live keys: forget the ones inserted first (Map keeps insertion order).
+    for (const key of this.lastForwardedAt.keys()) {
+      if (this.lastForwardedAt.size <= MAX_KEYS) break;
       this.lastForwardedAt.delete(key);
     }
+    this.pruneAtSize = Math.max(PRUNE_AT_SIZE, this.lastForwardedAt.size * 2);
   }
 }

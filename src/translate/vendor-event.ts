@@ -11,14 +11,25 @@ import { parseTolerantJson, salvageAlert, type RepairLevel } from './event-json.
 
 const INTEGER_TEXT = /^\s*[-+]?\d{1,10}\s*$/;
 
-const integer = z.union([z.number().int(), z.string().regex(INTEGER_TEXT, 'not an integer').transform(Number)]).nullish();
-const text = z
-  .union([z.string(), z.number()])
-  .transform((value) => {
-    const trimmed = String(value).trim();
-    return trimmed === '' ? null : trimmed;
-  })
-  .nullish();
+// zod validates; the conversions happen in toInteger/toText below. (zod transforms would cost three
+// times the validation on every event of a storm.)
+const integer = z.union([z.number().int(), z.string().regex(INTEGER_TEXT, 'not an integer')]).nullish();
+const text = z.union([z.string(), z.number()]).nullish();
+
+function toInteger(value: number | string | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'number' ? value : Number(value);
+}
+
+function toText(value: string | number | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const trimmed = typeof value === 'string' ? value.trim() : String(value);
+  return trimmed === '' ? null : trimmed;
+}
+
+function toLowerText(value: string | number | null | undefined): string | null {
+  return toText(value)?.toLowerCase() ?? null;
+}
 
 const cidFieldsShape = z.object({
   CIDCode: text,
@@ -106,25 +117,50 @@ export type DecodedDocument =
   | { readonly kind: 'control'; readonly name: 'SubscribeDeviceMgmtRsp' | 'ResponseStatus'; readonly value: Record<string, unknown> }
   | { readonly kind: 'error'; readonly error: HikArcError };
 
+// Plain decimal integer (optional sign, surrounding spaces), else undefined. Hand-written: this
+// runs for every field of every CID alarm.
+function parseIntegerField(text: string, from: number, to: number): number | undefined {
+  let i = from;
+  let end = to;
+  while (i < end && text.charCodeAt(i) === 0x20) i++;
+  while (end > i && text.charCodeAt(end - 1) === 0x20) end--;
+  let negative = false;
+  if (i < end && (text.charCodeAt(i) === 0x2d || text.charCodeAt(i) === 0x2b)) {
+    negative = text.charCodeAt(i) === 0x2d;
+    i++;
+  }
+  if (i === end || end - i > 10) return undefined;
+  let value = 0;
+  for (; i < end; i++) {
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
+}
+
+const CID_PARAM_NUMBERS = 7;
+
 function parseCidParam(raw: string | null | undefined, defects: string[]): CidParam | null {
   if (raw === null || raw === undefined) return null;
-  const fields = raw.split(',');
-  if (fields.length < 7) {
-    defects.push(`CIDParam: expected 8 comma-separated fields, found ${fields.length}`);
-    return null;
-  }
   const numbers: Array<number | null> = [];
-  for (let i = 0; i < 7; i++) {
-    const field = (fields[i] as string).trim();
-    if (!INTEGER_TEXT.test(field)) {
-      defects.push(`CIDParam: field ${i + 1} "${field}" is not an integer`);
-      numbers.push(null);
-      continue;
+  let start = 0;
+  for (let field = 0; field < CID_PARAM_NUMBERS; field++) {
+    const found = raw.indexOf(',', start);
+    // The user name may be missing altogether after the seventh number.
+    const comma = found < 0 && field === CID_PARAM_NUMBERS - 1 ? raw.length : found;
+    if (comma < 0) {
+      defects.push(`CIDParam: expected 8 comma-separated fields, found ${field + 1}`);
+      return null;
     }
-    const value = Number(field);
-    numbers.push(value === -1 ? null : value);
+    const value = parseIntegerField(raw, start, comma);
+    if (value === undefined) {
+      defects.push(`CIDParam: field ${field + 1} "${raw.slice(start, comma).trim()}" is not an integer`);
+      numbers.push(null);
+    } else numbers.push(value === -1 ? null : value);
+    start = comma + 1;
   }
-  const userName = fields.slice(7).join(',').trim();
+  const userName = start > raw.length ? '' : raw.slice(start).trim();
   return {
     userType: numbers[0] ?? null,
     userNo: numbers[1] ?? null,
@@ -146,11 +182,11 @@ function link(raw: string | null | undefined): string | null {
 function cidFields(raw: CidFieldsRaw | null | undefined, defects: string[]): CidFields | null {
   if (raw === null || raw === undefined) return null;
   return {
-    cidCode: raw.CIDCode ?? null,
-    subSys: raw.subSys ?? null,
-    zoneNo: raw.zoneNo ?? raw.ZoneNo ?? null,
-    cidParam: parseCidParam(raw.CIDParam, defects),
-    videoUrl: link(raw.videoURL),
+    cidCode: toText(raw.CIDCode),
+    subSys: toInteger(raw.subSys),
+    zoneNo: toInteger(raw.zoneNo ?? raw.ZoneNo),
+    cidParam: parseCidParam(toText(raw.CIDParam), defects),
+    videoUrl: link(toText(raw.videoURL)),
   };
 }
 
@@ -210,21 +246,22 @@ export function normalizeDocument(value: Record<string, unknown>, repair: Repair
   }
 
   const fields = validateAlert(alert, defects);
-  if (fields.eventType === null || fields.eventType === undefined) defects.push('eventType missing');
+  const eventType = toText(fields.eventType);
+  if (eventType === null) defects.push('eventType missing');
   const event: VendorEvent = {
-    eventType: fields.eventType ?? '',
-    eventState: fields.eventState?.toLowerCase() ?? null,
-    dateTime: fields.dateTime ?? fields.dataTime ?? null,
-    activePostCount: fields.activePostCount ?? null,
-    devIndex: fields.devIndex ?? null,
-    deviceId: fields.deviceID ?? null,
-    deviceSerial: fields.deviceSerial ?? null,
-    channelId: fields.channelID ?? null,
-    status: fields.status?.toLowerCase() ?? null,
-    subSys: fields.subSys ?? null,
-    zoneNo: fields.ZoneNo ?? fields.zoneNo ?? null,
-    inputIoPortId: fields.inputIOPortID ?? null,
-    videoUrl: link(fields.videoURL),
+    eventType: eventType ?? '',
+    eventState: toLowerText(fields.eventState),
+    dateTime: toText(fields.dateTime) ?? toText(fields.dataTime),
+    activePostCount: toInteger(fields.activePostCount),
+    devIndex: toText(fields.devIndex),
+    deviceId: toText(fields.deviceID),
+    deviceSerial: toText(fields.deviceSerial),
+    channelId: toInteger(fields.channelID),
+    status: toLowerText(fields.status),
+    subSys: toInteger(fields.subSys),
+    zoneNo: toInteger(fields.ZoneNo ?? fields.zoneNo),
+    inputIoPortId: toInteger(fields.inputIOPortID),
+    videoUrl: link(toText(fields.videoURL)),
     cidAlarm: cidFields(fields.CIDAlarm, defects),
     hikCid: cidFields(fields.VideoReview?.HikCIDParams, defects),
     repair,
