@@ -1,8 +1,10 @@
 // Every `hik-arc` command, in the order `hik-arc help` lists them.
 
 import { checkConfigCommand } from './check-config.js';
+import { deadLettersCommand } from './dead-letters.js';
+import { requeueCommand } from './requeue.js';
 import type { Command } from './command.js';
 import { tablesCommand } from './tables.js';
 import { translateCommand } from './translate.js';
 
-export const COMMANDS: readonly Command[] = [translateCommand, tablesCommand, checkConfigCommand];
+export const COMMANDS: readonly Command[] = [translateCommand, tablesCommand, checkConfigCommand, deadLettersCommand, requeueCommand];

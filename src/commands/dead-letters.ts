@@ -1,0 +1,55 @@
+// `hik-arc dead-letters [--config FILE] [--json] [--limit N]`: events the service could not deliver
+// and keeps with their reason: no account, DUH from every destination, an invalid account.
+
+import { ARC_DESTINATION, decodeStoredEvent } from '../service/stored-event.js';
+import { SqliteOutbox } from '../transport/outbox/sqlite-outbox.js';
+import type { OutboxEntry } from '../transport/outbox/outbox.js';
+import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
+
+export function describeDeadLetter(entry: OutboxEntry): Record<string, unknown> {
+  const stored = decodeStoredEvent(entry.payload);
+  return {
+    id: entry.id,
+    receivedAt: new Date(entry.receivedAt).toISOString(),
+    account: entry.account === '' ? null : entry.account,
+    eventType: stored?.message?.eventType ?? stored?.event?.eventType ?? null,
+    devIndex: stored?.event?.devIndex ?? null,
+    cid: stored?.message?.cid ?? null,
+    sia: stored?.message?.sia ?? null,
+    description: stored?.message?.description ?? null,
+    attempts: entry.attempts,
+    reason: entry.lastError,
+  };
+}
+
+export const deadLettersCommand: Command = {
+  name: 'dead-letters',
+  summary: 'list events kept as undeliverable, with the reason',
+  usage: 'hik-arc dead-letters [--config FILE] [--json] [--limit N]',
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      limit: { type: 'string' },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0] ?? ''}`);
+    const limit = values.limit === undefined ? 1000 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit must be a positive integer');
+    const config = loadCommandConfig(io, { file: values.config, command: 'dead-letters' });
+    const outbox = new SqliteOutbox({ path: config.store.path });
+    try {
+      const rows = outbox.deadLetters(limit).map(describeDeadLetter);
+      if (values.json === true) {
+        for (const row of rows) writeJsonLine(io, row);
+      } else {
+        io.stdout.write(`${rows.length} dead letter(s) in ${config.store.path} (destination ${ARC_DESTINATION})\n`);
+        for (const row of rows) {
+          io.stdout.write(`#${String(row['id'])}  ${String(row['receivedAt'])}  account ${String(row['account'] ?? '-')}  ${String(row['eventType'] ?? '?')} ${String(row['cid'] ?? '')}  reason: ${String(row['reason'] ?? '')}\n`);
+        }
+      }
+    } finally {
+      await outbox.close();
+    }
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,75 @@
+// `hik-arc requeue [--config FILE] (ID... | --all)`: sends dead letters again after a config fix.
+// Each one is translated again with the current config (a device now in `accounts`, a fallback
+// account set), so it goes out with the account it should have had. The service, if running,
+// picks requeued events up within seconds.
+
+import { StaticAccountDirectory, Translator } from '../translate/index.js';
+import { decodeStoredEvent, encodeStoredEvent, type StoredEvent } from '../service/stored-event.js';
+import type { Config } from '../config/load.js';
+import { SqliteOutbox } from '../transport/outbox/sqlite-outbox.js';
+import type { OutboxEntry } from '../transport/outbox/outbox.js';
+import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
+
+type Replacement = { readonly account: string; readonly payload: string } | { readonly stillDead: string };
+
+/** The entry as it should be sent now, or why it still cannot be. */
+export function retranslate(entry: OutboxEntry, translator: Translator): Replacement {
+  const stored = decodeStoredEvent(entry.payload);
+  if (!stored) return { stillDead: 'the stored event cannot be read' };
+  if (stored.event === null) {
+    return stored.message ? { account: stored.message.account, payload: entry.payload } : { stillDead: 'nothing to send' };
+  }
+  const translation = translator.translate(stored.event);
+  if (!translation.forwarded) return { stillDead: `${translation.reason}: ${translation.detail}` };
+  const next: Omit<StoredEvent, 'version'> = { message: translation.message, event: stored.event, source: stored.source };
+  return { account: translation.message.account, payload: encodeStoredEvent(next) };
+}
+
+export function requeueTranslator(config: Config): Translator {
+  // Repeat suppression is for live streams; a requeued event is sent whatever its count.
+  return new Translator({
+    settings: { ...config.translate, repeatWindowSec: 0 },
+    receiverAccount: config.receiver.account,
+    directory: new StaticAccountDirectory(config.accounts),
+  });
+}
+
+export const requeueCommand: Command = {
+  name: 'requeue',
+  summary: 'send dead letters again (translated again with the current config)',
+  usage: 'hik-arc requeue [--config FILE] (ID... | --all)',
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, { config: { type: 'string' }, all: { type: 'boolean' } });
+    if ((values.all === true) === positionals.length > 0) throw new UsageError('give dead letter ids or --all');
+    const ids = positionals.map(Number);
+    if (ids.some((id) => !Number.isInteger(id) || id <= 0)) throw new UsageError('ids are positive integers (see hik-arc dead-letters)');
+    const config = loadCommandConfig(io, { file: values.config, command: 'requeue' });
+    const translator = requeueTranslator(config);
+    const outbox = new SqliteOutbox({ path: config.store.path });
+    let failures = 0;
+    try {
+      const dead = new Map(outbox.deadLetters(Number.MAX_SAFE_INTEGER).map((entry) => [entry.id, entry]));
+      const wanted = values.all === true ? [...dead.keys()] : ids;
+      for (const id of wanted) {
+        const entry = dead.get(id);
+        if (!entry) {
+          failures++;
+          writeJsonLine(io, { id, requeued: false, reason: 'not a dead letter' });
+          continue;
+        }
+        const replacement = retranslate(entry, translator);
+        if ('stillDead' in replacement) {
+          failures++;
+          writeJsonLine(io, { id, requeued: false, reason: replacement.stillDead });
+          continue;
+        }
+        const requeued = await outbox.requeue(id, replacement);
+        if (!requeued) failures++;
+        writeJsonLine(io, { id, requeued, account: replacement.account });
+      }
+    } finally {
+      await outbox.close();
+    }
+    return failures === 0 ? EXIT.OK : EXIT.FAILURE;
+  },
+};

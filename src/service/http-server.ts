@@ -1,0 +1,75 @@
+// GET /healthz and GET /metrics for monitoring (Prometheus, a load balancer, systemd watchdogs).
+// Loopback by default; nothing here changes state.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+import type { MetricsRegistry } from '../metrics.js';
+
+export interface HealthReport {
+  readonly healthy: boolean;
+  /** Why not healthy, in words an operator can act on. */
+  readonly reasons: readonly string[];
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export interface HttpServerOptions {
+  /** `host:port`; port 0 picks a free port (tests). */
+  readonly listen: string;
+  readonly health: () => HealthReport;
+  readonly metrics: MetricsRegistry;
+  readonly logger: Logger;
+}
+
+export interface RunningHttpServer {
+  readonly address: AddressInfo;
+  close(): Promise<void>;
+}
+
+function splitListen(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/healthz') {
+      const report = options.health();
+      const body = JSON.stringify({ status: report.healthy ? 'ok' : 'unhealthy', reasons: report.reasons, ...report.details });
+      response.writeHead(report.healthy ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end(request.method === 'HEAD' ? undefined : `${body}\n`);
+      return;
+    }
+    if (path === '/metrics') {
+      const body = options.metrics.render();
+      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+      response.end(request.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
+  });
+  server.keepAliveTimeout = 5_000;
+  const { host, port } = splitListen(options.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  options.logger.info({ address: `${address.address}:${address.port}` }, 'health and metrics endpoint listening');
+  return {
+    address,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,64 @@
+// Dead letters are listed with their reason and, after a config fix, sent again with the account
+// the new config gives them.
+
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ARC_DESTINATION, decodeStoredEvent, encodeStoredEvent } from '../../../src/service/stored-event.js';
+import { decodeEventDocument } from '../../../src/translate/index.js';
+import { SqliteOutbox } from '../../../src/transport/outbox/sqlite-outbox.js';
+import { runCommand } from '../../helpers/run-cli.js';
+import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
+
+async function storeWithDeadLetter(): Promise<{ path: string; id: number }> {
+  const path = join(tempDir(), `dead-${process.pid}-${Math.random().toString(16).slice(2)}.db`);
+  const decoded = decodeEventDocument(JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: 'new-panel', CIDAlarm: { CIDCode: '1130', zoneNo: 4 } } }));
+  if (decoded.kind !== 'event') throw new Error('fixture');
+  const outbox = new SqliteOutbox({ path });
+  const [id] = await outbox.append([
+    { destination: ARC_DESTINATION, account: '', receivedAt: Date.UTC(2026, 0, 1), payload: encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' }), deadReason: 'no-account: no account for device new-panel' },
+  ]);
+  await outbox.close();
+  return { path, id: id as number };
+}
+
+describe('hik-arc dead-letters', () => {
+  it('lists each dead letter with its reason', async () => {
+    const { path, id } = await storeWithDeadLetter();
+    const run = await runCommand(['dead-letters', '--json', '--config', writeTempJson({ store: { path } })]);
+    expect(run.code).toBe(0);
+    expect(run.lines).toEqual([
+      expect.objectContaining({ id, account: null, eventType: 'CIDAlarm', devIndex: 'new-panel', reason: 'no-account: no account for device new-panel', receivedAt: '2026-01-01T00:00:00.000Z' }),
+    ]);
+    const table = await runCommand(['dead-letters', '--config', writeTempJson({ store: { path } })]);
+    expect(table.stdout).toMatch(/1 dead letter\(s\)/);
+  });
+});
+
+describe('hik-arc requeue', () => {
+  it('leaves a dead letter dead while the config still has no account for it', async () => {
+    const { path, id } = await storeWithDeadLetter();
+    const run = await runCommand(['requeue', String(id), '--config', writeTempJson({ store: { path } })]);
+    expect(run.code).toBe(1);
+    expect(run.lines).toEqual([{ id, requeued: false, reason: expect.stringContaining('no-account') }]);
+  });
+
+  it('sends it again, translated with the fixed config', async () => {
+    const { path, id } = await storeWithDeadLetter();
+    const run = await runCommand(['requeue', '--all', '--config', writeTempJson({ store: { path }, accounts: { 'new-panel': 'beef' } })]);
+    expect(run.code).toBe(0);
+    expect(run.lines).toEqual([{ id, requeued: true, account: 'BEEF' }]);
+    const outbox = new SqliteOutbox({ path });
+    const [entry] = outbox.next(ARC_DESTINATION, 10, Date.now());
+    expect(entry).toMatchObject({ id, account: 'BEEF' });
+    expect(decodeStoredEvent(entry?.payload ?? '')?.message).toMatchObject({ admCid: '#BEEF|1130 00 004' });
+    await outbox.close();
+  });
+
+  it('says so for an id that is no dead letter, and needs ids or --all', async () => {
+    const { path } = await storeWithDeadLetter();
+    const config = writeTempJson({ store: { path } });
+    expect((await runCommand(['requeue', '999', '--config', config])).lines).toEqual([{ id: 999, requeued: false, reason: 'not a dead letter' }]);
+    expect((await runCommand(['requeue', '--config', config])).code).toBe(64);
+    expect((await runCommand(['requeue', '--all', '7', '--config', config])).code).toBe(64);
+  });
+});
