@@ -225,6 +225,17 @@ function hexRunEnd(bytes: Uint8Array, from: number, to: number): number {
   return at;
 }
 
+// End of the hex digits of an R or L field. The NAK pseudo-account `A0` is hex as well, so when
+// the run is not followed by the next header field (`L0A0[`, `L0R0A0[`), it ends at its first A
+// (reference §4.1).
+function fieldEnd(bytes: Uint8Array, from: number, to: number): number {
+  const run = hexRunEnd(bytes, from, to);
+  const next = bytes[run];
+  if (next === BYTE.HASH || next === BYTE.L || next === BYTE.R) return run;
+  const pseudo = indexOfByte(bytes, BYTE.A, from, run);
+  return pseudo < 0 ? run : pseudo;
+}
+
 function text(bytes: Uint8Array, start: number, end: number): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
 }
@@ -297,7 +308,7 @@ function parseHeader(bytes: Uint8Array, start: number, end: number, inherited: D
   for (;;) {
     const byte = bytes[at];
     if (byte === BYTE.R && receiver === null) {
-      const digitsEnd = hexRunEnd(bytes, at + 1, end);
+      const digitsEnd = fieldEnd(bytes, at + 1, end);
       if (digitsEnd === at + 1 || digitsEnd - at - 1 > 6) return fail('HIKARC_DC09_BAD_HEADER', 'the R field is not 1-6 hex digits');
       receiver = text(bytes, at + 1, digitsEnd);
       if (line !== null) quirks = withQuirk(quirks, DC09_QUIRKS.FIELD_ORDER);
@@ -307,14 +318,7 @@ function parseHeader(bytes: Uint8Array, start: number, end: number, inherited: D
       quirks = withQuirk(quirks, DC09_QUIRKS.RECEIVER_NONE);
       at += 4;
     } else if (byte === BYTE.L && line === null) {
-      const digitsEnd = hexRunEnd(bytes, at + 1, end);
-      let lineEnd = digitsEnd;
-      // The NAK pseudo-account `A0` is hex as well: in `L0A0[` (no `#` after the run) the L digits
-      // end at the first A (reference §4.1).
-      if (bytes[digitsEnd] !== BYTE.HASH) {
-        const pseudo = indexOfByte(bytes, BYTE.A, at + 1, digitsEnd);
-        if (pseudo >= 0) lineEnd = pseudo;
-      }
+      const lineEnd = fieldEnd(bytes, at + 1, end);
       if (lineEnd - at - 1 > 6) return fail('HIKARC_DC09_BAD_HEADER', 'the L field has more than 6 hex digits');
       line = text(bytes, at + 1, lineEnd);
       if (line === '') quirks = withQuirk(quirks, DC09_QUIRKS.EMPTY_LINE);
