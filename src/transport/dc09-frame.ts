@@ -531,3 +531,10 @@ export function decodeFrames(bytes: Uint8Array): DecodedStream {
   }
   return { items, rest: copy(bytes, at, bytes.length) };
 }
+
+/** The items of one UDP datagram: a datagram is whole, so an unfinished frame in it is an error. */
+export function decodeDatagram(bytes: Uint8Array): Dc09Item[] {
+  const { items, rest } = decodeFrames(bytes);
+  if (rest.length > 0) items.push({ kind: 'error', error: new Dc09Error('HIKARC_DC09_FRAMING', 'a datagram ends inside a frame'), raw: rest });
+  return items;
+}

@@ -8,7 +8,7 @@ import { errorMessage, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { printable } from './ascii.js';
 import type { PadSource } from './dc09-crypto.js';
-import { decodeFrames, encodeFrame, type Dc09Item } from './dc09-frame.js';
+import { decodeDatagram, decodeFrames, encodeFrame, type Dc09Item } from './dc09-frame.js';
 import type { DestinationAddress, DestinationName } from './destination.js';
 import type { MessageTemplate } from './event-message.js';
 import type { Link, LinkConnector } from './link.js';
@@ -365,16 +365,15 @@ export class DestinationChannel {
   }
 
   private onData(chunk: Buffer): void {
-    const stream = this.link?.stream ?? true;
-    const bytes = stream && this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
-    const decoded = decodeFrames(bytes);
-    if (stream) {
+    let items: Dc09Item[];
+    if (this.link?.stream === false) {
+      items = decodeDatagram(chunk);
+    } else {
+      const decoded = decodeFrames(this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk);
       this.rest = decoded.rest;
-    } else if (decoded.rest.length > 0) {
-      // A datagram is a whole answer; an unfinished frame in one will never be completed.
-      this.ignore({ kind: 'error', error: { code: 'HIKARC_DC09_FRAMING', message: 'a datagram ends inside a frame' }, raw: decoded.rest });
+      items = decoded.items;
     }
-    for (const item of decoded.items) this.onItem(item);
+    for (const item of items) this.onItem(item);
   }
 
   private onItem(item: Dc09Item): void {
