@@ -2,7 +2,9 @@
 
 import { checkConfigCommand } from './check-config.js';
 import type { Command } from './command.js';
+import { receiverCommand } from './receiver.js';
+import { sendCommand } from './send.js';
 import { tablesCommand } from './tables.js';
 import { translateCommand } from './translate.js';
 
-export const COMMANDS: readonly Command[] = [translateCommand, tablesCommand, checkConfigCommand];
+export const COMMANDS: readonly Command[] = [translateCommand, tablesCommand, checkConfigCommand, sendCommand, receiverCommand];

@@ -18,14 +18,23 @@ export interface DestinationAddress {
 
 export const DEFAULT_ACK_TIMEOUT_MS = { tcp: 10_000, udp: 5_000 } as const satisfies Record<LinkTransport, number>;
 
-/** The address of a destination URL, or undefined when it is not `tcp|udp://HOST:PORT`. */
-export function parseDestinationUrl(url: string): DestinationAddress | undefined {
+function parseUrl(url: string, lowestPort: number): DestinationAddress | undefined {
   const match = ARC_DESTINATION_PATTERN.exec(url);
   if (!match) return undefined;
   const port = Number(match[3]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  if (!Number.isInteger(port) || port < lowestPort || port > 65535) return undefined;
   const host = (match[2] as string).replace(/^\[(.*)\]$/, '$1');
   return { transport: match[1] as LinkTransport, host, port, url };
+}
+
+/** The address of a destination URL, or undefined when it is not `tcp|udp://HOST:PORT`. */
+export function parseDestinationUrl(url: string): DestinationAddress | undefined {
+  return parseUrl(url, 1);
+}
+
+/** A listening address: like a destination, and port 0 asks the OS for a free port. */
+export function parseListenUrl(url: string): DestinationAddress | undefined {
+  return parseUrl(url, 0);
 }
 
 /** `arc.ackTimeoutMs`, where 0 means the transport's default. */

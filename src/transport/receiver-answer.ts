@@ -187,5 +187,5 @@ export function answerItem(item: Dc09Item, policy: ReceiverPolicy, fault: Receiv
   if (response === 'NAK') bytes = nakAt(nowMs);
   else if (response === 'DUH' && header !== null) bytes = duhFor(header);
   else if (response === 'ACK' && header !== null) bytes = ackFor(header, item.kind === 'frame' && item.frame.encrypted ? policy.key : null, nowMs, pad);
-  return { record: { ...record, response: bytes === null ? null : response }, response: bytes, close, delayMs };
+  return { record: { ...record, response: bytes === null ? null : response, error: judgement.error }, response: bytes, close, delayMs };
 }
