@@ -53,22 +53,28 @@ export function padLength(restLength: number): number {
   return AES_BLOCK_BYTES - (restLength % AES_BLOCK_BYTES);
 }
 
-/** AES-CBC, zero IV, no padding; `plaintext` must be whole blocks. */
-export function encryptBlocks(key: Uint8Array, plaintext: Uint8Array): Buffer {
-  const cipher = createCipheriv(algorithm(key), key, ZERO_IV);
+interface BlockCipher {
+  setAutoPadding(on: boolean): unknown;
+  update(data: Uint8Array): Buffer;
+  final(): Buffer;
+}
+
+// No PKCS#7 either way (reference §3): ioBroker.sia's extra block comes from leaving it on.
+function run(cipher: BlockCipher, input: Uint8Array): Buffer {
   cipher.setAutoPadding(false);
-  const head = cipher.update(plaintext);
+  const head = cipher.update(input);
   const tail = cipher.final();
   return tail.length === 0 ? head : Buffer.concat([head, tail]);
 }
 
+/** AES-CBC, zero IV, no padding; `plaintext` must be whole blocks. */
+export function encryptBlocks(key: Uint8Array, plaintext: Uint8Array): Buffer {
+  return run(createCipheriv(algorithm(key), key, ZERO_IV), plaintext);
+}
+
 /** Inverse of encryptBlocks; throws when `ciphertext` is not whole blocks. */
 export function decryptBlocks(key: Uint8Array, ciphertext: Uint8Array): Buffer {
-  const decipher = createDecipheriv(algorithm(key), key, ZERO_IV);
-  decipher.setAutoPadding(false);
-  const head = decipher.update(ciphertext);
-  const tail = decipher.final();
-  return tail.length === 0 ? head : Buffer.concat([head, tail]);
+  return run(createDecipheriv(algorithm(key), key, ZERO_IV), ciphertext);
 }
 
 /** Writes `length` pad bytes into `target` at `offset`. */

@@ -92,7 +92,6 @@ export class DestinationChannel {
   private readonly logger: Logger;
   private readonly labels: { readonly destination: DestinationName };
   private readonly queue: Array<() => Promise<void>> = [];
-  private readonly idleWaiters: Array<() => void> = [];
   private readonly stopController = new AbortController();
   private running = false;
   private pathState: PathState = 'unknown';
@@ -106,6 +105,7 @@ export class DestinationChannel {
   private lastAnswer: Buffer | null = null;
   private clockOffsetMs = 0;
   private cancelSupervision: CancelTimer | null = null;
+  private supervising: boolean;
 
   constructor(options: ChannelOptions) {
     this.options = options;
@@ -113,6 +113,7 @@ export class DestinationChannel {
     this.address = options.address;
     this.labels = { destination: options.name };
     this.logger = options.logger.child({ destination: options.name, url: options.address.url });
+    this.supervising = options.supervision !== null;
     this.scheduleSupervision();
   }
 
@@ -147,13 +148,8 @@ export class DestinationChannel {
     });
   }
 
-  /** Resolves once nothing is queued or in flight. */
-  whenIdle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
   stopSupervision(): void {
+    this.supervising = false;
     this.cancelSupervision?.();
     this.cancelSupervision = null;
   }
@@ -174,7 +170,6 @@ export class DestinationChannel {
       for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) await job();
     } finally {
       this.running = false;
-      for (const waiter of this.idleWaiters.splice(0)) waiter();
     }
   }
 
@@ -413,7 +408,7 @@ export class DestinationChannel {
 
   private scheduleSupervision(): void {
     const supervision = this.options.supervision;
-    if (supervision === null || this.stopped) return;
+    if (supervision === null || !this.supervising) return;
     // DC-09 2013 §5.5.2: any transmission restarts the supervision interval.
     this.cancelSupervision?.();
     this.cancelSupervision = this.options.clock.setTimer(supervision.intervalMs, () => {

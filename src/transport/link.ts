@@ -4,6 +4,7 @@
 
 import type { Clock } from '../clock.js';
 import type { DestinationAddress } from './destination.js';
+import { TransportError } from './transport-errors.js';
 
 export interface LinkHandlers {
   /** Bytes from the receiver: a TCP chunk, or one UDP datagram. */
@@ -27,3 +28,17 @@ export interface ConnectOptions {
 
 /** Opens a link; rejects with a TransportError (`HIKARC_TRANSPORT_CONNECT_FAILED`). */
 export type LinkConnector = (address: DestinationAddress, handlers: LinkHandlers, options: ConnectOptions) => Promise<Link>;
+
+/** One frame handed to a socket's write/send; a closed socket or a failed write is LINK_CLOSED. */
+export function writeFrame(open: boolean, write: (done: (error?: Error | null) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!open) {
+      reject(new TransportError('HIKARC_TRANSPORT_LINK_CLOSED', 'the link is closed'));
+      return;
+    }
+    write((error) => {
+      if (error) reject(new TransportError('HIKARC_TRANSPORT_LINK_CLOSED', `write failed: ${error.message}`, { cause: error }));
+      else resolve();
+    });
+  });
+}

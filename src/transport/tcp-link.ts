@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { errorMessage } from '../errors.js';
 import type { DestinationAddress } from './destination.js';
-import type { ConnectOptions, Link, LinkHandlers } from './link.js';
+import { writeFrame, type ConnectOptions, type Link, type LinkHandlers } from './link.js';
 import { TransportError } from './transport-errors.js';
 
 class TcpLink implements Link {
@@ -14,16 +14,7 @@ class TcpLink implements Link {
   constructor(private readonly socket: Socket) {}
 
   send(frame: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.socket.destroyed || !this.socket.writable) {
-        reject(new TransportError('HIKARC_TRANSPORT_LINK_CLOSED', 'the connection is closed'));
-        return;
-      }
-      this.socket.write(frame, (error) => {
-        if (error) reject(new TransportError('HIKARC_TRANSPORT_LINK_CLOSED', `write failed: ${error.message}`, { cause: error }));
-        else resolve();
-      });
-    });
+    return writeFrame(!this.socket.destroyed && this.socket.writable, (done) => this.socket.write(frame, done));
   }
 
   close(): void {

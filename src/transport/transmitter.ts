@@ -103,6 +103,7 @@ export class Transmitter {
   private readonly sequences: SequenceAllocator;
   private readonly supervised: boolean;
   private state: TransmitterState = 'running';
+  private readonly active = new Set<Promise<DeliveryResult>>();
 
   constructor(options: TransmitterOptions) {
     const problems = checkOptions(options);
@@ -149,7 +150,17 @@ export class Transmitter {
   }
 
   /** Delivers one alarm; resolves (never rejects, unless onSequence throws) with what became of it. */
-  async send(alarm: AlarmPayload, options: SendOptions = {}): Promise<DeliveryResult> {
+  send(alarm: AlarmPayload, options: SendOptions = {}): Promise<DeliveryResult> {
+    const sending = this.deliver(alarm, options);
+    this.active.add(sending);
+    const forget = (): void => {
+      this.active.delete(sending);
+    };
+    sending.then(forget, forget);
+    return sending;
+  }
+
+  private async deliver(alarm: AlarmPayload, options: SendOptions): Promise<DeliveryResult> {
     const log = this.logger.child({ account: alarm.account, ...(options.id === undefined ? {} : { id: options.id }) });
     if (this.state !== 'running') return this.undelivered(log, 'HIKARC_TRANSPORT_STOPPED', 'the transmitter is stopping', []);
     const video = videoLinkBlock(alarm.videoUrl);
@@ -208,7 +219,7 @@ export class Transmitter {
     const deadline = new Promise<void>((resolve) => {
       cancel = this.clock.setTimer(deadlineMs, resolve);
     });
-    await Promise.race([Promise.all(this.channels.map((channel) => channel.whenIdle())), deadline]);
+    await Promise.race([Promise.allSettled([...this.active]), deadline]);
     cancel();
     this.abort();
   }

@@ -6,7 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { errorMessage } from '../errors.js';
 import type { DestinationAddress } from './destination.js';
-import type { ConnectOptions, Link, LinkHandlers } from './link.js';
+import { writeFrame, type ConnectOptions, type Link, type LinkHandlers } from './link.js';
 import { TransportError } from './transport-errors.js';
 
 class UdpLink implements Link {
@@ -16,16 +16,7 @@ class UdpLink implements Link {
   constructor(private readonly socket: Socket) {}
 
   send(frame: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.closed) {
-        reject(new TransportError('HIKARC_TRANSPORT_LINK_CLOSED', 'the UDP socket is closed'));
-        return;
-      }
-      this.socket.send(frame, (error) => {
-        if (error) reject(new TransportError('HIKARC_TRANSPORT_LINK_CLOSED', `send failed: ${error.message}`, { cause: error }));
-        else resolve();
-      });
-    });
+    return writeFrame(!this.closed, (done) => this.socket.send(frame, (error) => done(error)));
   }
 
   close(): void {

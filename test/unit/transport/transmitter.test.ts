@@ -343,8 +343,8 @@ describe('Transmitter: supervision (reference §4.7)', () => {
 });
 
 describe('Transmitter: stop and abort', () => {
-  it('stop() lets the frame in flight finish before the deadline, then refuses new messages', async () => {
-    const { clock, primary, transmitter } = setup();
+  it('stop() lets the frame in flight finish before the deadline, sends no more NULLs, and refuses new messages', async () => {
+    const { clock, primary, transmitter } = setup({ supervisionSec: 1, ackTimeoutMs: 10_000 });
     let release: (() => void) | undefined;
     primary.answer = (frame) => {
       release = () => primary.push(primary.ack(frame));
@@ -354,6 +354,8 @@ describe('Transmitter: stop and abort', () => {
     await flush();
     const stopping = transmitter.stop(5_000);
     expect(await settle(clock, transmitter.send(alarm()))).toMatchObject({ delivered: false, code: 'HIKARC_TRANSPORT_STOPPED' });
+    await clock.advance(3_000);
+    expect(primary.tokens()).toEqual(['ADM-CID']);
     release?.();
     expect(delivered(await settle(clock, inFlight)).destination).toBe('primary');
     await settle(clock, stopping);
