@@ -361,6 +361,26 @@ describe('Transmitter: stop and abort', () => {
     await settle(clock, stopping);
   });
 
+  it('while stopping, a destination that became idle sends no NULL', async () => {
+    const { clock, primary, secondary, transmitter } = setup({ supervisionSec: 1, ackTimeoutMs: 10_000 });
+    let duh: (() => void) | undefined;
+    primary.answer = (frame) => {
+      duh = () => primary.push(primary.duh(frame));
+      return 'silent';
+    };
+    secondary.answer = () => 'silent';
+    const sending = transmitter.send(alarm());
+    await flush();
+    const stopping = transmitter.stop(5_000);
+    duh?.();
+    await clock.advance(3_000);
+    expect(primary.tokens()).toEqual(['ADM-CID']);
+    expect(secondary.tokens()).toEqual(['ADM-CID']);
+    await clock.advance(2_000);
+    await stopping;
+    expect(await sending).toMatchObject({ delivered: false, code: 'HIKARC_TRANSPORT_STOPPED' });
+  });
+
   it('stop() aborts what is left at the deadline; the sends come back undelivered, not lost', async () => {
     const { clock, primary, transmitter } = setup({ destinations: [{ name: 'primary', url: 'tcp://primary.test:1' }], ackTimeoutMs: 10_000 });
     primary.answer = () => 'silent';
