@@ -181,7 +181,12 @@ export class DestinationChannel {
     const fields = { from, to: next, reason };
     if (next === 'down') this.logger.error({ ...fields, code: reason }, 'path state changed');
     else this.logger.info(fields, 'path state changed');
-    this.options.onPathState({ destination: this.name, url: this.address.url, from, to: next, reason });
+    try {
+      this.options.onPathState({ destination: this.name, url: this.address.url, from, to: next, reason });
+    } catch (error) {
+      // An observer's bug must not stop delivery.
+      this.logger.error({ err: errorMessage(error) }, 'path state observer failed');
+    }
   }
 
   private setLinkState(next: LinkState): void {
