@@ -27,6 +27,37 @@ export const ERROR_CODES = {
   HIKARC_TRANSLATE_NO_ACCOUNT: 'no valid DC-09 account could be found for an event',
   HIKARC_TRANSLATE_FIELD_OUT_OF_RANGE: 'a partition, zone or user number does not fit Contact ID',
 
+  // transport: DC-09 frames (decoding what a receiver or panel sent, encoding what we send)
+  HIKARC_DC09_FRAMING: 'bytes outside an LF ... CR frame',
+  HIKARC_DC09_EMPTY_FRAME: 'an empty LF CR frame (some receivers answer a bad CRC this way)',
+  HIKARC_DC09_FRAME_TOO_LARGE: 'no CR within the longest possible DC-09 frame',
+  HIKARC_DC09_BAD_LENGTH: 'the 0LLL length field is not hex or does not match the body',
+  HIKARC_DC09_BAD_CRC: 'the CRC field is not hex or does not match the body',
+  HIKARC_DC09_BAD_TOKEN: 'the ID token is missing, unquoted or unknown',
+  HIKARC_DC09_BAD_HEADER: 'the sequence, R, L or account field is malformed',
+  HIKARC_DC09_BAD_DATA: 'the data, extended blocks or what follows them are malformed',
+  HIKARC_DC09_BAD_TIMESTAMP: 'the timestamp is malformed or not a real UTC time',
+  HIKARC_DC09_DECRYPT_FAILED: 'an encrypted frame could not be decrypted',
+  HIKARC_DC09_KEY_MISMATCH: 'an encrypted frame where no key is set, or a plain frame where one is',
+  HIKARC_DC09_INVALID_KEY: 'an AES key is not 16, 24 or 32 bytes in its stated format',
+  HIKARC_DC09_INVALID_MESSAGE: 'a message cannot be encoded as a DC-09 frame',
+  HIKARC_DC09_TIMESTAMP_WINDOW: 'a frame timestamp is outside the receiver window',
+  HIKARC_DC09_UNKNOWN_ACCOUNT: 'a frame for an account the receiver does not know',
+  HIKARC_DC09_UNSUPPORTED_MESSAGE: 'a correctly received frame the receiver cannot process',
+
+  // transport: delivery to the ARC
+  HIKARC_TRANSPORT_ACK_TIMEOUT: 'no valid answer from the ARC receiver within the ACK timeout',
+  HIKARC_TRANSPORT_NAK: 'the ARC receiver answered NAK',
+  HIKARC_TRANSPORT_DUH: 'the ARC receiver answered DUH: it will never take this message',
+  HIKARC_TRANSPORT_CONNECT_FAILED: 'the connection to the ARC receiver could not be opened',
+  HIKARC_TRANSPORT_LINK_CLOSED: 'the ARC receiver closed the connection, or the socket failed, before answering',
+  HIKARC_TRANSPORT_UNMATCHED_RESPONSE: 'an answer that does not acknowledge the frame in flight',
+  HIKARC_TRANSPORT_CLOCK_SKEW: 'the ARC receiver clock differs from ours by more than 10 s',
+  HIKARC_TRANSPORT_SUPERVISION_FAILED: 'a NULL link test was not acknowledged: the path is down',
+  HIKARC_TRANSPORT_UNDELIVERED: 'no destination acknowledged a message; it goes back to the caller',
+  HIKARC_TRANSPORT_STOPPED: 'the transmitter was stopped before the message was acknowledged',
+  HIKARC_TRANSPORT_VIDEO_LINK_OMITTED: 'a verification link was left out of, or shortened in, the [V] block',
+
   // outbox
   HIKARC_STORE_FULL: 'the outbox disk is full',
   HIKARC_STORE_LOCKED: 'the outbox database is locked by another process',

@@ -4,7 +4,17 @@ import { checkConfigCommand } from './check-config.js';
 import { deadLettersCommand } from './dead-letters.js';
 import { requeueCommand } from './requeue.js';
 import type { Command } from './command.js';
+import { receiverCommand } from './receiver.js';
+import { sendCommand } from './send.js';
 import { tablesCommand } from './tables.js';
 import { translateCommand } from './translate.js';
 
-export const COMMANDS: readonly Command[] = [translateCommand, tablesCommand, checkConfigCommand, deadLettersCommand, requeueCommand];
+export const COMMANDS: readonly Command[] = [
+  translateCommand,
+  tablesCommand,
+  checkConfigCommand,
+  sendCommand,
+  receiverCommand,
+  deadLettersCommand,
+  requeueCommand,
+];

@@ -1,0 +1,8 @@
+// The production LinkConnector: TCP or UDP by the destination's scheme.
+
+import type { LinkConnector } from './link.js';
+import { connectTcp } from './tcp-link.js';
+import { openUdp } from './udp-link.js';
+
+export const connectLink: LinkConnector = (address, handlers, options) =>
+  address.transport === 'tcp' ? connectTcp(address, handlers, options) : openUdp(address, handlers, options);

@@ -1,0 +1,47 @@
+// Where frames go: `tcp://HOST:PORT` or `udp://HOST:PORT` (arc.primary, arc.secondary), and the
+// per-transport ACK timeout defaults (reference §4.5: 10 s TCP, 5 s UDP).
+
+import { ARC_DESTINATION_PATTERN } from '../config/schema.js';
+
+export const DESTINATION_NAMES = ['primary', 'secondary'] as const;
+export type DestinationName = (typeof DESTINATION_NAMES)[number];
+
+export type LinkTransport = 'tcp' | 'udp';
+
+export interface DestinationAddress {
+  readonly transport: LinkTransport;
+  /** Host name or IP address, without IPv6 brackets. */
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+}
+
+export const DEFAULT_ACK_TIMEOUT_MS = { tcp: 10_000, udp: 5_000 } as const satisfies Record<LinkTransport, number>;
+
+function parseUrl(url: string, lowestPort: number): DestinationAddress | undefined {
+  const match = ARC_DESTINATION_PATTERN.exec(url);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (!Number.isInteger(port) || port < lowestPort || port > 65535) return undefined;
+  const host = (match[2] as string).replace(/^\[(.*)\]$/, '$1');
+  return { transport: match[1] as LinkTransport, host, port, url };
+}
+
+/** The address of a destination URL, or undefined when it is not `tcp|udp://HOST:PORT`. */
+export function parseDestinationUrl(url: string): DestinationAddress | undefined {
+  return parseUrl(url, 1);
+}
+
+/** A listening address: like a destination, and port 0 asks the OS for a free port. */
+export function parseListenUrl(url: string): DestinationAddress | undefined {
+  return parseUrl(url, 0);
+}
+
+/** `arc.ackTimeoutMs`, where 0 means the transport's default. */
+export function ackTimeoutFor(transport: LinkTransport, configuredMs: number): number {
+  return configuredMs > 0 ? configuredMs : DEFAULT_ACK_TIMEOUT_MS[transport];
+}
+
+export function formatAddress(transport: LinkTransport, host: string, port: number): string {
+  return `${transport}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

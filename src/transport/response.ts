@@ -1,0 +1,66 @@
+// What a receiver's answer means for the frame in flight (reference §4.4). Only a valid ACK with
+// our sequence number and account counts: an encrypted request needs an *ACK that decrypts with our
+// key. NAK carries no sequence (always 0000) and is never encrypted, so any NAK answers the frame in
+// flight; DUH must echo our sequence. Everything else is "not acknowledged" and the wait goes on.
+
+import type { ErrorCode } from '../errors.js';
+import { openFrame, type Dc09Item, type Dc09Quirk } from './dc09-frame.js';
+
+export interface ExpectedAnswer {
+  readonly sequence: number;
+  readonly account: string;
+  readonly receiver: string | null;
+  readonly line: string;
+  /** The key the request was encrypted with; null for a clear request. */
+  readonly key: Uint8Array | null;
+}
+
+export type ResponseVerdict =
+  | {
+      readonly kind: 'ack';
+      /** The receiver's clock from an *ACK (or an ACK that carries one), epoch ms. */
+      readonly receiverTime: number | null;
+      /** R or L differ from ours: accepted (some receivers mangle them, reference §6.5) but logged. */
+      readonly headerMismatch: boolean;
+      readonly quirks: readonly Dc09Quirk[];
+    }
+  | { readonly kind: 'nak'; readonly receiverTime: number | null; readonly quirks: readonly Dc09Quirk[] }
+  | { readonly kind: 'duh'; readonly quirks: readonly Dc09Quirk[] }
+  | { readonly kind: 'ignore'; readonly code: ErrorCode; readonly detail: string };
+
+const NO_QUIRKS: readonly Dc09Quirk[] = Object.freeze([]);
+
+function unmatched(detail: string): ResponseVerdict {
+  return { kind: 'ignore', code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE', detail };
+}
+
+function sameAccount(a: string, b: string): boolean {
+  return a.toUpperCase() === b.toUpperCase();
+}
+
+export function classifyResponse(item: Dc09Item, expected: ExpectedAnswer): ResponseVerdict {
+  if (item.kind === 'error') return { kind: 'ignore', code: item.error.code, detail: item.error.message };
+  if (item.kind === 'bare') return item.token === 'NAK' ? { kind: 'nak', receiverTime: null, quirks: NO_QUIRKS } : { kind: 'duh', quirks: NO_QUIRKS };
+  const frame = item.frame;
+  switch (frame.token) {
+    case 'NAK':
+      if (frame.encrypted) return unmatched('an encrypted NAK (a NAK is never encrypted)');
+      return { kind: 'nak', receiverTime: frame.timestamp, quirks: frame.quirks };
+    case 'DUH':
+      if (frame.sequence !== expected.sequence) return unmatched(`DUH for sequence ${frame.sequence}, ours is ${expected.sequence}`);
+      if (frame.account !== '' && !sameAccount(frame.account, expected.account)) return unmatched(`DUH for account ${frame.account}`);
+      return { kind: 'duh', quirks: frame.quirks };
+    case 'ACK': {
+      if (frame.sequence !== expected.sequence) return unmatched(`ACK for sequence ${frame.sequence}, ours is ${expected.sequence}`);
+      if (!sameAccount(frame.account, expected.account)) return unmatched(`ACK for account ${frame.account}, ours is ${expected.account}`);
+      if (expected.key !== null && !frame.encrypted) return unmatched('a clear ACK to an encrypted frame');
+      if (expected.key === null && frame.encrypted) return unmatched('an encrypted ACK to a clear frame');
+      const opened = openFrame(frame, expected.key);
+      if (!opened.ok) return { kind: 'ignore', code: opened.error.code, detail: `*ACK: ${opened.error.message}` };
+      const headerMismatch = (frame.receiver !== null && frame.receiver !== expected.receiver) || frame.line !== expected.line;
+      return { kind: 'ack', receiverTime: opened.value.timestamp, headerMismatch, quirks: opened.value.quirks };
+    }
+    default:
+      return unmatched(`a ${frame.token} frame is not an answer`);
+  }
+}
