@@ -2,6 +2,8 @@
 
 import { checkConfigCommand } from './check-config.js';
 import { deadLettersCommand } from './dead-letters.js';
+import { demoCommand } from './demo.js';
+import { replayCommand } from './replay.js';
 import { requeueCommand } from './requeue.js';
 import type { Command } from './command.js';
 import { receiverCommand } from './receiver.js';
@@ -15,6 +17,8 @@ export const COMMANDS: readonly Command[] = [
   checkConfigCommand,
   sendCommand,
   receiverCommand,
+  replayCommand,
+  demoCommand,
   deadLettersCommand,
   requeueCommand,
 ];

@@ -7,7 +7,7 @@ import { ConfigError, HikArcError, errorMessage } from '../errors.js';
 import { readEventFile } from '../ingest/event-file.js';
 import type { Logger } from '../log.js';
 import { StaticAccountDirectory } from '../translate/account-directory.js';
-import { Translator, type DocumentOutcome } from '../translate/translator.js';
+import { Translator, type DocumentOutcome, type Translation } from '../translate/translator.js';
 import { EXIT, commandLogger, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command } from './command.js';
 
 function readAccountsFile(file: string): Record<string, string> {
@@ -25,14 +25,18 @@ function readAccountsFile(file: string): Record<string, string> {
   return value as Record<string, string>;
 }
 
-/** The documented output line: the same keys, in the same order, for every forwarded event. */
+/** The documented output line of one document; undefined for stream control documents. */
 export function translationLine(outcome: DocumentOutcome): Record<string, unknown> | undefined {
   if (outcome.kind === 'control') return undefined;
   if (outcome.kind === 'error') {
     const reason = outcome.error.code === 'HIKARC_EVENT_NOT_AN_ALERT' ? 'not-an-event' : 'unparseable';
     return { forwarded: false, eventType: null, reason, detail: outcome.error.message };
   }
-  const { translation } = outcome;
+  return translationJson(outcome.translation);
+}
+
+/** The same keys, in the same order, for every forwarded event. */
+export function translationJson(translation: Translation): Record<string, unknown> {
   if (!translation.forwarded) {
     return translation.reason === 'heartbeat'
       ? { forwarded: false, eventType: translation.eventType, reason: translation.reason }

@@ -27,6 +27,17 @@ export type SendResult =
   | { readonly delivered: true; readonly destination: string; readonly sequence: number }
   | { readonly delivered: false; readonly code: ErrorCode; readonly detail: string; readonly failures: ReadonlyArray<{ readonly destination: string; readonly code: ErrorCode }> };
 
+/** What became of one stored alarm, for reports (replay, demo) and tests. */
+export type DeliveryOutcome =
+  | { readonly id: number; readonly message: AlarmMessage; readonly outcome: 'acked'; readonly via: string; readonly sequence: number; readonly latencyMs: number }
+  | { readonly id: number; readonly message: AlarmMessage | null; readonly outcome: 'dead-letter' | 'retry'; readonly detail: string };
+
+export interface AcceptedEvent {
+  readonly translation: Translation;
+  /** Outbox id when the event was stored (forwarded, or kept as an unroutable dead letter). */
+  readonly outboxId: number | null;
+}
+
 export interface PipelineOptions {
   readonly outbox: Outbox;
   readonly translator: Translator;
@@ -47,6 +58,7 @@ export interface PipelineOptions {
    * lose alarms), or keep it as a dead letter at once (replay: report and finish).
    */
   readonly whenUndelivered?: 'retry' | 'dead-letter';
+  readonly onOutcome?: (outcome: DeliveryOutcome) => void;
 }
 
 // Every destination failed: try the same message again after 5 s, growing to a minute, so a down
@@ -82,6 +94,7 @@ export class Pipeline {
   private readonly backlogLogIntervalMs: number;
   private readonly refreshIntervalMs: number;
   private readonly whenUndelivered: 'retry' | 'dead-letter';
+  private readonly onOutcome: ((outcome: DeliveryOutcome) => void) | undefined;
 
   private readonly received: Counter;
   private readonly stored: Counter;
@@ -100,6 +113,7 @@ export class Pipeline {
     this.backlogLogIntervalMs = options.backlogLogIntervalMs ?? BACKLOG_LOG_INTERVAL_MS;
     this.refreshIntervalMs = options.refreshIntervalMs ?? REFRESH_INTERVAL_MS;
     this.whenUndelivered = options.whenUndelivered ?? 'retry';
+    this.onOutcome = options.onOutcome;
     const metrics = options.metrics;
     this.received = metrics.counter('hik_arc_events_received_total', 'Events received from the receiver stream or a replay, by source', ['source']);
     this.stored = metrics.counter('hik_arc_events_stored_total', 'Alarms written to the outbox, pending or dead letter', ['state']);
@@ -130,7 +144,7 @@ export class Pipeline {
   }
 
   /** Translates and stores one vendor event; resolves once it is durably stored (or skipped). */
-  async acceptEvent(event: VendorEvent, receivedAt: number, source: StoredEvent['source'], key: object = event): Promise<Translation> {
+  async acceptEvent(event: VendorEvent, receivedAt: number, source: StoredEvent['source'], key: object = event): Promise<AcceptedEvent> {
     let translation = this.translations.get(key);
     if (!translation) {
       this.received.inc({ source });
@@ -138,17 +152,20 @@ export class Pipeline {
       this.translations.set(key, translation);
     }
     if (translation.forwarded) {
-      await this.store({ account: translation.message.account, receivedAt, payload: encodeStoredEvent({ message: translation.message, event, source }) });
-    } else if (translation.reason === 'no-account') {
-      await this.store({ account: '', receivedAt, payload: encodeStoredEvent({ message: null, event, source }), deadReason: `no-account: ${translation.detail}` });
+      const outboxId = await this.store({ account: translation.message.account, receivedAt, payload: encodeStoredEvent({ message: translation.message, event, source }) });
+      return { translation, outboxId };
     }
-    return translation;
+    if (translation.reason === 'no-account') {
+      const outboxId = await this.store({ account: '', receivedAt, payload: encodeStoredEvent({ message: null, event, source }), deadReason: `no-account: ${translation.detail}` });
+      return { translation, outboxId };
+    }
+    return { translation, outboxId: null };
   }
 
   /** Stores one alarm hik-arc raises itself (the upstream link fault and its restore). */
-  async acceptAlarm(alarm: AlarmMessage, receivedAt: number): Promise<void> {
+  async acceptAlarm(alarm: AlarmMessage, receivedAt: number): Promise<number> {
     this.received.inc({ source: 'link' });
-    await this.store({ account: alarm.account, receivedAt, payload: encodeStoredEvent({ message: alarm, event: null, source: 'link' }) });
+    return this.store({ account: alarm.account, receivedAt, payload: encodeStoredEvent({ message: alarm, event: null, source: 'link' }) });
   }
 
   /** Entries waiting for an ACK (not dead letters). */
@@ -192,15 +209,17 @@ export class Pipeline {
     this.state = next;
   }
 
-  private async store(entry: { account: string; receivedAt: number; payload: string; deadReason?: string }): Promise<void> {
+  private async store(entry: { account: string; receivedAt: number; payload: string; deadReason?: string }): Promise<number> {
+    let ids: number[];
     try {
-      await this.outbox.append([{ destination: ARC_DESTINATION, ...entry }]);
+      ids = await this.outbox.append([{ destination: ARC_DESTINATION, ...entry }]);
     } catch (error) {
       this.logger.error({ code: (error as { code?: unknown }).code, err: errorMessage(error) }, 'alarm could not be stored; it is held and stored again');
       throw error;
     }
     this.stored.inc({ state: entry.deadReason === undefined ? 'pending' : 'dead' });
     if (entry.deadReason === undefined) this.poke();
+    return ids[0] as number;
   }
 
   private poke(): void {
@@ -260,6 +279,7 @@ export class Pipeline {
     const stored = decodeStoredEvent(entry.payload);
     if (!stored?.message) {
       await this.outbox.fail(entry.id, { reason: 'the stored alarm cannot be read', dead: true }).catch((error: unknown) => this.storeFailed(entry, error));
+      this.onOutcome?.({ id: entry.id, message: null, outcome: 'dead-letter', detail: 'the stored alarm cannot be read' });
       return;
     }
     const message = stored.message;
@@ -276,6 +296,7 @@ export class Pipeline {
       this.forwarded.inc({ via: result.destination });
       this.latency.observe(Math.max(0, now - entry.receivedAt) / 1000);
       await this.outbox.ack(entry.id, { via: result.destination, at: now }).catch((error: unknown) => this.storeFailed(entry, error));
+      this.onOutcome?.({ id: entry.id, message, outcome: 'acked', via: result.destination, sequence: result.sequence, latencyMs: Math.max(0, now - entry.receivedAt) });
       return;
     }
     if (result.code === 'HIKARC_TRANSPORT_STOPPED') {
@@ -287,11 +308,13 @@ export class Pipeline {
       this.undelivered.inc({ outcome: 'dead-letter' });
       this.logger.error({ id: entry.id, account: entry.account, cid: message.cid, detail: result.detail }, 'no destination will ever take this alarm: kept as a dead letter');
       await this.outbox.fail(entry.id, { reason: result.detail, dead: true }).catch((error: unknown) => this.storeFailed(entry, error));
+      this.onOutcome?.({ id: entry.id, message, outcome: 'dead-letter', detail: result.detail });
       return;
     }
     this.undelivered.inc({ outcome: 'retry' });
     const retryAt = now + backoffDelay(entry.attempts, this.retry);
     await this.outbox.fail(entry.id, { reason: result.detail, retryAt }).catch((error: unknown) => this.storeFailed(entry, error));
+    this.onOutcome?.({ id: entry.id, message, outcome: 'retry', detail: result.detail });
   }
 
   // The outcome could not be written: the entry stays pending in the store and is sent again
