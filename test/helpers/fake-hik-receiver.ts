@@ -373,6 +373,8 @@ class Fake implements FakeHikReceiver {
           if (next !== undefined) {
             const bytes = this.frame(next);
             await this.write(task, bytes.subarray(0, Math.floor(bytes.length / 2)));
+            // let the half part reach the socket before the connection dies
+            await new Promise<void>((resolve) => task.response.write(Buffer.alloc(0), () => resolve()));
             task.open = false;
             task.response.destroy();
             return;
