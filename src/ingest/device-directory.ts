@@ -89,6 +89,7 @@ export class ReceiverDirectory implements AccountDirectory {
   private accounts = new StaticAccountDirectory({});
   private inFlight: Promise<boolean> | null = null;
   private lastUnknownRefreshMs: number | null = null;
+  private devicesWithAccount = 0;
   private readonly abort = new AbortController();
   private readonly refreshes: Counter;
   private readonly devices: Gauge;
@@ -102,8 +103,9 @@ export class ReceiverDirectory implements AccountDirectory {
     return this.accounts.accountFor(devIndex, deviceSerial);
   }
 
-  get size(): number {
-    return this.accounts.size;
+  /** Devices with a valid account in the last list read. */
+  get deviceCount(): number {
+    return this.devicesWithAccount;
   }
 
   /** Reads the whole list; one refresh at a time (a second caller shares the first). Never throws. */
@@ -145,7 +147,8 @@ export class ReceiverDirectory implements AccountDirectory {
         if (device.devSerial !== null) map[device.devSerial] = device.accountId;
       }
       this.accounts = new StaticAccountDirectory(map);
-      this.devices.set(undefined, devices.length - withoutAccount);
+      this.devicesWithAccount = devices.length - withoutAccount;
+      this.devices.set(undefined, this.devicesWithAccount);
       this.refreshes.inc({ outcome: 'ok' });
       if (totalMatches !== null && devices.length < totalMatches) {
         logger.warn({ reason, devices: devices.length, totalMatches }, 'device list ended before totalMatches: using the devices read');

@@ -551,7 +551,7 @@ class IngestStage implements Ingest {
 
   private async refreshDirectory(reason: 'start' | 'periodic'): Promise<void> {
     const ok = await this.receiverDirectory.refresh(reason);
-    this.emit({ type: 'directory', ok, devices: this.receiverDirectory.size });
+    this.emit({ type: 'directory', ok, devices: this.receiverDirectory.deviceCount });
     if (this.isStopping) return;
     this.directoryTimer = this.clock.setTimer(this.settings.directoryRefreshMs, () => {
       this.directoryTimer = null;
