@@ -27,6 +27,8 @@ export interface CaptureOptions {
   readonly dispatcherFactory?: DispatcherFactory;
 }
 
+const STOP_GRACE_MS = 2000;
+
 export type CaptureEnd = 'duration' | 'signal' | 'receiver' | 'broken';
 
 export type CaptureResult =
@@ -52,16 +54,37 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
 
   const controller = new AbortController();
   let endedBy: CaptureEnd = 'receiver';
+  let subscriptionId: string | null = null;
+  let cancelling: Promise<void> | null = null;
+  let stopping = false;
+  let cancelGrace: () => void = () => undefined;
+  const cancel = (): Promise<void> => {
+    cancelling ??= (async () => {
+      if (subscriptionId === null) return;
+      const result = await cancelSubscription(controlHttp, subscriptionId, { basePath, timeoutMs: settings.requestTimeoutMs, clock });
+      if (!result.ok) logger.warn({ code: result.error.code, err: result.error.message }, 'subscription could not be cancelled');
+    })();
+    return cancelling;
+  };
+  // Cancel on the receiver first (guide §5.1 step 3): it ends the stream itself. Reading stops
+  // when it has, or after a short grace.
   const stopFor = (reason: CaptureEnd) => (): void => {
+    if (stopping) return;
+    stopping = true;
     endedBy = reason;
-    controller.abort();
+    if (subscriptionId === null) {
+      controller.abort();
+      return;
+    }
+    void cancel().finally(() => {
+      cancelGrace = clock.setTimer(STOP_GRACE_MS, () => controller.abort());
+    });
   };
   const onSignal = stopFor('signal');
   options.signal?.addEventListener('abort', onSignal, { once: true });
   if (options.signal?.aborted === true) onSignal();
   const cancelTimer = options.durationMs === undefined ? () => undefined : clock.setTimer(options.durationMs, stopFor('duration'));
 
-  let subscriptionId: string | null = null;
   try {
     let opened;
     try {
@@ -99,7 +122,7 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
         }
       }
     } catch (thrown) {
-      if (!controller.signal.aborted) {
+      if (!stopping) {
         endedBy = 'broken';
         error = errorMessage(thrown);
       }
@@ -111,10 +134,8 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
   } finally {
     cancelTimer();
     options.signal?.removeEventListener('abort', onSignal);
-    if (subscriptionId !== null) {
-      const result = await cancelSubscription(controlHttp, subscriptionId, { basePath, timeoutMs: settings.requestTimeoutMs, clock });
-      if (!result.ok) logger.warn({ code: result.error.code, err: result.error.message }, 'subscription could not be cancelled');
-    }
+    await cancel();
+    cancelGrace();
     await Promise.all([streamDispatcher.close(), controlDispatcher.close()].map((closing) => closing.catch(() => undefined)));
   }
 }

@@ -84,6 +84,8 @@ export interface FakeHikReceiver {
   readonly requests: readonly RecordedRequest[];
   readonly streams: readonly FakeStream[];
   readonly unsubscribed: readonly string[];
+  /** Ids whose live subscription an unsubscribe request really cancelled. */
+  readonly cancelled: readonly string[];
   /** Events fully written to some stream. */
   readonly delivered: number;
   /** Authorized subscription requests. */
@@ -172,6 +174,7 @@ class Fake implements FakeHikReceiver {
   readonly requests: RecordedRequest[] = [];
   readonly streams: FakeStream[] = [];
   readonly unsubscribed: string[] = [];
+  readonly cancelled: string[] = [];
   delivered = 0;
   private readonly server: Server;
   private readonly digest: FakeDigest;
@@ -405,6 +408,7 @@ class Fake implements FakeHikReceiver {
       return;
     }
     this.task = null;
+    this.cancelled.push(id);
     response.writeHead(200, { 'content-type': 'application/json' }).end(STATUS_OK);
     if (task.open) {
       void this.writing.then(() => {

@@ -116,7 +116,7 @@ describe('ingest against the fake receiver', () => {
   it('a stalled subscription the receiver still holds: noMoreTasksCanBeAdded, our earlier id is cancelled, the next attempt succeeds', async () => {
     const { fake, harness } = await setup({ events: DOCUMENTS.slice(0, 6), faults: [{ type: 'stall', afterEvents: 2 }], holdTaskAfterDisconnect: true });
     await harness.waitFor(() => harness.items.length >= 6, 'all events');
-    expect(fake.unsubscribed).toEqual(['5939']);
+    expect(fake.cancelled).toEqual(['5939']);
     expect(harness.statuses).toContainEqual({ type: 'refused', kind: 'subscription-taken', code: 'HIKARC_RECEIVER_SUBSCRIPTION_TAKEN', httpStatus: 403 });
     expect(harness.statuses).toContainEqual({ type: 'subscribed', subscriptionId: '5940' });
     expect(harness.logs.some((line) => line.code === 'HIKARC_RECEIVER_SUBSCRIPTION_TAKEN' && /another subscription/.test(line.msg))).toBe(true);
@@ -169,7 +169,7 @@ describe('ingest against the fake receiver', () => {
     const { fake, harness } = await setup({ events: DOCUMENTS.slice(0, 3) });
     await harness.waitFor(() => harness.items.length >= 3, 'events');
     await harness.stop();
-    expect(fake.unsubscribed).toEqual(['5939']);
+    expect(fake.cancelled).toEqual(['5939']);
     const deleteRequest = fake.requests.find((request) => request.method === 'DELETE' && request.verdict === 'ok');
     expect(deleteRequest?.url).toBe('/ISAPI/Event/notification/unSubscribeDeviceMgmt/5939?format=json');
     expect(harness.ingest.health().state).toBe('stopped');
