@@ -44,8 +44,8 @@ export interface FakeHikReceiverOptions {
   readonly quoteBoundary?: boolean;
   /** The vendor example sends a number; the DeviceGateway doc a string (guide A.43). */
   readonly subscriptionIdType?: 'number' | 'string';
-  /** JSON documents streamed in order across subscriptions. */
-  readonly events?: readonly string[];
+  /** JSON documents streamed in order across subscriptions; a Buffer is a raw part written as is. */
+  readonly events?: readonly (string | Buffer)[];
   readonly heartbeatIntervalMs?: number;
   /** Pause between events; 0 sends them back to back. */
   readonly eventIntervalMs?: number;
@@ -94,7 +94,7 @@ export interface FakeHikReceiver {
   failedLogins(): number;
   queueFault(...faults: SubscriptionFault[]): void;
   setAuthFault(fault: AuthFault | null): void;
-  pushEvents(...documents: string[]): void;
+  pushEvents(...documents: (string | Buffer)[]): void;
   addDevice(device: FakeDevice): void;
   waitFor(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -178,7 +178,7 @@ class Fake implements FakeHikReceiver {
   delivered = 0;
   private readonly server: Server;
   private readonly digest: FakeDigest;
-  private readonly events: string[];
+  private readonly events: (string | Buffer)[];
   private readonly devices: FakeDevice[];
   private readonly faults: SubscriptionFault[];
   private authFault: AuthFault | null;
@@ -232,7 +232,7 @@ class Fake implements FakeHikReceiver {
     this.authFault = fault;
   }
 
-  pushEvents(...documents: string[]): void {
+  pushEvents(...documents: (string | Buffer)[]): void {
     this.events.push(...documents);
     this.wake();
   }
@@ -326,7 +326,8 @@ class Fake implements FakeHikReceiver {
     void this.runStream(task, fault);
   }
 
-  private frame(document: string): Buffer {
+  private frame(document: string | Buffer): Buffer {
+    if (Buffer.isBuffer(document)) return document;
     const body = Buffer.from(document, 'utf8');
     const boundary = this.options.boundary ?? 'boundary';
     return Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Type: application/json; charset="UTF-8"\r\nContent-Length: ${body.length}\r\n\r\n`), body, Buffer.from('\r\n')]);

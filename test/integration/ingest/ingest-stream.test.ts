@@ -149,6 +149,31 @@ describe('ingest against the fake receiver', () => {
     expect(fake.subscribeCount()).toBe(4);
   });
 
+  it('bad parts are quarantined and counted, images skipped, in-stream statuses logged; the stream and the events around them survive', async () => {
+    const image = Buffer.concat([Buffer.from('--boundary\r\nContent-Type: image/jpeg\r\nContent-Length: 40\r\n\r\n'), Buffer.alloc(40, 0xd8), Buffer.from('\r\n')]);
+    const latin1 = Buffer.concat([Buffer.from('{"EventNotificationAlert":{"eventType":"IO","devIndex":"2cd6716d-767f-4756-ac55-50276a5e3b4a","channelName":"Caf'), Buffer.from([0xe9]), Buffer.from('"}}')]);
+    const latin1Part = Buffer.concat([Buffer.from(`--boundary\r\nContent-Type: application/json\r\nContent-Length: ${latin1.length}\r\n\r\n`), latin1, Buffer.from('\r\n')]);
+    const first = DOCUMENTS[0] as string;
+    const last = DOCUMENTS[1] as string;
+    const { fake, harness } = await setup({
+      events: [first, image, '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"notSupport"}', 'this is not JSON at all', latin1Part, '{"SomethingElse":{"a":1}}', last],
+    });
+    await harness.waitFor(() => harness.items.length >= 3, 'the events around the bad parts');
+    const delivered = events(harness.items);
+    expect(delivered.map((item) => item.event.eventType)).toEqual([eventTypeOf(first), 'IO', eventTypeOf(last)]);
+    expect(delivered[1]?.event.defects).toContain('invalid UTF-8 bytes replaced');
+    expect(delivered[1]?.raw).toContain('Caf\uFFFD');
+    expect(counter(harness, 'hik_arc_ingest_parts_skipped_total')).toBe(1);
+    expect(counter(harness, 'hik_arc_ingest_stream_status_total')).toBe(1);
+    expect(counter(harness, 'hik_arc_ingest_invalid_utf8_total')).toBe(1);
+    expect(counter(harness, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_EVENT_TRUNCATED' })).toBe(1);
+    expect(counter(harness, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_EVENT_NOT_AN_ALERT' })).toBe(1);
+    const quarantine = harness.logs.find((line) => line.code === 'HIKARC_EVENT_TRUNCATED');
+    expect(Buffer.from(String(quarantine?.['raw']), 'base64').toString('utf8')).toBe('this is not JSON at all');
+    expect(harness.logs.some((line) => line.code === 'HIKARC_RECEIVER_STREAM_STATUS' && line['subStatusCode'] === 'notSupport')).toBe(true);
+    expect(fake.subscribeCount()).toBe(1);
+  });
+
   it('a receiver that is not there: logged as unreachable and retried', async () => {
     fake = await startFakeHikReceiver();
     const url = fake.url;
