@@ -8,7 +8,7 @@ import { errorMessage, HikArcError, isHikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { MetricsRegistry } from '../metrics.js';
 import { AuthGuard } from './auth-guard.js';
-import { defaultDispatcherFactory, type DispatcherFactory } from './ingest.js';
+import { defaultDispatcherFactory, receiverUrl, type DispatcherFactory } from './ingest.js';
 import { MultipartParser } from './multipart-parser.js';
 import { ReceiverHttp } from './receiver-http.js';
 import type { IngestSettings } from './settings.js';
@@ -37,7 +37,7 @@ export type CaptureResult =
 
 export async function captureStream(options: CaptureOptions): Promise<CaptureResult> {
   const { settings, logger, clock } = options;
-  const url = new URL(settings.url);
+  const url = receiverUrl(settings.url);
   const basePath = url.pathname.replace(/\/+$/, '');
   const factory = options.dispatcherFactory ?? defaultDispatcherFactory;
   const streamDispatcher = factory(url.origin, 'stream');

@@ -6,7 +6,7 @@
 import { Client, type Dispatcher } from 'undici';
 import { backoffDelay } from '../backoff.js';
 import { sleep, systemClock, type CancelTimer, type Clock } from '../clock.js';
-import { errorMessage, isHikArcError, type HikArcError } from '../errors.js';
+import { ConfigError, errorMessage, isHikArcError, type HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, Gauge, MetricsRegistry } from '../metrics.js';
 import { isValidAccount, LayeredAccountDirectory, normalizeAccount, receiverLinkAlarm, StaticAccountDirectory, type AccountDirectory, type VendorEvent } from '../translate/index.js';
@@ -106,6 +106,15 @@ function networkCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** receiver.url parsed; the stage cannot run without it. */
+export function receiverUrl(text: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw new ConfigError('HIKARC_CONFIG_MISSING', ['receiver.url: the ingest stage needs the URL of the Hik IP Receiver Pro']);
+  }
+}
+
 /** Heartbeat supervision: fires when no part arrived for the timeout. */
 class Watchdog {
   private cancel: CancelTimer | null = null;
@@ -176,7 +185,7 @@ class IngestStage implements Ingest {
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    const url = new URL(settings.url);
+    const url = receiverUrl(settings.url);
     this.basePath = url.pathname.replace(/\/+$/, '');
     const factory = options.dispatcherFactory ?? defaultDispatcherFactory;
     this.streamDispatcher = factory(url.origin, 'stream');

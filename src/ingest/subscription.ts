@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { errorMessage, HikArcError } from '../errors.js';
 import { readBodyText, type ReceiverHttp, type ResponseBody } from './receiver-http.js';
 import { boundaryFromContentType } from './multipart-parser.js';
-import { classifyRefusal, isStatusOk, parseResponseStatus, REFUSAL_MESSAGES, type Refusal } from './receiver-status.js';
+import { classifyRefusal, isStatusOk, parseResponseStatus, type Refusal } from './receiver-status.js';
 
 export const SUBSCRIBE_PATH = '/ISAPI/Event/notification/subscribeDeviceMgmt?format=json';
 
@@ -59,7 +59,7 @@ export async function openSubscription(http: ReceiverHttp, options: SubscribeOpt
       code: 'HIKARC_RECEIVER_BAD_RESPONSE',
       httpStatus: response.statusCode,
       status,
-      message: REFUSAL_MESSAGES.other,
+      message: 'receiver accepted the subscription without an event stream',
     },
   };
 }

@@ -39,7 +39,7 @@ function collector(): { stream: Writable; text: () => string } {
 async function capture(options: FakeHikReceiverOptions, args: string[], receiver: Record<string, unknown> = {}, signal?: AbortSignal) {
   fake = await startFakeHikReceiver({ heartbeatIntervalMs: 100, ...options });
   const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ receiver: { url: fake.url, username: 'admin', password: 'hik12345', ...receiver }, log: { level: 'warn' } }));
+  writeFileSync(config, JSON.stringify({ receiver: { url: fake.url, username: 'admin', password: 'hik12345', ...receiver }, log: { level: 'silent' } }));
   const stdout = collector();
   const stderr = collector();
   const io: CliIo = { stdout: stdout.stream, stderr: stderr.stream, env: {}, ...(signal === undefined ? {} : { signal }) };
