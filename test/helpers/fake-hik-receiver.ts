@@ -145,6 +145,15 @@ export function heartbeatDocument(count: number): string {
   });
 }
 
+/** Polls until `predicate` holds; bounded, so a test that waits for something that never comes fails. */
+export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 function seededRandom(seed: number): () => number {
   let state = seed >>> 0 || 1;
   return () => {
@@ -241,12 +250,8 @@ class Fake implements FakeHikReceiver {
     this.devices.push(device);
   }
 
-  async waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`fake receiver: timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+  waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    return waitUntil(predicate, what, timeoutMs);
   }
 
   async close(): Promise<void> {

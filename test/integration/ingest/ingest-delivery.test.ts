@@ -1,26 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IngestItem } from '../../../src/ingest/index.js';
-import { DEVICE_LIST_URL, eventTypeOf, fixtureDocuments, makeDevices, startFakeHikReceiver, type FakeHikReceiver, type FakeHikReceiverOptions } from '../../helpers/fake-hik-receiver.js';
-import { events, startIngest, type Harness } from './ingest-harness.js';
+import { DEVICE_LIST_URL, eventTypeOf, fixtureDocuments, makeDevices, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
+import { events, receiverSuite, type Harness } from './ingest-harness.js';
 
 const DOCUMENTS = fixtureDocuments();
 const EXPECTED = DOCUMENTS.filter((document) => eventTypeOf(document) !== 'heartBeat');
 
-let fake: FakeHikReceiver | undefined;
-let harness: Harness | undefined;
-
-async function setup(options: FakeHikReceiverOptions, ingest: Parameters<typeof startIngest>[1] = {}): Promise<{ fake: FakeHikReceiver; harness: Harness }> {
-  fake = await startFakeHikReceiver({ heartbeatIntervalMs: 100, ...options });
-  harness = startIngest(fake, ingest);
-  return { fake, harness };
-}
-
-afterEach(async () => {
-  await harness?.stop();
-  await fake?.close();
-  harness = undefined;
-  fake = undefined;
-});
+const { setup } = receiverSuite();
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

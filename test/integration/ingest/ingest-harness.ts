@@ -2,10 +2,13 @@
 // records what it delivers, its status events, its log lines and its metrics.
 
 import { Writable } from 'node:stream';
+import { afterEach } from 'vitest';
 import { createIngest, type Ingest, type IngestConsumer, type IngestItem, type IngestSettings, type IngestStatus } from '../../../src/ingest/index.js';
 import { createLogger } from '../../../src/log.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
-import type { FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
+import { startFakeHikReceiver, waitUntil, type FakeHikReceiver, type FakeHikReceiverOptions } from '../../helpers/fake-hik-receiver.js';
+
+export { waitUntil };
 
 export interface LogLine {
   readonly level: string;
@@ -50,13 +53,6 @@ export function testSettings(url: string, overrides: Partial<IngestSettings> = {
   };
 }
 
-export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 export function startIngest(
   fake: FakeHikReceiver,
@@ -108,4 +104,36 @@ export function startIngest(
 
 export function events(items: readonly IngestItem[]): Array<Extract<IngestItem, { kind: 'event' }>> {
   return items.filter((item): item is Extract<IngestItem, { kind: 'event' }> => item.kind === 'event');
+}
+
+export type IngestOptionsForTest = Parameters<typeof startIngest>[1];
+
+export interface ReceiverSuite {
+  /** Starts a fake receiver (heartbeat every 100 ms unless told) and an ingest stage on it. */
+  setup(options?: FakeHikReceiverOptions, ingest?: IngestOptionsForTest): Promise<{ fake: FakeHikReceiver; harness: Harness }>;
+  /** Hands a harness or fake started by the test itself to the suite, to be stopped after it. */
+  track(started: { fake?: FakeHikReceiver; harness?: Harness }): void;
+}
+
+/** Per test: one fake receiver and one ingest stage, both stopped after the test whatever happens. */
+export function receiverSuite(): ReceiverSuite {
+  let fake: FakeHikReceiver | undefined;
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.stop();
+    await fake?.close();
+    harness = undefined;
+    fake = undefined;
+  });
+  return {
+    async setup(options = {}, ingest = {}) {
+      fake = await startFakeHikReceiver({ heartbeatIntervalMs: 100, ...options });
+      harness = startIngest(fake, ingest);
+      return { fake, harness };
+    },
+    track(started) {
+      if (started.fake !== undefined) fake = started.fake;
+      if (started.harness !== undefined) harness = started.harness;
+    },
+  };
 }

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../src/backoff.js';
 import { eventTypeOf, fixtureDocuments, makeDevices, startFakeHikReceiver, SUBSCRIBE_URL, type FakeHikReceiver, type FakeHikReceiverOptions } from '../../helpers/fake-hik-receiver.js';
-import { events, startIngest, waitUntil, type Harness } from './ingest-harness.js';
+import { events, receiverSuite, startIngest, waitUntil, type Harness, type IngestOptionsForTest } from './ingest-harness.js';
 
 const DOCUMENTS = fixtureDocuments();
 // The guide's own heartbeat example is among them: it supervises the stream and is not delivered.
@@ -13,21 +13,11 @@ const FIXTURE_DEVICES = [
   ...makeDevices(3),
 ];
 
-let fake: FakeHikReceiver | undefined;
-let harness: Harness | undefined;
+const suite = receiverSuite();
 
-async function setup(options: FakeHikReceiverOptions, ingest: Parameters<typeof startIngest>[1] = {}): Promise<{ fake: FakeHikReceiver; harness: Harness }> {
-  fake = await startFakeHikReceiver({ heartbeatIntervalMs: 100, devices: FIXTURE_DEVICES, ...options });
-  harness = startIngest(fake, ingest);
-  return { fake, harness };
+function setup(options: FakeHikReceiverOptions, ingest: IngestOptionsForTest = {}): ReturnType<typeof suite.setup> {
+  return suite.setup({ devices: FIXTURE_DEVICES, ...options }, ingest);
 }
-
-afterEach(async () => {
-  await harness?.stop();
-  await fake?.close();
-  harness = undefined;
-  fake = undefined;
-});
 
 function counter(h: Harness, name: string, labels?: Record<string, string>): number {
   return h.metrics.counter(name, '', labels === undefined ? [] : Object.keys(labels)).get(labels);
@@ -175,13 +165,10 @@ describe('ingest against the fake receiver', () => {
   });
 
   it('a receiver that is not there: logged as unreachable and retried', async () => {
-    fake = await startFakeHikReceiver();
-    const url = fake.url;
-    await fake.close();
-    fake = undefined;
-    const closed = { url } as FakeHikReceiver;
-    harness = startIngest(closed, { settings: { linkLossReportMs: 300 } });
-    const h = harness;
+    const gone = await startFakeHikReceiver();
+    await gone.close();
+    const h = startIngest({ url: gone.url } as FakeHikReceiver, { settings: { linkLossReportMs: 300 } });
+    suite.track({ harness: h });
     await waitUntil(() => h.statuses.filter((status) => status.type === 'backoff').length >= 2, 'two backoffs');
     expect(h.logs.some((line) => line.code === 'HIKARC_RECEIVER_UNREACHABLE' && line['errCode'] === 'ECONNREFUSED')).toBe(true);
     // never up since start: the link fault is raised for receiver.account

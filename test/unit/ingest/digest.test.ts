@@ -24,74 +24,56 @@ function errorCode(fn: () => unknown): string | undefined {
   return undefined;
 }
 
+const RFC2617: DigestInput = {
+  algorithm: 'MD5',
+  username: 'Mufasa',
+  password: 'Circle Of Life',
+  realm: 'testrealm@host.com',
+  nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093',
+  method: 'GET',
+  uri: '/dir/index.html',
+  qop: 'auth',
+  cnonce: '0a4f113b',
+  nc: 1,
+};
+
+const rfc7616 = {
+  username: 'Mufasa',
+  password: 'Circle of Life',
+  realm: 'http-auth@example.org',
+  nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
+  method: 'GET',
+  uri: '/dir/index.html',
+  qop: 'auth',
+  cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+  nc: 1,
+} as const;
+
+// Guide chapter 2 / §5.1 request. The guide prints no password; hik12345 reproduces its response.
+// Its uri lacks the ?format=json of the request line: a receiver accepts that, we send the target.
+const GUIDE: DigestInput = {
+  algorithm: 'MD5',
+  username: 'admin',
+  password: 'hik12345',
+  realm: 'DS-GWAS0101(6419)',
+  nonce: '4e546c6c596a55355a5749364e5752684f4445344d57593d',
+  method: 'POST',
+  uri: '/ISAPI/Event/notification/subscribeDeviceMgmt',
+  qop: 'auth',
+  cnonce: '7e867c78d9874aa904b489a6791aaeaf',
+  nc: 1,
+};
+
 describe('digestResponse against published vectors', () => {
-  it('RFC 2617 §3.5 (MD5, qop=auth)', () => {
-    const input: DigestInput = {
-      algorithm: 'MD5',
-      username: 'Mufasa',
-      password: 'Circle Of Life',
-      realm: 'testrealm@host.com',
-      nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093',
-      method: 'GET',
-      uri: '/dir/index.html',
-      qop: 'auth',
-      cnonce: '0a4f113b',
-      nc: 1,
-    };
-    expect(digestResponse(input)).toBe('6629fae49393a05397450978507c4ef1');
-  });
-
-  const rfc7616 = {
-    username: 'Mufasa',
-    password: 'Circle of Life',
-    realm: 'http-auth@example.org',
-    nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
-    method: 'GET',
-    uri: '/dir/index.html',
-    qop: 'auth',
-    cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
-    nc: 1,
-  } as const;
-
-  it('RFC 7616 §3.9.1 with MD5', () => {
-    expect(digestResponse({ ...rfc7616, algorithm: 'MD5' })).toBe('8ca523f5e9506fed4657c9700eebdbec');
-  });
-
-  it('RFC 7616 §3.9.1 with SHA-256', () => {
-    expect(digestResponse({ ...rfc7616, algorithm: 'SHA-256' })).toBe('753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1');
-  });
-
-  it('RFC 2069 §2.4 form without qop (the corrected value: the printed e966c932… does not follow from its inputs)', () => {
-    const input: DigestInput = {
-      algorithm: 'MD5',
-      username: 'Mufasa',
-      password: 'CircleOfLife',
-      realm: 'testrealm@host.com',
-      nonce: 'dcd98b7102dd2f0e8b11d0f600bfb0c093',
-      method: 'GET',
-      uri: '/dir/index.html',
-      qop: null,
-      cnonce: 'ignored without qop',
-      nc: 1,
-    };
-    expect(digestResponse(input)).toBe('1949323746fe6a43ef61f9606e7febea');
-  });
-
-  it("the vendor guide's subscription request (chapter 2, §5.1); the guide prints no password, hik12345 reproduces its response", () => {
-    const input: DigestInput = {
-      algorithm: 'MD5',
-      username: 'admin',
-      password: 'hik12345',
-      realm: 'DS-GWAS0101(6419)',
-      nonce: '4e546c6c596a55355a5749364e5752684f4445344d57593d',
-      method: 'POST',
-      // as printed in the guide: without the ?format=json of its request line
-      uri: '/ISAPI/Event/notification/subscribeDeviceMgmt',
-      qop: 'auth',
-      cnonce: '7e867c78d9874aa904b489a6791aaeaf',
-      nc: 1,
-    };
-    expect(digestResponse(input)).toBe('fa7d3d95762b6e10c8a18f09f1f61e81');
+  it.each<[string, DigestInput, string]>([
+    ['RFC 2617 §3.5 (MD5, qop=auth)', RFC2617, '6629fae49393a05397450978507c4ef1'],
+    ['RFC 7616 §3.9.1 with MD5', { ...rfc7616, algorithm: 'MD5' }, '8ca523f5e9506fed4657c9700eebdbec'],
+    ['RFC 7616 §3.9.1 with SHA-256', { ...rfc7616, algorithm: 'SHA-256' }, '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1'],
+    // RFC 2069 §2.4 prints e966c932…, which does not follow from its own inputs; this is the corrected value.
+    ['RFC 2069 §2.4 form without qop', { ...RFC2617, password: 'CircleOfLife', qop: null, cnonce: 'ignored without qop' }, '1949323746fe6a43ef61f9606e7febea'],
+    ["the vendor guide's subscription request", GUIDE, 'fa7d3d95762b6e10c8a18f09f1f61e81'],
+  ])('%s', (_name, input, expected) => {
+    expect(digestResponse(input)).toBe(expected);
   });
 
   it('MD5-sess builds A1 from H(user:realm:pass):nonce:cnonce (RFC 2617 §3.2.2.2)', () => {
@@ -188,45 +170,33 @@ describe('planDigest', () => {
 describe('authorizationHeader', () => {
   const plan = planDigest('Digest realm="DS-GWAS0101(6419)", nonce="4e546c6c596a55355a5749364e5752684f4445344d57593d", qop="auth", opaque="op\\"aque"');
 
+  const TARGET = `${GUIDE.uri}?format=json`;
+  const sign = (uri: string): string =>
+    authorizationHeader({ plan, username: GUIDE.username, password: GUIDE.password, method: GUIDE.method, uri, cnonce: GUIDE.cnonce, nc: 1 });
+  const paramsOf = (header: string): Record<string, string> => Object.fromEntries(parseAuthenticateHeader(header)[0]?.params ?? []);
+
+  it("reproduces the guide's Authorization header for the uri it printed", () => {
+    expect(paramsOf(sign(GUIDE.uri))['response']).toBe('fa7d3d95762b6e10c8a18f09f1f61e81');
+  });
+
   it('carries every field the server needs, uri exactly as the request target', () => {
-    const header = authorizationHeader({
-      plan,
-      username: 'admin',
-      password: 'hik12345',
-      method: 'POST',
-      uri: '/ISAPI/Event/notification/subscribeDeviceMgmt?format=json',
-      cnonce: '7e867c78d9874aa904b489a6791aaeaf',
-      nc: 1,
-    });
+    const header = sign(TARGET);
     expect(header.startsWith('Digest ')).toBe(true);
-    const [parsed] = parseAuthenticateHeader(header);
-    const params = Object.fromEntries(parsed?.params ?? []);
-    expect(params).toEqual({
+    expect(paramsOf(header)).toEqual({
       username: 'admin',
-      realm: 'DS-GWAS0101(6419)',
-      nonce: '4e546c6c596a55355a5749364e5752684f4445344d57593d',
-      uri: '/ISAPI/Event/notification/subscribeDeviceMgmt?format=json',
-      response: digestResponse({
-        algorithm: 'MD5',
-        username: 'admin',
-        password: 'hik12345',
-        realm: 'DS-GWAS0101(6419)',
-        nonce: '4e546c6c596a55355a5749364e5752684f4445344d57593d',
-        method: 'POST',
-        uri: '/ISAPI/Event/notification/subscribeDeviceMgmt?format=json',
-        qop: 'auth',
-        cnonce: '7e867c78d9874aa904b489a6791aaeaf',
-        nc: 1,
-      }),
+      realm: GUIDE.realm,
+      nonce: GUIDE.nonce,
+      uri: TARGET,
+      response: digestResponse({ ...GUIDE, uri: TARGET }),
       opaque: 'op"aque',
       qop: 'auth',
       nc: '00000001',
-      cnonce: '7e867c78d9874aa904b489a6791aaeaf',
+      cnonce: GUIDE.cnonce,
     });
     // qop and nc are tokens, not quoted strings (RFC 7616 §3.4)
     expect(header).toMatch(/qop=auth, nc=00000001/);
     expect(header).not.toMatch(/algorithm=/);
-    expect(header).not.toContain('hik12345');
+    expect(header).not.toContain(GUIDE.password);
   });
 
   it('echoes the algorithm when the challenge named it, and omits nc/cnonce in the RFC 2069 form', () => {
