@@ -69,6 +69,18 @@ describe('device directory', () => {
     expect(deviceListPositions(fake)).toEqual([0, 0]);
   });
 
+  it('refreshes every directoryRefreshSec; a failed refresh keeps the last good list', async () => {
+    const devices = makeDevices(3);
+    const { fake, harness } = await setup({ devices }, { settings: { directoryRefreshMs: 250 } });
+    await harness.waitFor(() => deviceListPositions(fake).length >= 3, 'three refreshes', 5000);
+    fake.addDevice(makeDevices(1, 'late')[0] as (typeof devices)[number]);
+    await harness.waitFor(() => harness.ingest.directory.accountFor(makeDevices(1, 'late')[0]?.devIndex ?? null, null) === '1000', 'the late device');
+    // the receiver starts refusing the list: the old mapping stays
+    fake.setAuthFault({ type: 'lock-info', status: 403, attemptsLeft: 0, locked: true });
+    await harness.waitFor(() => harness.statuses.some((status) => status.type === 'directory' && !status.ok), 'a failed refresh', 5000);
+    expect(harness.ingest.directory.accountFor(devices[2]?.devIndex ?? null, null)).toBe('1002');
+  });
+
   it('an event carrying a valid deviceID does not wait for the directory', async () => {
     const { fake, harness } = await setup({ devices: [] });
     await harness.waitFor(() => harness.statuses.some((status) => status.type === 'directory'), 'the first device list');
