@@ -7,10 +7,8 @@ import type { Clock } from '../clock.js';
 import { errorMessage, HikArcError, isHikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { MetricsRegistry } from '../metrics.js';
-import { AuthGuard } from './auth-guard.js';
-import { defaultDispatcherFactory, receiverUrl, type DispatcherFactory } from './ingest.js';
+import { receiverClients, type DispatcherFactory } from './receiver-clients.js';
 import { MultipartParser } from './multipart-parser.js';
-import { ReceiverHttp } from './receiver-http.js';
 import type { IngestSettings } from './settings.js';
 import { classifyStreamEvent } from './stream-items.js';
 import { cancelSubscription, openSubscription } from './subscription.js';
@@ -37,20 +35,8 @@ export type CaptureResult =
 
 export async function captureStream(options: CaptureOptions): Promise<CaptureResult> {
   const { settings, logger, clock } = options;
-  const url = receiverUrl(settings.url);
-  const basePath = url.pathname.replace(/\/+$/, '');
-  const factory = options.dispatcherFactory ?? defaultDispatcherFactory;
-  const streamDispatcher = factory(url.origin, 'stream');
-  const controlDispatcher = factory(url.origin, 'control');
-  const common = {
-    guard: new AuthGuard(settings.authRetryMs),
-    credentials: { username: settings.username, password: settings.password },
-    clock,
-    logger,
-    metrics: new MetricsRegistry(),
-  };
-  const streamHttp = new ReceiverHttp({ ...common, dispatcher: streamDispatcher });
-  const controlHttp = new ReceiverHttp({ ...common, dispatcher: controlDispatcher });
+  const clients = receiverClients({ ...settings, clock, logger, metrics: new MetricsRegistry(), dispatcherFactory: options.dispatcherFactory });
+  const { basePath, stream: streamHttp, control: controlHttp } = clients;
 
   const controller = new AbortController();
   let endedBy: CaptureEnd = 'receiver';
@@ -136,6 +122,6 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
     options.signal?.removeEventListener('abort', onSignal);
     await cancel();
     cancelGrace();
-    await Promise.all([streamDispatcher.close(), controlDispatcher.close()].map((closing) => closing.catch(() => undefined)));
+    await clients.close(settings.requestTimeoutMs);
   }
 }

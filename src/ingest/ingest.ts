@@ -3,19 +3,19 @@
 // reports the upstream link to the ARC, keeps the device directory fresh, and hands every event, in
 // stream order, to the consumer. One string-union state, changed only through setState.
 
-import { Client, type Dispatcher } from 'undici';
 import { backoffDelay } from '../backoff.js';
 import { sleep, systemClock, type CancelTimer, type Clock } from '../clock.js';
-import { ConfigError, errorMessage, isHikArcError, type HikArcError } from '../errors.js';
+import { errorMessage, isHikArcError, type HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, Gauge, MetricsRegistry } from '../metrics.js';
 import { isValidAccount, LayeredAccountDirectory, normalizeAccount, receiverLinkAlarm, StaticAccountDirectory, type AccountDirectory, type VendorEvent } from '../translate/index.js';
-import { AuthGuard, type LockInfo } from './auth-guard.js';
+import type { AuthGuard, LockInfo } from './auth-guard.js';
 import { DeliveryQueue, type IngestConsumer, type IngestItem } from './delivery-queue.js';
 import { ReceiverDirectory } from './device-directory.js';
 import { LinkSupervisor, type LinkState } from './link-supervisor.js';
 import { MultipartParser, type MultipartEvent } from './multipart-parser.js';
-import { ReceiverHttp, type ResponseBody } from './receiver-http.js';
+import { receiverClients, type DispatcherFactory, type ReceiverClients } from './receiver-clients.js';
+import type { ReceiverHttp, ResponseBody } from './receiver-http.js';
 import type { Refusal, RefusalKind } from './receiver-status.js';
 import type { IngestSettings } from './settings.js';
 import { classifyStreamEvent, hadInvalidUtf8 } from './stream-items.js';
@@ -51,8 +51,6 @@ export interface IngestHealth {
   readonly queueDepth: number;
 }
 
-export type DispatcherFactory = (origin: string, purpose: 'stream' | 'control') => Dispatcher;
-
 export interface IngestOptions {
   readonly settings: IngestSettings;
   readonly logger: Logger;
@@ -75,9 +73,6 @@ export interface Ingest {
   /** Lifecycle events as they happen; returns the unsubscribe function. */
   onStatus(listener: (status: IngestStatus) => void): () => void;
 }
-
-/** One connection for the never-ending stream, another for everything else (a Client serves one request at a time). */
-export const defaultDispatcherFactory: DispatcherFactory = (origin) => new Client(origin, { pipelining: 1 });
 
 const QUARANTINE_LOG_BYTES = 1024;
 const PREVIEW_CHARS = 200;
@@ -104,15 +99,6 @@ function lockOf(error: HikArcError): LockInfo | null {
 function networkCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
-}
-
-/** receiver.url parsed; the stage cannot run without it. */
-export function receiverUrl(text: string): URL {
-  try {
-    return new URL(text);
-  } catch {
-    throw new ConfigError('HIKARC_CONFIG_MISSING', ['receiver.url: the ingest stage needs the URL of the Hik IP Receiver Pro']);
-  }
 }
 
 /** Heartbeat supervision: fires when no part arrived for the timeout. */
@@ -144,13 +130,12 @@ class IngestStage implements Ingest {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly basePath: string;
-  private readonly streamDispatcher: Dispatcher;
-  private readonly controlDispatcher: Dispatcher;
+  private readonly clients: ReceiverClients;
   private readonly streamHttp: ReceiverHttp;
   private readonly controlHttp: ReceiverHttp;
   private readonly guard: AuthGuard;
   private readonly receiverDirectory: ReceiverDirectory;
-  private readonly link: LinkSupervisor;
+  private link: LinkSupervisor;
   private linkSince: number;
   private linkTimer: CancelTimer | null = null;
   private directoryTimer: CancelTimer | null = null;
@@ -185,16 +170,11 @@ class IngestStage implements Ingest {
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    const url = receiverUrl(settings.url);
-    this.basePath = url.pathname.replace(/\/+$/, '');
-    const factory = options.dispatcherFactory ?? defaultDispatcherFactory;
-    this.streamDispatcher = factory(url.origin, 'stream');
-    this.controlDispatcher = factory(url.origin, 'control');
-    this.guard = new AuthGuard(settings.authRetryMs);
-    const credentials = { username: settings.username, password: settings.password };
-    const http = { guard: this.guard, credentials, clock: this.clock, logger: this.logger, metrics };
-    this.streamHttp = new ReceiverHttp({ ...http, dispatcher: this.streamDispatcher });
-    this.controlHttp = new ReceiverHttp({ ...http, dispatcher: this.controlDispatcher });
+    this.clients = receiverClients({ ...settings, clock: this.clock, logger: this.logger, metrics, dispatcherFactory: options.dispatcherFactory });
+    this.basePath = this.clients.basePath;
+    this.guard = this.clients.guard;
+    this.streamHttp = this.clients.stream;
+    this.controlHttp = this.clients.control;
     this.receiverDirectory = new ReceiverDirectory({
       http: this.controlHttp,
       basePath: this.basePath,
@@ -235,6 +215,9 @@ class IngestStage implements Ingest {
 
   start(): void {
     if (this.runPromise !== null || this.stopping.signal.aborted) return;
+    // The link counts as down from start: a receiver never reached is a dead path too.
+    this.link = new LinkSupervisor(this.settings.linkLossReportMs, this.clock.monotonic());
+    this.linkSince = this.clock.now();
     this.scheduleLinkCheck();
     this.runPromise = this.run();
   }
@@ -634,18 +617,9 @@ class IngestStage implements Ingest {
         );
       }
     }
-    await this.closeDispatchers(remaining());
+    await this.clients.close(remaining());
     this.setState('stopped');
     this.emit({ type: 'stopped', undelivered: left.length });
-  }
-
-  private async closeDispatchers(withinMs: number): Promise<void> {
-    const dispatchers = [this.streamDispatcher, this.controlDispatcher];
-    const timer = new AbortController();
-    const closed = Promise.all(dispatchers.map((dispatcher) => dispatcher.close().catch(() => undefined))).then(() => true);
-    const inTime = await Promise.race([closed, sleep(this.clock, withinMs, timer.signal).then(() => false)]);
-    timer.abort();
-    if (!inTime) await Promise.all(dispatchers.map((dispatcher) => dispatcher.destroy().catch(() => undefined)));
   }
 }
 
