@@ -85,6 +85,30 @@ describe('ingest against the fake receiver', () => {
     expect(harness.items.some((item) => item.kind === 'link')).toBe(false);
   });
 
+  it('the backoff resets only after a heartbeat on the new stream', async () => {
+    const { harness } = await setup(
+      {
+        events: DOCUMENTS.slice(0, 6),
+        eventIntervalMs: 150,
+        faults: [
+          { type: 'drop-mid-part', afterEvents: 0 },
+          { type: 'drop-mid-part', afterEvents: 0 },
+          { type: 'drop-mid-part', afterEvents: 3 },
+        ],
+      },
+      { random: () => 1 },
+    );
+    await harness.waitFor(() => harness.items.length >= 6, 'all events', 15_000);
+    const policy = { minMs: 50, maxMs: 400, factor: 2 };
+    expect(harness.statuses.filter((status) => status.type === 'backoff')).toEqual([
+      { type: 'backoff', attempt: 1, delayMs: backoffDelay(0, policy, () => 1) },
+      { type: 'backoff', attempt: 2, delayMs: backoffDelay(1, policy, () => 1) },
+      // the third stream delivered heartbeats before it broke: back to the first step
+      { type: 'backoff', attempt: 1, delayMs: backoffDelay(0, policy, () => 1) },
+    ]);
+    expect(events(harness.items).map((item) => item.raw)).toEqual(DOCUMENTS.slice(0, 6));
+  });
+
   it('a stalled stream is dropped after the heartbeat timeout and subscribed again', async () => {
     const { fake, harness } = await setup({ events: DOCUMENTS, faults: [{ type: 'stall', afterEvents: 4 }] }, { settings: { heartbeatTimeoutMs: 400 } });
     await harness.waitFor(() => harness.items.length >= EXPECTED.length, 'all fixture events');
