@@ -5,7 +5,7 @@
 
 import { backoffDelay } from '../backoff.js';
 import { sleep, systemClock, type CancelTimer, type Clock } from '../clock.js';
-import { errorMessage, isHikArcError, type HikArcError } from '../errors.js';
+import { errorMessage, isHikArcError, type ErrorCode, type HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, Gauge, MetricsRegistry } from '../metrics.js';
 import { isValidAccount, LayeredAccountDirectory, normalizeAccount, receiverLinkAlarm, StaticAccountDirectory, type AccountDirectory, type VendorEvent } from '../translate/index.js';
@@ -29,8 +29,8 @@ export type IngestStatus =
   | { readonly type: 'connecting'; readonly attempt: number }
   | { readonly type: 'subscribed'; readonly subscriptionId: string | null }
   | { readonly type: 'heartbeat'; readonly at: number }
-  | { readonly type: 'stream-lost'; readonly reason: StreamEndReason; readonly code: string }
-  | { readonly type: 'refused'; readonly kind: RefusalKind; readonly code: string; readonly httpStatus: number }
+  | { readonly type: 'stream-lost'; readonly reason: StreamEndReason; readonly code: ErrorCode }
+  | { readonly type: 'refused'; readonly kind: RefusalKind; readonly code: ErrorCode; readonly httpStatus: number }
   | { readonly type: 'backoff'; readonly attempt: number; readonly delayMs: number }
   | { readonly type: 'auth-hold'; readonly delayMs: number }
   | { readonly type: 'locked'; readonly lock: LockInfo | null }
@@ -77,7 +77,7 @@ export interface Ingest {
 const QUARANTINE_LOG_BYTES = 1024;
 const PREVIEW_CHARS = 200;
 
-type StreamOutcome = { readonly reason: StreamEndReason; readonly code: string; readonly refusal?: Refusal; readonly lock?: LockInfo | null };
+type StreamOutcome = { readonly reason: StreamEndReason; readonly code: ErrorCode; readonly refusal?: Refusal };
 
 interface StreamContext {
   readonly controller: AbortController;
@@ -351,7 +351,7 @@ class IngestStage implements Ingest {
         this.logger.error({ code: error.code, err: error.message, detail: error.detail }, 'receiver login impossible: the Digest challenge cannot be answered');
         return { reason: 'refused', code: error.code };
       }
-      return { reason: 'auth', code: error.code, lock: lockOf(error) };
+      return { reason: 'auth', code: error.code };
     }
     if (this.isStopping) return { reason: 'network', code: 'HIKARC_RECEIVER_UNREACHABLE' };
     this.logger.warn({ code: 'HIKARC_RECEIVER_UNREACHABLE', errCode: networkCode(error), err: errorMessage(error) }, 'receiver unreachable');
