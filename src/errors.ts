@@ -62,6 +62,28 @@ export const ERROR_CODES = {
   HIKARC_STORE_FULL: 'the outbox disk is full',
   HIKARC_STORE_LOCKED: 'the outbox database is locked by another process',
   HIKARC_STORE_FAILED: 'the outbox could not be opened or written',
+
+  // ingest
+  HIKARC_DIGEST_CHALLENGE_INVALID: 'the receiver answered 401 without a usable Digest challenge',
+  HIKARC_DIGEST_UNSUPPORTED: 'the receiver asks for a Digest algorithm or qop hik-arc does not implement',
+  HIKARC_DIGEST_REJECTED: 'the receiver rejected the username or password',
+  HIKARC_DIGEST_LOCKED: 'the receiver reports lock information for the login; logins stop until the config changes',
+  HIKARC_DIGEST_HOLD: 'a request was not sent because logins are on hold after a rejection',
+  HIKARC_RECEIVER_UNREACHABLE: 'the receiver could not be reached or the connection failed',
+  HIKARC_RECEIVER_NOT_PRIVATE: 'the subscription was refused: the automation output is not enabled and set to Private',
+  HIKARC_RECEIVER_SUBSCRIPTION_TAKEN: 'the subscription was refused: another subscription holds the receiver',
+  HIKARC_RECEIVER_BUSY: 'the receiver answered device busy',
+  HIKARC_RECEIVER_REFUSED: 'the receiver refused a request for another reason',
+  HIKARC_RECEIVER_BAD_RESPONSE: 'the receiver accepted the subscription but did not answer with a multipart stream',
+  HIKARC_RECEIVER_STREAM_STATUS: 'the receiver sent a ResponseStatus inside the event stream',
+  HIKARC_RECEIVER_UNSUBSCRIBE_FAILED: 'the subscription could not be cancelled on the receiver',
+  HIKARC_RECEIVER_DIRECTORY_FAILED: 'the device list could not be read from the receiver',
+  HIKARC_INGEST_HEARTBEAT_TIMEOUT: 'no part arrived within the heartbeat timeout; the stream is dropped and re-subscribed',
+  HIKARC_INGEST_STREAM_ENDED: 'the receiver ended the event stream',
+  HIKARC_INGEST_INVALID_UTF8: 'a part held bytes that are not UTF-8; they were replaced',
+  HIKARC_INGEST_CONSUMER_FAILED: 'handing an event to the next stage failed; it is retried in order',
+  HIKARC_INGEST_UNDELIVERED_AT_STOP: 'events were still queued when the stop deadline passed',
+  HIKARC_INGEST_LINK_NO_ACCOUNT: 'an upstream link fault cannot be reported because receiver.account is empty',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,5 +1,6 @@
 // Every `hik-arc` command, in the order `hik-arc help` lists them.
 
+import { captureCommand } from './capture.js';
 import { checkConfigCommand } from './check-config.js';
 import { deadLettersCommand } from './dead-letters.js';
 import { demoCommand } from './demo.js';
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   translateCommand,
   tablesCommand,
   checkConfigCommand,
+  captureCommand,
   sendCommand,
   receiverCommand,
   replayCommand,

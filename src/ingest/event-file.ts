@@ -105,6 +105,9 @@ export function readEventFile(bytes: Buffer, name: string): EventFile {
     return readMultipart(body.subarray(bodyStart), boundary);
   }
   if (headBoundary !== undefined) return readMultipart(body, headBoundary);
+  // A capture whose first part came without its delimiter (ingest notes §A.3) still has them later.
+  const laterBoundary = lead.startsWith('{') ? boundaryFromCapture(body.subarray(bodyStart)) : undefined;
+  if (laterBoundary !== undefined) return readMultipart(body.subarray(bodyStart), laterBoundary);
   if (lead.startsWith('{') || lead.startsWith('[')) return readJson(body.subarray(bodyStart));
   throw new HikArcError(
     'HIKARC_EVENT_FILE_UNRECOGNISED',

@@ -9,6 +9,11 @@
 // too late for an alarm. Content-Length is then checked against where the document really ended
 // (missing, short and long lengths are all seen in the field). A body whose braces never balance
 // ends at the next delimiter and goes to the tolerant JSON parser as it is.
+//
+// Inside a body a delimiter only counts when what follows it can follow a delimiter (line end,
+// padding, `--`, or a glued `{`), so `--boundary-less` in a device name does not cut an alarm.
+// Parts that are not JSON are skipped up to the next delimiter whatever their Content-Length says:
+// trusting a too-long length would swallow the alarm behind the image.
 
 import { HikArcError, type ErrorCode } from '../errors.js';
 import { JsonScanner, isCompleteDocument } from '../translate/json-scan.js';
@@ -20,10 +25,12 @@ const DEFAULT_BOUNDARY = 'boundary';
 
 const CR = 0x0d;
 const LF = 0x0a;
+const SPACE = 0x20;
+const TAB = 0x09;
+const DASH = 0x2d;
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
-const BLANK_LINE_CRLF = Buffer.from('\r\n\r\n', 'latin1');
-const BLANK_LINE_LF = Buffer.from('\n\n', 'latin1');
+const BOM = [0xef, 0xbb, 0xbf] as const;
 
 export type PartDefect =
   | 'no leading delimiter'
@@ -38,7 +45,6 @@ export interface MultipartPart {
   /** Header names lower-cased. */
   readonly headers: ReadonlyMap<string, string>;
   readonly contentType: string | null;
-  /** A view into the parser's input (never written to again); copy it to keep it for long. */
   readonly body: Buffer;
   readonly defects: readonly PartDefect[];
 }
@@ -54,7 +60,7 @@ export interface MultipartParserOptions {
 
 /** Boundary from a Content-Type header, quoted or not; `boundary` when absent (the vendor default). */
 export function boundaryFromContentType(contentType: string | null | undefined): string {
-  const match = contentType ? /boundary\s*=\s*(?:"([^"]+)"|([^;,\s]+))/i.exec(contentType) : null;
+  const match = contentType ? /boundary\s*=\s*(?:"([^"]*)"|([^;,\s]+))/i.exec(contentType) : null;
   const boundary = (match?.[1] ?? match?.[2] ?? DEFAULT_BOUNDARY).replace(/^--/, '');
   return boundary === '' ? DEFAULT_BOUNDARY : boundary;
 }
@@ -72,16 +78,73 @@ function isJsonType(contentType: string | null): boolean {
 }
 
 function isWhitespace(byte: number | undefined): boolean {
-  return byte === 0x20 || byte === 0x09 || byte === CR || byte === LF;
+  return byte === SPACE || byte === TAB || byte === CR || byte === LF;
+}
+
+function isDocumentStart(byte: number | undefined): boolean {
+  return byte === OPEN_BRACE || byte === OPEN_BRACKET;
+}
+
+type Answer = 'yes' | 'no' | 'more';
+
+/** Whether bytes at `at` are a byte order mark followed by a document, or may be once more arrive. */
+function bomThenDocument(bytes: Buffer, at: number): Answer {
+  for (let i = 0; i < BOM.length; i++) {
+    if (at + i >= bytes.length) return 'more';
+    if (bytes[at + i] !== BOM[i]) return 'no';
+  }
+  if (at + BOM.length >= bytes.length) return 'more';
+  return isDocumentStart(bytes[at + BOM.length]) ? 'yes' : 'no';
+}
+
+/** A growable byte window: appends amortised O(1) per byte instead of a concat per chunk. */
+class ByteWindow {
+  private backing: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  view(): Buffer {
+    return this.backing.subarray(this.start, this.end);
+  }
+
+  append(chunk: Uint8Array): void {
+    if (this.end + chunk.length > this.backing.length) {
+      const needed = this.length + chunk.length;
+      const next = needed * 2 <= this.backing.length ? this.backing : Buffer.allocUnsafe(Math.max(needed * 2, 4096));
+      this.backing.copy(next, 0, this.start, this.end);
+      this.backing = next;
+      this.end = this.length;
+      this.start = 0;
+    }
+    this.backing.set(chunk, this.end);
+    this.end += chunk.length;
+  }
+
+  consume(count: number): void {
+    this.start = Math.min(this.end, this.start + count);
+    if (this.start === this.end) {
+      this.start = 0;
+      this.end = 0;
+    }
+  }
+
+  clear(): void {
+    this.backing = Buffer.alloc(0);
+    this.start = 0;
+    this.end = 0;
+  }
 }
 
 type State = 'preamble' | 'delimiter-line' | 'headers' | 'body' | 'skip' | 'between';
 
 export class MultipartParser {
   private readonly delimiter: Buffer;
-  private readonly delimiterText: string;
   private readonly maxPartBytes: number;
-  private buffer: Buffer = Buffer.alloc(0);
+  private readonly window = new ByteWindow();
   private state: State = 'preamble';
 
   // current part
@@ -89,22 +152,22 @@ export class MultipartParser {
   private defects: PartDefect[] = [];
   private contentLength: number | null = null;
   private contentType: string | null = null;
-  /** Offset in the buffered body up to which the delimiter search has found nothing. */
+  private headerBytes = 0;
+  /** Offset in the window from which the next delimiter search starts. */
   private searched = 0;
   private readonly scanner = new JsonScanner();
   private scanned = 0;
   private skippedBytes = 0;
-  private headerBytes = 0;
+  /** The part being skipped was already quarantined: no `skipped` event for it. */
+  private skipQuarantined = false;
 
   constructor(boundary: string, options: MultipartParserOptions = {}) {
-    this.delimiterText = `--${boundary}`;
-    this.delimiter = Buffer.from(this.delimiterText, 'latin1');
+    this.delimiter = Buffer.from(`--${boundary}`, 'latin1');
     this.maxPartBytes = options.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   }
 
   push(chunk: Uint8Array): MultipartEvent[] {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    this.buffer = this.buffer.length === 0 ? bytes : Buffer.concat([this.buffer, bytes]);
+    this.window.append(chunk);
     const events: MultipartEvent[] = [];
     while (this.step(events)) {
       // each step consumes input or changes state; it returns false when it needs more bytes
@@ -115,41 +178,47 @@ export class MultipartParser {
   /** The stream ended: release a complete last part, quarantine an incomplete one. */
   end(): MultipartEvent[] {
     const events: MultipartEvent[] = [];
+    const buffer = this.window.view();
     if (this.state === 'body') {
-      const body = this.trimmedBody(this.buffer.length);
-      if (body.length > 0 && isCompleteDocument(body)) this.emitPart(events, body);
+      const body = this.trimmedBody(buffer, buffer.length);
+      if (body.length > 0 && isCompleteDocument(body)) this.emitPart(events, Buffer.from(body), buffer.length);
       else if (body.length > 0) this.quarantine(events, 'HIKARC_MULTIPART_TRUNCATED_PART', 'the stream ended inside a part', body);
-    } else if (this.state === 'headers' && this.buffer.length > 0) {
-      this.quarantine(events, 'HIKARC_MULTIPART_TRUNCATED_PART', 'the stream ended inside part headers', this.buffer);
+    } else if (this.state === 'headers' && buffer.length > 0) {
+      this.quarantine(events, 'HIKARC_MULTIPART_TRUNCATED_PART', 'the stream ended inside part headers', buffer);
+    } else if (this.state === 'skip') {
+      this.skippedBytes += buffer.length;
+      this.finishSkip(events);
     } else if (this.state === 'between' || this.state === 'preamble') {
-      const rest = this.buffer.toString('latin1').trim();
+      const rest = buffer.toString('latin1').trim();
       if (rest !== '' && !rest.startsWith(this.delimiter.toString('latin1'))) {
-        this.quarantine(events, 'HIKARC_MULTIPART_STRAY_BYTES', 'bytes after the last part', this.buffer);
+        this.quarantine(events, 'HIKARC_MULTIPART_STRAY_BYTES', 'bytes after the last part', buffer);
       }
     }
-    this.buffer = Buffer.alloc(0);
+    this.window.clear();
     this.state = 'preamble';
     return events;
   }
 
   private consume(count: number): void {
-    this.buffer = this.buffer.subarray(count);
+    this.window.consume(count);
+    this.searched = Math.max(0, this.searched - count);
   }
 
   private step(events: MultipartEvent[]): boolean {
+    const buffer = this.window.view();
     switch (this.state) {
       case 'preamble':
-        return this.stepPreamble();
-      case 'delimiter-line':
-        return this.stepDelimiterLine();
-      case 'headers':
-        return this.stepHeaders(events);
-      case 'body':
-        return this.stepBody(events);
-      case 'skip':
-        return this.stepSkip(events);
+        return this.stepLineStart(buffer, events, true);
       case 'between':
-        return this.stepBetween(events);
+        return this.stepLineStart(buffer, events, false);
+      case 'delimiter-line':
+        return this.stepDelimiterLine(buffer);
+      case 'headers':
+        return this.stepHeaders(buffer, events);
+      case 'body':
+        return this.stepBody(buffer, events);
+      case 'skip':
+        return this.stepSkip(buffer, events);
     }
   }
 
@@ -161,53 +230,122 @@ export class MultipartParser {
     this.headerBytes = 0;
   }
 
-  // Before the first delimiter: a stream that starts straight with headers or a body is a part too.
-  private stepPreamble(): boolean {
+  private addDefect(...defects: PartDefect[]): void {
+    for (const defect of defects) if (!this.defects.includes(defect)) this.defects.push(defect);
+  }
+
+  /**
+   * What follows a delimiter found inside a body: a line end, padding, the `--` of a close
+   * delimiter or a glued document make it real; anything else is text that merely contains it.
+   */
+  private delimiterFollows(buffer: Buffer, at: number): Answer {
+    const next = at + this.delimiter.length;
+    const byte = buffer[next];
+    if (byte === undefined) return 'more';
+    if (isWhitespace(byte) || isDocumentStart(byte)) return 'yes';
+    if (byte !== DASH) return 'no';
+    const after = buffer[next + 1];
+    if (after === undefined) return 'more';
+    return after === DASH ? 'yes' : 'no';
+  }
+
+  /** First real delimiter at or after `searched`; -1 when none (yet). Updates `searched`. */
+  private findDelimiter(buffer: Buffer): number {
+    let from = this.searched;
+    for (;;) {
+      const at = buffer.indexOf(this.delimiter, from);
+      if (at < 0) {
+        this.searched = Math.max(from, buffer.length - this.delimiter.length + 1);
+        return -1;
+      }
+      const follows = this.delimiterFollows(buffer, at);
+      if (follows === 'yes') {
+        this.searched = at;
+        return at;
+      }
+      if (follows === 'more') {
+        this.searched = at;
+        return -1;
+      }
+      from = at + 1;
+    }
+  }
+
+  // Before the first delimiter (preamble) or after a part released by its closing brace (between):
+  // only line breaks belong here before the next delimiter. A document without framing becomes a
+  // part of its own; other bytes are quarantined a line at a time.
+  private stepLineStart(buffer: Buffer, events: MultipartEvent[], preamble: boolean): boolean {
     let i = 0;
-    while (i < this.buffer.length && isWhitespace(this.buffer[i])) i++;
-    if (i === this.buffer.length) {
+    while (i < buffer.length && isWhitespace(buffer[i])) i++;
+    if (i === buffer.length) {
       this.consume(i);
       return false;
     }
-    const rest = this.buffer.subarray(i);
-    if (rest.length < this.delimiter.length) {
-      if (this.delimiter.subarray(0, rest.length).equals(rest)) return false;
-    } else if (rest.subarray(0, this.delimiter.length).equals(this.delimiter)) {
+    const rest = buffer.subarray(i);
+    if (rest.length < this.delimiter.length && this.delimiter.subarray(0, rest.length).equals(rest)) return false;
+    if (rest.subarray(0, this.delimiter.length).equals(this.delimiter)) {
       this.consume(i + this.delimiter.length);
       this.state = 'delimiter-line';
       return true;
     }
-    this.consume(i);
-    this.startPart();
-    this.defects.push('no leading delimiter');
-    this.state = 'headers';
+    const bom = bomThenDocument(buffer, i);
+    if (bom === 'more') return false;
+    if (isDocumentStart(rest[0]) || bom === 'yes') {
+      this.consume(i + (bom === 'yes' ? BOM.length : 0));
+      this.startPart();
+      this.addDefect('no leading delimiter', 'no headers');
+      this.beginBody();
+      return true;
+    }
+    if (preamble) {
+      // A stream that starts straight with part headers.
+      this.consume(i);
+      this.startPart();
+      this.addDefect('no leading delimiter');
+      this.state = 'headers';
+      return true;
+    }
+    const at = buffer.indexOf(this.delimiter, i);
+    const lineEnd = buffer.indexOf(LF, i);
+    const end = at >= 0 ? at : lineEnd >= 0 ? lineEnd + 1 : -1;
+    if (end < 0) {
+      if (buffer.length > MAX_HEADER_BYTES) {
+        this.quarantine(events, 'HIKARC_MULTIPART_STRAY_BYTES', 'bytes between parts', buffer);
+        this.consume(buffer.length);
+      }
+      return false;
+    }
+    this.quarantine(events, 'HIKARC_MULTIPART_STRAY_BYTES', 'bytes between parts', buffer.subarray(i, end));
+    this.consume(end);
     return true;
   }
 
   // After `--boundary`: `--` closes the body (a new subscription would start over); otherwise
   // optional transport padding and the line end, or (glued) a body straight away.
-  private stepDelimiterLine(): boolean {
+  private stepDelimiterLine(buffer: Buffer): boolean {
     let i = 0;
-    while (i < this.buffer.length && (this.buffer[i] === 0x20 || this.buffer[i] === 0x09)) i++;
-    const next = this.buffer[i];
+    while (i < buffer.length && (buffer[i] === SPACE || buffer[i] === TAB)) i++;
+    const next = buffer[i];
     if (next === undefined) return false;
-    if (next === OPEN_BRACE || next === OPEN_BRACKET) {
-      this.consume(i);
+    const bom = bomThenDocument(buffer, i);
+    if (bom === 'more') return false;
+    if (isDocumentStart(next) || bom === 'yes') {
+      this.consume(i + (bom === 'yes' ? BOM.length : 0));
       this.startPart();
-      this.defects.push('no headers');
+      this.addDefect('no headers');
       this.beginBody();
       return true;
     }
-    const lineEnd = this.buffer.indexOf(LF, i);
+    const lineEnd = buffer.indexOf(LF, i);
     if (lineEnd < 0) {
-      if (this.buffer.length > MAX_HEADER_BYTES) {
-        this.consume(this.buffer.length);
+      if (buffer.length > MAX_HEADER_BYTES) {
+        this.consume(buffer.length);
         this.state = 'preamble';
         return true;
       }
       return false;
     }
-    const line = this.buffer.subarray(i, lineEnd).toString('latin1').trim();
+    const line = buffer.subarray(i, lineEnd).toString('latin1').trim();
     this.consume(lineEnd + 1);
     this.startPart();
     if (line.startsWith('--')) {
@@ -215,7 +353,7 @@ export class MultipartParser {
       return true;
     }
     if (line.includes(':')) this.addHeader(line);
-    else if (line !== '') this.defects.push('header line without colon');
+    else if (line !== '') this.addDefect('header line without colon');
     this.state = 'headers';
     return true;
   }
@@ -232,174 +370,132 @@ export class MultipartParser {
     }
   }
 
-  // The usual case in one go: a header block that ends with a blank line and holds neither a
-  // delimiter nor a body start. Anything unusual goes line by line below.
-  private parseHeaderBlock(): boolean {
-    const crlf = this.buffer.indexOf(BLANK_LINE_CRLF);
-    const end = crlf >= 0 ? crlf + 4 : this.buffer.indexOf(BLANK_LINE_LF) >= 0 ? this.buffer.indexOf(BLANK_LINE_LF) + 2 : -1;
-    if (end < 0 || end > MAX_HEADER_BYTES) return false;
-    const block = this.buffer.toString('latin1', 0, end);
-    if (block.includes(this.delimiterText) || block.includes('\n{') || block.charCodeAt(0) === OPEN_BRACE) return false;
-    for (const raw of block.split('\n')) {
-      const line = raw.trim();
-      if (line === '') continue;
-      if (line.includes(':')) this.addHeader(line);
-      else this.defects.push('header line without colon');
-    }
-    this.consume(end);
-    this.beginBody();
-    return true;
-  }
-
-  private stepHeaders(events: MultipartEvent[]): boolean {
-    if (this.headers.size === 0 && this.parseHeaderBlock()) return true;
+  private stepHeaders(buffer: Buffer, events: MultipartEvent[]): boolean {
     let indent = 0;
-    while (this.buffer[indent] === 0x20 || this.buffer[indent] === 0x09) indent++;
-    const first = this.buffer[indent];
+    while (buffer[indent] === SPACE || buffer[indent] === TAB) indent++;
+    const first = buffer[indent];
     if (first === undefined) return false;
-    // A part without headers: the body starts right here.
-    if (first === OPEN_BRACE || first === OPEN_BRACKET) {
-      if (this.headers.size === 0) this.defects.push('no headers');
+    // A part without headers (or without the blank line after them): the body starts right here.
+    const bom = first === BOM[0] ? bomThenDocument(buffer, indent) : 'no';
+    if (bom === 'more') return false;
+    if (isDocumentStart(first) || bom === 'yes') {
+      if (bom === 'yes') this.consume(indent + BOM.length);
+      if (this.headers.size === 0) this.addDefect('no headers');
       this.beginBody();
       return true;
     }
-    const lineEnd = this.buffer.indexOf(LF);
+    const lineEnd = buffer.indexOf(LF);
     if (lineEnd < 0) {
-      if (this.headerBytes + this.buffer.length > MAX_HEADER_BYTES) {
-        this.quarantine(events, 'HIKARC_MULTIPART_HEADERS_TOO_LARGE', `part headers exceed ${MAX_HEADER_BYTES} bytes`, this.buffer);
-        this.consume(this.buffer.length);
-        this.beginSkip();
-        return true;
-      }
+      if (this.headerBytes + buffer.length > MAX_HEADER_BYTES) return this.headersTooLarge(events, buffer, buffer.length);
       return false;
     }
     this.headerBytes += lineEnd + 1;
-    const raw = this.buffer.subarray(0, lineEnd);
+    if (this.headerBytes > MAX_HEADER_BYTES) return this.headersTooLarge(events, buffer, lineEnd + 1);
+    const raw = buffer.subarray(0, lineEnd);
     const line = raw.toString('latin1').trim();
+    this.consume(lineEnd + 1);
     if (raw.subarray(0, this.delimiter.length).equals(this.delimiter)) {
       // `--boundary` again before any body: a duplicated delimiter line.
-      this.consume(lineEnd + 1);
-      this.defects.push('duplicate delimiter');
+      this.addDefect('duplicate delimiter');
       this.headers = new Map();
+      this.contentLength = null;
+      this.contentType = null;
       return true;
     }
-    this.consume(lineEnd + 1);
     if (line === '') {
       if (this.headers.size === 0 && this.defects.length === 0) return true; // blank line right after the delimiter
       this.beginBody();
       return true;
     }
     if (line.includes(':')) this.addHeader(line);
-    else this.defects.push('header line without colon');
+    else this.addDefect('header line without colon');
+    return true;
+  }
+
+  private headersTooLarge(events: MultipartEvent[], buffer: Buffer, consumed: number): boolean {
+    this.quarantine(events, 'HIKARC_MULTIPART_HEADERS_TOO_LARGE', `part headers exceed ${MAX_HEADER_BYTES} bytes`, buffer.subarray(0, consumed));
+    this.consume(consumed);
+    this.beginSkip(true);
     return true;
   }
 
   private beginBody(): void {
     if (!isJsonType(this.contentType)) {
-      this.beginSkip();
+      this.beginSkip(false);
       return;
     }
     this.state = 'body';
     this.searched = 0;
     this.scanner.reset();
     this.scanned = 0;
-    if (this.contentLength === null) this.defects.push('no content-length');
+    if (this.contentLength === null) this.addDefect('no content-length');
   }
 
-  private beginSkip(): void {
+  private beginSkip(quarantined: boolean): void {
     this.state = 'skip';
+    this.searched = 0;
     this.skippedBytes = 0;
+    this.skipQuarantined = quarantined;
   }
 
-  private trimmedBody(end: number): Buffer {
+  private trimmedBody(buffer: Buffer, end: number): Buffer {
     let stop = end;
-    while (stop > 0 && isWhitespace(this.buffer[stop - 1])) stop--;
+    while (stop > 0 && isWhitespace(buffer[stop - 1])) stop--;
     let start = 0;
-    while (start < stop && isWhitespace(this.buffer[start])) start++;
-    return this.buffer.subarray(start, stop);
+    while (start < stop && isWhitespace(buffer[start])) start++;
+    return buffer.subarray(start, stop);
   }
 
-  private findDelimiter(): number {
-    const from = Math.max(0, this.searched - this.delimiter.length + 1);
-    const at = this.buffer.indexOf(this.delimiter, from);
-    this.searched = at < 0 ? this.buffer.length : at;
-    return at;
-  }
+  private stepBody(buffer: Buffer, events: MultipartEvent[]): boolean {
+    const end = this.scanner.scan(buffer, this.scanned);
+    this.scanned = end >= 0 ? end : buffer.length;
+    const delimiterAt = this.findDelimiter(buffer);
 
-  // Content-Length exactly right and the next delimiter already here (a burst: every part but the
-  // last of a chunk): release without scanning. Returns the bytes to consume, or -1.
-  private lengthConfirmedByDelimiter(): number {
-    const length = this.contentLength;
-    if (length === null || length === 0 || this.buffer.length < length + this.delimiter.length) return -1;
-    let at = length;
-    if (this.buffer[at] === CR) at++;
-    if (this.buffer[at] === LF) at++;
-    if (this.buffer.length < at + this.delimiter.length) return -1;
-    for (let i = 0; i < this.delimiter.length; i++) if (this.buffer[at + i] !== this.delimiter[i]) return -1;
-    return at;
-  }
-
-  private stepBody(events: MultipartEvent[]): boolean {
-    const confirmed = this.lengthConfirmedByDelimiter();
-    if (confirmed >= 0) {
-      this.emitPart(events, this.trimmedBody(this.contentLength as number));
-      this.consume(confirmed);
+    // The document closed, unless a delimiter came first (a broken body glued to the next part).
+    if (end >= 0 && (delimiterAt < 0 || delimiterAt >= end)) {
+      // Content-Length may or may not count the line break before the next delimiter.
+      if (this.contentLength !== null && (this.contentLength < end || this.contentLength > end + 2)) this.addDefect('content-length mismatch');
+      this.emitPart(events, Buffer.from(this.trimmedBody(buffer, end)), end);
+      this.consume(end);
       this.state = 'between';
       return true;
     }
-    const end = this.scanner.scan(this.buffer, this.scanned);
-    this.scanned = end >= 0 ? end : this.buffer.length;
-    if (end >= 0) {
-      // The document closed; unless a delimiter came first (a broken body glued to the next part).
-      const delimiterAt = this.buffer.indexOf(this.delimiter);
-      if (delimiterAt < 0 || delimiterAt >= end) {
-        const body = this.trimmedBody(end);
-        // Content-Length may or may not count the line break before the next delimiter.
-        if (this.contentLength !== null && (this.contentLength < end || this.contentLength > end + 2)) {
-          this.defects.push('content-length mismatch');
-        }
-        this.emitPart(events, body);
-        this.consume(end);
-        this.state = 'between';
-        return true;
-      }
-    }
 
-    const delimiterAt = this.findDelimiter();
     if (delimiterAt >= 0) {
-      const body = this.trimmedBody(delimiterAt);
-      if (delimiterAt > 0 && this.buffer[delimiterAt - 1] !== LF) this.defects.push('delimiter glued to body');
-      if (this.contentLength !== null && (this.contentLength < body.length || this.contentLength > delimiterAt)) {
-        this.defects.push('content-length mismatch');
-      }
-      if (body.length > 0) this.emitPart(events, body);
+      const body = this.trimmedBody(buffer, delimiterAt);
+      if (delimiterAt > 0 && buffer[delimiterAt - 1] !== LF) this.addDefect('delimiter glued to body');
+      if (this.contentLength !== null && (this.contentLength < body.length || this.contentLength > delimiterAt)) this.addDefect('content-length mismatch');
+      if (body.length > 0) this.emitPart(events, Buffer.from(body), delimiterAt);
       this.consume(delimiterAt + this.delimiter.length);
       this.state = 'delimiter-line';
       return true;
     }
 
-    if (this.buffer.length > this.maxPartBytes) {
-      this.quarantine(events, 'HIKARC_MULTIPART_PART_TOO_LARGE', `part exceeds ${this.maxPartBytes} bytes`, this.buffer);
-      // keep the tail: the delimiter may have started in it
-      this.consume(this.buffer.length - (this.delimiter.length - 1));
-      this.beginSkip();
+    // Neither closed nor delimited: once even the smallest body these bytes can hold (less a line
+    // break and a partial delimiter) is over the cap, the part is lost anyway.
+    if (buffer.length - this.delimiter.length - 1 > this.maxPartBytes) {
+      this.quarantine(events, 'HIKARC_MULTIPART_PART_TOO_LARGE', `part exceeds ${this.maxPartBytes} bytes`, buffer);
+      const keep = this.delimiter.length + 1;
+      this.consume(buffer.length - keep);
+      this.beginSkip(true);
       return true;
     }
     return false;
   }
 
-  // Non-JSON parts (images) are counted, not kept. They end at the next delimiter, whatever their
-  // Content-Length says: a long length would otherwise swallow the alarm part that follows, while
-  // the chance of a JPEG holding CRLF + `--` + the boundary is negligible.
-  private stepSkip(events: MultipartEvent[]): boolean {
-    const at = this.buffer.indexOf(this.delimiter);
+  // Non-JSON parts (images) are counted, not kept, up to the next delimiter.
+  private stepSkip(buffer: Buffer, events: MultipartEvent[]): boolean {
+    const at = this.findDelimiter(buffer);
     if (at < 0) {
-      const keep = Math.min(this.buffer.length, this.delimiter.length - 1);
-      this.skippedBytes += this.buffer.length - keep;
-      this.consume(this.buffer.length - keep);
+      // keep a partial delimiter and the line break before it
+      const keepFrom = Math.max(0, Math.min(this.searched, buffer.length) - 2);
+      this.skippedBytes += keepFrom;
+      this.consume(keepFrom);
       return false;
     }
-    this.skippedBytes += at;
+    let lineBreak = 0;
+    if (buffer[at - 1] === LF) lineBreak = buffer[at - 2] === CR ? 2 : 1;
+    this.skippedBytes += at - lineBreak;
     this.consume(at + this.delimiter.length);
     this.finishSkip(events);
     this.state = 'delimiter-line';
@@ -407,49 +503,17 @@ export class MultipartParser {
   }
 
   private finishSkip(events: MultipartEvent[]): void {
-    if (this.contentType !== null && !isJsonType(this.contentType)) {
+    if (!this.skipQuarantined && this.contentType !== null && !isJsonType(this.contentType)) {
       events.push({ type: 'skipped', contentType: this.contentType, bytes: this.skippedBytes });
     }
   }
 
-  // After a part released by its length: only line breaks belong before the next delimiter.
-  private stepBetween(events: MultipartEvent[]): boolean {
-    let i = 0;
-    while (i < this.buffer.length && isWhitespace(this.buffer[i])) i++;
-    if (i === this.buffer.length) {
-      this.consume(i);
-      return false;
+  /** A part over the cap is quarantined here too, so the outcome does not depend on chunking. */
+  private emitPart(events: MultipartEvent[], body: Buffer, rawLength: number): void {
+    if (rawLength > this.maxPartBytes) {
+      this.quarantine(events, 'HIKARC_MULTIPART_PART_TOO_LARGE', `part exceeds ${this.maxPartBytes} bytes`, body);
+      return;
     }
-    const rest = this.buffer.subarray(i);
-    if (rest.length < this.delimiter.length && this.delimiter.subarray(0, rest.length).equals(rest)) return false;
-    if (rest.subarray(0, this.delimiter.length).equals(this.delimiter)) {
-      this.consume(i + this.delimiter.length);
-      this.state = 'delimiter-line';
-      return true;
-    }
-    // Something other than a delimiter: a following document without framing, or junk.
-    this.consume(i);
-    if (rest[0] === OPEN_BRACE) {
-      this.startPart();
-      this.defects.push('no leading delimiter', 'no headers');
-      this.beginBody();
-      return true;
-    }
-    const at = this.buffer.indexOf(this.delimiter);
-    const end = at < 0 ? (this.buffer.indexOf(LF) < 0 ? -1 : this.buffer.indexOf(LF) + 1) : at;
-    if (end < 0) {
-      if (this.buffer.length > MAX_HEADER_BYTES) {
-        this.quarantine(events, 'HIKARC_MULTIPART_STRAY_BYTES', 'bytes between parts', this.buffer);
-        this.consume(this.buffer.length);
-      }
-      return false;
-    }
-    this.quarantine(events, 'HIKARC_MULTIPART_STRAY_BYTES', 'bytes between parts', this.buffer.subarray(0, end));
-    this.consume(end);
-    return true;
-  }
-
-  private emitPart(events: MultipartEvent[], body: Buffer): void {
     events.push({
       type: 'part',
       part: { headers: this.headers, contentType: this.contentType, body, defects: this.defects },
@@ -470,4 +534,3 @@ export function parseMultipart(bytes: Buffer, boundary: string, options: Multipa
   const parser = new MultipartParser(boundary, options);
   return [...parser.push(bytes), ...parser.end()];
 }
-

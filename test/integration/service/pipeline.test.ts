@@ -34,7 +34,8 @@ interface Rig {
 }
 
 async function rig(options: { outbox?: Outbox; fault?: string; secondary?: boolean } = {}): Promise<Rig> {
-  const receiver = await startRecordingReceiver(options.fault ? { fault: parseFault(options.fault) } : {});
+  const fault = options.fault === undefined ? undefined : parseFault(options.fault);
+  const receiver = await startRecordingReceiver(fault === undefined ? {} : { fault });
   const backup = options.secondary ? await startRecordingReceiver() : undefined;
   const metrics = new MetricsRegistry();
   const transmitter = createTransmitter(

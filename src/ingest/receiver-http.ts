@@ -1,0 +1,203 @@
+// Requests to the receiver with HTTP Digest on an undici dispatcher (request(), never fetch: see
+// ingest notes §B.1). Each request goes out unsigned, a 401 challenge is answered once, and a
+// `stale=true` answer is signed once more with the new nonce; nothing else is retried here. Every
+// body that is not handed to the caller is read (capped) or destroyed, so connections are released.
+
+import type { Dispatcher } from 'undici';
+import type { Clock } from '../clock.js';
+import { HikArcError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Counter, MetricsRegistry } from '../metrics.js';
+import { AuthGuard, isLockedNow, parseLockInfo, type LockInfo } from './auth-guard.js';
+import { authorizationHeader, NonceCounter, planDigest, randomCnonce, type DigestPlan } from './digest.js';
+
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+export type ResponseBody = Dispatcher.ResponseData['body'];
+export type ResponseHeaders = Dispatcher.ResponseData['headers'];
+
+export interface ReceiverCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface ReceiverRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Request target, query included; it is also the Digest `uri`. */
+  readonly path: string;
+  /** JSON text; kept as a string so the signed retry can send it again. */
+  readonly body?: string;
+  readonly signal?: AbortSignal;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+}
+
+export type ReceiverResponse =
+  /** 2xx: the caller owns the body and must consume or destroy it. */
+  | { readonly ok: true; readonly statusCode: number; readonly headers: ResponseHeaders; readonly body: ResponseBody }
+  /** Anything else: the body was read (capped) and the connection released. */
+  | { readonly ok: false; readonly statusCode: number; readonly headers: ResponseHeaders; readonly text: string };
+
+export interface ReceiverHttpOptions {
+  readonly dispatcher: Dispatcher;
+  readonly credentials: ReceiverCredentials;
+  /** Shared by every client of one receiver: a rejection holds all of them. */
+  readonly guard: AuthGuard;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: MetricsRegistry;
+  readonly cnonce?: () => string;
+}
+
+/** Reads at most `maxBytes` of a body as UTF-8; a longer body is cut and its connection closed. */
+export async function readBodyText(body: ResponseBody, maxBytes = MAX_ERROR_BODY_BYTES): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const bytes = chunk as Buffer;
+    chunks.push(bytes.subarray(0, Math.max(0, maxBytes - size)));
+    size += bytes.length;
+    if (size >= maxBytes) break; // leaving the loop destroys the rest of the body
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function lockDetail(lock: LockInfo): Record<string, unknown> {
+  return { lockStatus: lock.lockStatus, unlockTimeSec: lock.unlockTimeSec, attemptsLeft: lock.attemptsLeft };
+}
+
+export class ReceiverHttp {
+  private readonly dispatcher: Dispatcher;
+  private readonly credentials: ReceiverCredentials;
+  private readonly guard: AuthGuard;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly authFailures: Counter;
+  private readonly nonces = new NonceCounter();
+  private readonly cnonce: () => string;
+
+  constructor(options: ReceiverHttpOptions) {
+    this.dispatcher = options.dispatcher;
+    this.credentials = options.credentials;
+    this.guard = options.guard;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.cnonce = options.cnonce ?? randomCnonce;
+    this.authFailures = options.metrics.counter('hik_arc_ingest_auth_failures_total', 'Logins the receiver refused, by kind (rejected, locked, challenge)', ['kind']);
+  }
+
+  /**
+   * Throws HikArcError HIKARC_DIGEST_* for authentication problems (and without sending anything
+   * while logins are on hold or locked); undici errors for network problems.
+   */
+  async request(request: ReceiverRequest): Promise<ReceiverResponse> {
+    const gate = this.guard.gate(this.clock.monotonic());
+    if (gate.kind === 'locked') throw gate.reason;
+    if (gate.kind === 'hold') {
+      throw new HikArcError('HIKARC_DIGEST_HOLD', 'logins are on hold after a rejected login', { detail: { remainingMs: Math.round(gate.remainingMs) }, cause: gate.reason });
+    }
+
+    let response = await this.send(request, undefined);
+    if (response.statusCode !== 401) return this.finish(request, response);
+    const challengeText = await readBodyText(response.body);
+    // This 401 answers an unsigned request, so it is no failed login; stop only if it says "locked".
+    const challengeLock = parseLockInfo(challengeText);
+    if (challengeLock !== null && isLockedNow(challengeLock)) throw this.lockedOut(request, 401, challengeLock);
+    let plan: DigestPlan;
+    try {
+      plan = planDigest(response.headers['www-authenticate']);
+    } catch (error) {
+      this.authFailures.inc({ kind: 'challenge' });
+      throw error;
+    }
+
+    for (let signed = 1; ; signed++) {
+      response = await this.send(request, this.sign(request, plan));
+      if (response.statusCode !== 401) return this.finish(request, response);
+      const text = await readBodyText(response.body);
+      const lock = parseLockInfo(text);
+      if (lock !== null) throw this.lockedOut(request, 401, lock);
+      const next = this.tryPlan(response.headers['www-authenticate']);
+      // RFC 7616 §3.3 stale: the credentials were right, the nonce had expired. Once only: some
+      // devices count even this retry as a failed login (ingest notes §B.3).
+      if (signed === 1 && next?.challenge.stale === true) {
+        this.logger.info({ method: request.method, path: request.path }, 'receiver nonce stale: signing once more');
+        plan = next;
+        continue;
+      }
+      throw this.rejected(request);
+    }
+  }
+
+  private tryPlan(values: string | string[] | undefined): DigestPlan | undefined {
+    try {
+      return planDigest(values);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private sign(request: ReceiverRequest, plan: DigestPlan): string {
+    return authorizationHeader({
+      plan,
+      username: this.credentials.username,
+      password: this.credentials.password,
+      method: request.method,
+      uri: request.path,
+      cnonce: this.cnonce(),
+      nc: this.nonces.next(plan.challenge.nonce),
+    });
+  }
+
+  private send(request: ReceiverRequest, authorization: string | undefined): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = {};
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    if (authorization !== undefined) headers['authorization'] = authorization;
+    return this.dispatcher.request({
+      method: request.method,
+      path: request.path,
+      body: request.body ?? null,
+      headers,
+      signal: request.signal ?? null,
+      headersTimeout: request.headersTimeoutMs,
+      bodyTimeout: request.bodyTimeoutMs,
+    });
+  }
+
+  private async finish(request: ReceiverRequest, response: Dispatcher.ResponseData): Promise<ReceiverResponse> {
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      this.guard.accepted();
+      return { ok: true, statusCode: response.statusCode, headers: response.headers, body: response.body };
+    }
+    const text = await readBodyText(response.body);
+    if (response.statusCode === 403) {
+      const lock = parseLockInfo(text);
+      if (lock !== null) throw this.lockedOut(request, 403, lock);
+    }
+    this.guard.accepted();
+    return { ok: false, statusCode: response.statusCode, headers: response.headers, text };
+  }
+
+  private rejected(request: ReceiverRequest): HikArcError {
+    const error = new HikArcError('HIKARC_DIGEST_REJECTED', 'the receiver rejected the username or password', {
+      detail: { method: request.method, path: request.path },
+    });
+    this.guard.rejected(this.clock.monotonic(), error);
+    this.authFailures.inc({ kind: 'rejected' });
+    this.logger.error({ code: error.code, method: request.method, path: request.path }, 'receiver rejected the login: no new login until the hold-off has passed');
+    return error;
+  }
+
+  private lockedOut(request: ReceiverRequest, statusCode: number, lock: LockInfo): HikArcError {
+    const error = new HikArcError('HIKARC_DIGEST_LOCKED', 'the receiver reports lock information for the login', {
+      detail: { statusCode, ...lockDetail(lock) },
+    });
+    this.guard.locked(error);
+    this.authFailures.inc({ kind: 'locked' });
+    this.logger.error(
+      { code: error.code, method: request.method, path: request.path, statusCode, ...lockDetail(lock) },
+      'receiver reports lock information: logins stopped until the configuration changes',
+    );
+    return error;
+  }
+}

@@ -1,0 +1,65 @@
+// Everything the ingest stage is tuned by, in milliseconds. The service derives it from the
+// configuration; tests pass their own (heartbeat timeouts in the hundreds of milliseconds).
+
+import { RECONNECT_BACKOFF, type BackoffPolicy } from '../backoff.js';
+import type { Config } from '../config/load.js';
+import { DEFAULT_MAX_PART_BYTES } from './multipart-parser.js';
+
+export interface IngestSettings {
+  /** receiver.url: origin plus an optional path prefix. */
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  /** receiver.account: the account of upstream link faults; empty means they cannot be reported. */
+  readonly account: string;
+  /** Config `accounts`: devIndex or serial to account, over the receiver's device list. */
+  readonly accounts: Readonly<Record<string, string>>;
+  readonly heartbeatTimeoutMs: number;
+  readonly authRetryMs: number;
+  readonly linkLossReportMs: number;
+  readonly directoryRefreshMs: number;
+  /** An unknown devIndex refreshes the device list at most this often. */
+  readonly unknownDeviceRefreshMinMs: number;
+  /** How long an event of an unknown device waits for that refresh before it is delivered anyway. */
+  readonly unknownDeviceWaitMs: number;
+  /** Headers timeout of every request, and the whole of short requests (device list, unsubscribe). */
+  readonly requestTimeoutMs: number;
+  /** stop(): unsubscribe, drain the queue and close, all within this. */
+  readonly stopTimeoutMs: number;
+  readonly reconnectBackoff: BackoffPolicy;
+  readonly consumerRetryBackoff: BackoffPolicy;
+  readonly maxPartBytes: number;
+  readonly directoryPageSize: number;
+  /** Queue length at which the stream stops being read until the consumer catches up. */
+  readonly queueHighWater: number;
+}
+
+const SECOND_MS = 1000;
+
+export const INGEST_DEFAULTS = {
+  unknownDeviceRefreshMinMs: 60 * SECOND_MS,
+  unknownDeviceWaitMs: 3 * SECOND_MS,
+  requestTimeoutMs: 10 * SECOND_MS,
+  stopTimeoutMs: 10 * SECOND_MS,
+  consumerRetryBackoff: { minMs: 100, maxMs: 5 * SECOND_MS, factor: 2 },
+  directoryPageSize: 50,
+  queueHighWater: 10_000,
+} as const;
+
+export function ingestSettingsFromConfig(config: Config): IngestSettings {
+  const { receiver } = config;
+  return {
+    url: receiver.url,
+    username: receiver.username,
+    password: receiver.password,
+    account: receiver.account,
+    accounts: config.accounts,
+    heartbeatTimeoutMs: receiver.heartbeatTimeoutSec * SECOND_MS,
+    authRetryMs: receiver.authRetrySec * SECOND_MS,
+    linkLossReportMs: receiver.linkLossReportSec * SECOND_MS,
+    directoryRefreshMs: receiver.directoryRefreshSec * SECOND_MS,
+    reconnectBackoff: RECONNECT_BACKOFF,
+    maxPartBytes: DEFAULT_MAX_PART_BYTES,
+    ...INGEST_DEFAULTS,
+  };
+}

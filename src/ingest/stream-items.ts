@@ -1,0 +1,61 @@
+// What one multipart event of the subscription stream means to ingest: the subscription id (first
+// part, guide A.43: a number or a string), a heartbeat (A.12), an event for translate, a
+// ResponseStatus sent inside the stream, or bytes that are skipped or quarantined. Pure; each part
+// is decoded once, by translate's decodeEventDocument.
+
+import { HikArcError } from '../errors.js';
+import { decodeEventDocument, type VendorEvent } from '../translate/index.js';
+import type { MultipartEvent } from './multipart-parser.js';
+import { parseResponseStatus, type ResponseStatusInfo } from './receiver-status.js';
+
+export type StreamItem =
+  | { readonly kind: 'subscription-id'; readonly id: string | null }
+  | { readonly kind: 'heartbeat'; readonly event: VendorEvent }
+  | { readonly kind: 'event'; readonly event: VendorEvent; readonly raw: string }
+  | { readonly kind: 'status'; readonly status: ResponseStatusInfo | null; readonly raw: string }
+  | { readonly kind: 'skipped'; readonly contentType: string; readonly bytes: number }
+  | { readonly kind: 'quarantined'; readonly error: HikArcError; readonly sample: Buffer };
+
+const INVALID_UTF8_DEFECT = 'invalid UTF-8 bytes replaced';
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 text of a part; bytes that are not UTF-8 become U+FFFD and are reported, not fatal. */
+export function decodePartText(body: Buffer): { readonly text: string; readonly replaced: boolean } {
+  try {
+    return { text: strictUtf8.decode(body), replaced: false };
+  } catch {
+    return { text: body.toString('utf8'), replaced: true };
+  }
+}
+
+function subscriptionId(value: Record<string, unknown>): string | null {
+  const response = value['SubscribeDeviceMgmtRsp'];
+  const id = typeof response === 'object' && response !== null ? (response as Record<string, unknown>)['id'] : undefined;
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  if (typeof id === 'string' && id.trim() !== '') return id.trim();
+  return null;
+}
+
+export function isHeartbeat(event: VendorEvent): boolean {
+  return event.eventType.toLowerCase() === 'heartbeat';
+}
+
+export function classifyStreamEvent(event: MultipartEvent): StreamItem {
+  if (event.type === 'skipped') return { kind: 'skipped', contentType: event.contentType, bytes: event.bytes };
+  if (event.type === 'quarantined') return { kind: 'quarantined', error: event.error, sample: event.sample };
+  const { text, replaced } = decodePartText(event.part.body);
+  const decoded = decodeEventDocument(text);
+  if (decoded.kind === 'error') return { kind: 'quarantined', error: decoded.error, sample: event.part.body };
+  if (decoded.kind === 'control') {
+    if (decoded.name === 'SubscribeDeviceMgmtRsp') return { kind: 'subscription-id', id: subscriptionId(decoded.value) };
+    return { kind: 'status', status: parseResponseStatus(text), raw: text };
+  }
+  const vendorEvent = replaced ? { ...decoded.event, defects: [...decoded.event.defects, INVALID_UTF8_DEFECT] } : decoded.event;
+  if (isHeartbeat(vendorEvent)) return { kind: 'heartbeat', event: vendorEvent };
+  return { kind: 'event', event: vendorEvent, raw: text };
+}
+
+/** True when an event from the stream had bytes that were not UTF-8. */
+export function hadInvalidUtf8(event: VendorEvent): boolean {
+  return event.defects.includes(INVALID_UTF8_DEFECT);
+}

@@ -1,0 +1,102 @@
+// The subscription requests of guide §5.1 / §7.3 / §7.4: open the arming-mode subscription to every
+// event of every device, and cancel it by id. Used by the ingest stage and by `hik-arc capture`.
+
+import type { Clock } from '../clock.js';
+import { errorMessage, HikArcError } from '../errors.js';
+import { readBodyText, type ReceiverHttp, type ResponseBody } from './receiver-http.js';
+import { boundaryFromContentType } from './multipart-parser.js';
+import { classifyRefusal, isStatusOk, parseResponseStatus, type Refusal } from './receiver-status.js';
+
+export const SUBSCRIBE_PATH = '/ISAPI/Event/notification/subscribeDeviceMgmt?format=json';
+
+// A.42: eventMode "all" also arms devices added later (§7.3 remarks).
+export const SUBSCRIBE_BODY = JSON.stringify({ SubscribeDeviceMgmt: { eventMode: 'all', defenceMode: 'all' } });
+
+export function unsubscribePath(id: string): string {
+  return `/ISAPI/Event/notification/unSubscribeDeviceMgmt/${encodeURIComponent(id)}?format=json`;
+}
+
+export type OpenedSubscription =
+  | { readonly kind: 'stream'; readonly boundary: string; readonly contentType: string | null; readonly body: ResponseBody }
+  | { readonly kind: 'refused'; readonly refusal: Refusal };
+
+export interface SubscribeOptions {
+  /** Path prefix of receiver.url, usually empty. */
+  readonly basePath: string;
+  readonly signal: AbortSignal;
+  readonly headersTimeoutMs: number;
+  /** undici's own idle limit on the body: a backstop behind the heartbeat watchdog. */
+  readonly bodyTimeoutMs: number;
+}
+
+function header(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return Array.isArray(value) ? (value[0] ?? null) : value;
+}
+
+/** Throws HIKARC_DIGEST_* errors and undici network errors; refusals are returned. */
+export async function openSubscription(http: ReceiverHttp, options: SubscribeOptions): Promise<OpenedSubscription> {
+  const response = await http.request({
+    method: 'POST',
+    path: `${options.basePath}${SUBSCRIBE_PATH}`,
+    body: SUBSCRIBE_BODY,
+    signal: options.signal,
+    headersTimeoutMs: options.headersTimeoutMs,
+    bodyTimeoutMs: options.bodyTimeoutMs,
+  });
+  if (!response.ok) return { kind: 'refused', refusal: classifyRefusal(response.statusCode, response.text) };
+  const contentType = header(response.headers['content-type']);
+  // No Content-Type at all is read as multipart with the vendor's default boundary.
+  if (contentType === null || /multipart/i.test(contentType)) {
+    return { kind: 'stream', boundary: boundaryFromContentType(contentType), contentType, body: response.body };
+  }
+  const text = await readBodyText(response.body);
+  const status = parseResponseStatus(text);
+  return {
+    kind: 'refused',
+    refusal: {
+      kind: 'other',
+      code: 'HIKARC_RECEIVER_BAD_RESPONSE',
+      httpStatus: response.statusCode,
+      status,
+      message: 'receiver accepted the subscription without an event stream',
+    },
+  };
+}
+
+export type CancelResult = { readonly ok: true } | { readonly ok: false; readonly error: HikArcError };
+
+/** DELETE unSubscribeDeviceMgmt/<id>, bounded by `timeoutMs`; never throws. */
+export async function cancelSubscription(http: ReceiverHttp, id: string, options: { basePath: string; timeoutMs: number; clock: Clock }): Promise<CancelResult> {
+  const controller = new AbortController();
+  const cancelTimer = options.clock.setTimer(options.timeoutMs, () => controller.abort());
+  try {
+    const response = await http.request({
+      method: 'DELETE',
+      path: `${options.basePath}${unsubscribePath(id)}`,
+      signal: controller.signal,
+      headersTimeoutMs: options.timeoutMs,
+      bodyTimeoutMs: options.timeoutMs,
+    });
+    const text = response.ok ? await readBodyText(response.body) : response.text;
+    const status = parseResponseStatus(text);
+    // A.39: a 2xx answer still carries a ResponseStatus; only statusCode 1 is success.
+    if (response.ok && (status === null || isStatusOk(status))) return { ok: true };
+    return {
+      ok: false,
+      error: new HikArcError('HIKARC_RECEIVER_UNSUBSCRIBE_FAILED', 'the receiver did not cancel the subscription', {
+        detail: { id, statusCode: response.statusCode, subStatusCode: status?.subStatusCode ?? null },
+      }),
+    };
+  } catch (error) {
+    return {
+      ok: false,
+      error: new HikArcError('HIKARC_RECEIVER_UNSUBSCRIBE_FAILED', `cancelling the subscription failed: ${errorMessage(error)}`, {
+        detail: { id, cause: error instanceof HikArcError ? error.code : errorMessage(error) },
+        cause: error,
+      }),
+    };
+  } finally {
+    cancelTimer();
+  }
+}

@@ -1,0 +1,458 @@
+// A fake Hik IP Receiver Pro on node:http, 127.0.0.1, port 0: HTTP Digest, the arming-mode
+// subscription as a never-ending multipart/mixed stream with heartbeats (guide §5.1), the device
+// list with paging (§7.2), unsubscribe (§7.4), one subscription at a time (noMoreTasksCanBeAdded),
+// and fault modes for the tests. Events are offered in order across subscriptions: an event counts
+// as delivered once its part is fully written, so one cut mid-part is sent again on the next stream.
+
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FakeDigest, authorizationParams, type FakeDigestAlgorithm } from './fake-hik-receiver-digest.js';
+
+export interface FakeDevice {
+  readonly devIndex: string;
+  readonly devSerial: string;
+  readonly accountID: string;
+  readonly devName: string;
+}
+
+export type SubscriptionFault =
+  /** After `afterEvents` events, half of the next part, then the connection is destroyed. */
+  | { readonly type: 'drop-mid-part'; readonly afterEvents: number }
+  /** After `afterEvents` events nothing more, heartbeats included; the connection stays open. */
+  | { readonly type: 'stall'; readonly afterEvents: number }
+  /** After `afterEvents` events the response ends cleanly. */
+  | { readonly type: 'end'; readonly afterEvents: number }
+  /** The subscription request is answered with an error instead of a stream. */
+  | { readonly type: 'refuse'; readonly answer: 'not-private' | 'taken' | 'busy' };
+
+export type AuthFault =
+  /** Every signed request is answered with this status and a userCheck body carrying lock fields. */
+  | { readonly type: 'lock-info'; readonly status: 401 | 403; readonly attemptsLeft: number; readonly locked: boolean }
+  /** The next `count` correctly signed requests are answered 401 stale=true. */
+  | { readonly type: 'stale'; readonly count: number };
+
+export interface FakeHikReceiverOptions {
+  readonly username?: string;
+  readonly password?: string;
+  readonly realm?: string;
+  readonly algorithm?: FakeDigestAlgorithm;
+  readonly announceAlgorithm?: boolean;
+  readonly qop?: string | null;
+  readonly opaque?: string | null;
+  readonly boundary?: string;
+  readonly quoteBoundary?: boolean;
+  /** The vendor example sends a number; the DeviceGateway doc a string (guide A.43). */
+  readonly subscriptionIdType?: 'number' | 'string';
+  /** JSON documents streamed in order across subscriptions; a Buffer is a raw part written as is. */
+  readonly events?: readonly (string | Buffer)[];
+  readonly heartbeatIntervalMs?: number;
+  /** Pause between events; 0 sends them back to back. */
+  readonly eventIntervalMs?: number;
+  /** Writes each part in chunks of 1..maxBytes bytes (seeded), else whole. */
+  readonly chunking?: { readonly seed: number; readonly maxBytes: number } | null;
+  readonly devices?: readonly FakeDevice[];
+  /** Devices per page at most, whatever maxResult asks for. */
+  readonly pageLimit?: number;
+  /** Keep a subscription after its connection closed until it is unsubscribed (a stale task). */
+  readonly holdTaskAfterDisconnect?: boolean;
+  readonly faults?: readonly SubscriptionFault[];
+  readonly authFault?: AuthFault | null;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly at: number;
+  /** The request carried an Authorization header. */
+  readonly signed: boolean;
+  readonly verdict: string;
+  readonly authorization: Readonly<Record<string, string>> | null;
+  readonly body: string;
+}
+
+export interface FakeStream {
+  readonly id: string;
+  /** Body bytes written, in order. */
+  readonly chunks: Buffer[];
+  eventsSent: number;
+  closed: boolean;
+}
+
+export interface FakeHikReceiver {
+  readonly url: string;
+  readonly requests: readonly RecordedRequest[];
+  readonly streams: readonly FakeStream[];
+  readonly unsubscribed: readonly string[];
+  /** Ids whose live subscription an unsubscribe request really cancelled. */
+  readonly cancelled: readonly string[];
+  /** Events fully written to some stream. */
+  readonly delivered: number;
+  /** Authorized subscription requests. */
+  subscribeCount(): number;
+  /** Requests carrying an Authorization header that the fake did not accept. */
+  failedLogins(): number;
+  queueFault(...faults: SubscriptionFault[]): void;
+  setAuthFault(fault: AuthFault | null): void;
+  pushEvents(...documents: (string | Buffer)[]): void;
+  addDevice(device: FakeDevice): void;
+  waitFor(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const SUBSCRIBE_URL = '/ISAPI/Event/notification/subscribeDeviceMgmt?format=json';
+export const DEVICE_LIST_URL = '/ISAPI/ContentMgmt/DeviceMgmt/deviceList?format=json';
+const UNSUBSCRIBE_PATTERN = /^\/ISAPI\/Event\/notification\/unSubscribeDeviceMgmt\/([^/?]+)\?format=json$/;
+
+// Bodies from guide Appendix C and the field notes.
+const STATUS_OK = '{"statusCode":1,"statusString":"OK","subStatusCode":"ok"}';
+const ANSWERS = {
+  'not-private': { status: 403, body: '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"invalidOperation","errorCode":1073741825,"errorMsg":"invalidOperation"}' },
+  taken: { status: 403, body: '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"noMoreTasksCanBeAdded","errorCode":1073746314,"errorMsg":"noMoreTasksCanBeAdded"}' },
+  busy: { status: 503, body: '{"statusCode":2,"statusString":"Device Busy","subStatusCode":"networkError","errorCode":536870921}' },
+} as const;
+
+/** The guide's example events as framed in test/fixtures/guide-examples.multipart, without the subscription response. */
+export function fixtureDocuments(): string[] {
+  const text = readFileSync(new URL('../fixtures/guide-examples.multipart', import.meta.url), 'utf8');
+  return text
+    .split(/^--boundary\r?$/m)
+    .map((chunk) => {
+      const headerEnd = /\r?\n\r?\n/.exec(chunk.replace(/^\r?\n/, ''));
+      const trimmed = chunk.replace(/^\r?\n/, '');
+      return headerEnd ? trimmed.slice(headerEnd.index + headerEnd[0].length).trim() : '';
+    })
+    .filter((body) => body !== '' && !body.includes('SubscribeDeviceMgmtRsp'));
+}
+
+export function eventTypeOf(document: string): string | undefined {
+  return /"eventType"\s*:\s*"([^"]*)"/.exec(document)?.[1];
+}
+
+/** `count` devices with account IDs 1000, 1001, ... (hex-valid). */
+export function makeDevices(count: number, prefix = 'dev'): FakeDevice[] {
+  return Array.from({ length: count }, (_, i) => ({
+    devIndex: `${prefix}-${String(i).padStart(4, '0')}-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    devSerial: `DS-${prefix.toUpperCase()}${String(i).padStart(6, '0')}`,
+    accountID: String(1000 + i),
+    devName: `Panel ${i}`,
+  }));
+}
+
+export function heartbeatDocument(count: number): string {
+  return JSON.stringify({
+    EventNotificationAlert: { dataTime: new Date().toISOString(), activePostCount: count, eventType: 'heartBeat', eventState: 'active', eventDescription: 'Heart Beat' },
+  });
+}
+
+/** Polls until `predicate` holds; bounded, so a test that waits for something that never comes fails. */
+export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+interface Task {
+  readonly id: string;
+  readonly stream: FakeStream;
+  readonly response: ServerResponse;
+  open: boolean;
+}
+
+class Fake implements FakeHikReceiver {
+  url = '';
+  readonly requests: RecordedRequest[] = [];
+  readonly streams: FakeStream[] = [];
+  readonly unsubscribed: string[] = [];
+  readonly cancelled: string[] = [];
+  delivered = 0;
+  private readonly server: Server;
+  private readonly digest: FakeDigest;
+  private readonly events: (string | Buffer)[];
+  private readonly devices: FakeDevice[];
+  private readonly faults: SubscriptionFault[];
+  private authFault: AuthFault | null;
+  private task: Task | null = null;
+  private nextId = 5939;
+  private heartbeatCount = 0;
+  private readonly random: () => number;
+  private wakeStreams: Array<() => void> = [];
+  private closed = false;
+
+  constructor(private readonly options: FakeHikReceiverOptions) {
+    this.digest = new FakeDigest({
+      username: options.username ?? 'admin',
+      password: options.password ?? 'hik12345',
+      realm: options.realm ?? 'DS-GWAS0101(6419)',
+      algorithm: options.algorithm ?? 'MD5',
+      announceAlgorithm: options.announceAlgorithm ?? false,
+      qop: options.qop === undefined ? 'auth' : options.qop,
+      opaque: options.opaque === undefined ? '5ccc069c403ebaf9f0171e9517f40e41' : options.opaque,
+    });
+    this.events = [...(options.events ?? [])];
+    this.devices = [...(options.devices ?? [])];
+    this.faults = [...(options.faults ?? [])];
+    this.authFault = options.authFault ?? null;
+    this.random = seededRandom(options.chunking?.seed ?? 1);
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        if (!response.headersSent) response.writeHead(500).end(String(error));
+      });
+    });
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  subscribeCount(): number {
+    return this.requests.filter((r) => r.method === 'POST' && r.url === SUBSCRIBE_URL && r.verdict === 'ok').length;
+  }
+
+  failedLogins(): number {
+    return this.requests.filter((r) => r.signed && r.verdict !== 'ok').length;
+  }
+
+  queueFault(...faults: SubscriptionFault[]): void {
+    this.faults.push(...faults);
+  }
+
+  setAuthFault(fault: AuthFault | null): void {
+    this.authFault = fault;
+  }
+
+  pushEvents(...documents: (string | Buffer)[]): void {
+    this.events.push(...documents);
+    this.wake();
+  }
+
+  addDevice(device: FakeDevice): void {
+    this.devices.push(device);
+  }
+
+  waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    return waitUntil(predicate, what, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake();
+    this.task?.response.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private wake(): void {
+    const waiters = this.wakeStreams;
+    this.wakeStreams = [];
+    for (const wake of waiters) wake();
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    const method = request.method ?? 'GET';
+    const url = request.url ?? '/';
+    const header = request.headers.authorization;
+    let verdict: string = this.digest.verify(method, url, header);
+    const stale = verdict === 'ok' && this.authFault?.type === 'stale' && this.authFault.count > 0;
+    const lock = header !== undefined && this.authFault?.type === 'lock-info' ? this.authFault : null;
+    if (stale || lock !== null) verdict = stale ? 'stale' : 'locked';
+    this.requests.push({ method, url, at: Date.now(), signed: header !== undefined, verdict, authorization: authorizationParams(header), body });
+
+    if (lock !== null) {
+      const userCheck = `<?xml version="1.0" encoding="UTF-8"?>\n<userCheck>\n<statusValue>${lock.status}</statusValue>\n<statusString>Unauthorized</statusString>\n<lockStatus>${lock.locked ? 'lock' : 'unlock'}</lockStatus>\n<unlockTime>${lock.locked ? 1800 : 0}</unlockTime>\n<retryLoginTime>${lock.attemptsLeft}</retryLoginTime>\n</userCheck>\n`;
+      const headers: Record<string, string> = { 'content-type': 'application/xml' };
+      if (lock.status === 401) headers['www-authenticate'] = this.digest.challenge();
+      response.writeHead(lock.status, headers).end(userCheck);
+      return;
+    }
+    if (verdict !== 'ok') {
+      if (stale && this.authFault?.type === 'stale') this.authFault = { type: 'stale', count: this.authFault.count - 1 };
+      response.writeHead(401, { 'www-authenticate': this.digest.challenge(stale), 'content-type': 'text/html' }).end('<html><body>401 Unauthorized</body></html>');
+      return;
+    }
+
+    if (method === 'POST' && url === SUBSCRIBE_URL) return this.subscribe(response);
+    if (method === 'POST' && url === DEVICE_LIST_URL) return this.deviceList(body, response);
+    const unsubscribe = method === 'DELETE' ? UNSUBSCRIBE_PATTERN.exec(url) : null;
+    if (unsubscribe) return this.unsubscribe(decodeURIComponent(unsubscribe[1] as string), response);
+    response.writeHead(404, { 'content-type': 'application/json' }).end('{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"notSupport"}');
+  }
+
+  private subscribe(response: ServerResponse): void {
+    if (this.faults[0]?.type === 'refuse') {
+      const fault = this.faults.shift() as Extract<SubscriptionFault, { type: 'refuse' }>;
+      const answer = ANSWERS[fault.answer];
+      response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+      return;
+    }
+    if (this.task !== null) {
+      response.writeHead(ANSWERS.taken.status, { 'content-type': 'application/json' }).end(ANSWERS.taken.body);
+      return;
+    }
+    const id = String(this.nextId++);
+    const stream: FakeStream = { id, chunks: [], eventsSent: 0, closed: false };
+    const task: Task = { id, stream, response, open: true };
+    this.task = task;
+    this.streams.push(stream);
+    const fault = this.faults.shift();
+    const boundary = this.options.boundary ?? 'boundary';
+    response.writeHead(200, {
+      'content-type': `multipart/mixed; boundary=${this.options.quoteBoundary === true ? `"${boundary}"` : boundary}`,
+      connection: 'close',
+      'mime-version': '1.0',
+    });
+    response.on('close', () => {
+      task.open = false;
+      stream.closed = true;
+      this.wake();
+      if (this.task === task && this.options.holdTaskAfterDisconnect !== true) this.task = null;
+    });
+    void this.runStream(task, fault);
+  }
+
+  private frame(document: string | Buffer): Buffer {
+    if (Buffer.isBuffer(document)) return document;
+    const body = Buffer.from(document, 'utf8');
+    const boundary = this.options.boundary ?? 'boundary';
+    return Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Type: application/json; charset="UTF-8"\r\nContent-Length: ${body.length}\r\n\r\n`), body, Buffer.from('\r\n')]);
+  }
+
+  private writing = Promise.resolve();
+
+  /** Writes in order, in random chunks when configured; a heartbeat never lands inside an event part. */
+  private write(task: Task, bytes: Buffer): Promise<void> {
+    this.writing = this.writing.then(async () => {
+      const maxBytes = this.options.chunking?.maxBytes;
+      let at = 0;
+      while (at < bytes.length && task.open) {
+        const size = maxBytes === undefined ? bytes.length : 1 + Math.floor(this.random() * maxBytes);
+        const chunk = bytes.subarray(at, at + size);
+        task.stream.chunks.push(Buffer.from(chunk));
+        task.response.write(chunk);
+        at += chunk.length;
+        if (maxBytes !== undefined) await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    return this.writing;
+  }
+
+  private async runStream(task: Task, fault: SubscriptionFault | undefined): Promise<void> {
+    const idValue = this.options.subscriptionIdType === 'string' ? task.id : Number(task.id);
+    await this.write(task, this.frame(JSON.stringify({ SubscribeDeviceMgmtRsp: { id: idValue } })));
+    let stalled = false;
+    const heartbeat = setInterval(() => {
+      if (!stalled && task.open) void this.write(task, this.frame(heartbeatDocument(++this.heartbeatCount)));
+    }, this.options.heartbeatIntervalMs ?? 10_000);
+    try {
+      while (task.open && !this.closed) {
+        if (fault !== undefined && fault.type !== 'refuse' && task.stream.eventsSent >= fault.afterEvents) {
+          if (fault.type === 'stall') {
+            stalled = true;
+            await new Promise<void>((resolve) => this.wakeStreams.push(resolve));
+            continue;
+          }
+          if (fault.type === 'end') {
+            await this.writing;
+            task.open = false;
+            task.response.end();
+            return;
+          }
+          const next = this.events[this.delivered];
+          if (next !== undefined) {
+            const bytes = this.frame(next);
+            await this.write(task, bytes.subarray(0, Math.floor(bytes.length / 2)));
+            // let the half part reach the socket before the connection dies
+            await new Promise<void>((resolve) => task.response.write(Buffer.alloc(0), () => resolve()));
+            task.open = false;
+            task.response.destroy();
+            return;
+          }
+        }
+        const document = this.events[this.delivered];
+        if (document === undefined) {
+          await new Promise<void>((resolve) => this.wakeStreams.push(resolve));
+          continue;
+        }
+        await this.write(task, this.frame(document));
+        if (!task.open) return;
+        this.delivered++;
+        task.stream.eventsSent++;
+        const pause = this.options.eventIntervalMs ?? 0;
+        await new Promise((resolve) => (pause > 0 ? setTimeout(resolve, pause) : setImmediate(resolve)));
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private unsubscribe(id: string, response: ServerResponse): void {
+    this.unsubscribed.push(id);
+    const task = this.task;
+    if (task === null || task.id !== id) {
+      response.writeHead(400, { 'content-type': 'application/json' }).end('{"statusCode":6,"statusString":"Invalid Content","subStatusCode":"badParameters"}');
+      return;
+    }
+    this.task = null;
+    this.cancelled.push(id);
+    response.writeHead(200, { 'content-type': 'application/json' }).end(STATUS_OK);
+    if (task.open) {
+      void this.writing.then(() => {
+        task.open = false;
+        task.response.end();
+      });
+    }
+  }
+
+  private deviceList(body: string, response: ServerResponse): void {
+    let position = 0;
+    let maxResult = 0;
+    try {
+      const search = (JSON.parse(body) as { SearchDescription?: { position?: unknown; maxResult?: unknown } }).SearchDescription;
+      position = Number(search?.position);
+      maxResult = Number(search?.maxResult);
+    } catch {
+      position = Number.NaN;
+    }
+    if (!Number.isInteger(position) || !Number.isInteger(maxResult) || position < 0 || maxResult <= 0) {
+      response.writeHead(400, { 'content-type': 'application/json' }).end('{"statusCode":5,"statusString":"Invalid Message Format","subStatusCode":"badJsonFormat"}');
+      return;
+    }
+    const page = this.devices.slice(position, position + Math.min(maxResult, this.options.pageLimit ?? 20));
+    const result = {
+      SearchResult: {
+        numOfDevice: this.devices.length,
+        numOfMatches: page.length,
+        totalMatches: this.devices.length,
+        MatchList: page.map((device) => ({ Device: { ...device, devStatus: 'online', devSource: 0, connectionMode: 3 } })),
+      },
+    };
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+  }
+}
+
+export async function startFakeHikReceiver(options: FakeHikReceiverOptions = {}): Promise<FakeHikReceiver> {
+  const fake = new Fake(options);
+  await fake.listen();
+  return fake;
+}

@@ -1,0 +1,114 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli.js';
+import type { CliIo } from '../../../src/commands/command.js';
+import { readEventFile } from '../../../src/ingest/event-file.js';
+import { fixtureDocuments, startFakeHikReceiver, type FakeHikReceiver, type FakeHikReceiverOptions } from '../../helpers/fake-hik-receiver.js';
+
+const DOCUMENTS = fixtureDocuments();
+
+let dir = '';
+let fake: FakeHikReceiver | undefined;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hik-arc-capture-'));
+});
+
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function collector(): { stream: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  return {
+    stream: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk);
+        done();
+      },
+    }),
+    text: () => Buffer.concat(chunks).toString('utf8'),
+  };
+}
+
+async function capture(options: FakeHikReceiverOptions, args: string[], receiver: Record<string, unknown> = {}, signal?: AbortSignal) {
+  fake = await startFakeHikReceiver({ heartbeatIntervalMs: 100, ...options });
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ receiver: { url: fake.url, username: 'admin', password: 'hik12345', ...receiver }, log: { level: 'silent' } }));
+  const stdout = collector();
+  const stderr = collector();
+  const io: CliIo = { stdout: stdout.stream, stderr: stderr.stream, env: {}, ...(signal === undefined ? {} : { signal }) };
+  const code = await runCli(['capture', '--config', config, ...args], io);
+  return { code, stderr: stderr.text(), fake };
+}
+
+describe('hik-arc capture', () => {
+  it('writes the stream bytes exactly as received, then cancels the subscription', async () => {
+    const out = join(dir, 'stream.multipart');
+    const { code, stderr, fake } = await capture({ events: DOCUMENTS, chunking: { seed: 3, maxBytes: 50 } }, ['--out', out, '--duration', '0.6']);
+    expect(stderr).toMatch(/wrote \d+ bytes/);
+    expect(code).toBe(0);
+    const bytes = readFileSync(out);
+    expect(bytes.equals(Buffer.concat(fake.streams[0]?.chunks ?? []))).toBe(true);
+    // cancelled while the stream was still open, so the receiver freed it
+    expect(fake.cancelled).toEqual(['5939']);
+
+    // what translate reads: the subscription response, every fixture event in order, heartbeats
+    const file = readEventFile(bytes, out);
+    const documents = file.items.filter((item) => item.kind === 'document').map((item) => (item.kind === 'document' ? item.text : ''));
+    expect(documents[0]).toBe('{"SubscribeDeviceMgmtRsp":{"id":5939}}');
+    expect(documents.filter((text) => DOCUMENTS.includes(text))).toEqual(DOCUMENTS);
+    expect(file.items.some((item) => item.kind === 'quarantined')).toBe(false);
+  });
+
+  it('stops on the signal (SIGTERM) with exit code 0', async () => {
+    const out = join(dir, 'signal.multipart');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const { code, fake } = await capture({ events: DOCUMENTS.slice(0, 2) }, ['--out', out], {}, controller.signal);
+    expect(code).toBe(0);
+    expect(readFileSync(out).toString('utf8')).toContain('SubscribeDeviceMgmtRsp');
+    expect(fake.cancelled).toEqual(['5939']);
+  });
+
+  it('a receiver that ends the stream early: the bytes are kept, exit code 1', async () => {
+    const out = join(dir, 'ended.multipart');
+    const { code, stderr } = await capture({ events: DOCUMENTS.slice(0, 2), faults: [{ type: 'end', afterEvents: 2 }] }, ['--out', out, '--duration', '5']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/ended the stream/);
+    expect(readEventFile(readFileSync(out), out).items.filter((item) => item.kind === 'document')).toHaveLength(3);
+  });
+
+  it.each([
+    ['another subscription holds the receiver', { faults: [{ type: 'refuse', answer: 'taken' }] }, {}, /another subscription holds the receiver.*HIKARC_RECEIVER_SUBSCRIPTION_TAKEN/],
+    ['automation output not Private', { faults: [{ type: 'refuse', answer: 'not-private' }] }, {}, /Private.*HIKARC_RECEIVER_NOT_PRIVATE/],
+    ['wrong password', {}, { password: 'nope' }, /rejected the username or password \(HIKARC_DIGEST_REJECTED\)/],
+  ] as const)('%s: exit code 1 with a clear message', async (_name, options, receiver, message) => {
+    const out = join(dir, 'refused.multipart');
+    const { code, stderr, fake } = await capture(options as FakeHikReceiverOptions, ['--out', out, '--duration', '1'], receiver);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
+    expect(fake.failedLogins()).toBeLessThanOrEqual(1);
+  });
+
+  it.each([
+    ['no --out', ['--duration', '1'], 64],
+    ['a bad --duration', ['--out', 'x', '--duration', 'soon'], 64],
+    ['a stray argument', ['--out', 'x', 'extra'], 64],
+  ])('%s is a usage error', async (_name, args, expected) => {
+    const { code } = await capture({}, args);
+    expect(code).toBe(expected);
+  });
+
+  it('without receiver.url it is a configuration error (78) and writes nothing', async () => {
+    const out = join(dir, 'none.multipart');
+    const { code } = await capture({}, ['--out', out], { url: '' });
+    expect(code).toBe(78);
+    expect(existsSync(out)).toBe(false);
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { HikArcError } from '../../../src/errors.js';
+import { parseSearchResult, searchDescription } from '../../../src/ingest/device-directory.js';
+
+describe('device list documents (guide A.40, A.41)', () => {
+  it('asks for a page with position and maxResult', () => {
+    expect(JSON.parse(searchDescription(40, 20))).toEqual({ SearchDescription: { position: 40, maxResult: 20 } });
+  });
+
+  it('reads devIndex, devSerial and accountID of each match, and totalMatches', () => {
+    const page = parseSearchResult(
+      JSON.stringify({
+        SearchResult: {
+          numOfMatches: 2,
+          totalMatches: '48',
+          MatchList: [
+            { Device: { devIndex: '2cd6716d-767f-4756-ac55-50276a5e3b4a', accountID: '1234', devName: 'AX PRO', devSerial: 'Q1234' } },
+            { Device: { devIndex: 'C5F2860E-8946-45FA-AC51-BD2429A82804', accountID: 5678, devName: 'x', devSerial: '' } },
+          ],
+        },
+      }),
+    );
+    expect(page).toEqual({
+      totalMatches: 48,
+      devices: [
+        { devIndex: '2cd6716d-767f-4756-ac55-50276a5e3b4a', devSerial: 'Q1234', accountId: '1234' },
+        { devIndex: 'C5F2860E-8946-45FA-AC51-BD2429A82804', devSerial: null, accountId: '5678' },
+      ],
+    });
+  });
+
+  it('an empty result has no MatchList (A.41: only when totalMatches > 0)', () => {
+    expect(parseSearchResult('{"SearchResult":{"numOfMatches":0,"totalMatches":0}}')).toEqual({ devices: [], totalMatches: 0 });
+  });
+
+  it.each([
+    ['not JSON', '<html>'],
+    ['another document', '{"ResponseStatus":{"statusCode":4}}'],
+  ])('%s is an error with a sample', (_name, body) => {
+    expect(() => parseSearchResult(body)).toThrow(HikArcError);
+    try {
+      parseSearchResult(body);
+    } catch (error) {
+      expect((error as HikArcError).code).toBe('HIKARC_RECEIVER_DIRECTORY_FAILED');
+      expect((error as HikArcError).detail?.['sample']).toBe(body);
+    }
+  });
+});
