@@ -39,7 +39,20 @@ function isMain(): boolean {
   return entry !== undefined && resolve(entry) === fileURLToPath(import.meta.url);
 }
 
+// sysexits.h EX_SOFTWARE: a bug. systemd restarts the service; the outbox keeps every alarm.
+const EX_SOFTWARE = 70;
+
+function dieOnBug(what: string): (error: unknown) => void {
+  return (error) => {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', time: new Date().toISOString(), service: 'hik-arc', msg: what, err: detail })}\n`);
+    process.exit(EX_SOFTWARE);
+  };
+}
+
 export async function main(): Promise<void> {
+  process.on('uncaughtException', dieOnBug('uncaught exception; exiting so the service manager restarts hik-arc'));
+  process.on('unhandledRejection', dieOnBug('unhandled promise rejection; exiting so the service manager restarts hik-arc'));
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGTERM', stop);

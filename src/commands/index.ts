@@ -6,6 +6,7 @@ import { deadLettersCommand } from './dead-letters.js';
 import { demoCommand } from './demo.js';
 import { replayCommand } from './replay.js';
 import { requeueCommand } from './requeue.js';
+import { runCommand } from './run.js';
 import type { Command } from './command.js';
 import { receiverCommand } from './receiver.js';
 import { sendCommand } from './send.js';
@@ -13,6 +14,7 @@ import { tablesCommand } from './tables.js';
 import { translateCommand } from './translate.js';
 
 export const COMMANDS: readonly Command[] = [
+  runCommand,
   translateCommand,
   tablesCommand,
   checkConfigCommand,

@@ -53,7 +53,8 @@ export const formats = {
   listenAddress(value: unknown): void {
     if (value === '') return;
     const match = typeof value === 'string' ? LISTEN_PATTERN.exec(value) : null;
-    must(match !== null && portInRange(match[2]), 'must be HOST:PORT (e.g. 127.0.0.1:9309), or empty to turn the HTTP endpoint off');
+    // Port 0 picks a free port (logged at start); used by tests.
+    must(match !== null && (match[2] === '0' || portInRange(match[2])), 'must be HOST:PORT (e.g. 127.0.0.1:9309), or empty to turn the HTTP endpoint off');
   },
   accountMap(value: unknown): void {
     must(typeof value === 'object' && value !== null && !Array.isArray(value), 'must be an object mapping devIndex or device serial to an account');
@@ -127,6 +128,8 @@ export const SETTINGS = {
   },
   store: {
     path: { doc: 'SQLite outbox file; created on first run', default: './var/hik-arc.db', format: () => undefined },
+    maxSizeMB: { doc: 'Size cap of the outbox file in MB (writes fail as on a full disk beyond it); 0 = none', default: 0, format: formats.nonNegativeInt, coerce: coerceInt },
+    retentionHours: { doc: 'Delivered alarms are kept this long for audit, then removed', default: 168, format: formats.positiveInt, coerce: coerceInt },
   },
   http: {
     listen: { doc: 'Address for /healthz and /metrics; empty turns it off', default: '127.0.0.1:9309', format: formats.listenAddress },
@@ -191,7 +194,7 @@ export const configShape = z
       inactive: z.enum(['drop', 'restore']),
       repeatWindowSec: z.number().int().nonnegative(),
     }),
-    store: z.object({ path: z.string().min(1, 'must name a file') }),
+    store: z.object({ path: z.string().min(1, 'must name a file'), maxSizeMB: z.number().int().nonnegative(), retentionHours: z.number().int().positive() }),
     http: z.object({ listen: z.string() }),
     log: z.object({ level: z.enum(LOG_LEVELS) }),
   })

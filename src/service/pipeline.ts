@@ -168,6 +168,13 @@ export class Pipeline {
     return this.store({ account: alarm.account, receivedAt, payload: encodeStoredEvent({ message: alarm, event: null, source: 'link' }) });
   }
 
+  /** A destination answers again: alarms waiting out their retry delay go now. */
+  pathRecovered(): void {
+    if (this.state !== 'running') return;
+    this.outbox.retryNow(ARC_DESTINATION);
+    this.poke();
+  }
+
   /** Entries waiting for an ACK (not dead letters). */
   pendingCount(): number {
     return this.outbox.stats(ARC_DESTINATION).pending;

@@ -83,6 +83,10 @@ export class MemoryOutbox implements Outbox {
     return this.index.nextRetryAt(destination);
   }
 
+  retryNow(destination: string): void {
+    this.index.retryNow(destination);
+  }
+
   deadLetters(limit = 1000): OutboxEntry[] {
     return [...this.entries.values()].filter((entry) => entry.state === 'dead').slice(0, limit).map((entry) => ({ ...entry }));
   }

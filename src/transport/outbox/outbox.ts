@@ -68,6 +68,8 @@ export interface Outbox {
   stats(destination: string): OutboxStats;
   /** Earliest retry time among pending heads that are waiting, to know when to look again. */
   nextRetryAt(destination: string): number | null;
+  /** Makes every waiting head ready now (the ARC answers again: no need to sit out the backoff). */
+  retryNow(destination: string): void;
   deadLetters(limit?: number): OutboxEntry[];
   /**
    * Makes a dead letter pending again, optionally with a new account and payload (after a config

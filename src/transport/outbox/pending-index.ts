@@ -104,6 +104,10 @@ export class PendingIndex {
     queue.headRetryAt = retryAt;
   }
 
+  retryNow(destination: string): void {
+    for (const queue of this.destinations.get(destination)?.values() ?? []) queue.headRetryAt = 0;
+  }
+
   release(id: number): void {
     const queue = this.queueOf(id);
     if (queue && queue.ids[queue.start] === id) queue.leased = false;

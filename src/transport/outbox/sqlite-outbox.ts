@@ -222,6 +222,10 @@ export class SqliteOutbox implements Outbox {
     return this.index.nextRetryAt(destination);
   }
 
+  retryNow(destination: string): void {
+    this.index.retryNow(destination);
+  }
+
   deadLetters(limit = 1000): OutboxEntry[] {
     return this.db.prepare<[number], Row>("SELECT * FROM outbox WHERE state = 'dead' ORDER BY id LIMIT ?").all(limit).map(toEntry);
   }

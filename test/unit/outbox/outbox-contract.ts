@@ -79,6 +79,16 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
       expect(retried[0]).toMatchObject({ attempts: 1, lastError: 'timeout' });
     });
 
+    it('makes waiting entries ready at once on retryNow', async () => {
+      const outbox = make();
+      const [a1] = await outbox.append([entry('A', 1)]);
+      outbox.next(DEST, 10, 0);
+      await outbox.fail(a1 as number, { reason: 'timeout', retryAt: 60_000 });
+      expect(outbox.next(DEST, 10, 1)).toEqual([]);
+      outbox.retryNow(DEST);
+      expect(outbox.next(DEST, 10, 1).map((e) => e.id)).toEqual([a1]);
+    });
+
     it('turns a permanent failure into a dead letter and moves the account on', async () => {
       const outbox = make();
       const [a1] = await outbox.append([entry('A', 1), entry('A', 2)]);

@@ -1,0 +1,36 @@
+// `hik-arc run --config FILE`: the service. JSON logs on stdout (journald); SIGTERM/SIGINT stop it
+// in order and exit 0; SIGHUP is logged and ignored, because every setting is read once at start.
+
+import { redactConfig } from '../config/load.js';
+import { COMMAND_REQUIREMENTS } from '../config/requirements.js';
+import { startService } from '../service/service.js';
+import { EXIT, commandLogger, loadCommandConfig, parseCommandArgs, UsageError, type Command } from './command.js';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the service: receiver stream → translate → outbox → ARC',
+  usage: 'hik-arc run --config FILE',
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, { config: { type: 'string' } });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0] ?? ''}`);
+    const config = loadCommandConfig(io, { file: values.config, command: 'run', requires: COMMAND_REQUIREMENTS.run });
+    const logger = commandLogger(io, config.log.level, 'stdout', 'run');
+    logger.info({ config: redactConfig(config) }, 'starting');
+    const service = await startService({ config, logger });
+    logger.info({ http: service.httpAddress }, 'running');
+
+    const onHangup = (): void => logger.warn('SIGHUP ignored: hik-arc reopens nothing and reads its config only at start; restart the service to apply config changes');
+    process.on('SIGHUP', onHangup);
+    try {
+      await new Promise<void>((resolve) => {
+        if (io.signal?.aborted) resolve();
+        io.signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+      logger.info('stop requested');
+      await service.stop();
+    } finally {
+      process.off('SIGHUP', onHangup);
+    }
+    return EXIT.OK;
+  },
+};

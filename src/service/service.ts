@@ -1,0 +1,176 @@
+// The composition root of `hik-arc run`: ingest → translate → outbox → transport, the health and
+// metrics endpoint, and an orderly stop. Everything is built from the frozen config here and
+// nowhere else.
+
+import { systemClock, type Clock } from '../clock.js';
+import type { Config } from '../config/load.js';
+import { errorMessage } from '../errors.js';
+import { createIngest, ingestSettingsFromConfig, type DispatcherFactory, type Ingest, type IngestItem } from '../ingest/index.js';
+import type { Logger } from '../log.js';
+import { MetricsRegistry } from '../metrics.js';
+import { Translator } from '../translate/index.js';
+import { createTransmitter, type Transmitter } from '../transport/index.js';
+import { SqliteOutbox } from '../transport/outbox/sqlite-outbox.js';
+import { startHttpServer, type HealthReport, type RunningHttpServer } from './http-server.js';
+import { Pipeline } from './pipeline.js';
+import { ARC_DESTINATION } from './stored-event.js';
+
+// Shutdown budget: ingest drains its queue into the store (its own 10 s stop timeout), then the
+// messages in flight get this long to be acknowledged. deploy/hik-arc.service allows more.
+export const DELIVERY_DRAIN_MS = 15_000;
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+export interface ServiceOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics?: MetricsRegistry;
+  readonly clock?: Clock;
+  readonly dispatcherFactory?: DispatcherFactory;
+}
+
+export interface RunningService {
+  health(): HealthReport;
+  readonly httpAddress: string | null;
+  readonly metrics: MetricsRegistry;
+  /** SIGTERM: stop taking parts, unsubscribe, finish what is in flight, leave the rest stored. */
+  stop(): Promise<void>;
+}
+
+type ServiceState = 'running' | 'stopping' | 'stopped';
+
+class Service implements RunningService {
+  private state: ServiceState = 'running';
+  private http: RunningHttpServer | null = null;
+  private cancelPrune: () => void = () => undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    readonly metrics: MetricsRegistry,
+    private readonly clock: Clock,
+    private readonly outbox: SqliteOutbox,
+    private readonly transmitter: Transmitter,
+    private readonly ingest: Ingest,
+    private readonly pipeline: Pipeline,
+  ) {}
+
+  get httpAddress(): string | null {
+    return this.http ? `${this.http.address.address}:${this.http.address.port}` : null;
+  }
+
+  async start(): Promise<void> {
+    this.pipeline.start();
+    this.ingest.start();
+    this.schedulePrune();
+    if (this.config.http.listen !== '') {
+      this.http = await startHttpServer({ listen: this.config.http.listen, health: () => this.health(), metrics: this.metrics, logger: this.logger.child({ stage: 'http' }) });
+    }
+  }
+
+  health(): HealthReport {
+    const ingest = this.ingest.health();
+    const paths = this.transmitter.status();
+    const stats = this.outbox.stats(ARC_DESTINATION);
+    const now = this.clock.now();
+    const reasons: string[] = [];
+    if (this.state !== 'running') reasons.push(`service is ${this.state}`);
+    if (ingest.link !== 'up') {
+      reasons.push(`receiver event stream down for ${Math.round((now - ingest.linkSince) / 1000)} s (ingest ${ingest.state})`);
+    }
+    // Unknown (no traffic yet, supervision off) is not evidence of a dead path; all paths down is.
+    if (paths.length > 0 && paths.every((path) => path.state === 'down')) {
+      reasons.push(`no ARC path up: ${paths.map((path) => `${path.destination} ${path.url} down`).join(', ')}`);
+    }
+    return {
+      healthy: reasons.length === 0,
+      reasons,
+      details: {
+        stream: { link: ingest.link, state: ingest.state, lastPartAgeSec: ingest.lastPartAt === null ? null : Math.round((now - ingest.lastPartAt) / 1000) },
+        arc: Object.fromEntries(paths.map((path) => [path.destination, { url: path.url, state: path.state }])),
+        outbox: {
+          pending: stats.pending,
+          oldestAgeSec: stats.oldestPendingReceivedAt === null ? null : Math.round((now - stats.oldestPendingReceivedAt) / 1000),
+          deadLetters: stats.dead,
+        },
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.setState('stopping');
+    this.cancelPrune();
+    // 1. No new parts: unsubscribe, and store what ingest already holds.
+    await this.ingest.stop();
+    // 2. What is in flight gets its ACK or is aborted; everything else stays stored.
+    await Promise.all([this.pipeline.stop(DELIVERY_DRAIN_MS + 1_000), this.transmitter.stop(DELIVERY_DRAIN_MS)]);
+    const left = this.outbox.stats(ARC_DESTINATION).pending;
+    await this.outbox.close();
+    await this.http?.close();
+    this.setState('stopped');
+    this.logger.info({ pendingInStore: left }, left > 0 ? 'stopped; undelivered alarms stay stored and are sent at the next start' : 'stopped; nothing waiting');
+  }
+
+  private setState(next: ServiceState): void {
+    this.logger.info({ from: this.state, to: next }, 'service state changed');
+    this.state = next;
+  }
+
+  private schedulePrune(): void {
+    const prune = (): void => {
+      try {
+        const removed = this.outbox.pruneDelivered(this.clock.now() - this.config.store.retentionHours * 3_600_000);
+        if (removed > 0) this.logger.info({ removed, retentionHours: this.config.store.retentionHours }, 'delivered alarms past retention removed');
+      } catch (error) {
+        this.logger.error({ err: errorMessage(error) }, 'pruning delivered alarms failed');
+      }
+      this.cancelPrune = this.clock.setTimer(PRUNE_INTERVAL_MS, prune);
+    };
+    prune();
+  }
+}
+
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const metrics = options.metrics ?? new MetricsRegistry();
+  const outbox = new SqliteOutbox({
+    path: config.store.path,
+    ...(config.store.maxSizeMB > 0 ? { maxSizeBytes: config.store.maxSizeMB * 1024 * 1024 } : {}),
+  });
+  let pipeline: Pipeline | undefined;
+  const transmitter = createTransmitter(config.arc, {
+    supervisionAccount: config.receiver.account,
+    clock,
+    logger,
+    metrics,
+    onPathState: (change) => {
+      if (change.to === 'up') pipeline?.pathRecovered();
+    },
+  });
+  const consumer = async (item: IngestItem): Promise<void> => {
+    if (!pipeline) throw new Error('pipeline not ready');
+    if (item.kind === 'event') await pipeline.acceptEvent(item.event, item.receivedAt, 'stream', item);
+    else await pipeline.acceptAlarm(item.alarm, item.at);
+  };
+  const ingest = createIngest({
+    settings: ingestSettingsFromConfig(config),
+    logger: logger.child({ stage: 'ingest' }),
+    metrics,
+    clock,
+    consumer,
+    ...(options.dispatcherFactory === undefined ? {} : { dispatcherFactory: options.dispatcherFactory }),
+  });
+  const translator = new Translator({
+    settings: config.translate,
+    receiverAccount: config.receiver.account,
+    directory: ingest.directory,
+    clock,
+    logger: logger.child({ stage: 'translate' }),
+    metrics,
+  });
+  pipeline = new Pipeline({ outbox, translator, sender: transmitter, clock, logger: logger.child({ stage: 'store' }), metrics });
+  const service = new Service(config, logger, metrics, clock, outbox, transmitter, ingest, pipeline);
+  await service.start();
+  return service;
+}

@@ -1,0 +1,231 @@
+// `hik-arc run` end to end as a real process: fake Hik IP Receiver Pro → hik-arc → a DC-09 receiver
+// (ours, and ioBroker.sia), with the ARC down for a while, SIGKILL and restart, SIGTERM, health,
+// metrics and the logs checked for secrets.
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeEventDocument, StaticAccountDirectory, Translator } from '../../../src/translate/index.js';
+import { Dc09Receiver, NO_FAULT, parseFault, type FrameRecord } from '../../../src/transport/index.js';
+import { startIoBroker } from '../../helpers/dc09-iobroker.js';
+import { waitFor } from '../../helpers/dc09-loopback.js';
+import { fixtureDocuments, startFakeHikReceiver, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
+import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
+
+const PASSWORD = 'hik12345';
+const AES_KEY = '603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4';
+const EVENTS = fixtureDocuments();
+const FORWARDED = EVENTS.length - 1; // all but the heartbeat
+
+/** How many times each ADM-CID payload must reach the ARC (several guide examples translate alike). */
+function expectedPayloads(): Map<string, number> {
+  const translator = new Translator({
+    settings: { fallbackAccount: 'FFFF', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 },
+    receiverAccount: 'AAAA',
+    directory: new StaticAccountDirectory({}),
+  });
+  const counts = new Map<string, number>();
+  for (const document of EVENTS) {
+    const decoded = decodeEventDocument(document);
+    if (decoded.kind !== 'event') continue;
+    const translation = translator.translate(decoded.event);
+    if (translation.forwarded) counts.set(translation.message.admCid, (counts.get(translation.message.admCid) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Every expected payload arrived at least as often as expected. */
+function missingPayloads(records: readonly FrameRecord[]): string[] {
+  const got = new Map<string, number>();
+  for (const data of ackedData(records)) got.set(data, (got.get(data) ?? 0) + 1);
+  return [...expectedPayloads()].filter(([data, count]) => (got.get(data) ?? 0) < count).map(([data]) => data);
+}
+
+interface ServiceProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly logs: Array<Record<string, unknown>>;
+  readonly stdout: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+function startHikArc(config: Record<string, unknown>): ServiceProcess {
+  const child = spawn(process.execPath, ['bin/hik-arc.js', 'run', '--config', writeTempJson(config)], { stdio: 'pipe' });
+  let text = '';
+  const logs: Array<Record<string, unknown>> = [];
+  let partial = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+    partial += chunk.toString('utf8');
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // not a log line
+      }
+    }
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    if (stderr.includes('"level":"fatal"')) throw new Error(stderr);
+  });
+  return { child, logs, stdout: () => text, exited };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function startArc(options: { port?: number; fault?: string; key?: string } = {}): Promise<{ receiver: Dc09Receiver; records: FrameRecord[] }> {
+  const records: FrameRecord[] = [];
+  const fault = options.fault === undefined ? undefined : parseFault(options.fault);
+  const receiver = await Dc09Receiver.start({
+    listen: [{ transport: 'tcp', host: '127.0.0.1', port: options.port ?? 0 }],
+    key: options.key === undefined ? null : Buffer.from(options.key, 'hex'),
+    ...(fault === undefined ? {} : { fault }),
+    onFrame: (record) => records.push(record),
+  });
+  cleanups.push(() => receiver.stop());
+  return { receiver, records };
+}
+
+async function startHik(options: Parameters<typeof startFakeHikReceiver>[0] = {}): Promise<FakeHikReceiver> {
+  const fake = await startFakeHikReceiver({ events: EVENTS, heartbeatIntervalMs: 500, ...options });
+  cleanups.push(() => fake.close());
+  return fake;
+}
+
+function serviceConfig(hik: FakeHikReceiver, arcUrl: string, extra: { store?: string; key?: string; supervisionSec?: number; http?: string } = {}): Record<string, unknown> {
+  return {
+    receiver: { url: hik.url, username: 'admin', password: PASSWORD, account: 'AAAA', heartbeatTimeoutSec: 5, linkLossReportSec: 60 },
+    arc: { primary: arcUrl, ackTimeoutMs: 1000, attempts: 2, supervisionSec: extra.supervisionSec ?? 0, key: extra.key ?? '', keyFormat: 'hex' },
+    translate: { fallbackAccount: 'FFFF' },
+    store: { path: extra.store ?? join(tempDir(), `run-${Date.now()}-${Math.random().toString(16).slice(2)}.db`) },
+    http: { listen: extra.http ?? '' },
+    log: { level: 'info' },
+  };
+}
+
+function ackedData(records: readonly FrameRecord[]): string[] {
+  return records.filter((record) => record.response === 'ACK' && record.token !== 'NULL' && record.token !== '*NULL').map((record) => record.data ?? '');
+}
+
+function httpAddress(service: ServiceProcess): string | undefined {
+  const line = service.logs.find((log) => log['msg'] === 'health and metrics endpoint listening');
+  return line ? String(line['address']) : undefined;
+}
+
+// Real processes and real timers: each test gets a minute.
+describe('hik-arc run', { timeout: 60_000 }, () => {
+  it('delivers every event of the stream to the ARC, encrypted, answers /healthz and /metrics, keeps secrets out of the logs and stops cleanly on SIGTERM', async () => {
+    const arc = await startArc({ key: AES_KEY });
+    const hik = await startHik();
+    const service = startHikArc(serviceConfig(hik, arc.receiver.url('tcp'), { key: AES_KEY, http: '127.0.0.1:0' }));
+    await waitFor(() => ackedData(arc.records).length >= FORWARDED, 30_000, 'every event ACKed by the ARC');
+    expect(missingPayloads(arc.records)).toEqual([]);
+    expect(ackedData(arc.records)).toHaveLength(FORWARDED);
+    expect(arc.records.every((record) => record.encrypted)).toBe(true);
+
+    await waitFor(() => httpAddress(service) !== undefined, 5_000, 'the HTTP endpoint');
+    const base = `http://${httpAddress(service)}`;
+    const health = await request(`${base}/healthz`);
+    expect(health.statusCode).toBe(200);
+    expect(await health.body.json()).toMatchObject({ status: 'ok', stream: { link: 'up' }, arc: { primary: { state: 'up' } } });
+    const metrics = await (await request(`${base}/metrics`)).body.text();
+    expect(metrics).toMatch(new RegExp(`hik_arc_events_forwarded_total\\{via="primary"\\} ${FORWARDED}\\b`));
+    expect(metrics).toMatch(/hik_arc_translate_events_total\{outcome="forwarded"\} \d+/);
+    expect(metrics).toMatch(/hik_arc_ingest_heartbeats_total \d+/);
+    expect(metrics).toMatch(/hik_arc_end_to_end_seconds_count \d+/);
+    expect(metrics).toMatch(/hik_arc_outbox_depth 0\b/);
+    expect(metrics).toMatch(/hik_arc_parse_repairs_total\{level="salvaged"\} 1\b/);
+
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    expect(hik.unsubscribed.length).toBe(1);
+    const logs = service.stdout();
+    expect(logs).not.toContain(PASSWORD);
+    expect(logs.toUpperCase()).not.toContain(AES_KEY);
+    expect(logs).toContain('[redacted]');
+    for (const log of service.logs) expect(log['level']).not.toBe('fatal');
+  });
+
+  it('queues alarms while the ARC is unreachable, reports it unhealthy, then drains them in order', async () => {
+    const port = await freePort();
+    const hik = await startHik();
+    const service = startHikArc(serviceConfig(hik, `tcp://127.0.0.1:${port}`, { supervisionSec: 1, http: '127.0.0.1:0' }));
+    await waitFor(() => hik.delivered >= EVENTS.length, 20_000, 'the fake receiver to send every event');
+    await waitFor(() => service.logs.some((log) => log['msg'] === 'destination did not acknowledge'), 10_000, 'a failed delivery');
+    await waitFor(() => httpAddress(service) !== undefined, 5_000, 'the HTTP endpoint');
+    const health = await request(`http://${httpAddress(service)}/healthz`);
+    expect(health.statusCode).toBe(503);
+    expect(JSON.stringify(await health.body.json())).toMatch(/no ARC path up/);
+
+    const arc = await startArc({ port });
+    await waitFor(() => ackedData(arc.records).length >= FORWARDED, 30_000, 'the backlog to drain');
+    expect(missingPayloads(arc.records)).toEqual([]);
+    // Per account in the order received: the events of the guide's main device come in capture order.
+    const expectedOrder = ['#FFFF|3800 00 001', '#FFFF|1349 00 000', '#FFFF|3350 00 000', '#FFFF|1904 00 001', '#FFFF|1902 00 001'];
+    const delivered = ackedData(arc.records).filter((data) => expectedOrder.includes(data));
+    expect(delivered.slice(0, 5)).toEqual(expectedOrder);
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+  });
+
+  it('sends every stored alarm again after SIGKILL mid-delivery (at least once)', async () => {
+    const store = join(tempDir(), `kill-${Date.now()}.db`);
+    const arc = await startArc({ fault: 'delay=150' });
+    const hik = await startHik();
+    const config = serviceConfig(hik, arc.receiver.url('tcp'), { store });
+    const first = startHikArc(config);
+    await waitFor(() => hik.delivered >= EVENTS.length, 20_000, 'the fake receiver to send every event');
+    await waitFor(() => ackedData(arc.records).length >= 5, 20_000, 'some deliveries');
+    // Every event is stored well before its slow delivery; kill in the middle of it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const before = ackedData(arc.records).length;
+    expect(before).toBeLessThan(FORWARDED);
+
+    arc.receiver.setFault(NO_FAULT);
+    const second = startHikArc(config);
+    await waitFor(() => second.logs.some((log) => log['msg'] === 'resuming delivery of alarms stored before the restart'), 10_000, 'the restart to resume');
+    await waitFor(() => missingPayloads(arc.records).length === 0, 30_000, 'every alarm at least once');
+    // At least once: the alarm in flight at the kill may come twice, nothing more.
+    expect(ackedData(arc.records).length).toBeGreaterThanOrEqual(FORWARDED);
+    expect(ackedData(arc.records).length).toBeLessThanOrEqual(FORWARDED + 2);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
+  it('delivers to a receiver nobody here wrote (ioBroker.sia)', async () => {
+    const hik = await startHik();
+    const iobroker = await startIoBroker({ transport: 'tcp', accounts: ['FFFF', 'AAAA', '123456'].map((accountnumber) => ({ accountnumber, aes: false })) });
+    cleanups.push(() => iobroker.stop());
+    const service = startHikArc(serviceConfig(hik, iobroker.url));
+    await waitFor(() => iobroker.parsed.length >= FORWARDED, 30_000, 'every event parsed and ACKed by ioBroker');
+    expect(iobroker.parsed.every((message) => message.id === 'ADM-CID')).toBe(true);
+    expect(iobroker.parsed.map((message) => message.data_message)).toContain('#123456|1130 00 001');
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+  });
+});
