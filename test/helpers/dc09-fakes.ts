@@ -1,69 +1,17 @@
-// Deterministic stand-ins for unit tests of the transmitter: a manual clock, and a scripted DC-09
-// receiver reached through a fake LinkConnector (no sockets). Integration tests use real loopback
-// sockets and the real receiver instead.
+// Deterministic stand-ins for unit tests of the transmitter: a scripted DC-09 receiver reached
+// through a fake LinkConnector (no sockets), driven by the manual clock of manual-clock.ts.
+// Integration tests use real loopback sockets and the real receiver instead.
 
-import type { CancelTimer, Clock } from '../../src/clock.js';
+import type { Clock } from '../../src/clock.js';
 import { createRandomPadSource, type PadSource } from '../../src/transport/dc09-crypto.js';
 import { decodeFrames, openFrame, type ReadableFrame } from '../../src/transport/dc09-frame.js';
 import type { DestinationAddress } from '../../src/transport/destination.js';
 import type { Link, LinkConnector, LinkHandlers } from '../../src/transport/link.js';
 import { ackFor, duhFor, nakAt } from '../../src/transport/receiver-answer.js';
 import { TransportError } from '../../src/transport/transport-errors.js';
+import { flush } from './manual-clock.js';
 
-/** Lets every pending promise callback and I/O callback run. */
-export async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-interface Timer {
-  readonly at: number;
-  readonly order: number;
-  readonly fn: () => void;
-}
-
-export class ManualClock implements Clock {
-  private elapsed = 0;
-  private order = 0;
-  private timers: Timer[] = [];
-
-  constructor(private readonly startMs = Date.UTC(2025, 5, 1, 13, 45, 0)) {}
-
-  now(): number {
-    return this.startMs + this.elapsed;
-  }
-
-  monotonic(): number {
-    return this.elapsed;
-  }
-
-  setTimer(ms: number, fn: () => void): CancelTimer {
-    const timer: Timer = { at: this.elapsed + Math.max(0, ms), order: this.order++, fn };
-    this.timers.push(timer);
-    return () => {
-      this.timers = this.timers.filter((candidate) => candidate !== timer);
-    };
-  }
-
-  get pendingTimers(): number {
-    return this.timers.length;
-  }
-
-  /** Moves time forward, firing due timers in order and letting promises settle after each. */
-  async advance(ms: number): Promise<void> {
-    const target = this.elapsed + ms;
-    await flush();
-    for (;;) {
-      const due = this.timers.filter((timer) => timer.at <= target).sort((a, b) => a.at - b.at || a.order - b.order)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((timer) => timer !== due);
-      this.elapsed = due.at;
-      due.fn();
-      await flush();
-    }
-    this.elapsed = target;
-    await flush();
-  }
-}
+export { flush, ManualClock } from './manual-clock.js';
 
 /** How the fake receiver answers one frame: bytes, nothing, or closing the connection. */
 export type FakeAnswer = Buffer | 'silent' | 'close';

@@ -1,55 +1,59 @@
-// A Clock that only moves when a test says so; timers fire in due order during advance().
+// A Clock that only moves when a test says so. advance() fires due timers in order and lets
+// promise and I/O callbacks run after each, so code that awaits between timers behaves as in life.
 
 import type { CancelTimer, Clock } from '../../src/clock.js';
 
+/** Lets every pending promise callback and I/O callback run. */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 interface PendingTimer {
-  readonly id: number;
-  readonly due: number;
+  readonly at: number;
+  readonly order: number;
   readonly fn: () => void;
 }
 
 export class ManualClock implements Clock {
-  private wall: number;
-  private mono = 0;
-  private nextId = 0;
+  private elapsed = 0;
+  private order = 0;
   private timers: PendingTimer[] = [];
 
-  constructor(startWallMs = Date.UTC(2026, 0, 6, 13, 45, 10)) {
-    this.wall = startWallMs;
-  }
+  constructor(private readonly startWallMs = Date.UTC(2025, 5, 1, 13, 45, 0)) {}
 
   now(): number {
-    return this.wall;
+    return this.startWallMs + this.elapsed;
   }
 
   monotonic(): number {
-    return this.mono;
+    return this.elapsed;
   }
 
   setTimer(ms: number, fn: () => void): CancelTimer {
-    const timer = { id: this.nextId++, due: this.mono + Math.max(0, ms), fn };
+    const timer: PendingTimer = { at: this.elapsed + Math.max(0, ms), order: this.order++, fn };
     this.timers.push(timer);
     return () => {
-      this.timers = this.timers.filter((candidate) => candidate.id !== timer.id);
+      this.timers = this.timers.filter((candidate) => candidate !== timer);
     };
-  }
-
-  /** Moves both clocks forward, firing every timer that falls due, earliest first. */
-  advance(ms: number): void {
-    const target = this.mono + ms;
-    for (;;) {
-      const due = this.timers.filter((timer) => timer.due <= target).sort((a, b) => a.due - b.due || a.id - b.id)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((timer) => timer.id !== due.id);
-      this.wall += due.due - this.mono;
-      this.mono = due.due;
-      due.fn();
-    }
-    this.wall += target - this.mono;
-    this.mono = target;
   }
 
   get pendingTimers(): number {
     return this.timers.length;
+  }
+
+  /** Moves both clocks forward, firing due timers earliest first, settling promises after each. */
+  async advance(ms: number): Promise<void> {
+    const target = this.elapsed + ms;
+    await flush();
+    for (;;) {
+      const due = this.timers.filter((timer) => timer.at <= target).sort((a, b) => a.at - b.at || a.order - b.order)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((timer) => timer !== due);
+      this.elapsed = due.at;
+      due.fn();
+      await flush();
+    }
+    this.elapsed = target;
+    await flush();
   }
 }

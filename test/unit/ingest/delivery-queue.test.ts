@@ -3,7 +3,7 @@ import { DeliveryQueue, type IngestItem } from '../../../src/ingest/delivery-que
 import { silentLogger } from '../../../src/log.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
 import { receiverLinkAlarm, type VendorEvent } from '../../../src/translate/index.js';
-import { flush, ManualClock } from './manual-clock.js';
+import { flush, ManualClock } from '../../helpers/manual-clock.js';
 
 function eventItem(n: number): IngestItem {
   const event = { eventType: `e${n}`, devIndex: null, defects: [] } as unknown as VendorEvent;
@@ -114,7 +114,7 @@ describe('DeliveryQueue', () => {
     expect(left.map((item) => (item.kind === 'event' ? item.raw : ''))).toEqual(['raw 0', 'raw 1']);
     // nothing is retried after the drain
     await clock.advance(10_000);
-    expect(clock.pending).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('drain returns at once when everything was delivered', async () => {

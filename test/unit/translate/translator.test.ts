@@ -227,17 +227,17 @@ describe('heartbeat, unknown events and repeats', () => {
     expect(translateOne({ eventType: 'smokeDetected' }, { settings: { unknownEvent: 'drop' } })).toMatchObject({ forwarded: false, reason: 'unknown-event' });
   });
 
-  it('does not forward a repeat of a durative alarm within the window, but the first of a series and count 1 always', () => {
+  it('does not forward a repeat of a durative alarm within the window, but the first of a series and count 1 always', async () => {
     const { translator: t, clock } = translator();
     const alarm = (count: number | null): Translation =>
       t.translate(event({ eventType: 'VMD', channelID: 1, activePostCount: count === null ? undefined : String(count) }));
     expect(alarm(5).forwarded).toBe(true); // first seen of a series, whatever its count
     expect(alarm(6)).toMatchObject({ forwarded: false, reason: 'repeat' });
-    clock.advance(59_000);
+    await clock.advance(59_000);
     expect(alarm(7)).toMatchObject({ forwarded: false, reason: 'repeat' });
     expect(alarm(1).forwarded).toBe(true); // count 1 is a new alarm
     expect(alarm(null).forwarded).toBe(true); // as is an event without a count
-    clock.advance(60_000);
+    await clock.advance(60_000);
     expect(alarm(8).forwarded).toBe(true); // the window has passed since the last forward
   });
 
