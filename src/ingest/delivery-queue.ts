@@ -1,7 +1,8 @@
-// Hands ingest items to the next stage one at a time, in stream order. The stream reader only
-// appends here, so a slow consumer never stalls the heartbeat watchdog; a failing consumer is
-// retried with backoff on the same item, and no later item overtakes it (an alarm is never dropped
-// or reordered because the store hiccuped).
+// Hands ingest items to the next stage in stream order, in batches of what has arrived (one store
+// transaction for a burst instead of one per event). The stream reader only appends here, so a
+// slow consumer never stalls the heartbeat watchdog; a failing consumer is retried with backoff on
+// the same batch, and no later item overtakes it (an alarm is never dropped or reordered because
+// the store hiccuped).
 
 import { backoffDelay, type BackoffPolicy } from '../backoff.js';
 import { sleep, type Clock } from '../clock.js';
@@ -27,8 +28,15 @@ export type IngestItem =
       readonly at: number;
     };
 
-/** Must store the item durably before it resolves; a rejection makes ingest retry the same item. */
-export type IngestConsumer = (item: IngestItem) => Promise<void>;
+/**
+ * Must store the items durably, all or none, before it resolves; a rejection makes ingest retry
+ * the same items. Items are in stream order.
+ */
+export type IngestConsumer = (items: readonly IngestItem[]) => Promise<void>;
+
+// Up to this many items go to the consumer at once: enough to make a burst one transaction, small
+// enough that a retried batch stays cheap.
+const MAX_BATCH = 500;
 
 export interface DeliveryQueueOptions {
   readonly consumer: IngestConsumer;
@@ -104,35 +112,39 @@ export class DeliveryQueue {
   }
 
   private async pump(): Promise<void> {
+    // Items parsed from one chunk arrive in one synchronous loop: let them all join the first batch.
+    await Promise.resolve();
     while (this.items.length > 0 && !this.closed) {
-      const item = this.items[0] as IngestItem;
-      await this.options.prepare(item);
-      if (!(await this.deliver(item))) return;
-      this.items.shift();
-      this.delivered.inc({ kind: item.kind });
+      const batch = this.items.slice(0, MAX_BATCH);
+      for (const item of batch) await this.options.prepare(item);
+      if (!(await this.deliver(batch))) return;
+      this.items.splice(0, batch.length);
+      for (const item of batch) this.delivered.inc({ kind: item.kind });
       if (!this.isFull) this.wakeRoomWaiters();
     }
   }
 
-  private async deliver(item: IngestItem): Promise<boolean> {
+  private async deliver(batch: readonly IngestItem[]): Promise<boolean> {
     for (let attempt = 0; !this.closed; attempt++) {
       try {
-        await this.options.consumer(item);
+        await this.options.consumer(batch);
         return true;
       } catch (error) {
         this.failures.inc();
         const delayMs = backoffDelay(attempt, this.options.retry, this.options.random);
+        const first = batch[0] as IngestItem;
         this.options.logger.error(
           {
             code: 'HIKARC_INGEST_CONSUMER_FAILED',
-            kind: item.kind,
-            eventType: item.kind === 'event' ? item.event.eventType : item.alarm.eventType,
+            items: batch.length,
+            kind: first.kind,
+            eventType: first.kind === 'event' ? first.event.eventType : first.alarm.eventType,
             attempt: attempt + 1,
             retryInMs: delayMs,
             cause: isHikArcError(error) ? error.code : undefined,
             err: errorMessage(error),
           },
-          'next stage did not take the item: retrying it before any later one',
+          'next stage did not take the items: retrying them before any later one',
         );
         await sleep(this.options.clock, delayMs, this.closing.signal);
       }

@@ -31,6 +31,9 @@ const DASH = 0x2d;
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
 const BOM = [0xef, 0xbb, 0xbf] as const;
+const BLANK_LINE = Buffer.from('\r\n\r\n', 'latin1');
+const DIGITS = /^\d+$/;
+const COLON = 0x3a;
 
 export type PartDefect =
   | 'no leading delimiter'
@@ -73,8 +76,27 @@ export function boundaryFromCapture(bytes: Buffer): string | undefined {
   return match[1].replace(/--$/, '');
 }
 
+// The same Content-Type comes on every part: remember the last answer instead of a regex each time.
+let lastContentType: string | null = null;
+let lastIsJson = true;
+
 function isJsonType(contentType: string | null): boolean {
-  return contentType === null || /json|text\/plain/i.test(contentType);
+  if (contentType === null) return true;
+  if (contentType !== lastContentType) {
+    lastContentType = contentType;
+    lastIsJson = /json|text\/plain/i.test(contentType);
+  }
+  return lastIsJson;
+}
+
+/** -1 when `pattern` is not at `at`, 0 when the buffer ends inside it, 1 when it is there. */
+function matchAt(buffer: Buffer, at: number, pattern: Buffer): -1 | 0 | 1 {
+  for (let i = 0; i < pattern.length; i++) {
+    const byte = buffer[at + i];
+    if (byte === undefined) return 0;
+    if (byte !== pattern[i]) return -1;
+  }
+  return 1;
 }
 
 function isWhitespace(byte: number | undefined): boolean {
@@ -143,6 +165,7 @@ type State = 'preamble' | 'delimiter-line' | 'headers' | 'body' | 'skip' | 'betw
 
 export class MultipartParser {
   private readonly delimiter: Buffer;
+  private readonly delimiterText: string;
   private readonly maxPartBytes: number;
   private readonly window = new ByteWindow();
   private state: State = 'preamble';
@@ -162,7 +185,8 @@ export class MultipartParser {
   private skipQuarantined = false;
 
   constructor(boundary: string, options: MultipartParserOptions = {}) {
-    this.delimiter = Buffer.from(`--${boundary}`, 'latin1');
+    this.delimiterText = `--${boundary}`;
+    this.delimiter = Buffer.from(this.delimiterText, 'latin1');
     this.maxPartBytes = options.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   }
 
@@ -281,16 +305,16 @@ export class MultipartParser {
       this.consume(i);
       return false;
     }
-    const rest = buffer.subarray(i);
-    if (rest.length < this.delimiter.length && this.delimiter.subarray(0, rest.length).equals(rest)) return false;
-    if (rest.subarray(0, this.delimiter.length).equals(this.delimiter)) {
+    const delimiter = matchAt(buffer, i, this.delimiter);
+    if (delimiter === 0) return false;
+    if (delimiter === 1) {
       this.consume(i + this.delimiter.length);
       this.state = 'delimiter-line';
       return true;
     }
     const bom = bomThenDocument(buffer, i);
     if (bom === 'more') return false;
-    if (isDocumentStart(rest[0]) || bom === 'yes') {
+    if (isDocumentStart(buffer[i]) || bom === 'yes') {
       this.consume(i + (bom === 'yes' ? BOM.length : 0));
       this.startPart();
       this.addDefect('no leading delimiter', 'no headers');
@@ -360,17 +384,49 @@ export class MultipartParser {
 
   private addHeader(line: string): void {
     const colon = line.indexOf(':');
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
+    this.setHeader(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+
+  private setHeader(name: string, value: string): void {
     this.headers.set(name, value);
     if (name === 'content-length') {
-      this.contentLength = /^\d{1,10}$/.test(value) ? Number(value) : null;
+      this.contentLength = value.length > 0 && value.length <= 10 && DIGITS.test(value) ? Number(value) : null;
     } else if (name === 'content-type') {
       this.contentType = value;
     }
   }
 
+  // The usual case in one pass over the bytes: a header block that ends with a blank line and holds
+  // neither a delimiter, nor a blank or indented line, nor a body start. Anything unusual goes line
+  // by line in stepHeaders.
+  private parseHeaderBlock(buffer: Buffer): boolean {
+    const blank = buffer.indexOf(BLANK_LINE);
+    if (blank < 0 || blank + BLANK_LINE.length > MAX_HEADER_BYTES - this.headerBytes) return false;
+    for (let start = 0; start < blank; ) {
+      const lineFeed = buffer.indexOf(LF, start);
+      const end = lineFeed < 0 || lineFeed > blank ? blank : lineFeed;
+      const first = buffer[start];
+      if (end - start < 2 || isDocumentStart(first) || first === BOM[0] || first === SPACE || first === TAB) return false;
+      if (matchAt(buffer, start, this.delimiter) === 1) return false;
+      start = end + 1;
+    }
+    for (let start = 0; start < blank; ) {
+      const lineFeed = buffer.indexOf(LF, start);
+      const next = lineFeed < 0 || lineFeed > blank ? blank : lineFeed;
+      const end = buffer[next - 1] === CR ? next - 1 : next;
+      const colon = buffer.indexOf(COLON, start);
+      if (colon < 0 || colon >= end) this.addDefect('header line without colon');
+      else this.setHeader(buffer.toString('latin1', start, colon).trim().toLowerCase(), buffer.toString('latin1', colon + 1, end).trim());
+      start = next + 1;
+    }
+    this.headerBytes += blank + BLANK_LINE.length;
+    this.consume(blank + BLANK_LINE.length);
+    this.beginBody();
+    return true;
+  }
+
   private stepHeaders(buffer: Buffer, events: MultipartEvent[]): boolean {
+    if (this.parseHeaderBlock(buffer)) return true;
     let indent = 0;
     while (buffer[indent] === SPACE || buffer[indent] === TAB) indent++;
     const first = buffer[indent];
@@ -394,7 +450,7 @@ export class MultipartParser {
     const raw = buffer.subarray(0, lineEnd);
     const line = raw.toString('latin1').trim();
     this.consume(lineEnd + 1);
-    if (raw.subarray(0, this.delimiter.length).equals(this.delimiter)) {
+    if (matchAt(raw, 0, this.delimiter) === 1) {
       // `--boundary` again before any body: a duplicated delimiter line.
       this.addDefect('duplicate delimiter');
       this.headers = new Map();
@@ -446,7 +502,31 @@ export class MultipartParser {
     return buffer.subarray(start, stop);
   }
 
+  // Content-Length exactly right and a real delimiter right behind it (a burst: every part but the
+  // last of a chunk): the body is what the delimiter path would cut, found without scanning it.
+  // Returns the delimiter's offset, or -1.
+  private delimiterAfterLength(buffer: Buffer): number {
+    const length = this.contentLength;
+    if (length === null || length === 0 || this.scanned > 0) return -1;
+    let at = length;
+    if (buffer[at] === CR) at++;
+    if (buffer[at] === LF) at++;
+    if (buffer.length <= at + this.delimiter.length) return -1;
+    if (matchAt(buffer, at, this.delimiter) !== 1 || this.delimiterFollows(buffer, at) !== 'yes') return -1;
+    // The delimiter must be the first one: a body holding another real one is not this case.
+    const earlier = buffer.indexOf(this.delimiter);
+    return earlier === at ? at : -1;
+  }
+
   private stepBody(buffer: Buffer, events: MultipartEvent[]): boolean {
+    const confirmed = this.delimiterAfterLength(buffer);
+    if (confirmed >= 0) {
+      const body = this.trimmedBody(buffer, this.contentLength as number);
+      if (body.length > 0) this.emitPart(events, Buffer.from(body), confirmed);
+      this.consume(confirmed + this.delimiter.length);
+      this.state = 'delimiter-line';
+      return true;
+    }
     const end = this.scanner.scan(buffer, this.scanned);
     this.scanned = end >= 0 ? end : buffer.length;
     const delimiterAt = this.findDelimiter(buffer);

@@ -8,7 +8,7 @@ import { errorMessage, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, Histogram, MetricsRegistry } from '../metrics.js';
 import type { AlarmMessage, Translation, Translator, VendorEvent } from '../translate/index.js';
-import type { Outbox, OutboxEntry } from '../transport/outbox/outbox.js';
+import type { NewOutboxEntry, Outbox, OutboxEntry } from '../transport/outbox/outbox.js';
 import { ARC_DESTINATION, decodeStoredEvent, encodeStoredEvent, type StoredEvent } from './stored-event.js';
 
 /** What the pipeline needs from the DC-09 transmitter. */
@@ -33,10 +33,22 @@ export type DeliveryOutcome =
   | { readonly id: number; readonly message: AlarmMessage | null; readonly outcome: 'dead-letter' | 'retry'; readonly detail: string };
 
 export interface AcceptedEvent {
-  readonly translation: Translation;
-  /** Outbox id when the event was stored (forwarded, or kept as an unroutable dead letter). */
+  /** null for an alarm hik-arc raised itself (nothing to translate). */
+  readonly translation: Translation | null;
+  /** Outbox id when the input was stored (forwarded, or kept as an unroutable dead letter). */
   readonly outboxId: number | null;
 }
+
+export type PipelineInput =
+  | {
+      readonly kind: 'event';
+      readonly event: VendorEvent;
+      readonly receivedAt: number;
+      readonly source: StoredEvent['source'];
+      /** Identity of the input across retries (the ingest item); defaults to the event. */
+      readonly key?: object;
+    }
+  | { readonly kind: 'alarm'; readonly alarm: AlarmMessage; readonly receivedAt: number };
 
 export interface PipelineOptions {
   readonly outbox: Outbox;
@@ -143,29 +155,50 @@ export class Pipeline {
     this.loop = this.run();
   }
 
+  /**
+   * Translates each input (once, even when the same input comes again after a failed store) and
+   * stores everything that must be stored in one transaction; resolves once it is durable.
+   */
+  async accept(inputs: readonly PipelineInput[]): Promise<AcceptedEvent[]> {
+    const results: Array<{ translation: Translation | null; entry: NewOutboxEntry | null }> = [];
+    for (const input of inputs) {
+      if (input.kind === 'alarm') {
+        this.received.inc({ source: 'link' });
+        results.push({ translation: null, entry: { destination: ARC_DESTINATION, account: input.alarm.account, receivedAt: input.receivedAt, payload: encodeStoredEvent({ message: input.alarm, event: null, source: 'link' }) } });
+        continue;
+      }
+      const key = input.key ?? input.event;
+      let translation = this.translations.get(key);
+      if (!translation) {
+        this.received.inc({ source: input.source });
+        translation = this.translator.translate(input.event);
+        this.translations.set(key, translation);
+      }
+      const payload = (message: AlarmMessage | null): string => encodeStoredEvent({ message, event: input.event, source: input.source });
+      let entry: NewOutboxEntry | null = null;
+      if (translation.forwarded) entry = { destination: ARC_DESTINATION, account: translation.message.account, receivedAt: input.receivedAt, payload: payload(translation.message) };
+      else if (translation.reason === 'no-account') entry = { destination: ARC_DESTINATION, account: '', receivedAt: input.receivedAt, payload: payload(null), deadReason: `no-account: ${translation.detail}` };
+      results.push({ translation, entry });
+    }
+    const entries = results.flatMap((result) => (result.entry ? [result.entry] : []));
+    const ids = entries.length === 0 ? [] : await this.store(entries);
+    let next = 0;
+    return results.map((result) => {
+      const outboxId = result.entry ? (ids[next++] ?? null) : null;
+      return { translation: result.translation, outboxId };
+    });
+  }
+
   /** Translates and stores one vendor event; resolves once it is durably stored (or skipped). */
-  async acceptEvent(event: VendorEvent, receivedAt: number, source: StoredEvent['source'], key: object = event): Promise<AcceptedEvent> {
-    let translation = this.translations.get(key);
-    if (!translation) {
-      this.received.inc({ source });
-      translation = this.translator.translate(event);
-      this.translations.set(key, translation);
-    }
-    if (translation.forwarded) {
-      const outboxId = await this.store({ account: translation.message.account, receivedAt, payload: encodeStoredEvent({ message: translation.message, event, source }) });
-      return { translation, outboxId };
-    }
-    if (translation.reason === 'no-account') {
-      const outboxId = await this.store({ account: '', receivedAt, payload: encodeStoredEvent({ message: null, event, source }), deadReason: `no-account: ${translation.detail}` });
-      return { translation, outboxId };
-    }
-    return { translation, outboxId: null };
+  async acceptEvent(event: VendorEvent, receivedAt: number, source: StoredEvent['source'], key: object = event): Promise<{ translation: Translation; outboxId: number | null }> {
+    const [accepted] = await this.accept([{ kind: 'event', event, receivedAt, source, key }]);
+    return { translation: accepted?.translation as Translation, outboxId: accepted?.outboxId ?? null };
   }
 
   /** Stores one alarm hik-arc raises itself (the upstream link fault and its restore). */
   async acceptAlarm(alarm: AlarmMessage, receivedAt: number): Promise<number> {
-    this.received.inc({ source: 'link' });
-    return this.store({ account: alarm.account, receivedAt, payload: encodeStoredEvent({ message: alarm, event: null, source: 'link' }) });
+    const [accepted] = await this.accept([{ kind: 'alarm', alarm, receivedAt }]);
+    return accepted?.outboxId as number;
   }
 
   /** A destination answers again: alarms waiting out their retry delay go now. */
@@ -216,17 +249,17 @@ export class Pipeline {
     this.state = next;
   }
 
-  private async store(entry: { account: string; receivedAt: number; payload: string; deadReason?: string }): Promise<number> {
+  private async store(entries: readonly NewOutboxEntry[]): Promise<number[]> {
     let ids: number[];
     try {
-      ids = await this.outbox.append([{ destination: ARC_DESTINATION, ...entry }]);
+      ids = await this.outbox.append(entries);
     } catch (error) {
-      this.logger.error({ code: (error as { code?: unknown }).code, err: errorMessage(error) }, 'alarm could not be stored; it is held and stored again');
+      this.logger.error({ code: (error as { code?: unknown }).code, err: errorMessage(error), alarms: entries.length }, 'alarm could not be stored; it is held and stored again');
       throw error;
     }
-    this.stored.inc({ state: entry.deadReason === undefined ? 'pending' : 'dead' });
-    if (entry.deadReason === undefined) this.poke();
-    return ids[0] as number;
+    for (const entry of entries) this.stored.inc({ state: entry.deadReason === undefined ? 'pending' : 'dead' });
+    if (entries.some((entry) => entry.deadReason === undefined)) this.poke();
+    return ids;
   }
 
   private poke(): void {
@@ -271,7 +304,9 @@ export class Pipeline {
     }
     if (now - this.lastBacklogLog >= this.backlogLogIntervalMs) {
       const stats = this.outbox.stats(ARC_DESTINATION);
-      // Only when something waits longer than a moment: an ARC outage, not normal traffic.
+      // Only when something waits longer than a moment: an ARC outage, not normal traffic. Checked
+      // once a second at most, logged once per interval at most.
+      this.lastBacklogLog = now - this.backlogLogIntervalMs + Math.min(1_000, this.backlogLogIntervalMs);
       if (stats.pending > 0 && stats.oldestPendingReceivedAt !== null && now - stats.oldestPendingReceivedAt > 5_000) {
         this.lastBacklogLog = now;
         this.logger.warn(
@@ -302,7 +337,8 @@ export class Pipeline {
     if (result.delivered) {
       this.forwarded.inc({ via: result.destination });
       this.latency.observe(Math.max(0, now - entry.receivedAt) / 1000);
-      await this.outbox.ack(entry.id, { via: result.destination, at: now }).catch((error: unknown) => this.storeFailed(entry, error));
+      // Not awaited: the queue moves on at once, the write commits with the next batch.
+      this.outbox.ack(entry.id, { via: result.destination, at: now }).catch((error: unknown) => this.storeFailed(entry, error));
       this.onOutcome?.({ id: entry.id, message, outcome: 'acked', via: result.destination, sequence: result.sequence, latencyMs: Math.max(0, now - entry.receivedAt) });
       return;
     }
@@ -314,20 +350,20 @@ export class Pipeline {
     if (permanent || this.whenUndelivered === 'dead-letter') {
       this.undelivered.inc({ outcome: 'dead-letter' });
       this.logger.error({ id: entry.id, account: entry.account, cid: message.cid, detail: result.detail }, 'no destination will ever take this alarm: kept as a dead letter');
-      await this.outbox.fail(entry.id, { reason: result.detail, dead: true }).catch((error: unknown) => this.storeFailed(entry, error));
+      this.outbox.fail(entry.id, { reason: result.detail, dead: true }).catch((error: unknown) => this.storeFailed(entry, error));
       this.onOutcome?.({ id: entry.id, message, outcome: 'dead-letter', detail: result.detail });
       return;
     }
     this.undelivered.inc({ outcome: 'retry' });
     const retryAt = now + backoffDelay(entry.attempts, this.retry);
-    await this.outbox.fail(entry.id, { reason: result.detail, retryAt }).catch((error: unknown) => this.storeFailed(entry, error));
+    this.outbox.fail(entry.id, { reason: result.detail, retryAt }).catch((error: unknown) => this.storeFailed(entry, error));
     this.onOutcome?.({ id: entry.id, message, outcome: 'retry', detail: result.detail });
   }
 
-  // The outcome could not be written: the entry stays pending in the store and is sent again
-  // (at least once), so only give it back to the queue and say so.
+  // The outcome could not be written: the entry stays pending in the store and is sent again after
+  // a restart (at least once); this run has moved on already.
   private storeFailed(entry: OutboxEntry, error: unknown): void {
     this.outbox.release(entry.id);
-    this.logger.error({ id: entry.id, code: (error as { code?: unknown }).code, err: errorMessage(error) }, 'delivery outcome could not be stored; the alarm will be sent again');
+    this.logger.error({ id: entry.id, code: (error as { code?: unknown }).code, err: errorMessage(error) }, 'delivery outcome could not be stored; the alarm will be sent again after a restart');
   }
 }

@@ -130,10 +130,21 @@ class Service implements RunningService {
   }
 }
 
+/** Standard process gauges: memory is what an operator watches during a long ARC outage. */
+function registerProcessMetrics(metrics: MetricsRegistry, clock: Clock): void {
+  const startedAt = clock.now();
+  metrics.gauge('hik_arc_process_resident_memory_bytes', 'Resident memory of the process').collect(() => [[{}, process.memoryUsage.rss()]]);
+  metrics.gauge('hik_arc_process_heap_used_bytes', 'V8 heap in use').collect(() => [[{}, process.memoryUsage().heapUsed]]);
+  metrics.gauge('hik_arc_process_heap_total_bytes', 'V8 heap reserved').collect(() => [[{}, process.memoryUsage().heapTotal]]);
+  metrics.gauge('hik_arc_process_external_bytes', 'Memory outside the V8 heap held by JavaScript objects (buffers)').collect(() => [[{}, process.memoryUsage().external]]);
+  metrics.gauge('hik_arc_process_uptime_seconds', 'Seconds since the service started').collect(() => [[{}, Math.round((clock.now() - startedAt) / 1000)]]);
+}
+
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const metrics = options.metrics ?? new MetricsRegistry();
+  registerProcessMetrics(metrics, clock);
   const outbox = new SqliteOutbox({
     path: config.store.path,
     ...(config.store.maxSizeMB > 0 ? { maxSizeBytes: config.store.maxSizeMB * 1024 * 1024 } : {}),
@@ -148,10 +159,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       if (change.to === 'up') pipeline?.pathRecovered();
     },
   });
-  const consumer = async (item: IngestItem): Promise<void> => {
+  const consumer = async (items: readonly IngestItem[]): Promise<void> => {
     if (!pipeline) throw new Error('pipeline not ready');
-    if (item.kind === 'event') await pipeline.acceptEvent(item.event, item.receivedAt, 'stream', item);
-    else await pipeline.acceptAlarm(item.alarm, item.at);
+    await pipeline.accept(
+      items.map((item) =>
+        item.kind === 'event'
+          ? { kind: 'event' as const, event: item.event, receivedAt: item.receivedAt, source: 'stream' as const, key: item }
+          : { kind: 'alarm' as const, alarm: item.alarm, receivedAt: item.at },
+      ),
+    );
   };
   const ingest = createIngest({
     settings: ingestSettingsFromConfig(config),

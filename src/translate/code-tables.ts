@@ -16,6 +16,11 @@ export function lookupCode(family: CodeFamily, key: string): CodeRow | undefined
   return INDEXES.get(family)?.get(key.toLowerCase());
 }
 
+/** lookupCode for a key the caller already lower-cased (once per event, not once per table). */
+export function lookupLowerCode(family: CodeFamily, lowerKey: string): CodeRow | undefined {
+  return INDEXES.get(family)?.get(lowerKey);
+}
+
 export function familyRows(family: CodeFamily): readonly CodeRow[] {
   return GENERATED_TABLES[family];
 }

@@ -4,7 +4,7 @@
 
 import type { TranslateSettings } from '../config/schema.js';
 import type { ErrorCode } from '../errors.js';
-import { lookupCode, type CodeFamily, type CodeRow } from './code-tables.js';
+import { lookupCode, lookupLowerCode, type CodeFamily, type CodeRow } from './code-tables.js';
 import type { Qualifier } from './payload.js';
 import type { CidFields, VendorEvent } from './vendor-event.js';
 
@@ -196,11 +196,11 @@ export function mapEvent(event: VendorEvent, settings: TranslateSettings): Event
     return { kind: 'mapped', codes: securityControl('pir', event.eventType, hikCode, encodingLocation(event)) };
   }
 
-  const encoding = lookupCode('encoding-device', type);
+  const encoding = lookupLowerCode('encoding-device', type);
   if (encoding) return tableEvent('encoding-device', encoding, event, settings, encodingLocation(event));
-  const radar = lookupCode('radar', type);
+  const radar = lookupLowerCode('radar', type);
   if (radar) return tableEvent('radar', radar, event, settings, channelLocation(event));
-  const access = lookupCode('access-control', type);
+  const access = lookupLowerCode('access-control', type);
   if (access) return tableEvent('access-control', access, event, settings, channelLocation(event));
 
   if (type === DEVICE_DELETED_EVENT) {

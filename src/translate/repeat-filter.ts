@@ -4,47 +4,83 @@
 
 import type { Clock } from '../clock.js';
 
-// Keys older than the window are useless; a sweep runs whenever the map doubles past this size,
+// Keys older than the window are useless; a sweep runs whenever the count doubles past this size,
 // which keeps the cost per event constant and memory flat in an event storm.
 const PRUNE_AT_SIZE = 10_000;
-// Past this many live keys the oldest are forgotten: the cost is a repeat forwarded twice, never a
-// lost alarm.
+// Past this many live keys the oldest accounts are forgotten: the cost is a repeat forwarded twice,
+// never a lost alarm.
 const MAX_KEYS = 100_000;
 
+export interface RepeatKey {
+  readonly account: string;
+  readonly qualifier: 1 | 3;
+  /** Contact ID event code, 0-999. */
+  readonly code: number;
+  /** 0-99 */
+  readonly partition: number;
+  /** 0-999 */
+  readonly zone: number;
+}
+
+// qualifier, code, partition and zone packed into one small integer (below 2^31, so V8 keeps it
+// unboxed); with times in seconds, an entry is a few words instead of a string and a heap number.
+function packed(key: RepeatKey): number {
+  return (key.qualifier === 3 ? 1_000_000_000 : 0) + key.code * 1_000_000 + key.partition * 1_000 + key.zone;
+}
+
 export class RepeatFilter {
-  private readonly lastForwardedAt = new Map<string, number>();
+  /** account → packed key → second of the last forward */
+  private readonly lastForwardedAt = new Map<string, Map<number, number>>();
+  private count = 0;
   private pruneAtSize = PRUNE_AT_SIZE;
+  private readonly windowSec: number;
 
   constructor(
-    private readonly windowMs: number,
+    windowMs: number,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.windowSec = windowMs / 1000;
+  }
 
   /** True when the event must not be forwarded; otherwise records it as forwarded now. */
-  check(key: string, activePostCount: number | null): boolean {
-    const now = this.clock.monotonic();
-    const last = this.lastForwardedAt.get(key);
-    if (this.windowMs > 0 && activePostCount !== null && activePostCount > 1 && last !== undefined && now - last < this.windowMs) {
+  check(key: RepeatKey, activePostCount: number | null): boolean {
+    const now = Math.floor(this.clock.monotonic() / 1000);
+    let keys = this.lastForwardedAt.get(key.account);
+    const id = packed(key);
+    const last = keys?.get(id);
+    if (this.windowSec > 0 && activePostCount !== null && activePostCount > 1 && last !== undefined && now - last < this.windowSec) {
       return true;
     }
-    this.lastForwardedAt.set(key, now);
-    if (this.lastForwardedAt.size > this.pruneAtSize) this.prune(now);
+    if (!keys) {
+      keys = new Map();
+      this.lastForwardedAt.set(key.account, keys);
+    }
+    if (last === undefined) this.count++;
+    keys.set(id, now);
+    if (this.count > this.pruneAtSize) this.prune(now);
     return false;
   }
 
   get size(): number {
-    return this.lastForwardedAt.size;
+    return this.count;
   }
 
   private prune(now: number): void {
-    for (const [key, at] of this.lastForwardedAt) {
-      if (now - at >= this.windowMs) this.lastForwardedAt.delete(key);
+    for (const [account, keys] of this.lastForwardedAt) {
+      for (const [id, at] of keys) {
+        if (now - at >= this.windowSec) {
+          keys.delete(id);
+          this.count--;
+        }
+      }
+      if (keys.size === 0) this.lastForwardedAt.delete(account);
     }
-    // Still too many live keys: forget the ones inserted first (Map keeps insertion order).
-    for (const key of this.lastForwardedAt.keys()) {
-      if (this.lastForwardedAt.size <= MAX_KEYS) break;
-      this.lastForwardedAt.delete(key);
+    // Still too many live keys: forget whole accounts, oldest inserted first.
+    for (const [account, keys] of this.lastForwardedAt) {
+      if (this.count <= MAX_KEYS) break;
+      this.count -= keys.size;
+      this.lastForwardedAt.delete(account);
     }
-    this.pruneAtSize = Math.max(PRUNE_AT_SIZE, this.lastForwardedAt.size * 2);
+    this.pruneAtSize = Math.max(PRUNE_AT_SIZE, this.count * 2);
   }
 }

@@ -110,6 +110,7 @@ export class Translator {
   private readonly warnings: Counter;
   private readonly repairs: Counter;
   private readonly failures: Counter;
+  private readonly countForwarded: () => void;
 
   constructor(options: TranslatorOptions) {
     this.settings = options.settings;
@@ -123,6 +124,7 @@ export class Translator {
     this.warnings = metrics.counter('hik_arc_translate_warnings_total', 'Alarms forwarded with a translation problem (unknown code, number out of range)', ['code']);
     this.repairs = metrics.counter('hik_arc_parse_repairs_total', 'Vendor documents that needed repair or salvage to parse', ['level']);
     this.failures = metrics.counter('hik_arc_parse_failures_total', 'Vendor documents that could not be read as events at all', ['code']);
+    this.countForwarded = this.outcomes.bind({ outcome: 'forwarded' });
   }
 
   /** Decodes and translates one raw document; never throws. */
@@ -160,14 +162,14 @@ export class Translator {
       return this.skip('no-account', event, resolution.detail, codes);
     }
     const account = resolution.account;
-    const repeatKey = `${account}|${codes.qualifier}${codes.code}|${codes.partition}|${codes.zone}`;
+    const repeatKey = { account, qualifier: codes.qualifier, code: Number(codes.code), partition: codes.partition, zone: codes.zone };
     if (this.repeats.check(repeatKey, event.activePostCount)) {
       return this.skip('repeat', event, `activePostCount ${event.activePostCount ?? ''} within ${this.settings.repeatWindowSec} s of the last forward`);
     }
 
     const number = reportNumber(codes);
     const payloadFields = { account, qualifier: codes.qualifier, code: codes.code, sia: codes.sia, partition: codes.partition, reportNumber: number };
-    this.outcomes.inc({ outcome: 'forwarded' });
+    this.countForwarded();
     return {
       forwarded: true,
       message: {

@@ -8,8 +8,20 @@ export const DC09_TIMESTAMP_LENGTH = 20;
 
 const MAX_YEAR = 9999;
 
+// Every frame of one second carries the same 20 bytes: format them once per second.
+const cache = { second: Number.NaN, bytes: Buffer.alloc(DC09_TIMESTAMP_LENGTH) };
+
 /** Writes the 20-byte timestamp of `ms` (epoch milliseconds, truncated to the second) at `offset`. */
 export function writeDc09Timestamp(target: Buffer, offset: number, ms: number): void {
+  const second = Math.floor(ms / 1000);
+  if (second !== cache.second) {
+    formatInto(cache.bytes, 0, ms);
+    cache.second = second;
+  }
+  cache.bytes.copy(target, offset);
+}
+
+function formatInto(target: Buffer, offset: number, ms: number): void {
   const date = new Date(ms);
   const year = date.getUTCFullYear();
   if (!Number.isFinite(ms) || year < 0 || year > MAX_YEAR) throw new RangeError(`time ${ms} has no 4-digit DC-09 timestamp`);

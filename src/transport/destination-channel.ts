@@ -10,7 +10,7 @@ import { printable } from './ascii.js';
 import type { PadSource } from './dc09-crypto.js';
 import { decodeDatagram, decodeFrames, encodeFrame, type Dc09Item } from './dc09-frame.js';
 import type { DestinationAddress, DestinationName } from './destination.js';
-import type { MessageTemplate } from './event-message.js';
+import { stampMessage, type MessageTemplate } from './event-message.js';
 import type { Link, LinkConnector } from './link.js';
 import { classifyResponse, type ExpectedAnswer } from './response.js';
 import type { TransportMetrics } from './transport-metrics.js';
@@ -221,7 +221,7 @@ export class DestinationChannel {
       let frame: Buffer;
       try {
         // A retry keeps the sequence number but gets a fresh timestamp and pad (reference §4.5).
-        frame = encodeFrame({ ...template, timestamp: this.options.clock.now() + this.clockOffsetMs }, { key: this.options.key, pad: this.options.pad });
+        frame = encodeFrame(stampMessage(template, this.options.clock.now() + this.clockOffsetMs), { key: this.options.key, pad: this.options.pad });
       } catch (error) {
         return { kind: 'failed', attempts, code: 'HIKARC_DC09_INVALID_MESSAGE', detail: errorMessage(error) };
       }

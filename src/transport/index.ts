@@ -3,7 +3,7 @@
 export { Transmitter, createTransmitter, arcKey } from './transmitter.js';
 export type { DeliveryResult, DestinationFailure, DestinationSpec, DestinationStatus, SendOptions, TransmitterDeps, TransmitterOptions } from './transmitter.js';
 export { PATH_STATES, CLOCK_SKEW_WARNING_MS, type PathState, type PathStateChange } from './destination-channel.js';
-export { eventTemplate, supervisionTemplate, videoLinkBlock, MAX_VIDEO_LINK_BYTES, type AlarmPayload, type HeaderSettings, type VideoLinkDecision } from './event-message.js';
+export { eventTemplate, stampMessage, supervisionTemplate, videoLinkBlock, MAX_VIDEO_LINK_BYTES, type AlarmPayload, type HeaderSettings, type VideoLinkDecision } from './event-message.js';
 export { MemorySequenceAllocator, nextSequence, isMessageSequence, FIRST_SEQUENCE, LAST_SEQUENCE, SUPERVISION_SEQUENCE, type SequenceAllocator } from './sequence.js';
 export { Dc09Receiver, type BoundAddress, type Dc09ReceiverOptions, type ListenAddress } from './dc09-receiver.js';
 export { answerItem, ackFor, nakAt, duhFor, parseFault, NO_FAULT, DEFAULT_TIMESTAMP_WINDOW, type FrameRecord, type ReceiverFault, type ReceiverPolicy, type TimestampWindow } from './receiver-answer.js';

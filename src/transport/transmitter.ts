@@ -11,7 +11,7 @@ import { createRandomPadSource, parseAesKey, type KeyFormat, type PadSource } fr
 import { checkMessage } from './dc09-frame.js';
 import { DestinationChannel, type PathState, type PathStateChange } from './destination-channel.js';
 import { ackTimeoutFor, parseDestinationUrl, type DestinationName } from './destination.js';
-import { eventTemplate, supervisionTemplate, videoLinkBlock, type AlarmPayload, type HeaderSettings } from './event-message.js';
+import { eventTemplate, stampMessage, supervisionTemplate, videoLinkBlock, type AlarmPayload, type HeaderSettings } from './event-message.js';
 import type { LinkConnector } from './link.js';
 import { connectLink } from './connect.js';
 import { isMessageSequence, MemorySequenceAllocator, type SequenceAllocator } from './sequence.js';
@@ -171,7 +171,7 @@ export class Transmitter {
       this.metrics.videoLinks.inc({ outcome: video.truncatedFrom === null ? 'included' : 'truncated' });
       if (video.truncatedFrom !== null) log.warn({ code: 'HIKARC_TRANSPORT_VIDEO_LINK_OMITTED', length: video.truncatedFrom }, 'verification link shortened to 256 characters');
     }
-    const problem = checkMessage({ ...eventTemplate(alarm, this.options, 1, video), timestamp: 0 }, this.options.key !== null);
+    const problem = checkMessage(stampMessage(eventTemplate(alarm, this.options, 1, video), 0), this.options.key !== null);
     if (problem) return this.undelivered(log, problem.code, problem.message, []);
 
     const started = this.clock.monotonic();

@@ -60,7 +60,9 @@ export interface Outbox {
    * or release.
    */
   next(destination: string, limit: number, now: number): OutboxEntry[];
+  /** Takes effect on next() at once; resolves once durable (losing it to a crash means a re-send). */
   ack(id: number, delivery: OutboxDelivery): Promise<void>;
+  /** Takes effect on next() at once; resolves once durable. */
   fail(id: number, failure: OutboxFailure): Promise<void>;
   /** Gives a leased entry back untouched (shutdown before its outcome was known). */
   release(id: number): void;

@@ -3,6 +3,8 @@
 // long ARC outage with 100,000 queued events stays small; the entries themselves live in the backend.
 
 interface AccountQueue {
+  readonly destination: string;
+  readonly account: string;
   /** Ascending ids; items before `start` are already removed. */
   ids: number[];
   start: number;
@@ -12,23 +14,20 @@ interface AccountQueue {
   leased: boolean;
 }
 
-export interface IndexedEntry {
-  readonly destination: string;
-  readonly account: string;
-}
-
 // Removed ids are compacted away once they are this many and half the array.
 const COMPACT_AFTER = 1024;
 
 export class PendingIndex {
   private readonly destinations = new Map<string, Map<string, AccountQueue>>();
-  private readonly locations = new Map<number, IndexedEntry>();
+  // id → its account's queue: a reference, not an object per id, so a 100,000-alarm backlog costs
+  // a map entry each and nothing more.
+  private readonly locations = new Map<number, AccountQueue>();
 
   has(id: number): boolean {
     return this.locations.has(id);
   }
 
-  locate(id: number): IndexedEntry | undefined {
+  private queueOf(id: number): AccountQueue | undefined {
     return this.locations.get(id);
   }
 
@@ -42,7 +41,7 @@ export class PendingIndex {
     }
     let queue = accounts.get(account);
     if (!queue) {
-      queue = { ids: [], start: 0, headRetryAt: retryAt, leased: false };
+      queue = { destination, account, ids: [], start: 0, headRetryAt: retryAt, leased: false };
       accounts.set(account, queue);
     }
     const last = queue.ids[queue.ids.length - 1];
@@ -54,7 +53,7 @@ export class PendingIndex {
       queue.ids.splice(at, 0, id);
       if (at === queue.start && !queue.leased) queue.headRetryAt = retryAt;
     }
-    this.locations.set(id, { destination, account });
+    this.locations.set(id, queue);
   }
 
   /** Leases and returns up to `limit` ready heads, oldest first. */
@@ -75,12 +74,11 @@ export class PendingIndex {
 
   /** The entry left the pending set (delivered or dead). */
   remove(id: number): void {
-    const location = this.locations.get(id);
-    if (!location) return;
+    const queue = this.locations.get(id);
+    if (!queue) return;
     this.locations.delete(id);
-    const accounts = this.destinations.get(location.destination);
-    const queue = accounts?.get(location.account);
-    if (!accounts || !queue) return;
+    const accounts = this.destinations.get(queue.destination);
+    if (!accounts) return;
     if (queue.ids[queue.start] === id) {
       queue.start++;
       queue.leased = false;
@@ -89,7 +87,7 @@ export class PendingIndex {
       const at = queue.ids.indexOf(id, queue.start);
       if (at >= 0) queue.ids.splice(at, 1);
     }
-    if (queue.start === queue.ids.length) accounts.delete(location.account);
+    if (queue.start === queue.ids.length) accounts.delete(queue.account);
     else if (queue.start >= COMPACT_AFTER && queue.start * 2 >= queue.ids.length) {
       queue.ids = queue.ids.slice(queue.start);
       queue.start = 0;
@@ -138,8 +136,4 @@ export class PendingIndex {
     return earliest;
   }
 
-  private queueOf(id: number): AccountQueue | undefined {
-    const location = this.locations.get(id);
-    return location ? this.destinations.get(location.destination)?.get(location.account) : undefined;
-  }
 }

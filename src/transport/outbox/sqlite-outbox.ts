@@ -1,7 +1,11 @@
 // The embedded outbox: SQLite through better-sqlite3, WAL journal, synchronous=FULL so a commit is
-// on disk when it returns. Writes from the same turn of the event loop are committed together in
-// one transaction (group commit): one fsync for a burst instead of one per event, with no weaker
-// durability: no append, ack or fail resolves before its transaction is committed.
+// on disk when it returns. Writes share transactions (group commit): one fsync for a burst instead
+// of one per event, with no weaker durability:
+// - appends (and requeues) commit in the next turn of the event loop, and resolve only then: an
+//   alarm is on disk before anything sends it;
+// - outcomes (ACK, retry, dead letter, sequence number) gather for up to OUTCOME_FLUSH_MS and
+//   resolve once committed, while the in-memory queue moves on at once. Losing one to a crash only
+//   means the alarm is sent again: at least once, never lost.
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -11,6 +15,7 @@ import type { NewOutboxEntry, Outbox, OutboxDelivery, OutboxEntry, OutboxFailure
 import { PendingIndex } from './pending-index.js';
 
 const SCHEMA_VERSION = 1;
+const OUTCOME_FLUSH_MS = 10;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS outbox (
@@ -98,6 +103,7 @@ export class SqliteOutbox implements Outbox {
   private readonly index = new PendingIndex();
   private queue: QueuedWrite[] = [];
   private flushScheduled = false;
+  private cancelOutcomeFlush: (() => void) | null = null;
   private closed = false;
   private maxSeenId = 0;
 
@@ -180,24 +186,18 @@ export class SqliteOutbox implements Outbox {
   }
 
   async ack(id: number, delivery: OutboxDelivery): Promise<void> {
-    await this.write(
-      () => this.markDelivered.run(delivery.at, delivery.via, id),
-      () => this.index.remove(id),
-    );
+    this.index.remove(id);
+    await this.writeOutcome(() => this.markDelivered.run(delivery.at, delivery.via, id));
   }
 
   async fail(id: number, failure: OutboxFailure): Promise<void> {
     if ('dead' in failure) {
-      await this.write(
-        () => this.markDead.run(failure.reason, id),
-        () => this.index.remove(id),
-      );
+      this.index.remove(id);
+      await this.writeOutcome(() => this.markDead.run(failure.reason, id));
       return;
     }
-    await this.write(
-      () => this.markRetry.run(failure.reason, failure.retryAt, id),
-      () => this.index.reschedule(id, failure.retryAt),
-    );
+    this.index.reschedule(id, failure.retryAt);
+    await this.writeOutcome(() => this.markRetry.run(failure.reason, failure.retryAt, id));
   }
 
   release(id: number): void {
@@ -205,10 +205,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   async recordSequence(id: number, path: string, sequence: number): Promise<void> {
-    await this.write(
-      () => this.setSequence.run(path, sequence, id),
-      () => undefined,
-    );
+    await this.writeOutcome(() => this.setSequence.run(path, sequence, id));
   }
 
   stats(destination: string): OutboxStats {
@@ -275,6 +272,7 @@ export class SqliteOutbox implements Outbox {
     this.db.close();
   }
 
+  /** A write an alarm waits for: committed in the next turn of the event loop. */
   private write(apply: () => unknown, committed: (result: unknown) => void): Promise<unknown> {
     if (this.closed) return Promise.reject(new StoreError('HIKARC_STORE_FAILED', 'outbox is closed'));
     return new Promise((resolve, reject) => {
@@ -286,10 +284,24 @@ export class SqliteOutbox implements Outbox {
     });
   }
 
+  /** An outcome write: committed with the next append, or within OUTCOME_FLUSH_MS. */
+  private writeOutcome(apply: () => unknown): Promise<unknown> {
+    if (this.closed) return Promise.reject(new StoreError('HIKARC_STORE_FAILED', 'outbox is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ apply, committed: () => undefined, resolve, reject });
+      if (!this.flushScheduled && this.cancelOutcomeFlush === null) {
+        const timer = setTimeout(() => void this.flush(), OUTCOME_FLUSH_MS);
+        this.cancelOutcomeFlush = () => clearTimeout(timer);
+      }
+    });
+  }
+
   // One transaction for every write queued since the last flush. A failing batch (disk full,
-  // locked by another process) rejects every write in it and leaves the index untouched.
+  // locked by another process) rejects every write in it; appends leave the index untouched.
   private flush(): Promise<void> {
     this.flushScheduled = false;
+    this.cancelOutcomeFlush?.();
+    this.cancelOutcomeFlush = null;
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return Promise.resolve();

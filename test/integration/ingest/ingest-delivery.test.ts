@@ -46,8 +46,10 @@ describe('device directory', () => {
     const { fake, harness } = await setup(
       { devices },
       {
-        consumer: async (item: IngestItem) => {
-          if (item.kind === 'event') seenAccounts.push(ingestRef?.ingest.directory.accountFor(item.event.devIndex, item.event.deviceSerial));
+        consumer: async (batch: readonly IngestItem[]) => {
+          for (const item of batch) {
+            if (item.kind === 'event') seenAccounts.push(ingestRef?.ingest.directory.accountFor(item.event.devIndex, item.event.deviceSerial));
+          }
         },
       },
     );
@@ -97,21 +99,28 @@ describe('delivery to the next stage', () => {
       { events: DOCUMENTS, eventIntervalMs: 5 },
       {
         settings: { heartbeatTimeoutMs: 400 },
-        consumer: async (item) => {
+        // All or none, like the store: a batch holding event 3 fails once, one holding event 7 twice.
+        consumer: async (batch) => {
           await sleep(25);
-          const key = item.kind === 'event' ? item.raw : item.state;
-          const attempt = (attempts.get(key) ?? 0) + 1;
-          attempts.set(key, attempt);
-          const index = EXPECTED.indexOf(key);
-          if ((index === 3 && attempt === 1) || (index === 7 && attempt <= 2)) throw new Error('store is busy');
+          let fail = false;
+          for (const item of batch) {
+            const key = item.kind === 'event' ? item.raw : item.state;
+            const attempt = (attempts.get(key) ?? 0) + 1;
+            attempts.set(key, attempt);
+            const index = EXPECTED.indexOf(key);
+            if ((index === 3 && attempt === 1) || (index === 7 && attempt <= 2)) fail = true;
+          }
+          if (fail) throw new Error('store is busy');
         },
       },
     );
     await harness.waitFor(() => harness.items.length >= EXPECTED.length, 'every event', 15_000);
     expect(events(harness.items).map((item) => item.raw)).toEqual(EXPECTED);
     expect(fake.subscribeCount()).toBe(1);
-    expect(harness.metrics.counter('hik_arc_ingest_consumer_failures_total', '').get()).toBe(3);
-    expect(harness.logs.filter((line) => line.code === 'HIKARC_INGEST_CONSUMER_FAILED')).toHaveLength(3);
+    const failures = harness.metrics.counter('hik_arc_ingest_consumer_failures_total', '').get();
+    expect(failures).toBeGreaterThanOrEqual(2);
+    expect(failures).toBeLessThanOrEqual(3);
+    expect(harness.logs.filter((line) => line.code === 'HIKARC_INGEST_CONSUMER_FAILED')).toHaveLength(failures);
   });
 
   it('items still queued at the stop deadline are logged with their raw text, not silently lost', async () => {

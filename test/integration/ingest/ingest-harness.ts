@@ -75,16 +75,16 @@ export function startIngest(
   const metrics = new MetricsRegistry();
   const consumer: IngestConsumer =
     options.consumer ??
-    (async (item) => {
-      items.push(item);
+    (async (batch) => {
+      items.push(...batch);
     });
   const ingest = createIngest({
     settings: testSettings(fake.url, options.settings),
     logger: createLogger({ level: 'debug', destination: sink }),
     metrics,
-    consumer: async (item) => {
-      await consumer(item);
-      if (options.consumer !== undefined) items.push(item);
+    consumer: async (batch) => {
+      await consumer(batch);
+      if (options.consumer !== undefined) items.push(...batch);
     },
     ...(options.random === undefined ? {} : { random: options.random }),
   });

@@ -10,23 +10,23 @@ function eventItem(n: number): IngestItem {
   return { kind: 'event', event, raw: `raw ${n}`, receivedAt: n, subscriptionId: '1' };
 }
 
-function queueWith(consumer: (item: IngestItem) => Promise<void>, clock: ManualClock, prepare: (item: IngestItem) => Promise<void> = async () => undefined, highWater = 100) {
+function queueWith(consumer: (items: readonly IngestItem[]) => Promise<void>, clock: ManualClock, prepare: (item: IngestItem) => Promise<void> = async () => undefined, highWater = 100) {
   const metrics = new MetricsRegistry();
   const queue = new DeliveryQueue({ consumer, prepare, clock, logger: silentLogger, metrics, retry: { minMs: 100, maxMs: 1000, factor: 2 }, highWater, random: () => 1 });
   return { queue, metrics };
 }
 
 describe('DeliveryQueue', () => {
-  it('hands items over one at a time, in order', async () => {
+  it('hands items over in stream order, one batch at a time', async () => {
     const clock = new ManualClock();
     const seen: string[] = [];
     let active = 0;
     let maxActive = 0;
-    const { queue } = queueWith(async (item) => {
+    const { queue } = queueWith(async (items) => {
       active++;
       maxActive = Math.max(maxActive, active);
       await Promise.resolve();
-      seen.push(item.kind === 'event' ? item.raw : item.state);
+      for (const item of items) seen.push(item.kind === 'event' ? item.raw : item.state);
       active--;
     }, clock);
     for (let i = 0; i < 5; i++) queue.push(eventItem(i));
@@ -38,34 +38,37 @@ describe('DeliveryQueue', () => {
     expect(queue.depth).toBe(0);
   });
 
-  it('retries a failing item with backoff; no later item overtakes it', async () => {
+  it('retries a failing batch with backoff, all or none; no later item overtakes it', async () => {
     const clock = new ManualClock();
     const seen: string[] = [];
     let failures = 2;
-    const { queue, metrics } = queueWith(async (item) => {
-      if (item.kind === 'event' && item.raw === 'raw 1' && failures-- > 0) throw new Error('disk full');
-      seen.push(item.kind === 'event' ? item.raw : '');
+    const { queue, metrics } = queueWith(async (items) => {
+      if (items.some((item) => item.kind === 'event' && item.raw === 'raw 1') && failures-- > 0) throw new Error('disk full');
+      for (const item of items) seen.push(item.kind === 'event' ? item.raw : '');
     }, clock);
     queue.push(eventItem(0));
     queue.push(eventItem(1));
     queue.push(eventItem(2));
     await flush();
-    expect(seen).toEqual(['raw 0']);
+    expect(seen).toEqual([]);
     await clock.advance(99);
-    expect(seen).toEqual(['raw 0']);
+    expect(seen).toEqual([]);
     await clock.advance(1); // first retry after 100 ms, fails again
-    expect(seen).toEqual(['raw 0']);
+    expect(seen).toEqual([]);
     await clock.advance(200); // second retry after 200 ms succeeds
     expect(seen).toEqual(['raw 0', 'raw 1', 'raw 2']);
+    queue.push(eventItem(3));
+    await flush();
+    expect(seen).toEqual(['raw 0', 'raw 1', 'raw 2', 'raw 3']);
     expect(metrics.counter('hik_arc_ingest_consumer_failures_total', '').get()).toBe(2);
   });
 
-  it('runs prepare before each item', async () => {
+  it('runs prepare for each item, in order, before its batch is handed over', async () => {
     const clock = new ManualClock();
     const order: string[] = [];
     const { queue } = queueWith(
-      async (item) => {
-        order.push(`deliver ${item.kind === 'event' ? item.raw : ''}`);
+      async (items) => {
+        for (const item of items) order.push(`deliver ${item.kind === 'event' ? item.raw : ''}`);
       },
       clock,
       async (item) => {
@@ -77,7 +80,7 @@ describe('DeliveryQueue', () => {
     queue.push(eventItem(1));
     await flush();
     await flush();
-    expect(order).toEqual(['prepare raw 0', 'deliver raw 0', 'prepare raw 1', 'deliver raw 1']);
+    expect(order).toEqual(['prepare raw 0', 'prepare raw 1', 'deliver raw 0', 'deliver raw 1']);
   });
 
   it('waitForRoom holds the reader at the high-water mark until the consumer catches up', async () => {

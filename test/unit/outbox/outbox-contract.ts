@@ -147,13 +147,17 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
       const count = 3_000;
       await outbox.append(Array.from({ length: count }, (_, n) => entry('A', n)));
       const seen: number[] = [];
+      const acks: Array<Promise<void>> = [];
       for (;;) {
         const [head] = outbox.next(DEST, 10, 0);
         if (!head) break;
         seen.push((JSON.parse(head.payload) as { n: number }).n);
-        await outbox.ack(head.id, { via: 'primary', at: 1 });
+        // an ack moves the account on at once; its durability is awaited below
+        acks.push(outbox.ack(head.id, { via: 'primary', at: 1 }));
       }
+      await Promise.all(acks);
       expect(seen).toEqual(Array.from({ length: count }, (_, n) => n));
+      expect(outbox.stats(DEST).pending).toBe(0);
     });
 
     if (factory.reopen) {

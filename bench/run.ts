@@ -1,0 +1,89 @@
+// `npm run bench [-- --json] [-- --quick] [-- --check]`: the speed and memory figures hik-arc is
+// held to, measured on this machine over loopback. It reports; only --check turns a missed target
+// into a non-zero exit (timings on a shared machine are noisy, so CI runs --quick without it).
+
+import { cpus, totalmem } from 'node:os';
+import { benchService, buildService, type ServiceBenchOptions } from './service-bench.js';
+import { benchTranslate } from './translate-bench.js';
+
+interface Target {
+  readonly key: string;
+  readonly label: string;
+  readonly unit: string;
+  readonly check: (figures: Record<string, number>) => boolean;
+  readonly goal: string;
+}
+
+const TARGETS: readonly Target[] = [
+  { key: 'translateEventsPerSec', label: 'multipart → event → translation → frame', unit: 'events/s', goal: '≥ 100,000 and ≥ 0.4 × JSON.parse', check: (f) => (f['translateEventsPerSec'] ?? 0) >= 100_000 && (f['translateEventsPerSec'] ?? 0) >= 0.4 * (f['jsonParseEventsPerSec'] ?? Infinity) },
+  { key: 'jsonParseEventsPerSec', label: 'JSON.parse of the same bodies (the floor)', unit: 'events/s', goal: 'reference', check: () => true },
+  { key: 'encryptedFramesPerSec', label: 'AES-128 DC-09 frames encoded', unit: 'frames/s', goal: '≥ 50,000', check: (f) => (f['encryptedFramesPerSec'] ?? 0) >= 50_000 },
+  { key: 'e2eEventsPerSec', label: 'end to end, burst, durable outbox, ACK each', unit: 'events/s', goal: '≥ 2,000', check: (f) => (f['e2eEventsPerSec'] ?? 0) >= 2_000 },
+  { key: 'e2eP99Ms', label: 'end to end p99 at a steady 200 events/s', unit: 'ms', goal: '≤ 20', check: (f) => (f['e2eP99Ms'] ?? Infinity) <= 20 },
+  { key: 'rssMbQueued100k', label: 'service RSS holding the backlog (ARC down)', unit: 'MB', goal: '≤ 150', check: (f) => (f['rssMbQueued100k'] ?? Infinity) <= 150 },
+  { key: 'rssGrowthPctSoak', label: 'RSS growth over the steady soak', unit: '%', goal: '≤ 10', check: (f) => (f['rssGrowthPctSoak'] ?? Infinity) <= 10 },
+];
+
+function format(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  return Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en') : value.toFixed(1);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const quick = argv.includes('--quick');
+  const check = argv.includes('--check');
+  const log = (line: string): void => {
+    process.stderr.write(`bench: ${line}\n`);
+  };
+  const started = Date.now();
+
+  log(`translate path (${quick ? 'quick' : 'full'})`);
+  const translate = benchTranslate(quick ? 1_500 : 5_000);
+  const serviceOptions: ServiceBenchOptions = quick
+    ? { burstEvents: 5_000, accounts: 200, steadyRate: 200, steadySec: 5, queuedEvents: 20_000, soakWarmupSec: 3, soakSec: 10, log }
+    : { burstEvents: 20_000, accounts: 200, steadyRate: 200, steadySec: 30, queuedEvents: 100_000, soakWarmupSec: 30, soakSec: 300, log };
+  log('compiling the service as deployed');
+  buildService();
+  const service = await benchService(serviceOptions);
+
+  const figures: Record<string, number> = {
+    translateEventsPerSec: Math.round(translate.translateEventsPerSec),
+    jsonParseEventsPerSec: Math.round(translate.jsonParseEventsPerSec),
+    encryptedFramesPerSec: Math.round(translate.encryptedFramesPerSec),
+    e2eEventsPerSec: Math.round(service.e2eEventsPerSec),
+    e2eP99Ms: Number(service.e2eP99Ms.toFixed(2)),
+    rssMbQueued100k: Number(service.rssMbQueued100k.toFixed(1)),
+    rssGrowthPctSoak: Number(service.rssGrowthPctSoak.toFixed(2)),
+  };
+  const met = Object.fromEntries(TARGETS.map((target) => [target.key, target.check(figures)]));
+  const context = {
+    mode: quick ? 'quick' : 'full',
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cpus: cpus().length,
+    memoryGb: Number((totalmem() / 2 ** 30).toFixed(1)),
+    translateToJsonParseRatio: Number((figures['translateEventsPerSec']! / figures['jsonParseEventsPerSec']!).toFixed(3)),
+    durationSec: Math.round((Date.now() - started) / 1000),
+    translate: translate.context,
+    service: service.context,
+    targetsMet: met,
+  };
+
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ...figures, context })}\n`);
+  } else {
+    process.stdout.write(`hik-arc benchmark (${context.mode}) on ${context.cpu}, ${context.cpus} cores, node ${context.node}\n\n`);
+    for (const target of TARGETS) {
+      const value = figures[target.key] ?? Number.NaN;
+      const mark = target.goal === 'reference' ? ' ' : met[target.key] ? '✓' : '✗';
+      process.stdout.write(`${mark} ${target.key.padEnd(24)} ${format(value).padStart(10)} ${target.unit.padEnd(9)} ${target.goal.padEnd(32)} ${target.label}\n`);
+    }
+    process.stdout.write(`\ntranslate / JSON.parse: ${context.translateToJsonParseRatio}; took ${context.durationSec} s\n`);
+    if (quick) process.stdout.write('quick mode: shorter runs and a 20,000-event backlog; figures are indicative only\n');
+  }
+  const allMet = Object.values(met).every(Boolean);
+  return check && !allMet ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,262 @@
+// The service as it runs in production, measured from outside: `hik-arc run` and `hik-arc receiver`
+// as separate processes on loopback, fed by the fake Hik IP Receiver Pro of the tests. Every event
+// is stored durably (SQLite, synchronous=FULL) before it is sent and marked only on the ARC's ACK.
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { startFakeHikReceiver, type FakeHikReceiver } from '../test/helpers/fake-hik-receiver.js';
+import { uniqueAlarm } from './corpus.js';
+
+// The service runs compiled, as deployed (`npm run build`); the TypeScript loader of a source run
+// would add its own memory to every figure.
+const BUILD_DIR = fileURLToPath(new URL('./.build', import.meta.url));
+const CLI = join(BUILD_DIR, 'cli.js');
+
+/** Compiles src/ into bench/.build (not dist/, which the hik-arc command would then prefer). */
+export function buildService(): void {
+  rmSync(BUILD_DIR, { recursive: true, force: true });
+  const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
+  execFileSync(process.execPath, [tsc, '-p', fileURLToPath(new URL('../tsconfig.build.json', import.meta.url)), '--outDir', BUILD_DIR, '--sourceMap', 'false'], { stdio: 'inherit' });
+}
+
+export interface ServiceFigures {
+  readonly e2eEventsPerSec: number;
+  readonly e2eP99Ms: number;
+  readonly rssMbQueued100k: number;
+  readonly rssGrowthPctSoak: number;
+  readonly context: Record<string, unknown>;
+}
+
+export interface ServiceBenchOptions {
+  readonly burstEvents: number;
+  readonly accounts: number;
+  readonly steadyRate: number;
+  readonly steadySec: number;
+  readonly queuedEvents: number;
+  readonly soakWarmupSec: number;
+  readonly soakSec: number;
+  readonly log: (line: string) => void;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`benchmark gave up waiting for ${what} after ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+/** Resident memory of a process in MB, from /proc. */
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/** `hik-arc receiver` as its own process; every ACKed frame's data with the time we read it. */
+class ReceiverProcess {
+  readonly acked = new Map<string, number>();
+  ackCount = 0;
+  private constructor(private readonly child: ChildProcess) {}
+
+  static async start(port: number): Promise<ReceiverProcess> {
+    const child = spawn(process.execPath, [CLI, 'receiver', '--listen', `tcp://127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HIK_ARC_LOG_LEVEL: 'warn' } });
+    const receiver = new ReceiverProcess(child);
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      const at = performance.now();
+      // Only the fields needed: the frame's data and the answer.
+      const data = /"data":"([^"]*)"/.exec(line)?.[1];
+      if (data !== undefined && line.includes('"response":"ACK"') && !line.includes('"token":"NULL"')) {
+        receiver.ackCount++;
+        if (!receiver.acked.has(data)) receiver.acked.set(data, at);
+      }
+    });
+    let ready = false;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening on')) ready = true;
+    });
+    await until(() => ready, 20_000, 'hik-arc receiver to listen');
+    return receiver;
+  }
+
+  async stop(): Promise<void> {
+    this.child.kill('SIGTERM');
+    await new Promise((resolve) => this.child.once('exit', resolve));
+  }
+}
+
+class ServiceProcess {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly httpPort: number,
+  ) {}
+
+  static async start(config: Record<string, unknown>, dir: string): Promise<ServiceProcess> {
+    const httpPort = await freePort();
+    const file = join(dir, `config-${Date.now()}.json`);
+    writeFileSync(file, JSON.stringify({ ...config, http: { listen: `127.0.0.1:${httpPort}` }, log: { level: 'warn' } }));
+    const child = spawn(process.execPath, [CLI, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const service = new ServiceProcess(child, httpPort);
+    await until(async () => (await service.metric('hik_arc_outbox_depth')) !== undefined, 30_000, 'hik-arc run to answer /metrics');
+    return service;
+  }
+
+  async metric(name: string): Promise<number | undefined> {
+    try {
+      const response = await request(`http://127.0.0.1:${this.httpPort}/metrics`);
+      const text = await response.body.text();
+      const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+      return match ? Number(match[1]) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  async stop(): Promise<void> {
+    this.child.kill('SIGTERM');
+    await new Promise((resolve) => this.child.once('exit', resolve));
+  }
+}
+
+function serviceConfig(hik: FakeHikReceiver, arcPort: number, store: string): Record<string, unknown> {
+  return {
+    receiver: { url: hik.url, username: 'admin', password: 'hik12345', account: 'AAAA', heartbeatTimeoutSec: 30 },
+    arc: { primary: `tcp://127.0.0.1:${arcPort}`, ackTimeoutMs: 2000, attempts: 3 },
+    translate: { fallbackAccount: 'FFFF' },
+    store: { path: store },
+  };
+}
+
+export async function benchService(options: ServiceBenchOptions): Promise<ServiceFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'hik-arc-bench-'));
+  const cleanups: Array<() => Promise<void>> = [];
+  const context: Record<string, unknown> = {};
+  let serial = 0;
+  const nextAlarms = (count: number): Array<{ body: string; payload: string }> =>
+    Array.from({ length: count }, () => uniqueAlarm(serial++, options.accounts));
+  try {
+    const hik = await startFakeHikReceiver({ events: [], heartbeatIntervalMs: 10_000 });
+    cleanups.push(() => hik.close());
+    const arcPort = await freePort();
+    const arc = await ReceiverProcess.start(arcPort);
+    cleanups.push(() => arc.stop());
+    const service = await ServiceProcess.start(serviceConfig(hik, arcPort, join(dir, 'outbox.db')), dir);
+    cleanups.push(() => service.stop());
+    await until(() => hik.subscribeCount() > 0, 20_000, 'the subscription');
+
+    // 1. A burst across many accounts, as fast as the ARC acknowledges.
+    options.log(`e2e burst: ${options.burstEvents} events across ${options.accounts} accounts`);
+    const burst = nextAlarms(options.burstEvents);
+    const before = arc.ackCount;
+    const burstStart = performance.now();
+    hik.pushEvents(...burst.map((alarm) => alarm.body));
+    await until(() => arc.ackCount - before >= burst.length, 600_000, 'the burst to be acknowledged');
+    const burstSec = (performance.now() - burstStart) / 1000;
+    const e2eEventsPerSec = burst.length / burstSec;
+    context['burst'] = { events: burst.length, accounts: options.accounts, seconds: Number(burstSec.toFixed(2)) };
+
+    // 2. A steady rate: latency from the moment the receiver sends an event to the ARC's ACK.
+    options.log(`e2e steady: ${options.steadyRate} events/s for ${options.steadySec} s`);
+    const sentAt = new Map<string, number>();
+    const intervalMs = 1000 / options.steadyRate;
+    const steadyStart = performance.now();
+    for (let i = 0; i < options.steadyRate * options.steadySec; i++) {
+      const due = steadyStart + i * intervalMs;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      const [alarm] = nextAlarms(1);
+      if (!alarm) continue;
+      sentAt.set(alarm.payload, performance.now());
+      hik.pushEvents(alarm.body);
+    }
+    await until(() => [...sentAt.keys()].every((payload) => arc.acked.has(payload)), 60_000, 'the steady events to be acknowledged');
+    const latencies = [...sentAt].map(([payload, at]) => (arc.acked.get(payload) as number) - at);
+    const e2eP99Ms = percentile(latencies, 99);
+    context['steady'] = { rate: options.steadyRate, events: latencies.length, p50Ms: Number(median(latencies).toFixed(2)), p99Ms: Number(e2eP99Ms.toFixed(2)), maxMs: Number(Math.max(...latencies).toFixed(2)) };
+
+    // 3. Memory over a steady run after warm-up.
+    options.log(`soak: ${options.soakWarmupSec} s warm-up, then ${options.soakSec} s at ${options.steadyRate} events/s`);
+    const samples: number[] = [];
+    const soakStart = performance.now();
+    const warmupMs = options.soakWarmupSec * 1000;
+    const totalMs = warmupMs + options.soakSec * 1000;
+    let sent = 0;
+    let nextSample = soakStart + warmupMs;
+    while (performance.now() - soakStart < totalMs) {
+      const due = soakStart + sent * intervalMs;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      hik.pushEvents(...nextAlarms(1).map((alarm) => alarm.body));
+      sent++;
+      if (performance.now() >= nextSample) {
+        samples.push(rssMb(service.pid));
+        nextSample += Math.max(1000, (options.soakSec * 1000) / 60);
+      }
+    }
+    const quarter = Math.max(1, Math.floor(samples.length / 4));
+    const startRss = median(samples.slice(0, quarter));
+    const endRss = median(samples.slice(-quarter));
+    const rssGrowthPctSoak = ((endRss - startRss) / startRss) * 100;
+    context['soak'] = { warmupSec: options.soakWarmupSec, seconds: options.soakSec, events: sent, samples: samples.length, startRssMb: Number(startRss.toFixed(1)), endRssMb: Number(endRss.toFixed(1)), maxRssMb: Number(Math.max(...samples).toFixed(1)) };
+    await service.stop();
+    await arc.stop();
+    cleanups.length = 1; // only the fake receiver is left to close
+
+    // 4. The ARC down: how much memory the service needs to hold the backlog.
+    options.log(`queued: ${options.queuedEvents} events with the ARC down`);
+    const downPort = await freePort();
+    const queued = await ServiceProcess.start(serviceConfig(hik, downPort, join(dir, 'queued.db')), dir);
+    cleanups.push(() => queued.stop());
+    await until(() => hik.subscribeCount() > 1, 30_000, 'the new subscription');
+    const batch = 5_000;
+    for (let pushed = 0; pushed < options.queuedEvents; pushed += batch) {
+      hik.pushEvents(...nextAlarms(Math.min(batch, options.queuedEvents - pushed)).map((alarm) => alarm.body));
+      await until(async () => ((await queued.metric('hik_arc_outbox_depth')) ?? 0) >= pushed, 120_000, 'the backlog to be stored');
+    }
+    await until(async () => ((await queued.metric('hik_arc_outbox_depth')) ?? 0) >= options.queuedEvents, 300_000, 'every event to be stored');
+    await sleep(1000);
+    const rssMbQueued100k = rssMb(queued.pid);
+    context['queued'] = {
+      events: options.queuedEvents,
+      outboxDepth: await queued.metric('hik_arc_outbox_depth'),
+      heapUsedMb: Number((((await queued.metric('hik_arc_process_heap_used_bytes')) ?? 0) / 2 ** 20).toFixed(1)),
+    };
+    return { e2eEventsPerSec, e2eP99Ms, rssMbQueued100k, rssGrowthPctSoak, context };
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

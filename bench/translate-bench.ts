@@ -1,0 +1,100 @@
+// In-process measurements of the hot path: multipart bytes → JSON → normalized event →
+// translation → DC-09 frame, against JSON.parse of the same bodies; and AES-128 frame encoding.
+
+import { MultipartParser } from '../src/ingest/multipart-parser.js';
+import { StaticAccountDirectory, Translator } from '../src/translate/index.js';
+import { createRandomPadSource, encodeFrame, eventTemplate, parseAesKey, stampMessage, videoLinkBlock, type HeaderSettings } from '../src/transport/index.js';
+import { buildCorpus } from './corpus.js';
+
+const HEADER: HeaderSettings = { format: 'adm-cid', receiverNumber: '1', linePrefix: '1' };
+const CHUNK_BYTES = 64 * 1024;
+
+/** Runs `round` until `durationMs` has passed (after a warm-up), returns items per second. */
+function ratePerSec(round: () => number, durationMs: number): number {
+  const warmUntil = performance.now() + Math.min(500, durationMs / 4);
+  while (performance.now() < warmUntil) round();
+  let items = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  do {
+    items += round();
+    elapsed = performance.now() - start;
+  } while (elapsed < durationMs);
+  return (items * 1000) / elapsed;
+}
+
+export interface TranslateFigures {
+  readonly translateEventsPerSec: number;
+  readonly jsonParseEventsPerSec: number;
+  readonly encryptedFramesPerSec: number;
+  readonly context: Record<string, unknown>;
+}
+
+export function benchTranslate(durationMs: number): TranslateFigures {
+  const corpus = buildCorpus(2_000);
+  const translator = new Translator({
+    settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 },
+    receiverAccount: 'AAAA',
+    directory: new StaticAccountDirectory({}),
+  });
+  let sequence = 0;
+  let frameBytes = 0;
+  let forwarded = 0;
+
+  // The whole hot path of one event, as the service runs it (single thread).
+  const translateRound = (): number => {
+    const parser = new MultipartParser('boundary');
+    let events = 0;
+    const now = Date.now();
+    for (let offset = 0; offset < corpus.stream.length; offset += CHUNK_BYTES) {
+      for (const item of parser.push(corpus.stream.subarray(offset, offset + CHUNK_BYTES))) {
+        if (item.type !== 'part') continue;
+        events++;
+        const outcome = translator.translateText(item.part.body.toString('utf8'));
+        if (outcome.kind !== 'translated' || !outcome.translation.forwarded) continue;
+        const message = outcome.translation.message;
+        sequence = sequence >= 9999 ? 1 : sequence + 1;
+        const frame = encodeFrame(stampMessage(eventTemplate(message, HEADER, sequence, videoLinkBlock(message.videoUrl)), now));
+        frameBytes += frame.length;
+        forwarded++;
+      }
+    }
+    return events;
+  };
+
+  const bodies = corpus.bodies;
+  const jsonRound = (): number => {
+    for (const body of bodies) {
+      try {
+        JSON.parse(body);
+      } catch {
+        // a broken body: JSON.parse pays for the throw, as the service's fast path does
+      }
+    }
+    return bodies.length;
+  };
+
+  const key = parseAesKey('000102030405060708090A0B0C0D0E0F', 'hex');
+  const pad = createRandomPadSource();
+  const template = eventTemplate({ account: '1234', admCid: '#1234|1130 01 015', siaDcs: '#1234|Nri1/BA015', videoUrl: null }, HEADER, 1, { kind: 'none' });
+  const encryptedRound = (): number => {
+    const now = Date.now();
+    for (let i = 0; i < 1000; i++) encodeFrame(stampMessage(template, now), { key, pad });
+    return 1000;
+  };
+
+  const translateEventsPerSec = ratePerSec(translateRound, durationMs);
+  const jsonParseEventsPerSec = ratePerSec(jsonRound, durationMs);
+  const encryptedFramesPerSec = ratePerSec(encryptedRound, durationMs);
+  return {
+    translateEventsPerSec,
+    jsonParseEventsPerSec,
+    encryptedFramesPerSec,
+    context: {
+      corpusEvents: bodies.length,
+      averageBodyBytes: corpus.averageBodyBytes,
+      brokenShare: corpus.brokenShare,
+      averageFrameBytes: forwarded === 0 ? 0 : Math.round(frameBytes / forwarded),
+    },
+  };
+}
