@@ -17,6 +17,15 @@ import { uniqueAlarm } from './corpus.js';
 // would add its own memory to every figure.
 const BUILD_DIR = fileURLToPath(new URL('./.build', import.meta.url));
 const CLI = join(BUILD_DIR, 'cli.js');
+/** The node options of the deployed service: the ExecStart line of deploy/hik-arc.service. */
+export const NODE_FLAGS: readonly string[] = deployedNodeFlags();
+
+function deployedNodeFlags(): string[] {
+  const unit = readFileSync(fileURLToPath(new URL('../deploy/hik-arc.service', import.meta.url)), 'utf8');
+  const words = /^ExecStart=\S+\s+(.*)$/m.exec(unit)?.[1]?.split(/\s+/) ?? [];
+  const script = words.findIndex((word) => word.endsWith('hik-arc.js'));
+  return words.slice(0, Math.max(0, script)).filter((word) => word.startsWith('--'));
+}
 
 /** Compiles src/ into bench/.build (not dist/, which the hik-arc command would then prefer). */
 export function buildService(): void {
@@ -41,6 +50,8 @@ export interface ServiceBenchOptions {
   readonly queuedEvents: number;
   readonly soakWarmupSec: number;
   readonly soakSec: number;
+  /** How long to wait for the backlog's resident size to settle. */
+  readonly settleSec: number;
   readonly log: (line: string) => void;
 }
 
@@ -88,7 +99,7 @@ class ReceiverProcess {
   private constructor(private readonly child: ChildProcess) {}
 
   static async start(port: number): Promise<ReceiverProcess> {
-    const child = spawn(process.execPath, [CLI, 'receiver', '--listen', `tcp://127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HIK_ARC_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'receiver', '--listen', `tcp://127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HIK_ARC_LOG_LEVEL: 'warn' } });
     const receiver = new ReceiverProcess(child);
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
@@ -101,10 +112,14 @@ class ReceiverProcess {
       }
     });
     let ready = false;
+    let errors = '';
     child.stderr?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('listening on')) ready = true;
+      const text = chunk.toString();
+      if (text.includes('listening on')) ready = true;
+      else errors += text;
     });
-    await until(() => ready, 20_000, 'hik-arc receiver to listen');
+    await until(() => ready || child.exitCode !== null, 20_000, 'hik-arc receiver to listen');
+    if (!ready) throw new Error(`hik-arc receiver did not start: ${errors}`);
     return receiver;
   }
 
@@ -124,7 +139,7 @@ class ServiceProcess {
     const httpPort = await freePort();
     const file = join(dir, `config-${Date.now()}.json`);
     writeFileSync(file, JSON.stringify({ ...config, http: { listen: `127.0.0.1:${httpPort}` }, log: { level: 'warn' } }));
-    const child = spawn(process.execPath, [CLI, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
     const service = new ServiceProcess(child, httpPort);
     await until(async () => (await service.metric('hik_arc_outbox_depth')) !== undefined, 30_000, 'hik-arc run to answer /metrics');
     return service;
@@ -168,7 +183,7 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
   const nextAlarms = (count: number): Array<{ body: string; payload: string }> =>
     Array.from({ length: count }, () => uniqueAlarm(serial++, options.accounts));
   try {
-    const hik = await startFakeHikReceiver({ events: [], heartbeatIntervalMs: 10_000 });
+    const hik = await startFakeHikReceiver({ events: [], heartbeatIntervalMs: 10_000, recordStreams: false });
     cleanups.push(() => hik.close());
     const arcPort = await freePort();
     const arc = await ReceiverProcess.start(arcPort);
@@ -247,10 +262,14 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
       await until(async () => ((await queued.metric('hik_arc_outbox_depth')) ?? 0) >= pushed, 120_000, 'the backlog to be stored');
     }
     await until(async () => ((await queued.metric('hik_arc_outbox_depth')) ?? 0) >= options.queuedEvents, 300_000, 'every event to be stored');
-    await sleep(1000);
+    // Holding the backlog: V8 gives memory back some seconds after a burst, so the figure is the
+    // resident size after `settleSec` of holding it; the size right after storing is reported too.
+    const peakRss = rssMb(queued.pid);
+    await sleep(options.settleSec * 1000);
     const rssMbQueued100k = rssMb(queued.pid);
     context['queued'] = {
       events: options.queuedEvents,
+      rssWhenStoredMb: Number(peakRss.toFixed(1)),
       outboxDepth: await queued.metric('hik_arc_outbox_depth'),
       heapUsedMb: Number((((await queued.metric('hik_arc_process_heap_used_bytes')) ?? 0) / 2 ** 20).toFixed(1)),
     };

@@ -98,3 +98,9 @@ export function benchTranslate(durationMs: number): TranslateFigures {
     },
   };
 }
+
+// `node <deployed flags> --import tsx bench/translate-bench.ts <ms>`: the measurement in a process of
+// its own, under the node options of the service, printing its figures as JSON.
+if (process.argv[1] !== undefined && process.argv[1].endsWith('translate-bench.ts')) {
+  process.stdout.write(`${JSON.stringify(benchTranslate(Number(process.argv[2] ?? 5_000)))}\n`);
+}

@@ -32,6 +32,7 @@ const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
 const BOM = [0xef, 0xbb, 0xbf] as const;
 const BLANK_LINE = Buffer.from('\r\n\r\n', 'latin1');
+const CRLF = Buffer.from('\r\n', 'latin1');
 const DIGITS = /^\d+$/;
 const COLON = 0x3a;
 
@@ -45,9 +46,9 @@ export type PartDefect =
   | 'delimiter glued to body';
 
 export interface MultipartPart {
-  /** Header names lower-cased. */
-  readonly headers: ReadonlyMap<string, string>;
   readonly contentType: string | null;
+  /** As the part's header said; null when it had none (or not a number). */
+  readonly contentLength: number | null;
   readonly body: Buffer;
   readonly defects: readonly PartDefect[];
 }
@@ -171,7 +172,11 @@ export class MultipartParser {
   private state: State = 'preamble';
 
   // current part
-  private headers = new Map<string, string>();
+  private headerCount = 0;
+  /** The line after the last delimiter was a bare CRLF: the part may teach the fast lane. */
+  private plainDelimiterLine = false;
+  /** Header bytes of the parts of this stream, around the Content-Length digits (see fastPart). */
+  private template: { readonly prefix: Buffer; readonly suffix: Buffer; readonly contentType: string } | null = null;
   private defects: PartDefect[] = [];
   private contentLength: number | null = null;
   private contentType: string | null = null;
@@ -236,7 +241,7 @@ export class MultipartParser {
       case 'between':
         return this.stepLineStart(buffer, events, false);
       case 'delimiter-line':
-        return this.stepDelimiterLine(buffer);
+        return this.stepDelimiterLine(buffer, events);
       case 'headers':
         return this.stepHeaders(buffer, events);
       case 'body':
@@ -247,7 +252,7 @@ export class MultipartParser {
   }
 
   private startPart(): void {
-    this.headers = new Map();
+    this.headerCount = 0;
     this.defects = [];
     this.contentLength = null;
     this.contentType = null;
@@ -346,7 +351,8 @@ export class MultipartParser {
 
   // After `--boundary`: `--` closes the body (a new subscription would start over); otherwise
   // optional transport padding and the line end, or (glued) a body straight away.
-  private stepDelimiterLine(buffer: Buffer): boolean {
+  private stepDelimiterLine(buffer: Buffer, events: MultipartEvent[]): boolean {
+    if (this.template !== null && this.fastPart(buffer, events)) return true;
     let i = 0;
     while (i < buffer.length && (buffer[i] === SPACE || buffer[i] === TAB)) i++;
     const next = buffer[i];
@@ -370,6 +376,7 @@ export class MultipartParser {
       return false;
     }
     const line = buffer.subarray(i, lineEnd).toString('latin1').trim();
+    this.plainDelimiterLine = lineEnd === 1 && buffer[0] === CR;
     this.consume(lineEnd + 1);
     this.startPart();
     if (line.startsWith('--')) {
@@ -388,7 +395,7 @@ export class MultipartParser {
   }
 
   private setHeader(name: string, value: string): void {
-    this.headers.set(name, value);
+    this.headerCount++;
     if (name === 'content-length') {
       this.contentLength = value.length > 0 && value.length <= 10 && DIGITS.test(value) ? Number(value) : null;
     } else if (name === 'content-type') {
@@ -410,18 +417,68 @@ export class MultipartParser {
       if (matchAt(buffer, start, this.delimiter) === 1) return false;
       start = end + 1;
     }
+    let digits: { start: number; end: number } | null = null;
     for (let start = 0; start < blank; ) {
       const lineFeed = buffer.indexOf(LF, start);
       const next = lineFeed < 0 || lineFeed > blank ? blank : lineFeed;
       const end = buffer[next - 1] === CR ? next - 1 : next;
       const colon = buffer.indexOf(COLON, start);
       if (colon < 0 || colon >= end) this.addDefect('header line without colon');
-      else this.setHeader(buffer.toString('latin1', start, colon).trim().toLowerCase(), buffer.toString('latin1', colon + 1, end).trim());
+      else {
+        const name = buffer.toString('latin1', start, colon).trim().toLowerCase();
+        const value = buffer.toString('latin1', colon + 1, end).trim();
+        this.setHeader(name, value);
+        if (name === 'content-length' && this.contentLength !== null) {
+          const valueStart = buffer.indexOf(value, colon + 1, 'latin1');
+          digits = { start: valueStart, end: valueStart + value.length };
+        }
+      }
       start = next + 1;
     }
+    this.learnTemplate(buffer, digits, blank + BLANK_LINE.length);
     this.headerBytes += blank + BLANK_LINE.length;
     this.consume(blank + BLANK_LINE.length);
     this.beginBody();
+    return true;
+  }
+
+  // A receiver sends the same header bytes on every part but the Content-Length digits. A clean
+  // part (bare CRLF after the delimiter, no defects, a JSON type) leaves its headers as a template.
+  private learnTemplate(buffer: Buffer, digits: { start: number; end: number } | null, blockEnd: number): void {
+    if (!this.plainDelimiterLine || digits === null || this.defects.length > 0 || this.contentType === null || !isJsonType(this.contentType)) return;
+    this.template = {
+      prefix: Buffer.concat([CRLF, buffer.subarray(0, digits.start)]),
+      suffix: Buffer.from(buffer.subarray(digits.end, blockEnd)),
+      contentType: this.contentType,
+    };
+  }
+
+  // Right after a delimiter: a part whose headers match the template byte for byte, whose body is
+  // exactly Content-Length long and followed by the next real delimiter, is released in one step.
+  // It gives what the general path gives (same body, type, no defects), without its state changes:
+  // the bulk of a burst. Anything else (or bytes still missing) goes the general way.
+  private fastPart(buffer: Buffer, events: MultipartEvent[]): boolean {
+    const template = this.template as NonNullable<MultipartParser['template']>;
+    if (matchAt(buffer, 0, template.prefix) !== 1) return false;
+    let at = template.prefix.length;
+    let length = 0;
+    const digitsStart = at;
+    for (let byte = buffer[at]; byte !== undefined && byte >= 0x30 && byte <= 0x39; byte = buffer[++at]) length = length * 10 + (byte - 0x30);
+    if (at === digitsStart || at - digitsStart > 10 || length === 0 || length > this.maxPartBytes) return false;
+    if (matchAt(buffer, at, template.suffix) !== 1) return false;
+    const bodyStart = at + template.suffix.length;
+    let delimiterAt = bodyStart + length;
+    if (buffer[delimiterAt] === CR) delimiterAt++;
+    if (buffer[delimiterAt] === LF) delimiterAt++;
+    if (matchAt(buffer, delimiterAt, this.delimiter) !== 1 || this.delimiterFollows(buffer, delimiterAt) !== 'yes') return false;
+    if (buffer.indexOf(this.delimiter, bodyStart) !== delimiterAt) return false;
+    let end = bodyStart + length;
+    while (end > bodyStart && isWhitespace(buffer[end - 1])) end--;
+    let start = bodyStart;
+    while (start < end && isWhitespace(buffer[start])) start++;
+    if (start === end) return false;
+    events.push({ type: 'part', part: { contentType: template.contentType, contentLength: length, body: Buffer.from(buffer.subarray(start, end)), defects: [] } });
+    this.consume(delimiterAt + this.delimiter.length);
     return true;
   }
 
@@ -436,7 +493,7 @@ export class MultipartParser {
     if (bom === 'more') return false;
     if (isDocumentStart(first) || bom === 'yes') {
       if (bom === 'yes') this.consume(indent + BOM.length);
-      if (this.headers.size === 0) this.addDefect('no headers');
+      if (this.headerCount === 0) this.addDefect('no headers');
       this.beginBody();
       return true;
     }
@@ -453,13 +510,13 @@ export class MultipartParser {
     if (matchAt(raw, 0, this.delimiter) === 1) {
       // `--boundary` again before any body: a duplicated delimiter line.
       this.addDefect('duplicate delimiter');
-      this.headers = new Map();
+      this.headerCount = 0;
       this.contentLength = null;
       this.contentType = null;
       return true;
     }
     if (line === '') {
-      if (this.headers.size === 0 && this.defects.length === 0) return true; // blank line right after the delimiter
+      if (this.headerCount === 0 && this.defects.length === 0) return true; // blank line right after the delimiter
       this.beginBody();
       return true;
     }
@@ -596,7 +653,7 @@ export class MultipartParser {
     }
     events.push({
       type: 'part',
-      part: { headers: this.headers, contentType: this.contentType, body, defects: this.defects },
+      part: { contentType: this.contentType, contentLength: this.contentLength, body, defects: this.defects },
     });
   }
 

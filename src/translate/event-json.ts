@@ -118,14 +118,26 @@ export function stripBom(text: string): string {
 }
 
 /** Parses one JSON object document, repairing it when it must. Arrays are not documents here. */
+// JSON.parse of a broken document throws a SyntaxError whose stack trace nobody reads; capturing
+// it costs more than the parse. The limit is restored before anything else can run.
+function parseOrUndefined(text: string): unknown {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export function parseTolerantJson(input: string): TolerantParse {
   const text = stripBom(input).trim();
-  try {
-    const value: unknown = JSON.parse(text);
-    if (isPlainObject(value)) return { ok: true, value, repair: 'none', defects: [] };
+  const direct = parseOrUndefined(text);
+  if (direct !== undefined) {
+    if (isPlainObject(direct)) return { ok: true, value: direct, repair: 'none', defects: [] };
     return { ok: false, error: new HikArcError('HIKARC_EVENT_NOT_AN_ALERT', 'the document is JSON but not an object') };
-  } catch {
-    // fall through to the repair path
   }
 
   const defects: string[] = [];
@@ -142,14 +154,10 @@ export function parseTolerantJson(input: string): TolerantParse {
     };
   }
   const quick = quickRepair(normalized);
-  try {
-    const value: unknown = JSON.parse(quick);
-    if (isPlainObject(value)) {
-      if (quick !== normalized) defects.push('syntax repaired');
-      return { ok: true, value, repair: 'repaired', defects };
-    }
-  } catch {
-    // beyond the quick pass: jsonrepair
+  const quickValue = parseOrUndefined(quick);
+  if (isPlainObject(quickValue)) {
+    if (quick !== normalized) defects.push('syntax repaired');
+    return { ok: true, value: quickValue, repair: 'repaired', defects };
   }
 
   try {

@@ -11,24 +11,25 @@ import { parseTolerantJson, salvageAlert, type RepairLevel } from './event-json.
 
 const INTEGER_TEXT = /^\s*[-+]?\d{1,10}\s*$/;
 
-// zod validates; the conversions happen in toInteger/toText below. (zod transforms would cost three
-// times the validation on every event of a storm.)
-const integer = z.union([z.number().int(), z.string().regex(INTEGER_TEXT, 'not an integer')]).nullish();
-const text = z.union([z.string(), z.number()]).nullish();
+// The documented conversions happen while the needed fields are copied out (project below): a
+// plain integer string becomes a number, text is trimmed, an empty string is no value. zod then
+// validates plain types; whatever could not be converted reaches zod unchanged and is rejected.
+// (zod unions and transforms would cost several times the validation on every event of a storm.)
+const integer = z.number().int('not an integer').nullish();
+const text = z.string().nullish();
 
-function toInteger(value: number | string | null | undefined): number | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'number' ? value : Number(value);
+function asInteger(value: unknown): unknown {
+  if (value === undefined || value === null || typeof value === 'number') return value ?? null;
+  return typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : value;
 }
 
-function toText(value: string | number | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  const trimmed = typeof value === 'string' ? value.trim() : String(value);
-  return trimmed === '' ? null : trimmed;
-}
-
-function toLowerText(value: string | number | null | undefined): string | null {
-  return toText(value)?.toLowerCase() ?? null;
+function asText(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    return trimmed === '' ? null : trimmed;
+  }
+  return typeof value === 'number' ? String(value) : value;
 }
 
 const cidFieldsShape = z.object({
@@ -182,11 +183,11 @@ function link(raw: string | null | undefined): string | null {
 function cidFields(raw: CidFieldsRaw | null | undefined, defects: string[]): CidFields | null {
   if (raw === null || raw === undefined) return null;
   return {
-    cidCode: toText(raw.CIDCode),
-    subSys: toInteger(raw.subSys),
-    zoneNo: toInteger(raw.zoneNo ?? raw.ZoneNo),
-    cidParam: parseCidParam(toText(raw.CIDParam), defects),
-    videoUrl: link(toText(raw.videoURL)),
+    cidCode: raw.CIDCode ?? null,
+    subSys: raw.subSys ?? null,
+    zoneNo: raw.zoneNo ?? raw.ZoneNo ?? null,
+    cidParam: parseCidParam(raw.CIDParam, defects),
+    videoUrl: link(raw.videoURL),
   };
 }
 
@@ -211,30 +212,37 @@ const MAX_VALIDATION_ROUNDS = 4;
 // differently shaped documents, and zod's generated validator runs several times faster when every
 // object it sees has the same hidden class.
 function projectCid(value: unknown): unknown {
-  if (!isRecord(value)) return value;
-  return { CIDCode: value['CIDCode'], CIDParam: value['CIDParam'], subSys: value['subSys'], zoneNo: value['zoneNo'], ZoneNo: value['ZoneNo'], videoURL: value['videoURL'] };
+  if (!isRecord(value)) return value ?? null;
+  return {
+    CIDCode: asText(value['CIDCode']),
+    CIDParam: asText(value['CIDParam']),
+    subSys: asInteger(value['subSys']),
+    zoneNo: asInteger(value['zoneNo']),
+    ZoneNo: asInteger(value['ZoneNo']),
+    videoURL: asText(value['videoURL']),
+  };
 }
 
 function project(alert: Record<string, unknown>): Record<string, unknown> {
   const review = alert['VideoReview'];
   return {
-    eventType: alert['eventType'],
-    eventState: alert['eventState'],
-    dateTime: alert['dateTime'],
-    dataTime: alert['dataTime'],
-    activePostCount: alert['activePostCount'],
-    devIndex: alert['devIndex'],
-    deviceID: alert['deviceID'],
-    deviceSerial: alert['deviceSerial'],
-    channelID: alert['channelID'],
-    status: alert['status'],
-    subSys: alert['subSys'],
-    zoneNo: alert['zoneNo'],
-    ZoneNo: alert['ZoneNo'],
-    inputIOPortID: alert['inputIOPortID'],
-    videoURL: alert['videoURL'],
+    eventType: asText(alert['eventType']),
+    eventState: asText(alert['eventState']),
+    dateTime: asText(alert['dateTime']),
+    dataTime: asText(alert['dataTime']),
+    activePostCount: asInteger(alert['activePostCount']),
+    devIndex: asText(alert['devIndex']),
+    deviceID: asText(alert['deviceID']),
+    deviceSerial: asText(alert['deviceSerial']),
+    channelID: asInteger(alert['channelID']),
+    status: asText(alert['status']),
+    subSys: asInteger(alert['subSys']),
+    zoneNo: asInteger(alert['zoneNo']),
+    ZoneNo: asInteger(alert['ZoneNo']),
+    inputIOPortID: asInteger(alert['inputIOPortID']),
+    videoURL: asText(alert['videoURL']),
     CIDAlarm: projectCid(alert['CIDAlarm']),
-    VideoReview: isRecord(review) ? { HikCIDParams: projectCid(review['HikCIDParams']) } : review,
+    VideoReview: isRecord(review) ? { HikCIDParams: projectCid(review['HikCIDParams']) } : (review ?? null),
   };
 }
 
@@ -277,22 +285,22 @@ export function normalizeDocument(value: Record<string, unknown>, repair: Repair
   }
 
   const fields = validateAlert(alert, defects);
-  const eventType = toText(fields.eventType);
+  const eventType = fields.eventType ?? null;
   if (eventType === null) defects.push('eventType missing');
   const event: VendorEvent = {
     eventType: eventType ?? '',
-    eventState: toLowerText(fields.eventState),
-    dateTime: toText(fields.dateTime) ?? toText(fields.dataTime),
-    activePostCount: toInteger(fields.activePostCount),
-    devIndex: toText(fields.devIndex),
-    deviceId: toText(fields.deviceID),
-    deviceSerial: toText(fields.deviceSerial),
-    channelId: toInteger(fields.channelID),
-    status: toLowerText(fields.status),
-    subSys: toInteger(fields.subSys),
-    zoneNo: toInteger(fields.ZoneNo ?? fields.zoneNo),
-    inputIoPortId: toInteger(fields.inputIOPortID),
-    videoUrl: link(toText(fields.videoURL)),
+    eventState: fields.eventState?.toLowerCase() ?? null,
+    dateTime: fields.dateTime ?? fields.dataTime ?? null,
+    activePostCount: fields.activePostCount ?? null,
+    devIndex: fields.devIndex ?? null,
+    deviceId: fields.deviceID ?? null,
+    deviceSerial: fields.deviceSerial ?? null,
+    channelId: fields.channelID ?? null,
+    status: fields.status?.toLowerCase() ?? null,
+    subSys: fields.subSys ?? null,
+    zoneNo: fields.ZoneNo ?? fields.zoneNo ?? null,
+    inputIoPortId: fields.inputIOPortID ?? null,
+    videoUrl: link(fields.videoURL),
     cidAlarm: cidFields(fields.CIDAlarm, defects),
     hikCid: cidFields(fields.VideoReview?.HikCIDParams, defects),
     repair,

@@ -58,6 +58,8 @@ export interface FakeHikReceiverOptions {
   readonly holdTaskAfterDisconnect?: boolean;
   readonly faults?: readonly SubscriptionFault[];
   readonly authFault?: AuthFault | null;
+  /** Keep every byte written in `streams[].chunks` (tests compare captures); off for benchmarks. */
+  readonly recordStreams?: boolean;
 }
 
 export interface RecordedRequest {
@@ -348,7 +350,7 @@ class Fake implements FakeHikReceiver {
       while (at < bytes.length && task.open) {
         const size = maxBytes === undefined ? bytes.length : 1 + Math.floor(this.random() * maxBytes);
         const chunk = bytes.subarray(at, at + size);
-        task.stream.chunks.push(Buffer.from(chunk));
+        if (this.options.recordStreams !== false) task.stream.chunks.push(Buffer.from(chunk));
         task.response.write(chunk);
         at += chunk.length;
         if (maxBytes !== undefined) await new Promise((resolve) => setImmediate(resolve));

@@ -4,7 +4,7 @@ import type { MultipartEvent } from '../../../src/ingest/multipart-parser.js';
 import { classifyStreamEvent, decodePartText, hadInvalidUtf8 } from '../../../src/ingest/stream-items.js';
 
 function part(body: string | Buffer): MultipartEvent {
-  return { type: 'part', part: { headers: new Map(), contentType: 'application/json', body: Buffer.isBuffer(body) ? body : Buffer.from(body), defects: [] } };
+  return { type: 'part', part: { contentLength: null, contentType: 'application/json', body: Buffer.isBuffer(body) ? body : Buffer.from(body), defects: [] } };
 }
 
 describe('classifyStreamEvent', () => {
