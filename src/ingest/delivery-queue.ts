@@ -36,7 +36,7 @@ export type IngestConsumer = (items: readonly IngestItem[]) => Promise<void>;
 
 // Up to this many items go to the consumer at once: enough to make a burst one transaction, small
 // enough that a retried batch stays cheap.
-const MAX_BATCH = 500;
+const MAX_BATCH = 100;
 
 export interface DeliveryQueueOptions {
   readonly consumer: IngestConsumer;

@@ -12,6 +12,7 @@ import { Translator } from '../translate/index.js';
 import { createTransmitter, type Transmitter } from '../transport/index.js';
 import { SqliteOutbox } from '../transport/outbox/sqlite-outbox.js';
 import { startHttpServer, type HealthReport, type RunningHttpServer } from './http-server.js';
+import { MemoryTrim } from './memory-trim.js';
 import { Pipeline } from './pipeline.js';
 import { ARC_DESTINATION } from './stored-event.js';
 
@@ -52,6 +53,7 @@ class Service implements RunningService {
     private readonly transmitter: Transmitter,
     private readonly ingest: Ingest,
     private readonly pipeline: Pipeline,
+    private readonly memoryTrim: MemoryTrim,
   ) {}
 
   get httpAddress(): string | null {
@@ -62,6 +64,7 @@ class Service implements RunningService {
     this.pipeline.start();
     this.ingest.start();
     this.schedulePrune();
+    this.memoryTrim.start();
     if (this.config.http.listen !== '') {
       this.http = await startHttpServer({ listen: this.config.http.listen, health: () => this.health(), metrics: this.metrics, logger: this.logger.child({ stage: 'http' }) });
     }
@@ -100,6 +103,7 @@ class Service implements RunningService {
     if (this.state !== 'running') return;
     this.setState('stopping');
     this.cancelPrune();
+    this.memoryTrim.stop();
     // 1. No new parts: unsubscribe, and store what ingest already holds.
     await this.ingest.stop();
     // 2. What is in flight gets its ACK or is aborted; everything else stays stored.
@@ -150,6 +154,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ...(config.store.maxSizeMB > 0 ? { maxSizeBytes: config.store.maxSizeMB * 1024 * 1024 } : {}),
   });
   let pipeline: Pipeline | undefined;
+  let lastActivityAt = clock.now();
   const transmitter = createTransmitter(config.arc, {
     supervisionAccount: config.receiver.account,
     clock,
@@ -161,6 +166,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   });
   const consumer = async (items: readonly IngestItem[]): Promise<void> => {
     if (!pipeline) throw new Error('pipeline not ready');
+    lastActivityAt = clock.now();
     await pipeline.accept(
       items.map((item) =>
         item.kind === 'event'
@@ -186,7 +192,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     metrics,
   });
   pipeline = new Pipeline({ outbox, translator, sender: transmitter, clock, logger: logger.child({ stage: 'store' }), metrics });
-  const service = new Service(config, logger, metrics, clock, outbox, transmitter, ingest, pipeline);
+  const memoryTrim = new MemoryTrim({ clock, logger: logger.child({ stage: 'memory' }), lastActivityAt: () => lastActivityAt });
+  const service = new Service(config, logger, metrics, clock, outbox, transmitter, ingest, pipeline, memoryTrim);
   await service.start();
   return service;
 }
