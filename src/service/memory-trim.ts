@@ -1,20 +1,27 @@
 // Gives memory back after a burst. V8 collects old garbage when allocation pushes it to, and during
 // an ARC outage a service that has just stored a storm allocates little: the garbage of the storm
 // can sit in the heap for minutes. Once the stream has been quiet for a while and the heap has grown
-// well past what the last full collection left, one full collection returns it (a pause of tens of
-// milliseconds, only in a quiet moment). It needs node's --expose-gc (deploy/hik-arc.service sets
-// it); without it this does nothing.
+// well past what the last full collection left, full collections return it (pauses of tens of
+// milliseconds, only in a quiet moment). One collection frees the garbage but V8 compacts only part
+// of the fragmented pages per collection, so the committed heap shrinks over two or three of them;
+// they are repeated while it keeps shrinking. It needs node's --expose-gc (deploy/hik-arc.service
+// sets it); without it this does nothing.
 
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+
+export interface HeapFigures {
+  readonly used: number;
+  readonly committed: number;
+}
 
 export interface MemoryTrimOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   /** Wall ms of the last stored event; the trim waits for the stream to be quiet. */
   readonly lastActivityAt: () => number;
-  /** Heap in use, bytes. */
-  readonly heapUsed?: () => number;
+  /** Heap in use and heap committed, bytes. */
+  readonly heap?: () => HeapFigures;
   /** A full garbage collection; undefined when node was started without --expose-gc. */
   readonly collect?: (() => void) | undefined;
   readonly intervalMs?: number;
@@ -27,6 +34,14 @@ const QUIET_MS = 10_000;
 // MIN_GROWTH_BYTES): below that, V8's own collections are doing fine.
 const GROWTH_FACTOR = 2;
 const MIN_GROWTH_BYTES = 32 * 1024 * 1024;
+// Another collection follows while the last one gave back at least a tenth of the committed heap.
+const MAX_COLLECTIONS = 4;
+const WORTHWHILE_SHRINK = 0.9;
+
+function processHeap(): HeapFigures {
+  const usage = process.memoryUsage();
+  return { used: usage.heapUsed, committed: usage.heapTotal };
+}
 
 function exposedGc(): (() => void) | undefined {
   const candidate = (globalThis as { gc?: unknown }).gc;
@@ -36,13 +51,13 @@ function exposedGc(): (() => void) | undefined {
 export class MemoryTrim {
   private baseline: number;
   private cancel: (() => void) | null = null;
-  private readonly heapUsed: () => number;
+  private readonly heap: () => HeapFigures;
   private readonly collect: (() => void) | undefined;
 
   constructor(private readonly options: MemoryTrimOptions) {
-    this.heapUsed = options.heapUsed ?? (() => process.memoryUsage().heapUsed);
+    this.heap = options.heap ?? processHeap;
     this.collect = 'collect' in options ? options.collect : exposedGc();
-    this.baseline = this.heapUsed();
+    this.baseline = this.heap().used;
   }
 
   get enabled(): boolean {
@@ -65,18 +80,38 @@ export class MemoryTrim {
 
   /** Compacts when quiet and grown; returns whether it did. */
   check(): boolean {
-    if (!this.collect) return false;
+    const collect = this.collect;
+    if (!collect) return false;
     const quietFor = this.options.clock.now() - this.options.lastActivityAt();
-    const used = this.heapUsed();
+    const before = this.heap();
     if (quietFor < (this.options.quietMs ?? QUIET_MS)) return false;
-    if (used < this.baseline * GROWTH_FACTOR || used - this.baseline < MIN_GROWTH_BYTES) return false;
+    if (before.used < this.baseline * GROWTH_FACTOR || before.used - this.baseline < MIN_GROWTH_BYTES) return false;
     const started = this.options.clock.monotonic();
-    this.collect();
-    this.baseline = this.heapUsed();
+    let after = before;
+    let collections = 0;
+    do {
+      const committed = after.committed;
+      collect();
+      collections++;
+      after = this.heap();
+      if (after.committed > committed * WORTHWHILE_SHRINK) break;
+    } while (collections < MAX_COLLECTIONS);
+    this.baseline = after.used;
     this.options.logger.info(
-      { heapBeforeMb: Math.round(used / 2 ** 20), heapAfterMb: Math.round(this.baseline / 2 ** 20), pauseMs: Math.round(this.options.clock.monotonic() - started) },
+      {
+        heapBeforeMb: toMb(before.used),
+        heapAfterMb: toMb(after.used),
+        committedBeforeMb: toMb(before.committed),
+        committedAfterMb: toMb(after.committed),
+        collections,
+        pauseMs: Math.round(this.options.clock.monotonic() - started),
+      },
       'memory given back after a burst',
     );
     return true;
   }
+}
+
+function toMb(bytes: number): number {
+  return Math.round(bytes / 2 ** 20);
 }

@@ -8,13 +8,28 @@
 
 import { jsonrepair } from 'jsonrepair';
 import { HikArcError, errorMessage } from '../errors.js';
-import { isCompleteDocument } from './json-scan.js';
+import { isCompleteText } from './json-scan.js';
 
 export type RepairLevel = 'none' | 'repaired' | 'salvaged';
 
 export type TolerantParse =
   | { readonly ok: true; readonly value: Record<string, unknown>; readonly repair: 'none' | 'repaired'; readonly defects: readonly string[] }
   | { readonly ok: false; readonly error: HikArcError };
+
+const CHAR = {
+  TAB: 0x09,
+  LF: 0x0a,
+  CR: 0x0d,
+  SPACE: 0x20,
+  QUOTE: 0x22,
+  COMMA: 0x2c,
+  COLON: 0x3a,
+  OPEN_BRACKET: 0x5b,
+  BACKSLASH: 0x5c,
+  CLOSE_BRACKET: 0x5d,
+  OPEN_BRACE: 0x7b,
+  CLOSE_BRACE: 0x7d,
+} as const;
 
 const FULL_WIDTH: Readonly<Record<string, string>> = {
   '\uFF0C': ',', // ，
@@ -33,21 +48,31 @@ const FULL_WIDTH_TEST = /[\uFF0C\uFF1A\uFF5B\uFF5D\uFF3B\uFF3D\u3000]/;
  */
 export function normalizeFullWidth(text: string): string {
   if (!FULL_WIDTH_TEST.test(text)) return text;
-  let out = '';
+  const parts: string[] = [];
+  let copyFrom = 0;
   let inString = false;
   let escaped = false;
-  for (const ch of text) {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
     if (inString) {
       if (escaped) escaped = false;
-      else if (ch === '\\') escaped = true;
-      else if (ch === '"' || ch === '\n') inString = false;
-      out += ch;
+      else if (code === CHAR.BACKSLASH) escaped = true;
+      else if (code === CHAR.QUOTE || code === CHAR.LF) inString = false;
       continue;
     }
-    if (ch === '"') inString = true;
-    out += FULL_WIDTH[ch] ?? ch;
+    if (code === CHAR.QUOTE) {
+      inString = true;
+      continue;
+    }
+    if (code < 0x3000) continue;
+    const ascii = FULL_WIDTH[text[i] as string];
+    if (ascii === undefined) continue;
+    parts.push(text.slice(copyFrom, i), ascii);
+    copyFrom = i + 1;
   }
-  return out;
+  if (parts.length === 0) return text;
+  parts.push(text.slice(copyFrom));
+  return parts.join('');
 }
 
 /**
@@ -57,56 +82,60 @@ export function normalizeFullWidth(text: string): string {
  * normalized.
  */
 export function quickRepair(text: string): string {
-  let out = '';
+  // Edits are rare: the text is copied in slices between them, never a character at a time.
+  const parts: string[] = [];
+  let copyFrom = 0;
   let inString = false;
   let escaped = false;
-  // Whether the last significant character outside strings ended a value, and where a comma that
-  // may turn out to be trailing was written.
+  // Whether the last significant character outside strings ended a value, and where (in text) a
+  // comma that may turn out to be trailing stands. Only whitespace can follow it before a `}` or
+  // `]` drops it, so no edit lies between that comma and the bracket.
   let valueEnded = false;
   let pendingComma = -1;
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
+    const code = text.charCodeAt(i);
     if (inString) {
-      out += ch;
       if (escaped) escaped = false;
-      else if (ch === '\\') escaped = true;
-      else if (ch === '"' || ch === '\n') {
+      else if (code === CHAR.BACKSLASH) escaped = true;
+      else if (code === CHAR.QUOTE || code === CHAR.LF) {
         inString = false;
-        valueEnded = ch === '"';
+        valueEnded = code === CHAR.QUOTE;
       }
       continue;
     }
-    if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') {
-      out += ch;
-      continue;
-    }
-    if (ch === '}' || ch === ']') {
+    if (code === CHAR.SPACE || code === CHAR.TAB || code === CHAR.LF || code === CHAR.CR) continue;
+    if (code === CHAR.CLOSE_BRACE || code === CHAR.CLOSE_BRACKET) {
       // a trailing comma: drop it
-      if (pendingComma >= 0) out = out.slice(0, pendingComma) + out.slice(pendingComma + 1);
+      if (pendingComma >= 0) {
+        parts.push(text.slice(copyFrom, pendingComma));
+        copyFrom = pendingComma + 1;
+      }
       pendingComma = -1;
-      out += ch;
       valueEnded = true;
       continue;
     }
-    if (ch === ',') {
-      pendingComma = out.length;
-      out += ch;
+    if (code === CHAR.COMMA) {
+      pendingComma = i;
       valueEnded = false;
       continue;
     }
-    if ((ch === '"' || ch === '{' || ch === '[') && valueEnded) out += ',';
     pendingComma = -1;
-    if (ch === '"') {
-      inString = true;
+    if (code === CHAR.QUOTE || code === CHAR.OPEN_BRACE || code === CHAR.OPEN_BRACKET) {
+      // a missing comma between a value and what follows it
+      if (valueEnded) {
+        parts.push(text.slice(copyFrom, i), ',');
+        copyFrom = i;
+      }
+      if (code === CHAR.QUOTE) inString = true;
       valueEnded = false;
-      out += ch;
       continue;
     }
-    out += ch;
-    // numbers, true, false, null end a value; a colon or an opening bracket do not
-    valueEnded = ch !== ':' && ch !== '{' && ch !== '[';
+    // numbers, true, false, null end a value; a colon does not
+    valueEnded = code !== CHAR.COLON;
   }
-  return out;
+  if (parts.length === 0) return text;
+  parts.push(text.slice(copyFrom));
+  return parts.join('');
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -147,7 +176,7 @@ export function parseTolerantJson(input: string): TolerantParse {
   // jsonrepair closes unterminated documents and wraps glued documents in an array; both would turn
   // a cut or mixed part into a plausible-looking wrong alarm, so only a balanced single object is
   // repaired at all.
-  if (!isCompleteDocument(Buffer.from(normalized, 'utf8'))) {
+  if (!isCompleteText(normalized)) {
     return {
       ok: false,
       error: new HikArcError('HIKARC_EVENT_TRUNCATED', 'the document is not one balanced JSON object (truncated or several documents)'),

@@ -80,6 +80,38 @@ export function isCompleteDocument(bytes: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * isCompleteDocument for text already decoded: the structural characters are ASCII, so scanning
+ * UTF-16 code units finds what scanning the UTF-8 bytes finds, without encoding the text again.
+ */
+export function isCompleteText(text: string): boolean {
+  let start = 0;
+  while (start < text.length && isWhitespace(text.charCodeAt(start))) start++;
+  if (text.charCodeAt(start) !== OPEN_BRACE) return false;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let end = -1;
+  for (let i = start; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (code === BACKSLASH) escaped = true;
+      else if (code === QUOTE || code === LINE_FEED) inString = false;
+      continue;
+    }
+    if (code === QUOTE) inString = true;
+    else if (code === OPEN_BRACE || code === OPEN_BRACKET) depth++;
+    else if ((code === CLOSE_BRACE || code === CLOSE_BRACKET) && --depth === 0) {
+      end = i + 1;
+      break;
+    }
+  }
+  if (end < 0) return false;
+  for (let i = end; i < text.length; i++) if (!isWhitespace(text.charCodeAt(i))) return false;
+  return true;
+}
+
 export interface DocumentSpan {
   readonly start: number;
   readonly end: number;

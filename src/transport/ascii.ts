@@ -95,6 +95,15 @@ export function writeDecimal(target: Buffer, offset: number, value: number, widt
   }
 }
 
+/**
+ * Writes text whose characters are all Latin-1 (checked by the caller) one byte each at `offset`;
+ * returns the offset after it. Frame fields are a few dozen bytes: a loop beats a Buffer.write call.
+ */
+export function writeLatin1(target: Buffer, offset: number, text: string): number {
+  for (let i = 0; i < text.length; i++) target[offset + i] = text.charCodeAt(i);
+  return offset + text.length;
+}
+
 export function indexOfByte(bytes: Uint8Array, byte: number, from: number, to: number = bytes.length): number {
   for (let i = from; i < to; i++) if (bytes[i] === byte) return i;
   return -1;

@@ -4,7 +4,7 @@
 // error instead. Decoding is tolerant where real receivers deviate (reference §4.4, §6.5, §11) and
 // records each deviation as a quirk so it can be logged.
 
-import { BYTE, hexValue, indexOfByte, isLowerHexLetter, readDecimal, readHex, writeDecimal, writeHex, writeHexBytes } from './ascii.js';
+import { BYTE, hexValue, indexOfByte, isLowerHexLetter, readDecimal, readHex, writeDecimal, writeHex, writeHexBytes, writeLatin1 } from './ascii.js';
 import { crc16Arc } from './crc16.js';
 import { AES_BLOCK_BYTES, decryptBlocks, encryptBlocks, padLength, type PadSource } from './dc09-crypto.js';
 import { Dc09Error, fail, ok, type Result } from './transport-errors.js';
@@ -130,14 +130,30 @@ export function checkMessage(message: Dc09Message, encrypted: boolean): Dc09Erro
   return undefined;
 }
 
-function headerText(message: Dc09Message, encrypted: boolean): string {
-  const receiver = message.receiver === null ? '' : `R${message.receiver}`;
-  return `"${encrypted ? '*' : ''}${message.token}"0000${receiver}L${message.line}${message.accountMark}${message.account}[`;
+// `"<*><token>"<seq>[R<rcvr>]L<line><#|A><acct>[`
+function headerLength(message: Dc09Message, encrypted: boolean): number {
+  const receiver = message.receiver === null ? 0 : 1 + message.receiver.length;
+  return (encrypted ? 1 : 0) + message.token.length + 2 + 4 + receiver + 1 + message.line.length + 1 + message.account.length + 1;
 }
 
-// Sequence digits sit right after the closing quote of the token.
-function sequenceOffset(message: Dc09Message, encrypted: boolean): number {
-  return 2 + message.token.length + (encrypted ? 1 : 0);
+function writeHeader(target: Buffer, offset: number, message: Dc09Message, encrypted: boolean): number {
+  let at = offset;
+  target[at++] = BYTE.QUOTE;
+  if (encrypted) target[at++] = BYTE.STAR;
+  at = writeLatin1(target, at, message.token);
+  target[at++] = BYTE.QUOTE;
+  writeDecimal(target, at, message.sequence, 4);
+  at += 4;
+  if (message.receiver !== null) {
+    target[at++] = BYTE.R;
+    at = writeLatin1(target, at, message.receiver);
+  }
+  target[at++] = BYTE.L;
+  at = writeLatin1(target, at, message.line);
+  target[at++] = message.accountMark === 'A' ? BYTE.A : BYTE.HASH;
+  at = writeLatin1(target, at, message.account);
+  target[at++] = BYTE.OPEN;
+  return at;
 }
 
 function contentLength(message: Dc09Content): number {
@@ -148,12 +164,12 @@ function contentLength(message: Dc09Content): number {
 
 // `<data>][<x>...]<_timestamp>`: the same bytes in clear frames and inside the encrypted region.
 function writeContent(target: Buffer, offset: number, message: Dc09Content): number {
-  let at = offset + target.write(message.data, offset, 'latin1');
+  let at = writeLatin1(target, offset, message.data);
   target[at++] = BYTE.CLOSE;
   for (const block of message.extended) {
     target[at++] = BYTE.OPEN;
-    at += target.write(block.id, at, 'latin1');
-    at += target.write(block.value, at, 'latin1');
+    at = writeLatin1(target, at, block.id);
+    at = writeLatin1(target, at, block.value);
     target[at++] = BYTE.CLOSE;
   }
   if (message.timestamp !== null) {
@@ -172,7 +188,7 @@ export function encodeFrame(message: Dc09Message, options: EncodeOptions = {}): 
   const encrypted = key !== null;
   const problem = checkMessage(message, encrypted);
   if (problem) throw problem;
-  const header = headerText(message, encrypted);
+  const header = headerLength(message, encrypted);
   const content = contentLength(message);
 
   let region: Buffer | null = null;
@@ -191,14 +207,13 @@ export function encodeFrame(message: Dc09Message, options: EncodeOptions = {}): 
     writeContent(plaintext, pad + 1, message);
     region = encryptBlocks(key, plaintext);
   }
-  const bodyLength = header.length + (region === null ? content : region.length * 2);
+  const bodyLength = header + (region === null ? content : region.length * 2);
   if (bodyLength > MAX_BODY_BYTES) throw invalid(`the frame body has ${bodyLength} bytes; DC-09 allows ${MAX_BODY_BYTES}`);
 
   const frame = Buffer.allocUnsafe(BODY_START + bodyLength + 1);
   frame[0] = BYTE.LF;
-  frame.write(header, BODY_START, 'latin1');
-  writeDecimal(frame, BODY_START + sequenceOffset(message, encrypted), message.sequence, 4);
-  const end = region === null ? writeContent(frame, BODY_START + header.length, message) : writeHexBytes(frame, BODY_START + header.length, region);
+  const contentStart = writeHeader(frame, BODY_START, message, encrypted);
+  const end = region === null ? writeContent(frame, contentStart, message) : writeHexBytes(frame, contentStart, region);
   frame[end] = BYTE.CR;
   writeHex(frame, 1, crc16Arc(frame, BODY_START, end), 4);
   writeHex(frame, 5, bodyLength, 4);

@@ -5,31 +5,40 @@ import { ManualClock } from '../../helpers/manual-clock.js';
 
 const MB = 2 ** 20;
 
-function harness(options: { startHeapMb: number; collectTo: number; withGc?: boolean }) {
+// A heap like V8's: a collection frees the garbage at once, but gives back only part of the
+// committed pages each time (here half of what is above `committedFloorMb`).
+function harness(options: { startHeapMb: number; collectTo: number; withGc?: boolean; committedFloorMb?: number }) {
   const clock = new ManualClock();
   const lines: Array<Record<string, unknown>> = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
   let heap = options.startHeapMb * MB;
+  let committed = heap;
+  const floor = (options.committedFloorMb ?? options.collectTo) * MB;
   let collections = 0;
   let lastActivityAt = clock.now();
   const trim = new MemoryTrim({
     clock,
     logger,
     lastActivityAt: () => lastActivityAt,
-    heapUsed: () => heap,
+    heap: () => ({ used: heap, committed }),
     collect:
       options.withGc === false
         ? undefined
         : () => {
             collections++;
             heap = options.collectTo * MB;
+            committed = Math.max(floor, heap, floor + (committed - floor) / 2);
           },
   });
   return {
     clock,
     lines,
     trim,
-    setHeapMb: (mb: number) => (heap = mb * MB),
+    setHeapMb: (mb: number) => {
+      heap = mb * MB;
+      committed = Math.max(committed, heap);
+    },
+    committedMb: () => committed / MB,
     activity: () => (lastActivityAt = clock.now()),
     collections: () => collections,
   };
@@ -44,13 +53,26 @@ describe('MemoryTrim', () => {
     await h.clock.advance(5_000);
     expect(h.collections()).toBe(0); // a burst may still be arriving: never pause it
     await h.clock.advance(30_000);
-    expect(h.collections()).toBe(1);
-    expect(h.lines).toContainEqual(expect.objectContaining({ msg: 'memory given back after a burst', heapBeforeMb: 120, heapAfterMb: 24 }));
-    // The new resting size is what the collection left: nothing more to give back.
+    // 120 → 24 used; committed 120 → 72 → 48 → 36 → 30 (the fourth still gave back a tenth, and four is the cap)
+    expect(h.collections()).toBe(4);
+    expect(h.lines).toContainEqual(
+      expect.objectContaining({ msg: 'memory given back after a burst', heapBeforeMb: 120, heapAfterMb: 24, committedBeforeMb: 120, committedAfterMb: 30, collections: 4 }),
+    );
+    // The new resting size is what the collections left: nothing more to give back.
     await h.clock.advance(180_000);
-    expect(h.collections()).toBe(1);
+    expect(h.collections()).toBe(4);
     h.trim.stop();
     expect(h.clock.pendingTimers).toBe(0);
+  });
+
+  it('stops collecting once a collection no longer shrinks the committed heap', async () => {
+    const h = harness({ startHeapMb: 20, collectTo: 20, committedFloorMb: 60 });
+    h.setHeapMb(100);
+    await h.clock.advance(10_000);
+    expect(h.trim.check()).toBe(true);
+    // committed 100 → 80 → 70 → 65: the third gave back less than a tenth, so no fourth
+    expect(h.collections()).toBe(3);
+    expect(h.committedMb()).toBeCloseTo(65);
   });
 
   it('leaves a heap that grew only a little alone', () => {

@@ -1,0 +1,71 @@
+// The hand-written fast path of alert validation must give exactly what the zod schema gives, and
+// give up (so zod names the defect) on anything the schema rejects.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseMultipart } from '../../../src/ingest/multipart-parser.js';
+import { parseTolerantJson, salvageAlert } from '../../../src/translate/event-json.js';
+import { readValidAlert, validateAlertFields } from '../../../src/translate/vendor-event.js';
+import { buildCorpus } from '../../../bench/corpus.js';
+
+function alertOf(text: string): Record<string, unknown> {
+  const parsed = parseTolerantJson(text);
+  // the guide's one unrepairable example goes through salvage, as the decoder does
+  const value = parsed.ok ? parsed.value : salvageAlert(text);
+  if (value === undefined) throw new Error(`not even salvageable: ${text.slice(0, 80)}`);
+  const wrapped = value['EventNotificationAlert'];
+  return typeof wrapped === 'object' && wrapped !== null ? (wrapped as Record<string, unknown>) : value;
+}
+
+function guideAlerts(): Record<string, unknown>[] {
+  const parts = parseMultipart(readFileSync('test/fixtures/guide-examples.multipart'), 'boundary');
+  return parts.flatMap((event) => (event.type === 'part' ? [alertOf(event.part.body.toString('utf8'))] : []));
+}
+
+describe('alert fast path', () => {
+  it('agrees with the zod schema on every guide example and the benchmark corpus', () => {
+    const alerts = [...guideAlerts(), ...buildCorpus(300, { seed: 7 }).bodies.map(alertOf)];
+    expect(alerts.length).toBeGreaterThan(300);
+    let fast = 0;
+    for (const alert of alerts) {
+      const defects: string[] = [];
+      const slow = validateAlertFields(alert, defects);
+      const quick = readValidAlert(alert);
+      if (defects.length > 0) {
+        expect(quick).toBeUndefined();
+        continue;
+      }
+      fast++;
+      expect(quick).toEqual(slow);
+    }
+    expect(fast).toBeGreaterThan(300);
+  });
+
+  const rejected: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
+    ['a zone that is not an integer', { eventType: 'IO', zoneNo: '1a' }],
+    ['a fractional channel', { eventType: 'IO', channelID: 1.5 }],
+    ['an integer past 2^53', { eventType: 'IO', activePostCount: 2 ** 60 }],
+    ['an object where text belongs', { eventType: { name: 'IO' } }],
+    ['a boolean where text belongs', { eventType: 'IO', status: true }],
+    ['CIDAlarm that is not an object', { eventType: 'CIDAlarm', CIDAlarm: 'E130' }],
+    ['VideoReview that is an array', { eventType: 'IO', VideoReview: [] }],
+    ['a bad field inside HikCIDParams', { eventType: 'IO', VideoReview: { HikCIDParams: { ZoneNo: 'x' } } }],
+    ['a bad field inside CIDAlarm', { eventType: 'CIDAlarm', CIDAlarm: { CIDCode: 1130, subSys: [] } }],
+  ];
+  for (const [what, alert] of rejected) {
+    it(`leaves ${what} to the zod path, which names it`, () => {
+      const defects: string[] = [];
+      validateAlertFields(alert, defects);
+      expect(defects.length).toBeGreaterThan(0);
+      expect(readValidAlert(alert)).toBeUndefined();
+    });
+  }
+
+  it('converts as the zod path does: integer strings, trimmed text, empty text as none, numbers as text', () => {
+    const alert = { eventType: ' VMD ', channelID: ' 7 ', status: '', deviceID: 1234, CIDAlarm: { CIDCode: 1130, zoneNo: '-1' } };
+    const defects: string[] = [];
+    expect(readValidAlert(alert)).toEqual(validateAlertFields(alert, defects));
+    expect(defects).toEqual([]);
+    expect(readValidAlert(alert)).toMatchObject({ eventType: 'VMD', channelID: 7, status: null, deviceID: '1234', CIDAlarm: { CIDCode: '1130', zoneNo: -1 } });
+  });
+});
