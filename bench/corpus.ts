@@ -2,20 +2,11 @@
 // (about 650 bytes, pretty-printed as the receiver sends them), mixed families, a share of them
 // broken the way devices break them, framed as the subscription's multipart stream.
 
+import { seededRandom } from '../test/helpers/dc09-random.js';
+
 const FAMILIES = ['cid', 'cid', 'cid', 'cid', 'camera', 'camera', 'status', 'video-review', 'radar', 'pir'] as const;
 const CAMERA_TYPES = ['VMD', 'fielddetection', 'linedetection', 'regionEntrance', 'IO', 'shelteralarm'] as const;
 const CID_CODES = ['1130', '3130', '1401', '3401', '1137', '3137', '1301', '3301', '1602', '1110'] as const;
-
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;

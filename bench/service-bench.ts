@@ -4,7 +4,6 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { startFakeHikReceiver, type FakeHikReceiver } from '../test/helpers/fake-hik-receiver.js';
 import { uniqueAlarm } from './corpus.js';
+import { freePort } from '../test/helpers/free-port.js';
 
 // The service runs compiled, as deployed (`npm run build`); the TypeScript loader of a source run
 // would add its own memory to every figure.
@@ -53,14 +53,6 @@ export interface ServiceBenchOptions {
   /** How long to wait for the backlog's resident size to settle. */
   readonly settleSec: number;
   readonly log: (line: string) => void;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function sleep(ms: number): Promise<void> {

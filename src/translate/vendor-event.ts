@@ -260,72 +260,32 @@ function validateAlert(alert: Record<string, unknown>, defects: string[]): Alert
 }
 
 // The fast path of the same validation, for the documents that are fine (nearly all of them): the
-// same conversions and the same accepted types as project + alertShape, without the intermediate
-// objects. Any value alertShape would reject makes it give up, and the zod path above names the
-// defect. A test holds the two to the same results.
-const REJECTED = Symbol('rejected');
-
-function fastText(value: unknown): string | null | typeof REJECTED {
-  const converted = asText(value);
-  return converted === null || typeof converted === 'string' ? converted : REJECTED;
+// projection checked by hand for the types alertShape accepts. Anything else gives up, and the zod
+// path above names the defect. A test holds the two to the same results.
+function isText(value: unknown): boolean {
+  return value === null || typeof value === 'string';
 }
 
-function fastInteger(value: unknown): number | null | typeof REJECTED {
-  const converted = asInteger(value);
-  return converted === null || Number.isSafeInteger(converted) ? (converted as number | null) : REJECTED;
+function isInteger(value: unknown): boolean {
+  return value === null || Number.isSafeInteger(value);
 }
 
-function fastCid(value: unknown): CidFieldsRaw | null | typeof REJECTED {
-  if (value === undefined || value === null) return null;
-  if (!isRecord(value)) return REJECTED;
-  const fields = {
-    CIDCode: fastText(value['CIDCode']),
-    CIDParam: fastText(value['CIDParam']),
-    subSys: fastInteger(value['subSys']),
-    zoneNo: fastInteger(value['zoneNo']),
-    ZoneNo: fastInteger(value['ZoneNo']),
-    videoURL: fastText(value['videoURL']),
-  };
-  if (fields.CIDCode === REJECTED || fields.CIDParam === REJECTED || fields.subSys === REJECTED) return REJECTED;
-  if (fields.zoneNo === REJECTED || fields.ZoneNo === REJECTED || fields.videoURL === REJECTED) return REJECTED;
-  return fields as CidFieldsRaw;
+function isValidCid(value: unknown): boolean {
+  if (value === null) return true;
+  if (!isRecord(value)) return false;
+  return isText(value['CIDCode']) && isText(value['CIDParam']) && isInteger(value['subSys']) && isInteger(value['zoneNo']) && isInteger(value['ZoneNo']) && isText(value['videoURL']);
 }
 
 /** The alert's fields when every one of them is valid as sent; undefined sends it the zod way. */
 export function readValidAlert(alert: Record<string, unknown>): AlertFields | undefined {
-  const review = alert['VideoReview'];
-  let videoReview: AlertFields['VideoReview'] = null;
-  if (review !== undefined && review !== null) {
-    if (!isRecord(review)) return undefined;
-    const hikCid = fastCid(review['HikCIDParams']);
-    if (hikCid === REJECTED) return undefined;
-    videoReview = { HikCIDParams: hikCid };
-  }
-  const cidAlarm = fastCid(alert['CIDAlarm']);
-  if (cidAlarm === REJECTED) return undefined;
-  const fields = {
-    eventType: fastText(alert['eventType']),
-    eventState: fastText(alert['eventState']),
-    dateTime: fastText(alert['dateTime']),
-    dataTime: fastText(alert['dataTime']),
-    activePostCount: fastInteger(alert['activePostCount']),
-    devIndex: fastText(alert['devIndex']),
-    deviceID: fastText(alert['deviceID']),
-    deviceSerial: fastText(alert['deviceSerial']),
-    channelID: fastInteger(alert['channelID']),
-    status: fastText(alert['status']),
-    subSys: fastInteger(alert['subSys']),
-    zoneNo: fastInteger(alert['zoneNo']),
-    ZoneNo: fastInteger(alert['ZoneNo']),
-    inputIOPortID: fastInteger(alert['inputIOPortID']),
-    videoURL: fastText(alert['videoURL']),
-    CIDAlarm: cidAlarm,
-    VideoReview: videoReview,
-  };
-  for (const key in fields) {
-    if (fields[key as keyof typeof fields] === REJECTED) return undefined;
-  }
-  return fields as AlertFields;
+  const c = project(alert);
+  const review = c['VideoReview'];
+  const valid =
+    isText(c['eventType']) && isText(c['eventState']) && isText(c['dateTime']) && isText(c['dataTime']) && isInteger(c['activePostCount']) &&
+    isText(c['devIndex']) && isText(c['deviceID']) && isText(c['deviceSerial']) && isInteger(c['channelID']) && isText(c['status']) &&
+    isInteger(c['subSys']) && isInteger(c['zoneNo']) && isInteger(c['ZoneNo']) && isInteger(c['inputIOPortID']) && isText(c['videoURL']) &&
+    isValidCid(c['CIDAlarm']) && (review === null || (isRecord(review) && isValidCid(review['HikCIDParams'])));
+  return valid ? (c as AlertFields) : undefined;
 }
 
 /** The zod path alone, for the test that holds the fast path to it. */

@@ -1,5 +1,6 @@
-// Seeded pseudo-random numbers for fuzz tests: the same seed gives the same inputs on every run, so
-// a failure can be replayed from the seed in its test name.
+// Seeded pseudo-random numbers for fuzz tests, stream chunking and the benchmark corpus: the same
+// seed gives the same inputs on every run, so a failure can be replayed from the seed in its test
+// name.
 
 /** mulberry32: a small, well-mixed 32-bit generator; returns floats in [0, 1). */
 export function seededRandom(seed: number): () => number {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeDigest, authorizationParams, type FakeDigestAlgorithm } from './fake-hik-receiver-digest.js';
+import { seededRandom } from './dc09-random.js';
 
 export interface FakeDevice {
   readonly devIndex: string;
@@ -154,14 +155,6 @@ export async function waitUntil(predicate: () => boolean, what: string, timeoutM
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -3,7 +3,6 @@
 // metrics and the logs checked for secrets.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { startIoBroker } from '../../helpers/dc09-iobroker.js';
 import { waitFor } from '../../helpers/dc09-loopback.js';
 import { fixtureDocuments, startFakeHikReceiver, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
 import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
+import { freePort } from '../../helpers/free-port.js';
 
 const PASSWORD = 'hik12345';
 const AES_KEY = '603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4';
@@ -86,14 +86,6 @@ function startHikArc(config: Record<string, unknown>): ServiceProcess {
     if (stderr.includes('"level":"fatal"')) throw new Error(stderr);
   });
   return { child, logs, stdout: () => text, exited };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function startArc(options: { port?: number; fault?: string; key?: string } = {}): Promise<{ receiver: Dc09Receiver; records: FrameRecord[] }> {
