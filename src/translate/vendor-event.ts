@@ -41,7 +41,7 @@ const cidFieldsShape = z.object({
   videoURL: text,
 });
 
-const alertShape = z.object({
+export const alertShape = z.object({
   eventType: text,
   eventState: text,
   dateTime: text,
@@ -223,7 +223,7 @@ function projectCid(value: unknown): unknown {
   };
 }
 
-function project(alert: Record<string, unknown>): Record<string, unknown> {
+export function projectAlert(alert: Record<string, unknown>): Record<string, unknown> {
   const review = alert['VideoReview'];
   return {
     eventType: asText(alert['eventType']),
@@ -246,22 +246,8 @@ function project(alert: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-function validateAlert(alert: Record<string, unknown>, defects: string[]): AlertFields {
-  let candidate = project(alert);
-  for (let round = 0; round < MAX_VALIDATION_ROUNDS; round++) {
-    const result = alertShape.safeParse(candidate);
-    if (result.success) return result.data;
-    for (const issue of result.error.issues) {
-      defects.push(`${issue.path.join('.')}: ${issue.message}; ignored`);
-      candidate = removePath(candidate, issue.path);
-    }
-  }
-  return alertShape.parse({});
-}
-
-// The fast path of the same validation, for the documents that are fine (nearly all of them): the
-// projection checked by hand for the types alertShape accepts. Anything else gives up, and the zod
-// path above names the defect. A test holds the two to the same results.
+// The projection checked by hand for exactly the types alertShape accepts: nearly every document
+// passes, and zod runs only to name what is wrong with the others. A test holds the two together.
 function isText(value: unknown): boolean {
   return value === null || typeof value === 'string';
 }
@@ -276,21 +262,29 @@ function isValidCid(value: unknown): boolean {
   return isText(value['CIDCode']) && isText(value['CIDParam']) && isInteger(value['subSys']) && isInteger(value['zoneNo']) && isInteger(value['ZoneNo']) && isText(value['videoURL']);
 }
 
-/** The alert's fields when every one of them is valid as sent; undefined sends it the zod way. */
-export function readValidAlert(alert: Record<string, unknown>): AlertFields | undefined {
-  const c = project(alert);
+/** True when alertShape accepts the projection as it is. */
+export function isValidProjection(c: Record<string, unknown>): boolean {
   const review = c['VideoReview'];
-  const valid =
+  return (
     isText(c['eventType']) && isText(c['eventState']) && isText(c['dateTime']) && isText(c['dataTime']) && isInteger(c['activePostCount']) &&
     isText(c['devIndex']) && isText(c['deviceID']) && isText(c['deviceSerial']) && isInteger(c['channelID']) && isText(c['status']) &&
     isInteger(c['subSys']) && isInteger(c['zoneNo']) && isInteger(c['ZoneNo']) && isInteger(c['inputIOPortID']) && isText(c['videoURL']) &&
-    isValidCid(c['CIDAlarm']) && (review === null || (isRecord(review) && isValidCid(review['HikCIDParams'])));
-  return valid ? (c as AlertFields) : undefined;
+    isValidCid(c['CIDAlarm']) && (review === null || (isRecord(review) && isValidCid(review['HikCIDParams'])))
+  );
 }
 
-/** The zod path alone, for the test that holds the fast path to it. */
-export function validateAlertFields(alert: Record<string, unknown>, defects: string[]): AlertFields {
-  return validateAlert(alert, defects);
+export function validateAlert(alert: Record<string, unknown>, defects: string[]): AlertFields {
+  let candidate = projectAlert(alert);
+  if (isValidProjection(candidate)) return candidate as AlertFields;
+  for (let round = 0; round < MAX_VALIDATION_ROUNDS; round++) {
+    const result = alertShape.safeParse(candidate);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      defects.push(`${issue.path.join('.')}: ${issue.message}; ignored`);
+      candidate = removePath(candidate, issue.path);
+    }
+  }
+  return alertShape.parse({});
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -318,7 +312,7 @@ export function normalizeDocument(value: Record<string, unknown>, repair: Repair
     };
   }
 
-  const fields = readValidAlert(alert) ?? validateAlert(alert, defects);
+  const fields = validateAlert(alert, defects);
   const eventType = fields.eventType ?? null;
   if (eventType === null) defects.push('eventType missing');
   const event: VendorEvent = {
