@@ -8,28 +8,13 @@
 
 import { jsonrepair } from 'jsonrepair';
 import { HikArcError, errorMessage } from '../errors.js';
-import { isCompleteText } from './json-scan.js';
+import { isCompleteDocument, isJsonWhitespace, JSON_CHAR as CHAR } from './json-scan.js';
 
 export type RepairLevel = 'none' | 'repaired' | 'salvaged';
 
 export type TolerantParse =
   | { readonly ok: true; readonly value: Record<string, unknown>; readonly repair: 'none' | 'repaired'; readonly defects: readonly string[] }
   | { readonly ok: false; readonly error: HikArcError };
-
-const CHAR = {
-  TAB: 0x09,
-  LF: 0x0a,
-  CR: 0x0d,
-  SPACE: 0x20,
-  QUOTE: 0x22,
-  COMMA: 0x2c,
-  COLON: 0x3a,
-  OPEN_BRACKET: 0x5b,
-  BACKSLASH: 0x5c,
-  CLOSE_BRACKET: 0x5d,
-  OPEN_BRACE: 0x7b,
-  CLOSE_BRACE: 0x7d,
-} as const;
 
 const FULL_WIDTH: Readonly<Record<string, string>> = {
   '\uFF0C': ',', // ，
@@ -103,7 +88,7 @@ export function quickRepair(text: string): string {
       }
       continue;
     }
-    if (code === CHAR.SPACE || code === CHAR.TAB || code === CHAR.LF || code === CHAR.CR) continue;
+    if (isJsonWhitespace(code)) continue;
     if (code === CHAR.CLOSE_BRACE || code === CHAR.CLOSE_BRACKET) {
       // a trailing comma: drop it
       if (pendingComma >= 0) {
@@ -176,7 +161,7 @@ export function parseTolerantJson(input: string): TolerantParse {
   // jsonrepair closes unterminated documents and wraps glued documents in an array; both would turn
   // a cut or mixed part into a plausible-looking wrong alarm, so only a balanced single object is
   // repaired at all.
-  if (!isCompleteText(normalized)) {
+  if (!isCompleteDocument(Buffer.from(normalized, 'utf8'))) {
     return {
       ok: false,
       error: new HikArcError('HIKARC_EVENT_TRUNCATED', 'the document is not one balanced JSON object (truncated or several documents)'),

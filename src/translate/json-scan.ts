@@ -3,13 +3,22 @@
 // closes an open string at a line feed, so one missing quote (`"videoURL: "..."`, seen in the
 // vendor guide) does not swallow the rest of the document.
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LINE_FEED = 0x0a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
+/** The JSON syntax characters, as bytes and as UTF-16 code units alike (they are all ASCII). */
+export const JSON_CHAR = {
+  TAB: 0x09,
+  LF: 0x0a,
+  CR: 0x0d,
+  SPACE: 0x20,
+  QUOTE: 0x22,
+  COMMA: 0x2c,
+  COLON: 0x3a,
+  OPEN_BRACKET: 0x5b,
+  BACKSLASH: 0x5c,
+  CLOSE_BRACKET: 0x5d,
+  OPEN_BRACE: 0x7b,
+  CLOSE_BRACE: 0x7d,
+} as const;
+const { QUOTE, BACKSLASH, LF: LINE_FEED, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = JSON_CHAR;
 
 export class JsonScanner {
   private depth = 0;
@@ -61,8 +70,8 @@ export class JsonScanner {
   }
 }
 
-function isWhitespace(byte: number): boolean {
-  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+export function isJsonWhitespace(code: number): boolean {
+  return code === JSON_CHAR.SPACE || code === JSON_CHAR.TAB || code === JSON_CHAR.LF || code === JSON_CHAR.CR;
 }
 
 /**
@@ -72,43 +81,11 @@ function isWhitespace(byte: number): boolean {
  */
 export function isCompleteDocument(bytes: Uint8Array): boolean {
   let start = 0;
-  while (start < bytes.length && isWhitespace(bytes[start] as number)) start++;
+  while (start < bytes.length && isJsonWhitespace(bytes[start] as number)) start++;
   if (bytes[start] !== OPEN_BRACE) return false;
   const end = new JsonScanner().scan(bytes, start);
   if (end < 0) return false;
-  for (let i = end; i < bytes.length; i++) if (!isWhitespace(bytes[i] as number)) return false;
-  return true;
-}
-
-/**
- * isCompleteDocument for text already decoded: the structural characters are ASCII, so scanning
- * UTF-16 code units finds what scanning the UTF-8 bytes finds, without encoding the text again.
- */
-export function isCompleteText(text: string): boolean {
-  let start = 0;
-  while (start < text.length && isWhitespace(text.charCodeAt(start))) start++;
-  if (text.charCodeAt(start) !== OPEN_BRACE) return false;
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  let end = -1;
-  for (let i = start; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (code === BACKSLASH) escaped = true;
-      else if (code === QUOTE || code === LINE_FEED) inString = false;
-      continue;
-    }
-    if (code === QUOTE) inString = true;
-    else if (code === OPEN_BRACE || code === OPEN_BRACKET) depth++;
-    else if ((code === CLOSE_BRACE || code === CLOSE_BRACKET) && --depth === 0) {
-      end = i + 1;
-      break;
-    }
-  }
-  if (end < 0) return false;
-  for (let i = end; i < text.length; i++) if (!isWhitespace(text.charCodeAt(i))) return false;
+  for (let i = end; i < bytes.length; i++) if (!isJsonWhitespace(bytes[i] as number)) return false;
   return true;
 }
 
@@ -132,8 +109,8 @@ export function splitDocuments(bytes: Uint8Array): { spans: DocumentSpan[]; junk
   let i = 0;
   while (i < bytes.length) {
     const byte = bytes[i] as number;
-    if (isWhitespace(byte) || (i === 0 && byte === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)) {
-      i += isWhitespace(byte) ? 1 : 3;
+    if (isJsonWhitespace(byte) || (i === 0 && byte === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)) {
+      i += isJsonWhitespace(byte) ? 1 : 3;
       continue;
     }
     if (byte !== OPEN_BRACE && byte !== OPEN_BRACKET) {
