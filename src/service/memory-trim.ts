@@ -45,7 +45,7 @@ function processHeap(): HeapFigures {
 
 function exposedGc(): (() => void) | undefined {
   const candidate = (globalThis as { gc?: unknown }).gc;
-  return typeof candidate === 'function' ? () => (candidate as () => void)() : undefined;
+  return typeof candidate === 'function' ? (candidate as () => void) : undefined;
 }
 
 export class MemoryTrim {
@@ -83,8 +83,8 @@ export class MemoryTrim {
     const collect = this.collect;
     if (!collect) return false;
     const quietFor = this.options.clock.now() - this.options.lastActivityAt();
-    const before = this.heap();
     if (quietFor < (this.options.quietMs ?? QUIET_MS)) return false;
+    const before = this.heap();
     if (before.used < this.baseline * GROWTH_FACTOR || before.used - this.baseline < MIN_GROWTH_BYTES) return false;
     const started = this.options.clock.monotonic();
     let after = before;
