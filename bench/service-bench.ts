@@ -12,6 +12,7 @@ import { request } from 'undici';
 import { startFakeHikReceiver, type FakeHikReceiver } from '../test/helpers/fake-hik-receiver.js';
 import { uniqueAlarm } from './corpus.js';
 import { freePort } from '../test/helpers/free-port.js';
+import { waitFor } from '../test/helpers/wait-for.js';
 
 // The service runs compiled, as deployed (`npm run build`); the TypeScript loader of a source run
 // would add its own memory to every figure.
@@ -55,16 +56,11 @@ export interface ServiceBenchOptions {
   readonly log: (line: string) => void;
 }
 
+// The benchmark polls less often than the tests: its waits are long and its figures are timings.
+const POLL_MS = 20;
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`benchmark gave up waiting for ${what} after ${timeoutMs} ms`);
-    await sleep(20);
-  }
 }
 
 /** Resident memory of a process in MB, from /proc. */
@@ -110,7 +106,7 @@ class ReceiverProcess {
       if (text.includes('listening on')) ready = true;
       else errors += text;
     });
-    await until(() => ready || child.exitCode !== null, 20_000, 'hik-arc receiver to listen');
+    await waitFor(() => ready || child.exitCode !== null, 20_000, 'hik-arc receiver to listen', POLL_MS);
     if (!ready) throw new Error(`hik-arc receiver did not start: ${errors}`);
     return receiver;
   }
@@ -133,7 +129,7 @@ class ServiceProcess {
     writeFileSync(file, JSON.stringify({ ...config, http: { listen: `127.0.0.1:${httpPort}` }, log: { level: 'warn' } }));
     const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
     const service = new ServiceProcess(child, httpPort);
-    await until(async () => (await service.metric('hik_arc_outbox_depth')) !== undefined, 30_000, 'hik-arc run to answer /metrics');
+    await waitFor(async () => (await service.metric('hik_arc_outbox_depth')) !== undefined, 30_000, 'hik-arc run to answer /metrics', POLL_MS);
     return service;
   }
 
@@ -182,7 +178,7 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
     cleanups.push(() => arc.stop());
     const service = await ServiceProcess.start(serviceConfig(hik, arcPort, join(dir, 'outbox.db')), dir);
     cleanups.push(() => service.stop());
-    await until(() => hik.subscribeCount() > 0, 20_000, 'the subscription');
+    await waitFor(() => hik.subscribeCount() > 0, 20_000, 'the subscription', POLL_MS);
 
     // 1. A burst across many accounts, as fast as the ARC acknowledges.
     options.log(`e2e burst: ${options.burstEvents} events across ${options.accounts} accounts`);
@@ -190,7 +186,7 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
     const before = arc.ackCount;
     const burstStart = performance.now();
     hik.pushEvents(...burst.map((alarm) => alarm.body));
-    await until(() => arc.ackCount - before >= burst.length, 600_000, 'the burst to be acknowledged');
+    await waitFor(() => arc.ackCount - before >= burst.length, 600_000, 'the burst to be acknowledged', POLL_MS);
     const burstSec = (performance.now() - burstStart) / 1000;
     const e2eEventsPerSec = burst.length / burstSec;
     context['burst'] = { events: burst.length, accounts: options.accounts, seconds: Number(burstSec.toFixed(2)) };
@@ -209,7 +205,7 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
       sentAt.set(alarm.payload, performance.now());
       hik.pushEvents(alarm.body);
     }
-    await until(() => [...sentAt.keys()].every((payload) => arc.acked.has(payload)), 60_000, 'the steady events to be acknowledged');
+    await waitFor(() => [...sentAt.keys()].every((payload) => arc.acked.has(payload)), 60_000, 'the steady events to be acknowledged', POLL_MS);
     const latencies = [...sentAt].map(([payload, at]) => (arc.acked.get(payload) as number) - at);
     const e2eP99Ms = percentile(latencies, 99);
     context['steady'] = { rate: options.steadyRate, events: latencies.length, p50Ms: Number(median(latencies).toFixed(2)), p99Ms: Number(e2eP99Ms.toFixed(2)), maxMs: Number(Math.max(...latencies).toFixed(2)) };
@@ -247,13 +243,13 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
     const downPort = await freePort();
     const queued = await ServiceProcess.start(serviceConfig(hik, downPort, join(dir, 'queued.db')), dir);
     cleanups.push(() => queued.stop());
-    await until(() => hik.subscribeCount() > 1, 30_000, 'the new subscription');
+    await waitFor(() => hik.subscribeCount() > 1, 30_000, 'the new subscription', POLL_MS);
     const batch = 5_000;
     for (let pushed = 0; pushed < options.queuedEvents; pushed += batch) {
       hik.pushEvents(...nextAlarms(Math.min(batch, options.queuedEvents - pushed)).map((alarm) => alarm.body));
-      await until(async () => ((await queued.metric('hik_arc_outbox_depth')) ?? 0) >= pushed, 120_000, 'the backlog to be stored');
+      await waitFor(async () => ((await queued.metric('hik_arc_outbox_depth')) ?? 0) >= pushed, 120_000, 'the backlog to be stored', POLL_MS);
     }
-    await until(async () => ((await queued.metric('hik_arc_outbox_depth')) ?? 0) >= options.queuedEvents, 300_000, 'every event to be stored');
+    await waitFor(async () => ((await queued.metric('hik_arc_outbox_depth')) ?? 0) >= options.queuedEvents, 300_000, 'every event to be stored', POLL_MS);
     // Holding the backlog: V8 gives memory back some seconds after a burst, so the figure is the
     // resident size after `settleSec` of holding it; the size right after storing is reported too.
     const peakRss = rssMb(queued.pid);

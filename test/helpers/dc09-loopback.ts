@@ -1,5 +1,5 @@
 // Helpers for loopback integration tests: a receiver on 127.0.0.1 port 0 that records what it got,
-// bounded waiting, and a clock skewed against the real one.
+// and a clock skewed against the real one.
 
 import { systemClock, type Clock } from '../../src/clock.js';
 import { Dc09Receiver, type Dc09ReceiverOptions } from '../../src/transport/dc09-receiver.js';
@@ -24,15 +24,6 @@ export async function startRecordingReceiver(options: Partial<Dc09ReceiverOption
     },
   });
   return { receiver, records };
-}
-
-/** Polls `condition` every 10 ms until it holds; fails after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** The real clock, with wall time shifted by `offsetMs` (a transmitter whose clock is wrong). */

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { FakeDigest, authorizationParams, type FakeDigestAlgorithm } from './fake-hik-receiver-digest.js';
 import { seededRandom } from './dc09-random.js';
+import { waitFor } from './wait-for.js';
 
 export interface FakeDevice {
   readonly devIndex: string;
@@ -149,12 +150,8 @@ export function heartbeatDocument(count: number): string {
 }
 
 /** Polls until `predicate` holds; bounded, so a test that waits for something that never comes fails. */
-export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+export function waitUntil(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  return waitFor(predicate, timeoutMs, what, 5);
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

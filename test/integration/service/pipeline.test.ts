@@ -11,7 +11,8 @@ import { decodeEventDocument, StaticAccountDirectory, Translator, type VendorEve
 import { createTransmitter, NO_FAULT, parseFault, type Transmitter } from '../../../src/transport/index.js';
 import { MemoryOutbox } from '../../../src/transport/outbox/memory-outbox.js';
 import type { NewOutboxEntry, Outbox } from '../../../src/transport/outbox/outbox.js';
-import { startRecordingReceiver, waitFor, type RecordingReceiver } from '../../helpers/dc09-loopback.js';
+import { startRecordingReceiver, type RecordingReceiver } from '../../helpers/dc09-loopback.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

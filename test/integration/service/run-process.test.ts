@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeEventDocument, StaticAccountDirectory, Translator } from '../../../src/translate/index.js';
 import { Dc09Receiver, NO_FAULT, parseFault, type FrameRecord } from '../../../src/transport/index.js';
 import { startIoBroker } from '../../helpers/dc09-iobroker.js';
-import { waitFor } from '../../helpers/dc09-loopback.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { fixtureDocuments, startFakeHikReceiver, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
 import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
 import { freePort } from '../../helpers/free-port.js';

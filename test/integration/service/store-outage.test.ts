@@ -9,7 +9,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import { createLogger } from '../../../src/log.js';
 import { startService } from '../../../src/service/service.js';
 import { Dc09Receiver, type FrameRecord } from '../../../src/transport/index.js';
-import { waitFor } from '../../helpers/dc09-loopback.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { fixtureDocuments, startFakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
 import { tempDir } from '../../helpers/temp-files.js';
 

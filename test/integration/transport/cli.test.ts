@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli.js';
 import type { CliIo } from '../../../src/commands/command.js';
 import { startIoBroker, type IoBrokerReceiver } from '../../helpers/dc09-iobroker.js';
-import { waitFor } from '../../helpers/dc09-loopback.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const KEY = '000102030405060708090A0B0C0D0E0F';
 

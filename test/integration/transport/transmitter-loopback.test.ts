@@ -7,7 +7,8 @@ import type { PathStateChange } from '../../../src/transport/destination-channel
 import type { LinkTransport } from '../../../src/transport/destination.js';
 import type { AlarmPayload } from '../../../src/transport/event-message.js';
 import { Transmitter, type DeliveryResult, type DestinationSpec, type TransmitterOptions } from '../../../src/transport/transmitter.js';
-import { skewedClock, startRecordingReceiver, waitFor, type RecordingReceiver } from '../../helpers/dc09-loopback.js';
+import { skewedClock, startRecordingReceiver, type RecordingReceiver } from '../../helpers/dc09-loopback.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const ACK_TIMEOUT_MS = 200;
 const KEY_TEXT = '000102030405060708090A0B0C0D0E0F';
