@@ -8,7 +8,7 @@ import { COMMAND_REQUIREMENTS } from '../config/requirements.js';
 import { errorMessage } from '../errors.js';
 import { captureStream } from '../ingest/capture-stream.js';
 import { ingestSettingsFromConfig } from '../ingest/index.js';
-import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, type Command } from './command.js';
+import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, type Command, rejectPositionals } from './command.js';
 
 function durationMs(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -27,7 +27,7 @@ export const captureCommand: Command = {
       out: { type: 'string' },
       duration: { type: 'string' },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
+    rejectPositionals(positionals);
     if (values.out === undefined || values.out === '') throw new UsageError('--out FILE is required');
     const limitMs = durationMs(values.duration);
     const config = loadCommandConfig(io, { file: values.config, command: 'capture', requires: COMMAND_REQUIREMENTS.capture });

@@ -43,6 +43,11 @@ export function parseCommandArgs<const T extends Options>(args: readonly string[
   }
 }
 
+/** For commands that take options only. */
+export function rejectPositionals(positionals: readonly string[]): void {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
+}
+
 export interface CommandConfigOptions {
   readonly file: string | undefined;
   readonly command: string;

@@ -4,7 +4,7 @@
 import { ARC_DESTINATION, decodeStoredEvent } from '../service/stored-event.js';
 import { SqliteOutbox } from '../transport/outbox/sqlite-outbox.js';
 import type { OutboxEntry } from '../transport/outbox/outbox.js';
-import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
+import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command, rejectPositionals } from './command.js';
 
 export function describeDeadLetter(entry: OutboxEntry): Record<string, unknown> {
   const stored = decodeStoredEvent(entry.payload);
@@ -32,7 +32,7 @@ export const deadLettersCommand: Command = {
       json: { type: 'boolean' },
       limit: { type: 'string' },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0] ?? ''}`);
+    rejectPositionals(positionals);
     const limit = values.limit === undefined ? 1000 : Number(values.limit);
     if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit must be a positive integer');
     const config = loadCommandConfig(io, { file: values.config, command: 'dead-letters' });

@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load.js';
 import { replayFiles } from '../service/replay.js';
 import { arcKey, Dc09Receiver, type FrameRecord } from '../transport/index.js';
 import { replayExitCode, replayLineJson, writeReplaySummary } from './replay.js';
-import { commandLogger, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
+import { commandLogger, parseCommandArgs, UsageError, writeJsonLine, type Command, rejectPositionals } from './command.js';
 
 const packageFile = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
@@ -21,7 +21,7 @@ export const demoCommand: Command = {
   usage: 'hik-arc demo [--capture FILE] [--plain]',
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { capture: { type: 'string' }, plain: { type: 'boolean' } });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0] ?? ''}`);
+    rejectPositionals(positionals);
     const base = loadConfig({ file: DEMO_CONFIG, env: {} });
     const key = values.plain === true ? '' : base.arc.key;
     const logger = commandLogger(io, base.log.level, 'stderr', 'demo');

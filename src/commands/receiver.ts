@@ -6,7 +6,7 @@ import { ACCOUNT_PATTERN } from '../config/schema.js';
 import { parseListenUrl } from '../transport/destination.js';
 import { Dc09Receiver, type ListenAddress } from '../transport/dc09-receiver.js';
 import { DEFAULT_TIMESTAMP_WINDOW, NO_FAULT, parseFault } from '../transport/receiver-answer.js';
-import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
+import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command, rejectPositionals } from './command.js';
 import { integerOption, keyOption } from './send.js';
 
 const MAX_DURATION_SEC = 7 * 24 * 3600;
@@ -29,7 +29,7 @@ export const receiverCommand: Command = {
       'close-after-answer': { type: 'boolean' },
       config: { type: 'string' },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    rejectPositionals(positionals);
     const listen: ListenAddress[] = (values.listen ?? []).map((url) => {
       const address = parseListenUrl(url);
       if (address === undefined) throw new UsageError(`--listen ${url}: must be tcp://HOST:PORT or udp://HOST:PORT (port 0 picks a free one)`);

@@ -4,7 +4,7 @@
 import { redactConfig } from '../config/load.js';
 import { COMMAND_REQUIREMENTS } from '../config/requirements.js';
 import { startService } from '../service/service.js';
-import { EXIT, commandLogger, loadCommandConfig, parseCommandArgs, UsageError, type Command } from './command.js';
+import { EXIT, commandLogger, loadCommandConfig, parseCommandArgs, UsageError, type Command, rejectPositionals } from './command.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -12,7 +12,7 @@ export const runCommand: Command = {
   usage: 'hik-arc run --config FILE',
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { config: { type: 'string' } });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0] ?? ''}`);
+    rejectPositionals(positionals);
     const config = loadCommandConfig(io, { file: values.config, command: 'run', requires: COMMAND_REQUIREMENTS.run });
     const logger = commandLogger(io, config.log.level, 'stdout', 'run');
     logger.info({ config: redactConfig(config) }, 'starting');

@@ -9,7 +9,7 @@ import { admCidPayload, lookupCode, siaDcsPayload, type Qualifier } from '../tra
 import { KEY_FORMATS, parseAesKey, type KeyFormat } from '../transport/dc09-crypto.js';
 import { parseDestinationUrl } from '../transport/destination.js';
 import { Transmitter } from '../transport/transmitter.js';
-import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
+import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command, rejectPositionals } from './command.js';
 
 /** An integer flag in [min, max], or `fallback` when absent. */
 export function integerOption(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
@@ -74,7 +74,7 @@ export const sendCommand: Command = {
       attempts: { type: 'string' },
       config: { type: 'string' },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    rejectPositionals(positionals);
     const config = loadCommandConfig(io, { file: values.config, command: 'send' });
     const to = values.to ?? config.arc.primary;
     if (to === '') throw new UsageError('give --to tcp://HOST:PORT (or arc.primary in --config)');

@@ -1,7 +1,7 @@
 // `hik-arc tables [--json] [--family NAME]`: the Appendix D code tables hik-arc translates with.
 
 import { allTableRows, CODE_FAMILIES, type CodeFamily } from '../translate/code-tables.js';
-import { EXIT, parseCommandArgs, UsageError, type Command } from './command.js';
+import { EXIT, parseCommandArgs, UsageError, type Command, rejectPositionals } from './command.js';
 
 function isFamily(value: string): value is CodeFamily {
   return (CODE_FAMILIES as readonly string[]).includes(value);
@@ -17,7 +17,7 @@ export const tablesCommand: Command = {
       family: { type: 'string' },
       config: { type: 'string' },
     });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0] ?? ''}`);
+    rejectPositionals(positionals);
     const family = values.family;
     if (family !== undefined && !isFamily(family)) throw new UsageError(`unknown family ${family}`);
     const rows = allTableRows().filter((row) => family === undefined || row.family === family);
