@@ -4,6 +4,7 @@
 // error instead. Decoding is tolerant where real receivers deviate (reference §4.4, §6.5, §11) and
 // records each deviation as a quirk so it can be logged.
 
+import { ACCOUNT_PATTERN, HEX_FIELD_PATTERN } from '../config/schema.js';
 import { BYTE, hexValue, indexOfByte, isLowerHexLetter, readDecimal, readHex, writeDecimal, writeHex, writeHexBytes, writeLatin1 } from './ascii.js';
 import { crc16Arc } from './crc16.js';
 import { AES_BLOCK_BYTES, decryptBlocks, encryptBlocks, padLength, type PadSource } from './dc09-crypto.js';
@@ -97,8 +98,6 @@ export interface EncodeOptions {
 
 const NO_QUIRKS: readonly Dc09Quirk[] = Object.freeze([]);
 
-const HEX_FIELD = /^[0-9A-Fa-f]{1,6}$/;
-const ACCOUNT = /^[0-9A-Fa-f]{3,16}$/;
 const PSEUDO_ACCOUNT = /^[0-9A-Fa-f]{1,16}$/;
 const BLOCK_ID = /^[A-Z]$/;
 // Printable ASCII and Latin-1 letters (Windows-1252 text fields, reference §4.6), minus the
@@ -116,9 +115,9 @@ export function checkMessage(message: Dc09Message, encrypted: boolean): Dc09Erro
   if (!Number.isInteger(message.sequence) || message.sequence < 0 || message.sequence > MAX_SEQUENCE) {
     return invalid(`sequence ${message.sequence} is not 0000-9999`);
   }
-  if (message.receiver !== null && !HEX_FIELD.test(message.receiver)) return invalid(`receiver "${message.receiver}" is not 1-6 hex digits`);
-  if (!HEX_FIELD.test(message.line)) return invalid(`line prefix "${message.line}" is not 1-6 hex digits`);
-  const accountPattern = message.accountMark === 'A' ? PSEUDO_ACCOUNT : ACCOUNT;
+  if (message.receiver !== null && !HEX_FIELD_PATTERN.test(message.receiver)) return invalid(`receiver "${message.receiver}" is not 1-6 hex digits`);
+  if (!HEX_FIELD_PATTERN.test(message.line)) return invalid(`line prefix "${message.line}" is not 1-6 hex digits`);
+  const accountPattern = message.accountMark === 'A' ? PSEUDO_ACCOUNT : ACCOUNT_PATTERN;
   if (!accountPattern.test(message.account)) return invalid(`account "${message.account}" is not 3-16 hex digits`);
   if (!TEXT.test(message.data)) return invalid('data holds a bracket, a control byte or a character outside Latin-1');
   for (const block of message.extended) {
