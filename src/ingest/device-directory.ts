@@ -8,6 +8,7 @@ import { errorMessage, HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, Gauge, MetricsRegistry } from '../metrics.js';
 import { isValidAccount, normalizeAccount, StaticAccountDirectory, type AccountDirectory } from '../translate/index.js';
+import { isPlainObject } from '../translate/event-json.js';
 import { readBodyText, type ReceiverHttp } from './receiver-http.js';
 
 export const DEVICE_LIST_PATH = '/ISAPI/ContentMgmt/DeviceMgmt/deviceList?format=json';
@@ -33,7 +34,7 @@ export function searchDescription(position: number, maxResult: number): string {
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return isPlainObject(value) ? value : undefined;
 }
 
 function text(value: unknown): string | null {

@@ -7,7 +7,7 @@
 
 import { z } from 'zod';
 import { HikArcError } from '../errors.js';
-import { parseTolerantJson, salvageAlert, type RepairLevel } from './event-json.js';
+import { isPlainObject, parseTolerantJson, salvageAlert, type RepairLevel } from './event-json.js';
 
 const INTEGER_TEXT = /^\s*[-+]?\d{1,10}\s*$/;
 
@@ -199,7 +199,7 @@ function removePath(root: Record<string, unknown>, path: readonly PropertyKey[])
   if (rest.length === 0) delete copy[key];
   else {
     const child = copy[key];
-    if (typeof child === 'object' && child !== null && !Array.isArray(child)) copy[key] = removePath(child as Record<string, unknown>, rest);
+    if (isPlainObject(child)) copy[key] = removePath(child, rest);
     else delete copy[key];
   }
   return copy;
@@ -212,7 +212,7 @@ const MAX_VALIDATION_ROUNDS = 4;
 // differently shaped documents, and zod's generated validator runs several times faster when every
 // object it sees has the same hidden class.
 function projectCid(value: unknown): unknown {
-  if (!isRecord(value)) return value ?? null;
+  if (!isPlainObject(value)) return value ?? null;
   return {
     CIDCode: asText(value['CIDCode']),
     CIDParam: asText(value['CIDParam']),
@@ -242,7 +242,7 @@ export function projectAlert(alert: Record<string, unknown>): Record<string, unk
     inputIOPortID: asInteger(alert['inputIOPortID']),
     videoURL: asText(alert['videoURL']),
     CIDAlarm: projectCid(alert['CIDAlarm']),
-    VideoReview: isRecord(review) ? { HikCIDParams: projectCid(review['HikCIDParams']) } : (review ?? null),
+    VideoReview: isPlainObject(review) ? { HikCIDParams: projectCid(review['HikCIDParams']) } : (review ?? null),
   };
 }
 
@@ -258,7 +258,7 @@ function isInteger(value: unknown): boolean {
 
 function isValidCid(value: unknown): boolean {
   if (value === null) return true;
-  if (!isRecord(value)) return false;
+  if (!isPlainObject(value)) return false;
   return isText(value['CIDCode']) && isText(value['CIDParam']) && isInteger(value['subSys']) && isInteger(value['zoneNo']) && isInteger(value['ZoneNo']) && isText(value['videoURL']);
 }
 
@@ -269,7 +269,7 @@ export function isValidProjection(c: Record<string, unknown>): boolean {
     isText(c['eventType']) && isText(c['eventState']) && isText(c['dateTime']) && isText(c['dataTime']) && isInteger(c['activePostCount']) &&
     isText(c['devIndex']) && isText(c['deviceID']) && isText(c['deviceSerial']) && isInteger(c['channelID']) && isText(c['status']) &&
     isInteger(c['subSys']) && isInteger(c['zoneNo']) && isInteger(c['ZoneNo']) && isInteger(c['inputIOPortID']) && isText(c['videoURL']) &&
-    isValidCid(c['CIDAlarm']) && (review === null || (isRecord(review) && isValidCid(review['HikCIDParams'])))
+    isValidCid(c['CIDAlarm']) && (review === null || (isPlainObject(review) && isValidCid(review['HikCIDParams'])))
   );
 }
 
@@ -287,22 +287,18 @@ export function validateAlert(alert: Record<string, unknown>, defects: string[])
   return alertShape.parse({});
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Normalizes an already-parsed document. */
 export function normalizeDocument(value: Record<string, unknown>, repair: RepairLevel, parseDefects: readonly string[] = []): DecodedDocument {
   const defects = [...parseDefects];
   let alert: Record<string, unknown>;
   const wrapped = value['EventNotificationAlert'];
-  if (isRecord(wrapped)) alert = wrapped;
+  if (isPlainObject(wrapped)) alert = wrapped;
   else if ('eventType' in value) {
     defects.push('no EventNotificationAlert wrapper');
     alert = value;
-  } else if (isRecord(value['SubscribeDeviceMgmtRsp'])) {
+  } else if (isPlainObject(value['SubscribeDeviceMgmtRsp'])) {
     return { kind: 'control', name: 'SubscribeDeviceMgmtRsp', value };
-  } else if (isRecord(value['ResponseStatus']) || ('statusCode' in value && 'statusString' in value)) {
+  } else if (isPlainObject(value['ResponseStatus']) || ('statusCode' in value && 'statusString' in value)) {
     return { kind: 'control', name: 'ResponseStatus', value };
   } else {
     const keys = Object.keys(value).slice(0, 5).join(', ');
