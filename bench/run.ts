@@ -5,13 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { benchService, buildService, NODE_FLAGS, type ServiceBenchOptions } from './service-bench.js';
+import { benchService, BUILD_DIR, buildService, NODE_FLAGS, type ServiceBenchOptions } from './service-bench.js';
 import type { TranslateFigures } from './translate-bench.js';
 
-/** The hot path measured in its own process, under the service's node options. */
+/** The compiled hot path measured in its own process, under the service's node options. */
 function benchTranslateDeployed(durationMs: number): TranslateFigures {
   const script = fileURLToPath(new URL('./translate-bench.ts', import.meta.url));
-  const output = execFileSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', script, String(durationMs)], { encoding: 'utf8' });
+  const output = execFileSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', script, String(durationMs), BUILD_DIR], { encoding: 'utf8' });
   return JSON.parse(output) as TranslateFigures;
 }
 
@@ -47,13 +47,13 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   const started = Date.now();
 
+  log('compiling the service as deployed');
+  buildService();
   log(`translate path (${quick ? 'quick' : 'full'})`);
   const translate = benchTranslateDeployed(quick ? 1_500 : 5_000);
   const serviceOptions: ServiceBenchOptions = quick
     ? { burstEvents: 5_000, accounts: 200, steadyRate: 200, steadySec: 5, queuedEvents: 20_000, soakWarmupSec: 2, soakSec: 8, settleSec: 5, log }
     : { burstEvents: 20_000, accounts: 200, steadyRate: 200, steadySec: 30, queuedEvents: 100_000, soakWarmupSec: 30, soakSec: 300, settleSec: 30, log };
-  log('compiling the service as deployed');
-  buildService();
   const service = await benchService(serviceOptions);
 
   const figures: Record<string, number> = {

@@ -16,7 +16,7 @@ import { waitFor } from '../test/helpers/wait-for.js';
 
 // The service runs compiled, as deployed (`npm run build`); the TypeScript loader of a source run
 // would add its own memory to every figure.
-const BUILD_DIR = fileURLToPath(new URL('./.build', import.meta.url));
+export const BUILD_DIR = fileURLToPath(new URL('./.build', import.meta.url));
 const CLI = join(BUILD_DIR, 'cli.js');
 /** The node options of the deployed service: the ExecStart line of deploy/hik-arc.service. */
 export const NODE_FLAGS: readonly string[] = deployedNodeFlags();

@@ -1,11 +1,37 @@
 // In-process measurements of the hot path: multipart bytes → JSON → normalized event →
 // translation → DC-09 frame, against JSON.parse of the same bodies; and AES-128 frame encoding.
+// The code measured is the compiled build the service runs (bench/.build), not the sources: the
+// TypeScript loader of a source run turns every imported constant into a getter call, which costs
+// byte loops several times their speed.
 
-import { MultipartParser } from '../src/ingest/multipart-parser.js';
-import { classifyStreamEvent } from '../src/ingest/stream-items.js';
-import { StaticAccountDirectory, Translator } from '../src/translate/index.js';
-import { createRandomPadSource, encodeFrame, eventTemplate, parseAesKey, stampMessage, videoLinkBlock, type HeaderSettings } from '../src/transport/index.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { HeaderSettings } from '../src/transport/index.js';
 import { buildCorpus } from './corpus.js';
+
+type IngestModule = typeof import('../src/ingest/multipart-parser.js');
+type StreamItemsModule = typeof import('../src/ingest/stream-items.js');
+type TranslateModule = typeof import('../src/translate/index.js');
+type TransportModule = typeof import('../src/transport/index.js');
+
+interface HotPath {
+  readonly MultipartParser: IngestModule['MultipartParser'];
+  readonly classifyStreamEvent: StreamItemsModule['classifyStreamEvent'];
+  readonly Translator: TranslateModule['Translator'];
+  readonly StaticAccountDirectory: TranslateModule['StaticAccountDirectory'];
+  readonly transport: TransportModule;
+}
+
+/** The hot-path modules under `root`: a compiled build, or the sources when none is given. */
+async function loadHotPath(root: string): Promise<HotPath> {
+  const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(`${root}/${path}`).href)) as T;
+  const [ingest, items, translate, transport] = await Promise.all([
+    load<IngestModule>('ingest/multipart-parser.js'),
+    load<StreamItemsModule>('ingest/stream-items.js'),
+    load<TranslateModule>('translate/index.js'),
+    load<TransportModule>('transport/index.js'),
+  ]);
+  return { MultipartParser: ingest.MultipartParser, classifyStreamEvent: items.classifyStreamEvent, Translator: translate.Translator, StaticAccountDirectory: translate.StaticAccountDirectory, transport };
+}
 
 const HEADER: HeaderSettings = { format: 'adm-cid', receiverNumber: '1', linePrefix: '1' };
 const CHUNK_BYTES = 64 * 1024;
@@ -37,7 +63,9 @@ export interface TranslateFigures {
   readonly context: Record<string, unknown>;
 }
 
-export function benchTranslate(durationMs: number): TranslateFigures {
+export async function benchTranslate(durationMs: number, root = fileURLToPath(new URL('../src', import.meta.url))): Promise<TranslateFigures> {
+  const { MultipartParser, classifyStreamEvent, Translator, StaticAccountDirectory, transport } = await loadHotPath(root);
+  const { createRandomPadSource, encodeFrame, eventTemplate, parseAesKey, stampMessage, videoLinkBlock } = transport;
   const corpus = buildCorpus(2_000);
   const translator = new Translator({
     settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 },
@@ -107,8 +135,10 @@ export function benchTranslate(durationMs: number): TranslateFigures {
   };
 }
 
-// `node <deployed flags> --import tsx bench/translate-bench.ts <ms>`: the measurement in a process of
-// its own, under the node options of the service, printing its figures as JSON.
+// `node <deployed flags> --import tsx bench/translate-bench.ts <ms> [<compiled src dir>]`: the
+// measurement in a process of its own, under the node options of the service, printing its figures
+// as JSON.
 if (process.argv[1] !== undefined && process.argv[1].endsWith('translate-bench.ts')) {
-  process.stdout.write(`${JSON.stringify(benchTranslate(Number(process.argv[2] ?? 5_000)))}\n`);
+  const [durationMs = '5000', root] = process.argv.slice(2);
+  process.stdout.write(`${JSON.stringify(await benchTranslate(Number(durationMs), root))}\n`);
 }
