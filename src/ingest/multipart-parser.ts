@@ -175,7 +175,7 @@ export class MultipartParser {
   private headerCount = 0;
   /** The line after the last delimiter was a bare CRLF: the part may teach the fast lane. */
   private plainDelimiterLine = false;
-  /** Header bytes of the parts of this stream, around the Content-Length digits (see fastPart). */
+  /** Header bytes of the parts of this stream, around the Content-Length digits (see fastParts). */
   private template: { readonly prefix: Buffer; readonly suffix: Buffer; readonly contentType: string } | null = null;
   private defects: PartDefect[] = [];
   private contentLength: number | null = null;
@@ -352,7 +352,7 @@ export class MultipartParser {
   // After `--boundary`: `--` closes the body (a new subscription would start over); otherwise
   // optional transport padding and the line end, or (glued) a body straight away.
   private stepDelimiterLine(buffer: Buffer, events: MultipartEvent[]): boolean {
-    if (this.template !== null && this.fastPart(buffer, events)) return true;
+    if (this.template !== null && this.fastParts(buffer, events)) return true;
     let i = 0;
     while (i < buffer.length && (buffer[i] === SPACE || buffer[i] === TAB)) i++;
     const next = buffer[i];
@@ -453,33 +453,45 @@ export class MultipartParser {
     };
   }
 
-  // Right after a delimiter: a part whose headers match the template byte for byte, whose body is
-  // exactly Content-Length long and followed by the next real delimiter, is released in one step.
-  // It gives what the general path gives (same body, type, no defects), without its state changes:
-  // the bulk of a burst. Anything else (or bytes still missing) goes the general way.
-  private fastPart(buffer: Buffer, events: MultipartEvent[]): boolean {
+  // Right after a delimiter: parts whose headers match the template byte for byte, whose body is
+  // exactly Content-Length long and followed by the next real delimiter, are released in one step
+  // each, one after another in the same bytes, consumed once at the end. They give what the general
+  // path gives (same body, type, no defects), without its state changes: the bulk of a burst.
+  // Anything else (or bytes still missing) goes the general way.
+  private fastParts(buffer: Buffer, events: MultipartEvent[]): boolean {
+    let consumed = 0;
+    for (let next = this.fastPartAt(buffer, 0, events); next > 0; next = this.fastPartAt(buffer, next, events)) consumed = next;
+    if (consumed === 0) return false;
+    this.consume(consumed);
+    return true;
+  }
+
+  /** The part right after the delimiter ending at `from`: where its own delimiter ends, or 0. */
+  private fastPartAt(buffer: Buffer, from: number, events: MultipartEvent[]): number {
     const template = this.template as NonNullable<MultipartParser['template']>;
-    if (matchAt(buffer, 0, template.prefix) !== 1) return false;
-    let at = template.prefix.length;
+    if (matchAt(buffer, from, template.prefix) !== 1) return 0;
+    let at = from + template.prefix.length;
     let length = 0;
     const digitsStart = at;
     for (let byte = buffer[at]; byte !== undefined && byte >= 0x30 && byte <= 0x39; byte = buffer[++at]) length = length * 10 + (byte - 0x30);
-    if (at === digitsStart || at - digitsStart > 10 || length === 0 || length > this.maxPartBytes) return false;
-    if (matchAt(buffer, at, template.suffix) !== 1) return false;
+    if (at === digitsStart || at - digitsStart > 10 || length === 0 || length > this.maxPartBytes) return 0;
+    if (matchAt(buffer, at, template.suffix) !== 1) return 0;
     const bodyStart = at + template.suffix.length;
     let delimiterAt = bodyStart + length;
     if (buffer[delimiterAt] === CR) delimiterAt++;
     if (buffer[delimiterAt] === LF) delimiterAt++;
-    if (matchAt(buffer, delimiterAt, this.delimiter) !== 1 || this.delimiterFollows(buffer, delimiterAt) !== 'yes') return false;
-    if (buffer.indexOf(this.delimiter, bodyStart) !== delimiterAt) return false;
+    if (matchAt(buffer, delimiterAt, this.delimiter) !== 1 || this.delimiterFollows(buffer, delimiterAt) !== 'yes') return 0;
+    if (buffer.indexOf(this.delimiter, bodyStart) !== delimiterAt) return 0;
     let end = bodyStart + length;
     while (end > bodyStart && isWhitespace(buffer[end - 1])) end--;
     let start = bodyStart;
     while (start < end && isWhitespace(buffer[start])) start++;
-    if (start === end) return false;
-    events.push({ type: 'part', part: { contentType: template.contentType, contentLength: length, body: Buffer.from(buffer.subarray(start, end)), defects: [] } });
-    this.consume(delimiterAt + this.delimiter.length);
-    return true;
+    if (start === end) return 0;
+    // One allocation for the copy (the window's bytes are reused once consumed).
+    const body = Buffer.allocUnsafe(end - start);
+    buffer.copy(body, 0, start, end);
+    events.push({ type: 'part', part: { contentType: template.contentType, contentLength: length, body, defects: [] } });
+    return delimiterAt + this.delimiter.length;
   }
 
   private stepHeaders(buffer: Buffer, events: MultipartEvent[]): boolean {
