@@ -8,13 +8,15 @@
 
 import { jsonrepair } from 'jsonrepair';
 import { HikArcError, errorMessage } from '../errors.js';
-import { isCompleteDocument, isJsonWhitespace, JSON_CHAR as CHAR } from './json-scan.js';
+import { isJsonWhitespace, JSON_CHAR as CHAR } from './json-scan.js';
 
 export type RepairLevel = 'none' | 'repaired' | 'salvaged';
 
 export type TolerantParse =
   | { readonly ok: true; readonly value: Record<string, unknown>; readonly repair: 'none' | 'repaired'; readonly defects: readonly string[] }
   | { readonly ok: false; readonly error: HikArcError };
+
+const { TAB, LF, CR, SPACE, QUOTE, COMMA, COLON, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = CHAR;
 
 const FULL_WIDTH: Readonly<Record<string, string>> = {
   '\uFF0C': ',', // ，
@@ -41,11 +43,11 @@ export function normalizeFullWidth(text: string): string {
     const code = text.charCodeAt(i);
     if (inString) {
       if (escaped) escaped = false;
-      else if (code === CHAR.BACKSLASH) escaped = true;
-      else if (code === CHAR.QUOTE || code === CHAR.LF) inString = false;
+      else if (code === BACKSLASH) escaped = true;
+      else if (code === QUOTE || code === LF) inString = false;
       continue;
     }
-    if (code === CHAR.QUOTE) {
+    if (code === QUOTE) {
       inString = true;
       continue;
     }
@@ -64,32 +66,45 @@ export function normalizeFullWidth(text: string): string {
  * One string-aware pass for the syntax defects devices produce most (guide Appendix A): a missing
  * comma between a value and the next member, a trailing comma before `}` or `]`. Ten times cheaper
  * than jsonrepair; whatever it cannot fix still goes there. Expects full-width punctuation already
- * normalized.
+ * normalized. The same pass checks that the text is exactly one balanced object (nesting counted
+ * as JsonScanner counts it, a line feed ending a string): undefined when it is not, because no
+ * repair may complete a truncated document or merge several into one.
  */
-export function quickRepair(text: string): string {
+export function quickRepair(text: string): string | undefined {
   // Edits are rare: the text is copied in slices between them, never a character at a time.
   const parts: string[] = [];
   let copyFrom = 0;
-  let inString = false;
-  let escaped = false;
+  let depth = 0;
+  let i = 0;
+  while (i < text.length && isJsonWhitespace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== OPEN_BRACE) return undefined;
   // Whether the last significant character outside strings ended a value, and where (in text) a
   // comma that may turn out to be trailing stands. Only whitespace can follow it before a `}` or
   // `]` drops it, so no edit lies between that comma and the bracket.
   let valueEnded = false;
   let pendingComma = -1;
-  for (let i = 0; i < text.length; i++) {
+  for (; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (code === CHAR.BACKSLASH) escaped = true;
-      else if (code === CHAR.QUOTE || code === CHAR.LF) {
-        inString = false;
-        valueEnded = code === CHAR.QUOTE;
+    if (code === SPACE || code === LF || code === CR || code === TAB) continue;
+    if (code === QUOTE) {
+      // a missing comma between a value and this string
+      if (valueEnded) {
+        parts.push(text.slice(copyFrom, i), ',');
+        copyFrom = i;
       }
+      pendingComma = -1;
+      // The string ends at its closing quote, or at a line feed when that quote is missing.
+      let escaped = false;
+      for (i++; i < text.length; i++) {
+        const inner = text.charCodeAt(i);
+        if (escaped) escaped = false;
+        else if (inner === BACKSLASH) escaped = true;
+        else if (inner === QUOTE || inner === LF) break;
+      }
+      valueEnded = text.charCodeAt(i) === QUOTE;
       continue;
     }
-    if (isJsonWhitespace(code)) continue;
-    if (code === CHAR.CLOSE_BRACE || code === CHAR.CLOSE_BRACKET) {
+    if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
       // a trailing comma: drop it
       if (pendingComma >= 0) {
         parts.push(text.slice(copyFrom, pendingComma));
@@ -97,27 +112,32 @@ export function quickRepair(text: string): string {
       }
       pendingComma = -1;
       valueEnded = true;
+      if (depth > 0) depth--;
+      if (depth === 0) break;
       continue;
     }
-    if (code === CHAR.COMMA) {
+    if (code === COMMA) {
       pendingComma = i;
       valueEnded = false;
       continue;
     }
     pendingComma = -1;
-    if (code === CHAR.QUOTE || code === CHAR.OPEN_BRACE || code === CHAR.OPEN_BRACKET) {
-      // a missing comma between a value and what follows it
+    if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      // a missing comma between a value and this object or array
       if (valueEnded) {
         parts.push(text.slice(copyFrom, i), ',');
         copyFrom = i;
       }
-      if (code === CHAR.QUOTE) inString = true;
+      depth++;
       valueEnded = false;
       continue;
     }
     // numbers, true, false, null end a value; a colon does not
-    valueEnded = code !== CHAR.COLON;
+    valueEnded = code !== COLON;
   }
+  // Not closed, or more than whitespace after the close.
+  if (i >= text.length) return undefined;
+  for (let rest = i + 1; rest < text.length; rest++) if (!isJsonWhitespace(text.charCodeAt(rest))) return undefined;
   if (parts.length === 0) return text;
   parts.push(text.slice(copyFrom));
   return parts.join('');
@@ -162,13 +182,13 @@ export function parseTolerantJson(input: string): TolerantParse {
   // jsonrepair closes unterminated documents and wraps glued documents in an array; both would turn
   // a cut or mixed part into a plausible-looking wrong alarm, so only a balanced single object is
   // repaired at all.
-  if (!isCompleteDocument(Buffer.from(normalized, 'utf8'))) {
+  const quick = quickRepair(normalized);
+  if (quick === undefined) {
     return {
       ok: false,
       error: new HikArcError('HIKARC_EVENT_TRUNCATED', 'the document is not one balanced JSON object (truncated or several documents)'),
     };
   }
-  const quick = quickRepair(normalized);
   const quickValue = parseOrUndefined(quick);
   if (isPlainObject(quickValue)) {
     if (quick !== normalized) defects.push('syntax repaired');

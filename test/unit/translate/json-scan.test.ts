@@ -1,7 +1,9 @@
 // Whether bytes hold exactly one balanced JSON object: the test before a multipart body is released
-// at the end of a stream and before a broken document is repaired.
+// at the end of a stream, and (inside quickRepair's pass, on text) before a broken document is
+// repaired. Both must give the same answer.
 
 import { describe, expect, it } from 'vitest';
+import { quickRepair } from '../../../src/translate/event-json.js';
 import { isCompleteDocument } from '../../../src/translate/json-scan.js';
 
 const CASES: ReadonlyArray<readonly [string, boolean]> = [
@@ -26,6 +28,7 @@ describe('document completeness', () => {
   for (const [text, complete] of CASES) {
     it(`${JSON.stringify(text)} is ${complete ? 'complete' : 'not one complete object'}`, () => {
       expect(isCompleteDocument(Buffer.from(text, 'utf8'))).toBe(complete);
+      expect(quickRepair(text) !== undefined).toBe(complete);
     });
   }
 });
