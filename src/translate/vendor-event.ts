@@ -62,7 +62,6 @@ export const alertShape = z.object({
 });
 
 type AlertFields = z.infer<typeof alertShape>;
-type CidFieldsRaw = z.infer<typeof cidFieldsShape>;
 
 /** The eight comma-separated sub-parameters of CIDParam (guide A.5/A.6); -1 means none. */
 export interface CidParam {
@@ -180,17 +179,6 @@ function link(raw: string | null | undefined): string | null {
   return /^[.\u2026\s]*$/.test(raw) ? null : raw;
 }
 
-function cidFields(raw: CidFieldsRaw | null | undefined, defects: string[]): CidFields | null {
-  if (raw === null || raw === undefined) return null;
-  return {
-    cidCode: raw.CIDCode ?? null,
-    subSys: raw.subSys ?? null,
-    zoneNo: raw.zoneNo ?? raw.ZoneNo ?? null,
-    cidParam: parseCidParam(raw.CIDParam, defects),
-    videoUrl: link(raw.videoURL),
-  };
-}
-
 function removePath(root: Record<string, unknown>, path: readonly PropertyKey[]): Record<string, unknown> {
   if (path.length === 0) return root;
   const [head, ...rest] = path;
@@ -246,36 +234,8 @@ export function projectAlert(alert: Record<string, unknown>): Record<string, unk
   };
 }
 
-// The projection checked by hand for exactly the types alertShape accepts: nearly every document
-// passes, and zod runs only to name what is wrong with the others. A test holds the two together.
-function isText(value: unknown): boolean {
-  return value === null || typeof value === 'string';
-}
-
-function isInteger(value: unknown): boolean {
-  return value === null || Number.isSafeInteger(value);
-}
-
-function isValidCid(value: unknown): boolean {
-  if (value === null) return true;
-  if (!isPlainObject(value)) return false;
-  return isText(value['CIDCode']) && isText(value['CIDParam']) && isInteger(value['subSys']) && isInteger(value['zoneNo']) && isInteger(value['ZoneNo']) && isText(value['videoURL']);
-}
-
-/** True when alertShape accepts the projection as it is. */
-export function isValidProjection(c: Record<string, unknown>): boolean {
-  const review = c['VideoReview'];
-  return (
-    isText(c['eventType']) && isText(c['eventState']) && isText(c['dateTime']) && isText(c['dataTime']) && isInteger(c['activePostCount']) &&
-    isText(c['devIndex']) && isText(c['deviceID']) && isText(c['deviceSerial']) && isInteger(c['channelID']) && isText(c['status']) &&
-    isInteger(c['subSys']) && isInteger(c['zoneNo']) && isInteger(c['ZoneNo']) && isInteger(c['inputIOPortID']) && isText(c['videoURL']) &&
-    isValidCid(c['CIDAlarm']) && (review === null || (isPlainObject(review) && isValidCid(review['HikCIDParams'])))
-  );
-}
-
 export function validateAlert(alert: Record<string, unknown>, defects: string[]): AlertFields {
   let candidate = projectAlert(alert);
-  if (isValidProjection(candidate)) return candidate as AlertFields;
   for (let round = 0; round < MAX_VALIDATION_ROUNDS; round++) {
     const result = alertShape.safeParse(candidate);
     if (result.success) return result.data;
@@ -285,6 +245,88 @@ export function validateAlert(alert: Record<string, unknown>, defects: string[])
     }
   }
   return alertShape.parse({});
+}
+
+// The direct path: the VendorEvent read straight from the parsed alert, converting as projectAlert
+// does and accepting exactly the types alertShape accepts (a test holds the two together). Nearly
+// every document passes; for the others zod runs on the projection to name what is wrong, and the
+// event is read from what it leaves.
+const REJECTED = Symbol('rejected by alertShape');
+type Read<T> = T | null | typeof REJECTED;
+
+function readText(value: unknown): Read<string> {
+  const text = asText(value);
+  return text === null || typeof text === 'string' ? text : REJECTED;
+}
+
+function readInteger(value: unknown): Read<number> {
+  const number = asInteger(value);
+  return number === null || Number.isSafeInteger(number) ? (number as number | null) : REJECTED;
+}
+
+function readCid(value: unknown, defects: string[]): Read<CidFields> {
+  if (value === undefined || value === null) return null;
+  if (!isPlainObject(value)) return REJECTED;
+  const cidCode = readText(value['CIDCode']);
+  const cidParam = readText(value['CIDParam']);
+  const subSys = readInteger(value['subSys']);
+  const zoneNo = readInteger(value['zoneNo']);
+  const upperZoneNo = readInteger(value['ZoneNo']);
+  const videoUrl = readText(value['videoURL']);
+  if (cidCode === REJECTED || cidParam === REJECTED || subSys === REJECTED || zoneNo === REJECTED || upperZoneNo === REJECTED || videoUrl === REJECTED) return REJECTED;
+  return { cidCode, subSys, zoneNo: zoneNo ?? upperZoneNo, cidParam: parseCidParam(cidParam, defects), videoUrl: link(videoUrl) };
+}
+
+/** The event, or undefined when alertShape would reject a field (then nothing is added to defects). */
+export function readAlert(alert: Record<string, unknown>, repair: RepairLevel, defects: string[]): VendorEvent | undefined {
+  const mark = defects.length;
+  const eventType = readText(alert['eventType']);
+  const eventState = readText(alert['eventState']);
+  const dateTime = readText(alert['dateTime']);
+  const dataTime = readText(alert['dataTime']);
+  const activePostCount = readInteger(alert['activePostCount']);
+  const devIndex = readText(alert['devIndex']);
+  const deviceId = readText(alert['deviceID']);
+  const deviceSerial = readText(alert['deviceSerial']);
+  const channelId = readInteger(alert['channelID']);
+  const status = readText(alert['status']);
+  const subSys = readInteger(alert['subSys']);
+  const zoneNo = readInteger(alert['zoneNo']);
+  const upperZoneNo = readInteger(alert['ZoneNo']);
+  const inputIoPortId = readInteger(alert['inputIOPortID']);
+  const videoUrl = readText(alert['videoURL']);
+  const cidAlarm = readCid(alert['CIDAlarm'], defects);
+  const review = alert['VideoReview'];
+  const hikCid = review === undefined || review === null ? null : isPlainObject(review) ? readCid(review['HikCIDParams'], defects) : REJECTED;
+  if (
+    eventType === REJECTED || eventState === REJECTED || dateTime === REJECTED || dataTime === REJECTED || activePostCount === REJECTED ||
+    devIndex === REJECTED || deviceId === REJECTED || deviceSerial === REJECTED || channelId === REJECTED || status === REJECTED ||
+    subSys === REJECTED || zoneNo === REJECTED || upperZoneNo === REJECTED || inputIoPortId === REJECTED || videoUrl === REJECTED ||
+    cidAlarm === REJECTED || hikCid === REJECTED
+  ) {
+    defects.length = mark;
+    return undefined;
+  }
+  if (eventType === null) defects.push('eventType missing');
+  return {
+    eventType: eventType ?? '',
+    eventState: eventState?.toLowerCase() ?? null,
+    dateTime: dateTime ?? dataTime,
+    activePostCount,
+    devIndex,
+    deviceId,
+    deviceSerial,
+    channelId,
+    status: status?.toLowerCase() ?? null,
+    subSys,
+    zoneNo: upperZoneNo ?? zoneNo,
+    inputIoPortId,
+    videoUrl: link(videoUrl),
+    cidAlarm,
+    hikCid,
+    repair,
+    defects,
+  };
 }
 
 /** Normalizes an already-parsed document. */
@@ -308,28 +350,9 @@ export function normalizeDocument(value: Record<string, unknown>, repair: Repair
     };
   }
 
-  const fields = validateAlert(alert, defects);
-  const eventType = fields.eventType ?? null;
-  if (eventType === null) defects.push('eventType missing');
-  const event: VendorEvent = {
-    eventType: eventType ?? '',
-    eventState: fields.eventState?.toLowerCase() ?? null,
-    dateTime: fields.dateTime ?? fields.dataTime ?? null,
-    activePostCount: fields.activePostCount ?? null,
-    devIndex: fields.devIndex ?? null,
-    deviceId: fields.deviceID ?? null,
-    deviceSerial: fields.deviceSerial ?? null,
-    channelId: fields.channelID ?? null,
-    status: fields.status?.toLowerCase() ?? null,
-    subSys: fields.subSys ?? null,
-    zoneNo: fields.ZoneNo ?? fields.zoneNo ?? null,
-    inputIoPortId: fields.inputIOPortID ?? null,
-    videoUrl: link(fields.videoURL),
-    cidAlarm: cidFields(fields.CIDAlarm, defects),
-    hikCid: cidFields(fields.VideoReview?.HikCIDParams, defects),
-    repair,
-    defects,
-  };
+  // What zod leaves always reads (a test holds readAlert to alertShape); the error is a safety net.
+  const event = readAlert(alert, repair, defects) ?? readAlert(validateAlert(alert, defects), repair, defects);
+  if (event === undefined) return { kind: 'error', error: new HikArcError('HIKARC_EVENT_UNPARSEABLE', `the alert has no readable fields (${defects.join('; ')})`) };
   return { kind: 'event', event };
 }
 

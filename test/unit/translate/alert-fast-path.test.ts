@@ -1,11 +1,11 @@
-// The hand-written check of alert validation must accept exactly what the zod schema accepts, so
-// that zod, which runs only when the check fails, names every defect.
+// The direct reading of an alert must accept exactly what the zod schema accepts, so that zod, which
+// runs only when the direct reading fails, names every defect; and read what zod's output reads.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseMultipart } from '../../../src/ingest/multipart-parser.js';
 import { parseTolerantJson, salvageAlert } from '../../../src/translate/event-json.js';
-import { alertShape, isValidProjection, projectAlert, validateAlert } from '../../../src/translate/vendor-event.js';
+import { alertShape, projectAlert, readAlert, validateAlert } from '../../../src/translate/vendor-event.js';
 import { buildCorpus } from '../../../bench/corpus.js';
 
 function alertOf(text: string): Record<string, unknown> {
@@ -28,12 +28,12 @@ describe('alert fast path', () => {
     expect(alerts.length).toBeGreaterThan(300);
     let accepted = 0;
     for (const alert of alerts) {
-      const projected = projectAlert(alert);
-      const zod = alertShape.safeParse(projected);
-      expect(isValidProjection(projected)).toBe(zod.success);
+      const zod = alertShape.safeParse(projectAlert(alert));
+      const direct = readAlert(alert, 'none', []);
+      expect(direct !== undefined).toBe(zod.success);
       if (!zod.success) continue;
       accepted++;
-      expect(projected).toEqual(zod.data);
+      expect(direct).toEqual(readAlert(zod.data, 'none', []));
     }
     expect(accepted).toBeGreaterThan(300);
   });
@@ -51,22 +51,25 @@ describe('alert fast path', () => {
   ];
   for (const [what, alert] of rejected) {
     it(`leaves ${what} to the zod path, which names it`, () => {
-      const projected = projectAlert(alert);
-      expect(alertShape.safeParse(projected).success).toBe(false);
-      expect(isValidProjection(projected)).toBe(false);
+      expect(alertShape.safeParse(projectAlert(alert)).success).toBe(false);
+      const untouched: string[] = [];
+      expect(readAlert(alert, 'none', untouched)).toBeUndefined();
+      expect(untouched).toEqual([]);
       const defects: string[] = [];
-      validateAlert(alert, defects);
+      const validated = validateAlert(alert, defects);
       expect(defects.length).toBeGreaterThan(0);
+      expect(readAlert(validated, 'none', [])).toBeDefined();
     });
   }
 
   it('converts as the zod path does: integer strings, trimmed text, empty text as none, numbers as text', () => {
     const alert = { eventType: ' VMD ', channelID: ' 7 ', status: '', deviceID: 1234, CIDAlarm: { CIDCode: 1130, zoneNo: '-1' } };
     const projected = projectAlert(alert);
-    expect(isValidProjection(projected)).toBe(true);
     expect(projected).toEqual(alertShape.parse(projected));
     const defects: string[] = [];
     expect(validateAlert(alert, defects)).toMatchObject({ eventType: 'VMD', channelID: 7, status: null, deviceID: '1234', CIDAlarm: { CIDCode: '1130', zoneNo: -1 } });
+    expect(defects).toEqual([]);
+    expect(readAlert(alert, 'none', defects)).toMatchObject({ eventType: 'VMD', channelId: 7, status: null, deviceId: '1234', cidAlarm: { cidCode: '1130', zoneNo: -1 } });
     expect(defects).toEqual([]);
   });
 });
