@@ -3,6 +3,7 @@
 // ResponseStatus sent inside the stream, or bytes that are skipped or quarantined. Pure; each part
 // is decoded once, by translate's decodeEventDocument.
 
+import { isAscii } from 'node:buffer';
 import { HikArcError } from '../errors.js';
 import { decodeEventDocument, type VendorEvent } from '../translate/index.js';
 import type { MultipartEvent } from './multipart-parser.js';
@@ -16,11 +17,14 @@ export type StreamItem =
   | { readonly kind: 'skipped'; readonly contentType: string; readonly bytes: number }
   | { readonly kind: 'quarantined'; readonly error: HikArcError; readonly sample: Buffer };
 
+const HEARTBEAT = 'heartbeat';
 const INVALID_UTF8_DEFECT = 'invalid UTF-8 bytes replaced';
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** UTF-8 text of a part; bytes that are not UTF-8 become U+FFFD and are reported, not fatal. */
 export function decodePartText(body: Buffer): { readonly text: string; readonly replaced: boolean } {
+  // Nearly every part is ASCII: its Latin-1 reading is its UTF-8 text, without the validating decoder.
+  if (isAscii(body)) return { text: body.toString('latin1'), replaced: false };
   try {
     return { text: strictUtf8.decode(body), replaced: false };
   } catch {
@@ -37,7 +41,7 @@ function subscriptionId(value: Record<string, unknown>): string | null {
 }
 
 export function isHeartbeat(event: VendorEvent): boolean {
-  return event.eventType.toLowerCase() === 'heartbeat';
+  return event.eventType.length === HEARTBEAT.length && event.eventType.toLowerCase() === HEARTBEAT;
 }
 
 export function classifyStreamEvent(event: MultipartEvent): StreamItem {

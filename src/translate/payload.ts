@@ -16,8 +16,14 @@ export interface PayloadFields {
   readonly reportNumber: number;
 }
 
-function pad(value: number, width: number): string {
-  return String(value).padStart(width, '0');
+// Partitions and report numbers are 0-99 and 0-999: their zero-padded text is looked up, not built
+// for every alarm of a storm.
+const PADDED: readonly string[] = Array.from({ length: 1000 }, (_, value) => String(value).padStart(3, '0'));
+
+function pad(value: number, width: 2 | 3): string {
+  const padded = PADDED[value];
+  if (padded === undefined) return String(value).padStart(width, '0');
+  return width === 3 ? padded : value < 100 ? padded.slice(1) : padded;
 }
 
 export function admCidPayload(fields: PayloadFields): string {

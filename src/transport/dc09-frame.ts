@@ -182,8 +182,8 @@ function writeContent(target: Buffer, offset: number, message: Dc09Content): num
  * The frame bytes of `message`, LF to CR. Throws Dc09Error `HIKARC_DC09_INVALID_MESSAGE` when a
  * field cannot be sent (callers check with checkMessage first to turn that into a result).
  */
-export function encodeFrame(message: Dc09Message, options: EncodeOptions = {}): Buffer {
-  const key = options.key ?? null;
+export function encodeFrame(message: Dc09Message, options?: EncodeOptions): Buffer {
+  const key = options?.key ?? null;
   const encrypted = key !== null;
   const problem = checkMessage(message, encrypted);
   if (problem) throw problem;
@@ -196,7 +196,7 @@ export function encodeFrame(message: Dc09Message, options: EncodeOptions = {}): 
     const rest = 1 + content;
     const pad = padLength(rest);
     const plaintext = Buffer.allocUnsafe(pad + rest);
-    if (!options.pad) throw invalid('an encrypted frame needs a pad source');
+    if (!options?.pad) throw invalid('an encrypted frame needs a pad source');
     options.pad(plaintext, 0, pad);
     for (let i = 0; i < pad; i++) {
       const byte = plaintext[i];

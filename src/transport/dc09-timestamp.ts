@@ -18,7 +18,7 @@ export function writeDc09Timestamp(target: Buffer, offset: number, ms: number): 
     formatInto(cache.bytes, 0, ms);
     cache.second = second;
   }
-  cache.bytes.copy(target, offset);
+  target.set(cache.bytes, offset);
 }
 
 function formatInto(target: Buffer, offset: number, ms: number): void {
