@@ -2,7 +2,7 @@
 // decrypts, checks the timestamp window, answers ACK / NAK / DUH (or the chosen fault) and prints
 // one JSON line per received frame. It is an ARC stand-in, not an ARC: nothing is stored.
 
-import { ACCOUNT_PATTERN } from '../config/schema.js';
+import { isDc09Account } from '../config/schema.js';
 import { parseListenUrl } from '../transport/destination.js';
 import { Dc09Receiver, type ListenAddress } from '../transport/dc09-receiver.js';
 import { DEFAULT_TIMESTAMP_WINDOW, NO_FAULT, parseFault } from '../transport/receiver-answer.js';
@@ -37,7 +37,7 @@ export const receiverCommand: Command = {
     });
     if (listen.length === 0) throw new UsageError('give at least one --listen tcp://HOST:PORT or udp://HOST:PORT');
     const accounts = values.account ?? [];
-    for (const account of accounts) if (!ACCOUNT_PATTERN.test(account)) throw new UsageError(`--account ${account}: must be 3 to 16 hex digits`);
+    for (const account of accounts) if (!isDc09Account(account)) throw new UsageError(`--account ${account}: must be 3 to 16 hex digits`);
     const fault = values.fault === undefined ? NO_FAULT : parseFault(values.fault);
     if (fault === undefined) throw new UsageError('--fault must be nak, duh, silent, close or delay=MS');
     const durationSec = values.duration === undefined ? null : integerOption(values.duration, 'duration', 1, MAX_DURATION_SEC, 0);

@@ -2,7 +2,7 @@
 // SIA payload builders, arc.* settings) and delivers it to one ARC receiver, printing the outcome as
 // one JSON line. Exit 0 only on an ACK: installers use it to prove the path to the ARC.
 
-import { ACCOUNT_PATTERN, HEX_FIELD_PATTERN } from '../config/schema.js';
+import { isDc09Account, isDc09HexField } from '../config/schema.js';
 import { isHikArcError } from '../errors.js';
 import { reportNumber } from '../translate/event-mapping.js';
 import { admCidPayload, lookupCode, siaDcsPayload, type Qualifier } from '../translate/index.js';
@@ -79,7 +79,7 @@ export const sendCommand: Command = {
     const to = values.to ?? config.arc.primary;
     if (to === '') throw new UsageError('give --to tcp://HOST:PORT (or arc.primary in --config)');
     if (parseDestinationUrl(to) === undefined) throw new UsageError('--to must be tcp://HOST:PORT or udp://HOST:PORT');
-    if (values.account === undefined || !ACCOUNT_PATTERN.test(values.account)) throw new UsageError('--account must be 3 to 16 hex digits');
+    if (values.account === undefined || !isDc09Account(values.account)) throw new UsageError('--account must be 3 to 16 hex digits');
     const account = values.account.toUpperCase();
     const codes = eventCodes(values.hik, values.cid, values.sia);
     const partition = integerOption(values.partition, 'partition', 0, 99, 0);
@@ -89,8 +89,8 @@ export const sendCommand: Command = {
     if (format !== 'adm-cid' && format !== 'sia-dcs') throw new UsageError('--format must be adm-cid or sia-dcs');
     const receiverNumber = (values.receiver ?? config.arc.receiverNumber).toUpperCase();
     const linePrefix = (values.line ?? config.arc.linePrefix).toUpperCase();
-    if (!HEX_FIELD_PATTERN.test(receiverNumber)) throw new UsageError('--receiver must be 1 to 6 hex digits');
-    if (!HEX_FIELD_PATTERN.test(linePrefix)) throw new UsageError('--line must be 1 to 6 hex digits');
+    if (!isDc09HexField(receiverNumber)) throw new UsageError('--receiver must be 1 to 6 hex digits');
+    if (!isDc09HexField(linePrefix)) throw new UsageError('--line must be 1 to 6 hex digits');
     const key = values.key === undefined ? keyOption(config.arc.key, config.arc.keyFormat) : keyOption(values.key, values['key-format']);
 
     const code = codes.cid.slice(1);

@@ -5,8 +5,27 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../log.js';
 
-export const ACCOUNT_PATTERN = /^[0-9A-Fa-f]{3,16}$/;
-export const HEX_FIELD_PATTERN = /^[0-9A-Fa-f]{1,6}$/;
+/** `min` to `max` hex digits, either case. Hand-written: the translator and the frame codec test every alarm's fields with it. */
+function isHexDigits(text: string, min: number, max: number): boolean {
+  if (text.length < min || text.length > max) return false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x30 && code <= 0x39) continue;
+    const letter = code | 0x20; // A-F folded onto a-f
+    if (letter < 0x61 || letter > 0x66) return false;
+  }
+  return true;
+}
+
+/** A DC-09 account: 3 to 16 hex digits (DC-09 reference §1.5). */
+export function isDc09Account(text: string): boolean {
+  return isHexDigits(text, 3, 16);
+}
+
+/** A DC-09 receiver (R) or line prefix (L) field: 1 to 6 hex digits. */
+export function isDc09HexField(text: string): boolean {
+  return isHexDigits(text, 1, 6);
+}
 export const ARC_DESTINATION_PATTERN = /^(tcp|udp):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 export const LISTEN_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
@@ -26,13 +45,13 @@ function portInRange(port: string | undefined): boolean {
 // convict format checks: each throws with a message that names what the value must look like.
 export const formats = {
   account(value: unknown): void {
-    must(typeof value === 'string' && (value === '' || ACCOUNT_PATTERN.test(value)), 'must be 3 to 16 hex digits (0-9, A-F) or empty');
+    must(typeof value === 'string' && (value === '' || isDc09Account(value)), 'must be 3 to 16 hex digits (0-9, A-F) or empty');
   },
   requiredAccount(value: unknown): void {
-    must(typeof value === 'string' && ACCOUNT_PATTERN.test(value), 'must be 3 to 16 hex digits (0-9, A-F)');
+    must(typeof value === 'string' && isDc09Account(value), 'must be 3 to 16 hex digits (0-9, A-F)');
   },
   hexField(value: unknown): void {
-    must(typeof value === 'string' && HEX_FIELD_PATTERN.test(value), 'must be 1 to 6 hex digits');
+    must(typeof value === 'string' && isDc09HexField(value), 'must be 1 to 6 hex digits');
   },
   receiverUrl(value: unknown): void {
     if (value === '') return;
@@ -60,7 +79,7 @@ export const formats = {
     must(typeof value === 'object' && value !== null && !Array.isArray(value), 'must be an object mapping devIndex or device serial to an account');
     for (const [device, account] of Object.entries(value as Record<string, unknown>)) {
       must(device.trim() !== '', 'must not have an empty devIndex or serial');
-      must(typeof account === 'string' && ACCOUNT_PATTERN.test(account), `entry "${device}" must map to 3 to 16 hex digits`);
+      must(typeof account === 'string' && isDc09Account(account), `entry "${device}" must map to 3 to 16 hex digits`);
     }
   },
   positiveInt(value: unknown): void {
@@ -159,7 +178,7 @@ export function listSettings(tree: SettingTree = SETTINGS, prefix = ''): Array<{
   return out;
 }
 
-const account = z.string().regex(ACCOUNT_PATTERN).transform((value) => value.toUpperCase());
+const account = z.string().refine(isDc09Account, 'must be 3 to 16 hex digits').transform((value) => value.toUpperCase());
 const optionalAccount = z.union([z.literal(''), account]);
 const seconds = z.number().int().positive();
 
@@ -179,8 +198,8 @@ export const configShape = z
       primary: z.string(),
       secondary: z.string(),
       format: z.enum(['adm-cid', 'sia-dcs']),
-      receiverNumber: z.string().regex(HEX_FIELD_PATTERN).transform((value) => value.toUpperCase()),
-      linePrefix: z.string().regex(HEX_FIELD_PATTERN).transform((value) => value.toUpperCase()),
+      receiverNumber: z.string().refine(isDc09HexField, 'must be 1 to 6 hex digits').transform((value) => value.toUpperCase()),
+      linePrefix: z.string().refine(isDc09HexField, 'must be 1 to 6 hex digits').transform((value) => value.toUpperCase()),
       key: z.string(),
       keyFormat: z.enum(['hex', 'ascii']),
       ackTimeoutMs: z.number().int().nonnegative(),

@@ -1,7 +1,7 @@
 // Which DC-09 account a device reports as. The config `accounts` map is the operator's word and
 // always wins; ingest layers the receiver's own device list (devIndex/devSerial → accountID) under it.
 
-import { ACCOUNT_PATTERN } from '../config/schema.js';
+import { isDc09Account } from '../config/schema.js';
 
 export interface AccountDirectory {
   /** Account for a device by devIndex, then by serial; undefined when neither is known. */
@@ -9,7 +9,7 @@ export interface AccountDirectory {
 }
 
 export function isValidAccount(account: string): boolean {
-  return ACCOUNT_PATTERN.test(account);
+  return isDc09Account(account);
 }
 
 /** DC-09 accounts are hex; upper case is what receivers echo and compare. */

@@ -4,7 +4,7 @@
 // error instead. Decoding is tolerant where real receivers deviate (reference §4.4, §6.5, §11) and
 // records each deviation as a quirk so it can be logged.
 
-import { ACCOUNT_PATTERN, HEX_FIELD_PATTERN } from '../config/schema.js';
+import { isDc09Account, isDc09HexField } from '../config/schema.js';
 import { BYTE, hexValue, indexOfByte, isLowerHexLetter, readDecimal, readHex, writeDecimal, writeHex, writeHexBytes, writeLatin1 } from './ascii.js';
 import { crc16Arc } from './crc16.js';
 import { AES_BLOCK_BYTES, decryptBlocks, encryptBlocks, padLength, type PadSource } from './dc09-crypto.js';
@@ -99,10 +99,18 @@ export interface EncodeOptions {
 const NO_QUIRKS: readonly Dc09Quirk[] = Object.freeze([]);
 
 const PSEUDO_ACCOUNT = /^[0-9A-Fa-f]{1,16}$/;
-const BLOCK_ID = /^[A-Z]$/;
+function isBlockId(id: string): boolean {
+  return id.length === 1 && id.charCodeAt(0) >= 0x41 && id.charCodeAt(0) <= 0x5a;
+}
 // Printable ASCII and Latin-1 letters (Windows-1252 text fields, reference §4.6), minus the
 // brackets that delimit data and blocks. CR/LF would split the frame on the wire.
-const TEXT = /^[\x20-\x5a\x5c\x5e-\x7e\xa0-\xff]*$/;
+function isFrameText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === BYTE.OPEN || code === BYTE.CLOSE || (code > 0x7e && code < 0xa0) || code > 0xff) return false;
+  }
+  return true;
+}
 
 function invalid(message: string): Dc09Error {
   return new Dc09Error('HIKARC_DC09_INVALID_MESSAGE', message);
@@ -115,14 +123,14 @@ export function checkMessage(message: Dc09Message, encrypted: boolean): Dc09Erro
   if (!Number.isInteger(message.sequence) || message.sequence < 0 || message.sequence > MAX_SEQUENCE) {
     return invalid(`sequence ${message.sequence} is not 0000-9999`);
   }
-  if (message.receiver !== null && !HEX_FIELD_PATTERN.test(message.receiver)) return invalid(`receiver "${message.receiver}" is not 1-6 hex digits`);
-  if (!HEX_FIELD_PATTERN.test(message.line)) return invalid(`line prefix "${message.line}" is not 1-6 hex digits`);
-  const accountPattern = message.accountMark === 'A' ? PSEUDO_ACCOUNT : ACCOUNT_PATTERN;
-  if (!accountPattern.test(message.account)) return invalid(`account "${message.account}" is not 3-16 hex digits`);
-  if (!TEXT.test(message.data)) return invalid('data holds a bracket, a control byte or a character outside Latin-1');
+  if (message.receiver !== null && !isDc09HexField(message.receiver)) return invalid(`receiver "${message.receiver}" is not 1-6 hex digits`);
+  if (!isDc09HexField(message.line)) return invalid(`line prefix "${message.line}" is not 1-6 hex digits`);
+  const validAccount = message.accountMark === 'A' ? PSEUDO_ACCOUNT.test(message.account) : isDc09Account(message.account);
+  if (!validAccount) return invalid(`account "${message.account}" is not 3-16 hex digits`);
+  if (!isFrameText(message.data)) return invalid('data holds a bracket, a control byte or a character outside Latin-1');
   for (const block of message.extended) {
-    if (!BLOCK_ID.test(block.id)) return invalid(`extended block id "${block.id}" is not one upper-case letter`);
-    if (!TEXT.test(block.value)) return invalid(`extended block ${block.id} holds a bracket, a control byte or a character outside Latin-1`);
+    if (!isBlockId(block.id)) return invalid(`extended block id "${block.id}" is not one upper-case letter`);
+    if (!isFrameText(block.value)) return invalid(`extended block ${block.id} holds a bracket, a control byte or a character outside Latin-1`);
   }
   if (message.timestamp !== null && !Number.isFinite(message.timestamp)) return invalid('timestamp is not a finite time');
   if (encrypted && message.timestamp === null) return invalid('an encrypted frame needs a timestamp (DC-09 2013 §5.4.4)');

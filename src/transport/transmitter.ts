@@ -3,7 +3,7 @@
 // It never drops a message: every send() resolves with a DeliveryResult.
 
 import { systemClock, type Clock } from '../clock.js';
-import { ACCOUNT_PATTERN, type Config } from '../config/schema.js';
+import { isDc09Account, type Config } from '../config/schema.js';
 import { ConfigError, isHikArcError, type ErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { MetricsRegistry } from '../metrics.js';
@@ -259,7 +259,7 @@ function checkOptions(options: TransmitterOptions): string[] {
   const problems: string[] = [];
   if (options.destinations.length === 0) problems.push('arc.primary: a transmitter needs at least one destination');
   if (!Number.isInteger(options.attempts) || options.attempts < 1) problems.push('arc.attempts: must be 1 or more');
-  if (options.supervisionSec > 0 && !ACCOUNT_PATTERN.test(options.supervisionAccount ?? '')) {
+  if (options.supervisionSec > 0 && !isDc09Account(options.supervisionAccount ?? '')) {
     problems.push('receiver.account: NULL supervision (arc.supervisionSec > 0) needs an account of 3-16 hex digits');
   }
   return problems;

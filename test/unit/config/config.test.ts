@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { loadConfig, redactConfig, requireSettings } from '../../../src/config/load.js';
-import { envName, listSettings } from '../../../src/config/schema.js';
+import { envName, isDc09Account, isDc09HexField, listSettings } from '../../../src/config/schema.js';
 import { ConfigError } from '../../../src/errors.js';
 import { runCommand } from '../../helpers/run-cli.js';
 import { writeTempFile, writeTempJson } from '../../helpers/temp-files.js';
@@ -152,5 +152,16 @@ describe('README', () => {
     const readme = (await import('node:fs')).readFileSync('README.md', 'utf8');
     expect(readme).toContain('npm ci && npm run demo');
     expect(readme).toContain('npm ci && npm test');
+  });
+});
+
+describe('DC-09 hex fields', () => {
+  const accepted = ['123', '1234', 'ABCDEF', 'abcdef', '0123456789ABCDEF'];
+  const rejected = ['', '12', '12G4', '12 4', ' 123', '123\n', '12\u0010', '\u0013\u0014\u0015', '１２３', '12345678901234567', 'g00'];
+  it.each(accepted)('account %j is 3 to 16 hex digits', (text) => expect(isDc09Account(text)).toBe(true));
+  it.each(rejected)('account %j is not', (text) => expect(isDc09Account(text)).toBe(false));
+  it('R and L fields are 1 to 6 hex digits', () => {
+    expect(['0', 'F', 'a1b2c3'].every(isDc09HexField)).toBe(true);
+    expect(['', '1234567', 'x', '\u0010'].some(isDc09HexField)).toBe(false);
   });
 });

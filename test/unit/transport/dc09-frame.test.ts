@@ -302,7 +302,10 @@ describe('encoding', () => {
     ['] in data', { data: '#1234|Nri1]BA015' }],
     ['CR in data', { data: '#1234|Nri1/BA015\r' }],
     ['character outside Latin-1', { data: '#1234|Nri1/BA015 €' }],
+    ['DEL in data', { data: '#1234|Nri1/BA015\x7f' }],
+    ['C1 control in data', { data: '#1234|Nri1/BA015\x85' }],
     ['lower-case block id', { extended: [{ id: 'v', value: 'x' }] }],
+    ['two-letter block id', { extended: [{ id: 'VV', value: 'x' }] }],
     ['[ in a block', { extended: [{ id: 'V', value: 'a[b' }] }],
     ['body longer than 0x0FFF', { data: 'x'.repeat(4096) }],
   ] as const)('rejects %s', (_name, change) => {
