@@ -76,8 +76,8 @@ export function isJsonWhitespace(code: number): boolean {
 
 /**
  * True when bytes hold exactly one balanced `{...}` document (surrounding whitespace allowed):
- * the test that a body whose Content-Length was reached is really complete, and that a repair will
- * not silently close a truncated document.
+ * the test that the last body of a stream is really complete. quickRepair makes the same test on
+ * text before a repair (a test holds the two together).
  */
 export function isCompleteDocument(bytes: Uint8Array): boolean {
   let start = 0;
