@@ -166,7 +166,6 @@ type State = 'preamble' | 'delimiter-line' | 'headers' | 'body' | 'skip' | 'betw
 
 export class MultipartParser {
   private readonly delimiter: Buffer;
-  private readonly delimiterText: string;
   private readonly maxPartBytes: number;
   private readonly window = new ByteWindow();
   private state: State = 'preamble';
@@ -190,8 +189,7 @@ export class MultipartParser {
   private skipQuarantined = false;
 
   constructor(boundary: string, options: MultipartParserOptions = {}) {
-    this.delimiterText = `--${boundary}`;
-    this.delimiter = Buffer.from(this.delimiterText, 'latin1');
+    this.delimiter = Buffer.from(`--${boundary}`, 'latin1');
     this.maxPartBytes = options.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   }
 
@@ -209,7 +207,7 @@ export class MultipartParser {
     const events: MultipartEvent[] = [];
     const buffer = this.window.view();
     if (this.state === 'body') {
-      const body = this.trimmedBody(buffer, buffer.length);
+      const body = this.trimmedBody(buffer, 0, buffer.length);
       if (body.length > 0 && isCompleteDocument(body)) this.emitPart(events, Buffer.from(body), buffer.length);
       else if (body.length > 0) this.quarantine(events, 'HIKARC_MULTIPART_TRUNCATED_PART', 'the stream ended inside a part', body);
     } else if (this.state === 'headers' && buffer.length > 0) {
@@ -477,20 +475,12 @@ export class MultipartParser {
     if (at === digitsStart || at - digitsStart > 10 || length === 0 || length > this.maxPartBytes) return 0;
     if (matchAt(buffer, at, template.suffix) !== 1) return 0;
     const bodyStart = at + template.suffix.length;
-    let delimiterAt = bodyStart + length;
-    if (buffer[delimiterAt] === CR) delimiterAt++;
-    if (buffer[delimiterAt] === LF) delimiterAt++;
-    if (matchAt(buffer, delimiterAt, this.delimiter) !== 1 || this.delimiterFollows(buffer, delimiterAt) !== 'yes') return 0;
-    if (buffer.indexOf(this.delimiter, bodyStart) !== delimiterAt) return 0;
-    let end = bodyStart + length;
-    while (end > bodyStart && isWhitespace(buffer[end - 1])) end--;
-    let start = bodyStart;
-    while (start < end && isWhitespace(buffer[start])) start++;
-    if (start === end) return 0;
-    // One allocation for the copy (the window's bytes are reused once consumed).
-    const body = Buffer.allocUnsafe(end - start);
-    buffer.copy(body, 0, start, end);
-    events.push({ type: 'part', part: { contentType: template.contentType, contentLength: length, body, defects: [] } });
+    const delimiterAt = this.delimiterAfterBody(buffer, bodyStart, length);
+    if (delimiterAt < 0) return 0;
+    const body = this.trimmedBody(buffer, bodyStart, bodyStart + length);
+    if (body.length === 0) return 0;
+    // The window's bytes are reused once consumed: the part keeps a copy.
+    events.push({ type: 'part', part: { contentType: template.contentType, contentLength: length, body: Buffer.from(body), defects: [] } });
     return delimiterAt + this.delimiter.length;
   }
 
@@ -563,34 +553,31 @@ export class MultipartParser {
     this.skipQuarantined = quarantined;
   }
 
-  private trimmedBody(buffer: Buffer, end: number): Buffer {
+  private trimmedBody(buffer: Buffer, from: number, end: number): Buffer {
     let stop = end;
-    while (stop > 0 && isWhitespace(buffer[stop - 1])) stop--;
-    let start = 0;
+    while (stop > from && isWhitespace(buffer[stop - 1])) stop--;
+    let start = from;
     while (start < stop && isWhitespace(buffer[start])) start++;
     return buffer.subarray(start, stop);
   }
 
-  // Content-Length exactly right and a real delimiter right behind it (a burst: every part but the
-  // last of a chunk): the body is what the delimiter path would cut, found without scanning it.
-  // Returns the delimiter's offset, or -1.
-  private delimiterAfterLength(buffer: Buffer): number {
-    const length = this.contentLength;
-    if (length === null || length === 0 || this.scanned > 0) return -1;
-    let at = length;
+  // Content-Length exactly right and a real delimiter right behind the body, after an optional line
+  // break (a burst: every part but the last of a chunk): the body is what the delimiter path would
+  // cut, found without scanning it. Returns the delimiter's offset, or -1; also when the body holds
+  // an earlier real delimiter, which is not this case.
+  private delimiterAfterBody(buffer: Buffer, bodyStart: number, length: number): number {
+    let at = bodyStart + length;
     if (buffer[at] === CR) at++;
     if (buffer[at] === LF) at++;
-    if (buffer.length <= at + this.delimiter.length) return -1;
     if (matchAt(buffer, at, this.delimiter) !== 1 || this.delimiterFollows(buffer, at) !== 'yes') return -1;
-    // The delimiter must be the first one: a body holding another real one is not this case.
-    const earlier = buffer.indexOf(this.delimiter);
-    return earlier === at ? at : -1;
+    return buffer.indexOf(this.delimiter, bodyStart) === at ? at : -1;
   }
 
   private stepBody(buffer: Buffer, events: MultipartEvent[]): boolean {
-    const confirmed = this.delimiterAfterLength(buffer);
+    const length = this.contentLength;
+    const confirmed = length === null || length === 0 || this.scanned > 0 ? -1 : this.delimiterAfterBody(buffer, 0, length);
     if (confirmed >= 0) {
-      const body = this.trimmedBody(buffer, this.contentLength as number);
+      const body = this.trimmedBody(buffer, 0, length as number);
       if (body.length > 0) this.emitPart(events, Buffer.from(body), confirmed);
       this.consume(confirmed + this.delimiter.length);
       this.state = 'delimiter-line';
@@ -604,14 +591,14 @@ export class MultipartParser {
     if (end >= 0 && (delimiterAt < 0 || delimiterAt >= end)) {
       // Content-Length may or may not count the line break before the next delimiter.
       if (this.contentLength !== null && (this.contentLength < end || this.contentLength > end + 2)) this.addDefect('content-length mismatch');
-      this.emitPart(events, Buffer.from(this.trimmedBody(buffer, end)), end);
+      this.emitPart(events, Buffer.from(this.trimmedBody(buffer, 0, end)), end);
       this.consume(end);
       this.state = 'between';
       return true;
     }
 
     if (delimiterAt >= 0) {
-      const body = this.trimmedBody(buffer, delimiterAt);
+      const body = this.trimmedBody(buffer, 0, delimiterAt);
       if (delimiterAt > 0 && buffer[delimiterAt - 1] !== LF) this.addDefect('delimiter glued to body');
       if (this.contentLength !== null && (this.contentLength < body.length || this.contentLength > delimiterAt)) this.addDefect('content-length mismatch');
       if (body.length > 0) this.emitPart(events, Buffer.from(body), delimiterAt);
