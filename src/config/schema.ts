@@ -4,18 +4,7 @@
 
 import { z } from 'zod';
 import { LOG_LEVELS } from '../log.js';
-
-/** `min` to `max` hex digits, either case. Hand-written: the translator and the frame codec test every alarm's fields with it. */
-function isHexDigits(text: string, min: number, max: number): boolean {
-  if (text.length < min || text.length > max) return false;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x30 && code <= 0x39) continue;
-    const letter = code | 0x20; // A-F folded onto a-f
-    if (letter < 0x61 || letter > 0x66) return false;
-  }
-  return true;
-}
+import { isHexDigits } from '../transport/ascii.js';
 
 /** A DC-09 account: 3 to 16 hex digits (DC-09 reference §1.5). */
 export function isDc09Account(text: string): boolean {
@@ -26,6 +15,7 @@ export function isDc09Account(text: string): boolean {
 export function isDc09HexField(text: string): boolean {
   return isHexDigits(text, 1, 6);
 }
+
 export const ARC_DESTINATION_PATTERN = /^(tcp|udp):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 export const LISTEN_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 

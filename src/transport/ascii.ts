@@ -36,6 +36,13 @@ export function hexValue(byte: number): number {
   return HEX_VALUE[byte] ?? -1;
 }
 
+/** True when text is `min` to `max` hex digits, either case. */
+export function isHexDigits(text: string, min: number, max: number): boolean {
+  if (text.length < min || text.length > max) return false;
+  for (let i = 0; i < text.length; i++) if (hexValue(text.charCodeAt(i)) < 0) return false;
+  return true;
+}
+
 export function isDigit(byte: number): boolean {
   return byte >= 0x30 && byte <= 0x39;
 }

@@ -5,7 +5,7 @@
 // records each deviation as a quirk so it can be logged.
 
 import { isDc09Account, isDc09HexField } from '../config/schema.js';
-import { BYTE, hexValue, indexOfByte, isLowerHexLetter, readDecimal, readHex, writeDecimal, writeHex, writeHexBytes, writeLatin1 } from './ascii.js';
+import { BYTE, hexValue, indexOfByte, isHexDigits, isLowerHexLetter, readDecimal, readHex, writeDecimal, writeHex, writeHexBytes, writeLatin1 } from './ascii.js';
 import { crc16Arc } from './crc16.js';
 import { AES_BLOCK_BYTES, decryptBlocks, encryptBlocks, padLength, type PadSource } from './dc09-crypto.js';
 import { Dc09Error, fail, ok, type Result } from './transport-errors.js';
@@ -98,7 +98,6 @@ export interface EncodeOptions {
 
 const NO_QUIRKS: readonly Dc09Quirk[] = Object.freeze([]);
 
-const PSEUDO_ACCOUNT = /^[0-9A-Fa-f]{1,16}$/;
 function isBlockId(id: string): boolean {
   return id.length === 1 && id.charCodeAt(0) >= 0x41 && id.charCodeAt(0) <= 0x5a;
 }
@@ -125,7 +124,7 @@ export function checkMessage(message: Dc09Message, encrypted: boolean): Dc09Erro
   }
   if (message.receiver !== null && !isDc09HexField(message.receiver)) return invalid(`receiver "${message.receiver}" is not 1-6 hex digits`);
   if (!isDc09HexField(message.line)) return invalid(`line prefix "${message.line}" is not 1-6 hex digits`);
-  const validAccount = message.accountMark === 'A' ? PSEUDO_ACCOUNT.test(message.account) : isDc09Account(message.account);
+  const validAccount = message.accountMark === 'A' ? isHexDigits(message.account, 1, 16) : isDc09Account(message.account);
   if (!validAccount) return invalid(`account "${message.account}" is not 3-16 hex digits`);
   if (!isFrameText(message.data)) return invalid('data holds a bracket, a control byte or a character outside Latin-1');
   for (const block of message.extended) {
