@@ -16,7 +16,7 @@ export type TolerantParse =
   | { readonly ok: true; readonly value: Record<string, unknown>; readonly repair: 'none' | 'repaired'; readonly defects: readonly string[] }
   | { readonly ok: false; readonly error: HikArcError };
 
-const { TAB, LF, CR, SPACE, QUOTE, COMMA, COLON, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = CHAR;
+const { LF, QUOTE, COMMA, COLON, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = CHAR;
 
 const FULL_WIDTH: Readonly<Record<string, string>> = {
   '\uFF0C': ',', // ，
@@ -85,7 +85,7 @@ export function quickRepair(text: string): string | undefined {
   let pendingComma = -1;
   for (; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code === SPACE || code === LF || code === CR || code === TAB) continue;
+    if (isJsonWhitespace(code)) continue;
     if (code === QUOTE) {
       // a missing comma between a value and this string
       if (valueEnded) {

@@ -18,7 +18,7 @@ export const JSON_CHAR = {
   OPEN_BRACE: 0x7b,
   CLOSE_BRACE: 0x7d,
 } as const;
-const { QUOTE, BACKSLASH, LF: LINE_FEED, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = JSON_CHAR;
+const { TAB, CR, SPACE, QUOTE, BACKSLASH, LF: LINE_FEED, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = JSON_CHAR;
 
 export class JsonScanner {
   private depth = 0;
@@ -71,7 +71,7 @@ export class JsonScanner {
 }
 
 export function isJsonWhitespace(code: number): boolean {
-  return code === JSON_CHAR.SPACE || code === JSON_CHAR.TAB || code === JSON_CHAR.LF || code === JSON_CHAR.CR;
+  return code === SPACE || code === TAB || code === LINE_FEED || code === CR;
 }
 
 /**
