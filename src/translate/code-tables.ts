@@ -13,7 +13,7 @@ const INDEXES: ReadonlyMap<CodeFamily, ReadonlyMap<string, CodeRow>> = new Map(
 );
 
 export function lookupCode(family: CodeFamily, key: string): CodeRow | undefined {
-  return INDEXES.get(family)?.get(key.toLowerCase());
+  return lookupLowerCode(family, key.toLowerCase());
 }
 
 /** lookupCode for a key the caller already lower-cased (once per event, not once per table). */
