@@ -11,10 +11,10 @@ import { isPlainObject, parseTolerantJson, salvageAlert, type RepairLevel } from
 
 const INTEGER_TEXT = /^\s*[-+]?\d{1,10}\s*$/;
 
-// The documented conversions happen while the needed fields are copied out (project below): a
-// plain integer string becomes a number, text is trimmed, an empty string is no value. zod then
-// validates plain types; whatever could not be converted reaches zod unchanged and is rejected.
-// (zod unions and transforms would cost several times the validation on every event of a storm.)
+// The documented conversions (asInteger, asText) happen before any type check, on the direct path
+// (readAlert) and on zod's (projectAlert) alike: a plain integer string becomes a number, text is
+// trimmed, an empty string is no value. zod then validates plain types; whatever could not be
+// converted reaches it unchanged and is rejected.
 const integer = z.number().int('not an integer').nullish();
 const text = z.string().nullish();
 
@@ -196,9 +196,8 @@ function removePath(root: Record<string, unknown>, path: readonly PropertyKey[])
 // Each round drops the fields zod rejected; a handful of rounds covers every nesting level.
 const MAX_VALIDATION_ROUNDS = 4;
 
-// Only the fields hik-arc reads, copied into objects of one fixed shape: devices send a dozen
-// differently shaped documents, and zod's generated validator runs several times faster when every
-// object it sees has the same hidden class.
+// Only the fields hik-arc reads, converted as readAlert converts them, for zod to judge and name
+// the defects of a document readAlert rejected.
 function projectCid(value: unknown): unknown {
   if (!isPlainObject(value)) return value ?? null;
   return {
