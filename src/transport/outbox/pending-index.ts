@@ -27,10 +27,6 @@ export class PendingIndex {
     return this.locations.has(id);
   }
 
-  private queueOf(id: number): AccountQueue | undefined {
-    return this.locations.get(id);
-  }
-
   /** Adds a pending id; `retryAt` applies when the id becomes (or is) its account's head. */
   add(destination: string, account: string, id: number, retryAt = 0): void {
     if (this.locations.has(id)) return;
@@ -96,7 +92,7 @@ export class PendingIndex {
 
   /** The head failed and waits until `retryAt`. */
   reschedule(id: number, retryAt: number): void {
-    const queue = this.queueOf(id);
+    const queue = this.locations.get(id);
     if (!queue || queue.ids[queue.start] !== id) return;
     queue.leased = false;
     queue.headRetryAt = retryAt;
@@ -107,7 +103,7 @@ export class PendingIndex {
   }
 
   release(id: number): void {
-    const queue = this.queueOf(id);
+    const queue = this.locations.get(id);
     if (queue && queue.ids[queue.start] === id) queue.leased = false;
   }
 
@@ -135,5 +131,4 @@ export class PendingIndex {
     }
     return earliest;
   }
-
 }
