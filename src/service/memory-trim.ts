@@ -66,11 +66,13 @@ export class MemoryTrim {
 
   start(): void {
     if (!this.collect || this.cancel) return;
-    const tick = (): void => {
-      this.check();
-      this.cancel = this.options.clock.setTimer(this.options.intervalMs ?? CHECK_INTERVAL_MS, tick);
+    const schedule = (): void => {
+      this.cancel = this.options.clock.setTimer(this.options.intervalMs ?? CHECK_INTERVAL_MS, () => {
+        this.check();
+        schedule();
+      });
     };
-    this.cancel = this.options.clock.setTimer(this.options.intervalMs ?? CHECK_INTERVAL_MS, tick);
+    schedule();
   }
 
   stop(): void {
