@@ -49,6 +49,7 @@ export interface MultipartPart {
   readonly contentType: string | null;
   /** As the part's header said; null when it had none (or not a number). */
   readonly contentLength: number | null;
+  /** A view of the parser's bytes, which are never overwritten; copy it to keep it long. */
   readonly body: Buffer;
   readonly defects: readonly PartDefect[];
 }
@@ -120,7 +121,12 @@ function bomThenDocument(bytes: Buffer, at: number): Answer {
   return isDocumentStart(bytes[at + BOM.length]) ? 'yes' : 'no';
 }
 
-/** A growable byte window: appends amortised O(1) per byte instead of a concat per chunk. */
+// Parts are released as views of the window, not copies (a copy per part cost as much as finding
+// the part). So bytes once written are never overwritten: a full backing is replaced by a fresh one
+// holding the live bytes, and the old one lives on only as long as the parts that view it.
+const MIN_BACKING_BYTES = 16 * 1024;
+
+/** A growable, append-only byte window: amortised O(1) per byte instead of a concat per chunk. */
 class ByteWindow {
   private backing: Buffer = Buffer.alloc(0);
   private start = 0;
@@ -136,12 +142,12 @@ class ByteWindow {
 
   append(chunk: Uint8Array): void {
     if (this.end + chunk.length > this.backing.length) {
-      const needed = this.length + chunk.length;
-      const next = needed * 2 <= this.backing.length ? this.backing : Buffer.allocUnsafe(Math.max(needed * 2, 4096));
+      const live = this.length;
+      const next = Buffer.allocUnsafe(Math.max((live + chunk.length) * 2, MIN_BACKING_BYTES));
       this.backing.copy(next, 0, this.start, this.end);
       this.backing = next;
-      this.end = this.length;
       this.start = 0;
+      this.end = live;
     }
     this.backing.set(chunk, this.end);
     this.end += chunk.length;
@@ -149,10 +155,6 @@ class ByteWindow {
 
   consume(count: number): void {
     this.start = Math.min(this.end, this.start + count);
-    if (this.start === this.end) {
-      this.start = 0;
-      this.end = 0;
-    }
   }
 
   clear(): void {
@@ -208,7 +210,7 @@ export class MultipartParser {
     const buffer = this.window.view();
     if (this.state === 'body') {
       const body = this.trimmedBody(buffer, 0, buffer.length);
-      if (body.length > 0 && isCompleteDocument(body)) this.emitPart(events, Buffer.from(body), buffer.length);
+      if (body.length > 0 && isCompleteDocument(body)) this.emitPart(events, body, buffer.length);
       else if (body.length > 0) this.quarantine(events, 'HIKARC_MULTIPART_TRUNCATED_PART', 'the stream ended inside a part', body);
     } else if (this.state === 'headers' && buffer.length > 0) {
       this.quarantine(events, 'HIKARC_MULTIPART_TRUNCATED_PART', 'the stream ended inside part headers', buffer);
@@ -479,8 +481,7 @@ export class MultipartParser {
     if (delimiterAt < 0) return 0;
     const body = this.trimmedBody(buffer, bodyStart, bodyStart + length);
     if (body.length === 0) return 0;
-    // The window's bytes are reused once consumed: the part keeps a copy.
-    events.push({ type: 'part', part: { contentType: template.contentType, contentLength: length, body: Buffer.from(body), defects: [] } });
+    events.push({ type: 'part', part: { contentType: template.contentType, contentLength: length, body, defects: [] } });
     return delimiterAt + this.delimiter.length;
   }
 
@@ -578,7 +579,7 @@ export class MultipartParser {
     const confirmed = length === null || length === 0 || this.scanned > 0 ? -1 : this.delimiterAfterBody(buffer, 0, length);
     if (confirmed >= 0) {
       const body = this.trimmedBody(buffer, 0, length as number);
-      if (body.length > 0) this.emitPart(events, Buffer.from(body), confirmed);
+      if (body.length > 0) this.emitPart(events, body, confirmed);
       this.consume(confirmed + this.delimiter.length);
       this.state = 'delimiter-line';
       return true;
@@ -591,7 +592,7 @@ export class MultipartParser {
     if (end >= 0 && (delimiterAt < 0 || delimiterAt >= end)) {
       // Content-Length may or may not count the line break before the next delimiter.
       if (this.contentLength !== null && (this.contentLength < end || this.contentLength > end + 2)) this.addDefect('content-length mismatch');
-      this.emitPart(events, Buffer.from(this.trimmedBody(buffer, 0, end)), end);
+      this.emitPart(events, this.trimmedBody(buffer, 0, end), end);
       this.consume(end);
       this.state = 'between';
       return true;
@@ -601,7 +602,7 @@ export class MultipartParser {
       const body = this.trimmedBody(buffer, 0, delimiterAt);
       if (delimiterAt > 0 && buffer[delimiterAt - 1] !== LF) this.addDefect('delimiter glued to body');
       if (this.contentLength !== null && (this.contentLength < body.length || this.contentLength > delimiterAt)) this.addDefect('content-length mismatch');
-      if (body.length > 0) this.emitPart(events, Buffer.from(body), delimiterAt);
+      if (body.length > 0) this.emitPart(events, body, delimiterAt);
       this.consume(delimiterAt + this.delimiter.length);
       this.state = 'delimiter-line';
       return true;

@@ -49,7 +49,8 @@ export function classifyStreamEvent(event: MultipartEvent): StreamItem {
   if (event.type === 'quarantined') return { kind: 'quarantined', error: event.error, sample: event.sample };
   const { text, replaced } = decodePartText(event.part.body);
   const decoded = decodeEventDocument(text);
-  if (decoded.kind === 'error') return { kind: 'quarantined', error: decoded.error, sample: event.part.body };
+  // A copy: the part's body is a view that would keep the parser's whole chunk alive with it.
+  if (decoded.kind === 'error') return { kind: 'quarantined', error: decoded.error, sample: Buffer.from(event.part.body) };
   if (decoded.kind === 'control') {
     if (decoded.name === 'SubscribeDeviceMgmtRsp') return { kind: 'subscription-id', id: subscriptionId(decoded.value) };
     return { kind: 'status', status: parseResponseStatus(text), raw: text };

@@ -264,6 +264,19 @@ describe('the guide examples fixture (subscription response and 32 events, frame
   });
 });
 
+describe('part bodies', () => {
+  it('are views that later bytes never overwrite: parts held across many pushes stay as released', () => {
+    const bodies = Array.from({ length: 300 }, (_, n) => `{"EventNotificationAlert":{"eventType":"CIDAlarm","n":${n},"pad":"${'x'.repeat(n % 97)}"}}`);
+    const bytes = Buffer.from(bodies.map((body) => framed(body)).join(''));
+    const parser = new MultipartParser('boundary');
+    const held: MultipartEvent[] = [];
+    // Chunks of varying size, so the window fills, empties and moves to fresh backings many times.
+    for (let at = 0, size = 1; at < bytes.length; at += size, size = (size * 7) % 1500 || 1) held.push(...parser.push(bytes.subarray(at, at + size)));
+    held.push(...parser.end());
+    expect(seen(held)).toEqual(bodies.map((body) => part(body)));
+  });
+});
+
 describe('robustness', () => {
   it('random bytes and random mutations of real streams give only typed events, never a throw', () => {
     let seed = 12345;
