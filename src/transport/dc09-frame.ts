@@ -103,20 +103,32 @@ function isBlockId(id: string): boolean {
 }
 // Printable ASCII and Latin-1 letters (Windows-1252 text fields, reference §4.6), minus the
 // brackets that delimit data and blocks. CR/LF would split the frame on the wire.
+function isFrameCharacter(code: number): boolean {
+  return code >= 0x20 && code !== BYTE.OPEN && code !== BYTE.CLOSE && (code <= 0x7e || code >= 0xa0) && code <= 0xff;
+}
+
 function isFrameText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!isFrameCharacter(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** Writes frame text at `offset` and returns the offset after it, or -1 at a character that is not frame text. */
+function writeFrameText(target: Buffer, offset: number, text: string): number {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code < 0x20 || code === BYTE.OPEN || code === BYTE.CLOSE || (code > 0x7e && code < 0xa0) || code > 0xff) return false;
+    if (!isFrameCharacter(code)) return -1;
+    target[offset + i] = code;
   }
-  return true;
+  return offset + text.length;
 }
 
 function invalid(message: string): Dc09Error {
   return new Dc09Error('HIKARC_DC09_INVALID_MESSAGE', message);
 }
 
-/** Why `message` cannot be encoded, or undefined when it can. */
-export function checkMessage(message: Dc09Message, encrypted: boolean): Dc09Error | undefined {
+// What encodeFrame checks before it writes. The text fields are checked as they are written (a
+// second pass over them cost as much as the write); checkContent names what was wrong.
+function checkHeader(message: Dc09Message, encrypted: boolean): Dc09Error | undefined {
   if (!DC09_TOKENS.includes(message.token)) return invalid(`unknown DC-09 token "${String(message.token)}"`);
   if (encrypted && message.token === 'NAK') return invalid('a NAK is never encrypted (DC-09 2013 §5.5.1.8)');
   if (!Number.isInteger(message.sequence) || message.sequence < 0 || message.sequence > MAX_SEQUENCE) {
@@ -126,14 +138,23 @@ export function checkMessage(message: Dc09Message, encrypted: boolean): Dc09Erro
   if (!isDc09HexField(message.line)) return invalid(`line prefix "${message.line}" is not 1-6 hex digits`);
   const validAccount = message.accountMark === 'A' ? isHexDigits(message.account, 1, 16) : isDc09Account(message.account);
   if (!validAccount) return invalid(`account "${message.account}" is not 3-16 hex digits`);
+  if (message.timestamp !== null && !Number.isFinite(message.timestamp)) return invalid('timestamp is not a finite time');
+  if (encrypted && message.timestamp === null) return invalid('an encrypted frame needs a timestamp (DC-09 2013 §5.4.4)');
+  return undefined;
+}
+
+function checkContent(message: Dc09Content): Dc09Error | undefined {
   if (!isFrameText(message.data)) return invalid('data holds a bracket, a control byte or a character outside Latin-1');
   for (const block of message.extended) {
     if (!isBlockId(block.id)) return invalid(`extended block id "${block.id}" is not one upper-case letter`);
     if (!isFrameText(block.value)) return invalid(`extended block ${block.id} holds a bracket, a control byte or a character outside Latin-1`);
   }
-  if (message.timestamp !== null && !Number.isFinite(message.timestamp)) return invalid('timestamp is not a finite time');
-  if (encrypted && message.timestamp === null) return invalid('an encrypted frame needs a timestamp (DC-09 2013 §5.4.4)');
   return undefined;
+}
+
+/** Why `message` cannot be encoded, or undefined when it can. */
+export function checkMessage(message: Dc09Message, encrypted: boolean): Dc09Error | undefined {
+  return checkHeader(message, encrypted) ?? checkContent(message);
 }
 
 // `"<*><token>"<seq>[R<rcvr>]L<line><#|A><acct>[`
@@ -169,13 +190,17 @@ function contentLength(message: Dc09Content): number {
 }
 
 // `<data>][<x>...]<_timestamp>`: the same bytes in clear frames and inside the encrypted region.
+// -1 when a text field is not frame text (see checkContent).
 function writeContent(target: Buffer, offset: number, message: Dc09Content): number {
-  let at = writeLatin1(target, offset, message.data);
+  let at = writeFrameText(target, offset, message.data);
+  if (at < 0) return -1;
   target[at++] = BYTE.CLOSE;
   for (const block of message.extended) {
+    if (!isBlockId(block.id)) return -1;
     target[at++] = BYTE.OPEN;
-    at = writeLatin1(target, at, block.id);
-    at = writeLatin1(target, at, block.value);
+    target[at++] = block.id.charCodeAt(0);
+    at = writeFrameText(target, at, block.value);
+    if (at < 0) return -1;
     target[at++] = BYTE.CLOSE;
   }
   if (message.timestamp !== null) {
@@ -185,6 +210,10 @@ function writeContent(target: Buffer, offset: number, message: Dc09Content): num
   return at;
 }
 
+function contentProblem(message: Dc09Content): Dc09Error {
+  return checkContent(message) ?? invalid('a text field cannot be written');
+}
+
 /**
  * The frame bytes of `message`, LF to CR. Throws Dc09Error `HIKARC_DC09_INVALID_MESSAGE` when a
  * field cannot be sent (callers check with checkMessage first to turn that into a result).
@@ -192,7 +221,7 @@ function writeContent(target: Buffer, offset: number, message: Dc09Content): num
 export function encodeFrame(message: Dc09Message, options?: EncodeOptions): Buffer {
   const key = options?.key ?? null;
   const encrypted = key !== null;
-  const problem = checkMessage(message, encrypted);
+  const problem = checkHeader(message, encrypted);
   if (problem) throw problem;
   const header = headerLength(message, encrypted);
   const content = contentLength(message);
@@ -210,7 +239,7 @@ export function encodeFrame(message: Dc09Message, options?: EncodeOptions): Buff
       if (byte === BYTE.PIPE || byte === BYTE.OPEN || byte === BYTE.CLOSE) throw invalid('a pad byte is |, [ or ] (DC-09 2013 §5.4.4.2)');
     }
     plaintext[pad] = BYTE.PIPE;
-    writeContent(plaintext, pad + 1, message);
+    if (writeContent(plaintext, pad + 1, message) < 0) throw contentProblem(message);
     region = encryptBlocks(key, plaintext);
   }
   const bodyLength = header + (region === null ? content : region.length * 2);
@@ -220,6 +249,7 @@ export function encodeFrame(message: Dc09Message, options?: EncodeOptions): Buff
   frame[0] = BYTE.LF;
   const contentStart = writeHeader(frame, BODY_START, message, encrypted);
   const end = region === null ? writeContent(frame, contentStart, message) : writeHexBytes(frame, contentStart, region);
+  if (end < 0) throw contentProblem(message);
   frame[end] = BYTE.CR;
   writeHex(frame, 1, crc16Arc(frame, BODY_START, end), 4);
   writeHex(frame, 5, bodyLength, 4);

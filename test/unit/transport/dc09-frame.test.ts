@@ -1,8 +1,9 @@
 import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Dc09Error } from '../../../src/transport/transport-errors.js';
-import { fixedPad, parseAesKey } from '../../../src/transport/dc09-crypto.js';
+import { createRandomPadSource, fixedPad, parseAesKey } from '../../../src/transport/dc09-crypto.js';
 import {
+  checkMessage,
   decodeFrame,
   decodeFrames,
   encodeFrame,
@@ -310,6 +311,19 @@ describe('encoding', () => {
     ['body longer than 0x0FFF', { data: 'x'.repeat(4096) }],
   ] as const)('rejects %s', (_name, change) => {
     expect(() => encodeFrame({ ...base, ...change })).toThrow(expect.objectContaining({ code: 'HIKARC_DC09_INVALID_MESSAGE' }));
+  });
+
+  it.each([
+    ['] in data', { data: '#1234|Nri1]BA015' }],
+    ['character outside Latin-1', { data: '#1234|Nri1/BA015 €' }],
+    ['two-letter block id', { extended: [{ id: 'VV', value: 'x' }] }],
+    ['[ in a block', { extended: [{ id: 'V', value: 'a[b' }] }],
+  ] as const)('names the problem checkMessage names, clear and encrypted: %s', (_name, change) => {
+    const message: Dc09Message = { ...base, ...change, timestamp: utc(2025, 6, 1, 13, 45, 12) };
+    const named = checkMessage(message, false)?.message;
+    expect(named).toMatch(/data|block/);
+    expect(() => encodeFrame(message)).toThrow(named);
+    expect(() => encodeFrame(message, { key, pad: createRandomPadSource() })).toThrow(named);
   });
 
   it('rejects an encrypted frame without a timestamp, an encrypted NAK and a pad holding |', () => {
