@@ -55,5 +55,9 @@ describe('classifyStreamEvent', () => {
     expect(item.kind === 'event' && hadInvalidUtf8(item.event)).toBe(true);
     expect(decodePartText(Buffer.from('Café'))).toEqual({ text: 'Café', replaced: false });
     expect(decodePartText(Buffer.from([0x41, 0xff]))).toEqual({ text: 'A\uFFFD', replaced: true });
+    expect(decodePartText(Buffer.from([0xe5, 0x8f, 0xb0, 0xe2]))).toEqual({ text: '台\uFFFD', replaced: true });
+    // U+FFFD the sender wrote itself is text, not a replacement.
+    expect(decodePartText(Buffer.from('zone \uFFFD 1'))).toEqual({ text: 'zone \uFFFD 1', replaced: false });
+    expect(decodePartText(Buffer.from('{"a":1}'))).toEqual({ text: '{"a":1}', replaced: false });
   });
 });
