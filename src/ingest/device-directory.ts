@@ -4,10 +4,11 @@
 // last good list.
 
 import type { Clock } from '../clock.js';
+import { isDc09Account } from '../config/schema.js';
 import { errorMessage, HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, Gauge, MetricsRegistry } from '../metrics.js';
-import { isValidAccount, normalizeAccount, StaticAccountDirectory, type AccountDirectory } from '../translate/index.js';
+import { normalizeAccount, StaticAccountDirectory, type AccountDirectory } from '../translate/index.js';
 import { isPlainObject } from '../translate/event-json.js';
 import { readBodyText, type ReceiverHttp } from './receiver-http.js';
 
@@ -143,7 +144,7 @@ export class ReceiverDirectory implements AccountDirectory {
           withoutAccount++;
           continue;
         }
-        if (!isValidAccount(normalizeAccount(device.accountId))) withoutAccount++;
+        if (!isDc09Account(normalizeAccount(device.accountId))) withoutAccount++;
         if (device.devIndex !== null) map[device.devIndex] = device.accountId;
         if (device.devSerial !== null) map[device.devSerial] = device.accountId;
       }

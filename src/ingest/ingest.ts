@@ -5,10 +5,11 @@
 
 import { backoffDelay } from '../backoff.js';
 import { sleep, systemClock, type CancelTimer, type Clock } from '../clock.js';
+import { isDc09Account } from '../config/schema.js';
 import { errorMessage, isHikArcError, type ErrorCode, type HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, Gauge, MetricsRegistry } from '../metrics.js';
-import { isValidAccount, LayeredAccountDirectory, normalizeAccount, receiverLinkAlarm, StaticAccountDirectory, type AccountDirectory, type VendorEvent } from '../translate/index.js';
+import { LayeredAccountDirectory, normalizeAccount, receiverLinkAlarm, StaticAccountDirectory, type AccountDirectory, type VendorEvent } from '../translate/index.js';
 import type { AuthGuard, LockInfo } from './auth-guard.js';
 import { DeliveryQueue, type IngestConsumer, type IngestItem } from './delivery-queue.js';
 import { ReceiverDirectory } from './device-directory.js';
@@ -516,7 +517,7 @@ class IngestStage implements Ingest {
 
   private reportLink(state: 'fault' | 'restore'): void {
     const account = normalizeAccount(this.settings.account);
-    if (!isValidAccount(account)) {
+    if (!isDc09Account(account)) {
       this.linkAlarms.inc({ state, delivered: 'false' });
       this.emit({ type: 'link-alarm', state, delivered: false });
       this.logger.error({ code: 'HIKARC_INGEST_LINK_NO_ACCOUNT', state }, 'upstream link change cannot be reported: receiver.account is not set');
@@ -553,7 +554,7 @@ class IngestStage implements Ingest {
 
   private needsDirectory(event: VendorEvent): boolean {
     if (event.devIndex === null && event.deviceSerial === null) return false;
-    if (event.deviceId !== null && isValidAccount(normalizeAccount(event.deviceId))) return false;
+    if (event.deviceId !== null && isDc09Account(normalizeAccount(event.deviceId))) return false;
     return this.directory.accountFor(event.devIndex, event.deviceSerial) === undefined;
   }
 

@@ -1,15 +1,9 @@
 // Which DC-09 account a device reports as. The config `accounts` map is the operator's word and
 // always wins; ingest layers the receiver's own device list (devIndex/devSerial → accountID) under it.
 
-import { isDc09Account } from '../config/schema.js';
-
 export interface AccountDirectory {
   /** Account for a device by devIndex, then by serial; undefined when neither is known. */
   accountFor(devIndex: string | null, deviceSerial: string | null): string | undefined;
-}
-
-export function isValidAccount(account: string): boolean {
-  return isDc09Account(account);
 }
 
 /** DC-09 accounts are hex; upper case is what receivers echo and compare. */

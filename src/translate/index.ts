@@ -2,7 +2,7 @@
 
 export { Translator, receiverLinkAlarm, type AlarmMessage, type DocumentOutcome, type SkipReason, type Translation, type TranslatorOptions } from './translator.js';
 export { decodeEventDocument, normalizeDocument, type DecodedDocument, type VendorEvent } from './vendor-event.js';
-export { LayeredAccountDirectory, StaticAccountDirectory, isValidAccount, normalizeAccount, type AccountDirectory } from './account-directory.js';
+export { LayeredAccountDirectory, StaticAccountDirectory, normalizeAccount, type AccountDirectory } from './account-directory.js';
 export { allTableRows, lookupCode, type CodeFamily, type CodeRow, type TableRow } from './code-tables.js';
 export { admCidPayload, siaDcsPayload, type PayloadFields, type Qualifier } from './payload.js';
 export type { EventFamily } from './event-mapping.js';

@@ -6,7 +6,8 @@ import { systemClock, type Clock } from '../clock.js';
 import type { TranslateSettings } from '../config/schema.js';
 import { silentLogger, type Logger } from '../log.js';
 import { MetricsRegistry, type Counter } from '../metrics.js';
-import { isValidAccount, normalizeAccount, type AccountDirectory } from './account-directory.js';
+import { isDc09Account } from '../config/schema.js';
+import { normalizeAccount, type AccountDirectory } from './account-directory.js';
 import type { RepairLevel } from './event-json.js';
 import { isStatusEvent, mapEvent, reportNumber, type EventCodes, type EventFamily } from './event-mapping.js';
 import { admCidPayload, siaDcsPayload, type Qualifier } from './payload.js';
@@ -205,12 +206,12 @@ export class Translator {
     const rejected: string[] = [];
     if (event.deviceId !== null) {
       const account = normalizeAccount(event.deviceId);
-      if (isValidAccount(account)) return { account, source: 'deviceID' };
+      if (isDc09Account(account)) return { account, source: 'deviceID' };
       rejected.push(`deviceID "${event.deviceId}" is not 3-16 hex digits`);
     }
     const listed = this.directory.accountFor(event.devIndex, event.deviceSerial);
     if (listed !== undefined) {
-      if (isValidAccount(listed)) return { account: listed, source: 'directory' };
+      if (isDc09Account(listed)) return { account: listed, source: 'directory' };
       rejected.push(`account "${listed}" listed for the device is not 3-16 hex digits`);
     }
     if (event.devIndex === null && event.deviceSerial === null && isStatusEvent(event.eventType) && this.receiverAccount !== '') {
