@@ -8,6 +8,7 @@
 
 import { jsonrepair } from 'jsonrepair';
 import { HikArcError, errorMessage } from '../errors.js';
+import { ALERT_FIELDS, CID_FIELDS, type AlertField, type CidField } from './alert-fields.js';
 import { isJsonWhitespace, JSON_CHAR as CHAR } from './json-scan.js';
 
 export type RepairLevel = 'none' | 'repaired' | 'salvaged';
@@ -210,28 +211,15 @@ export function parseTolerantJson(input: string): TolerantParse {
   }
 }
 
-// Scalars salvage looks for. Both spellings of the zone key occur (CIDAlarm.zoneNo, HikCIDParams.ZoneNo).
-const SALVAGE_KEYS = [
-  'eventType',
-  'eventState',
-  'dateTime',
-  'dataTime',
-  'devIndex',
-  'deviceID',
-  'deviceSerial',
-  'channelID',
-  'activePostCount',
-  'CIDCode',
-  'CIDParam',
-  'zoneNo',
-  'ZoneNo',
-  'subSys',
-  'status',
-  'videoURL',
-  'inputIOPortID',
-] as const;
+// Salvage looks for every scalar an alarm needs; the alert's own ones stay at the top, the rest
+// (partition, zone, code, link) go into the CID block.
+type SalvageKey = AlertField | CidField;
+const SALVAGE_KEYS: readonly SalvageKey[] = [...new Set<SalvageKey>([...objectKeys(ALERT_FIELDS), ...objectKeys(CID_FIELDS)])];
+const TOP_LEVEL_KEYS: readonly AlertField[] = objectKeys(ALERT_FIELDS).filter((key) => !(key in CID_FIELDS));
 
-type SalvageKey = (typeof SALVAGE_KEYS)[number];
+function objectKeys<T extends object>(value: T): Array<keyof T & string> {
+  return Object.keys(value) as Array<keyof T & string>;
+}
 
 // `"key"` (or `"key` with its closing quote missing) then `:` then a string or a number.
 const SALVAGE_PATTERNS: ReadonlyMap<SalvageKey, RegExp> = new Map(
@@ -255,7 +243,7 @@ export function salvageAlert(input: string): Record<string, unknown> | undefined
   if (typeof eventType !== 'string' || eventType.trim() === '') return undefined;
 
   const alert: Record<string, unknown> = {};
-  for (const key of ['eventType', 'eventState', 'dateTime', 'dataTime', 'devIndex', 'deviceID', 'deviceSerial', 'channelID', 'activePostCount', 'status', 'inputIOPortID'] as const) {
+  for (const key of TOP_LEVEL_KEYS) {
     if (found.has(key)) alert[key] = found.get(key);
   }
   const cidFields: Record<string, unknown> = {};

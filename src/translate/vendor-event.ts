@@ -7,6 +7,7 @@
 
 import { z } from 'zod';
 import { HikArcError } from '../errors.js';
+import { ALERT_FIELDS, CID_FIELDS, type FieldKind } from './alert-fields.js';
 import { isPlainObject, parseTolerantJson, salvageAlert, type RepairLevel } from './event-json.js';
 
 const INTEGER_TEXT = /^\s*[-+]?\d{1,10}\s*$/;
@@ -15,9 +16,6 @@ const INTEGER_TEXT = /^\s*[-+]?\d{1,10}\s*$/;
 // (readAlert) and on zod's (projectAlert) alike: a plain integer string becomes a number, text is
 // trimmed, an empty string is no value. zod then validates plain types; whatever could not be
 // converted reaches it unchanged and is rejected.
-const integer = z.number().int('not an integer').nullish();
-const text = z.string().nullish();
-
 function asInteger(value: unknown): unknown {
   if (value === undefined || value === null || typeof value === 'number') return value ?? null;
   return typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : value;
@@ -32,31 +30,26 @@ function asText(value: unknown): unknown {
   return typeof value === 'number' ? String(value) : value;
 }
 
-const cidFieldsShape = z.object({
-  CIDCode: text,
-  CIDParam: text,
-  subSys: integer,
-  zoneNo: integer,
-  ZoneNo: integer,
-  videoURL: text,
-});
+const FIELD_SCHEMA = { text: z.string().nullish(), integer: z.number().int('not an integer').nullish() } as const;
+const FIELD_CONVERSION = { text: asText, integer: asInteger } as const satisfies Record<FieldKind, (value: unknown) => unknown>;
+
+type ScalarShape<T extends Record<string, FieldKind>> = { [K in keyof T]: (typeof FIELD_SCHEMA)[T[K]] };
+
+function scalarShape<T extends Record<string, FieldKind>>(fields: T): ScalarShape<T> {
+  return Object.fromEntries(Object.entries(fields).map(([key, kind]) => [key, FIELD_SCHEMA[kind]])) as ScalarShape<T>;
+}
+
+/** The listed fields of `value`, converted as readAlert converts them. */
+function projectScalars(value: Record<string, unknown>, fields: Readonly<Record<string, FieldKind>>): Record<string, unknown> {
+  const projected: Record<string, unknown> = {};
+  for (const [key, kind] of Object.entries(fields)) projected[key] = FIELD_CONVERSION[kind](value[key]);
+  return projected;
+}
+
+const cidFieldsShape = z.object(scalarShape(CID_FIELDS));
 
 export const alertShape = z.object({
-  eventType: text,
-  eventState: text,
-  dateTime: text,
-  dataTime: text,
-  activePostCount: integer,
-  devIndex: text,
-  deviceID: text,
-  deviceSerial: text,
-  channelID: integer,
-  status: text,
-  subSys: integer,
-  zoneNo: integer,
-  ZoneNo: integer,
-  inputIOPortID: integer,
-  videoURL: text,
+  ...scalarShape(ALERT_FIELDS),
   CIDAlarm: cidFieldsShape.nullish(),
   VideoReview: z.object({ HikCIDParams: cidFieldsShape.nullish() }).nullish(),
 });
@@ -199,35 +192,13 @@ const MAX_VALIDATION_ROUNDS = 4;
 // Only the fields hik-arc reads, converted as readAlert converts them, for zod to judge and name
 // the defects of a document readAlert rejected.
 function projectCid(value: unknown): unknown {
-  if (!isPlainObject(value)) return value ?? null;
-  return {
-    CIDCode: asText(value['CIDCode']),
-    CIDParam: asText(value['CIDParam']),
-    subSys: asInteger(value['subSys']),
-    zoneNo: asInteger(value['zoneNo']),
-    ZoneNo: asInteger(value['ZoneNo']),
-    videoURL: asText(value['videoURL']),
-  };
+  return isPlainObject(value) ? projectScalars(value, CID_FIELDS) : (value ?? null);
 }
 
 export function projectAlert(alert: Record<string, unknown>): Record<string, unknown> {
   const review = alert['VideoReview'];
   return {
-    eventType: asText(alert['eventType']),
-    eventState: asText(alert['eventState']),
-    dateTime: asText(alert['dateTime']),
-    dataTime: asText(alert['dataTime']),
-    activePostCount: asInteger(alert['activePostCount']),
-    devIndex: asText(alert['devIndex']),
-    deviceID: asText(alert['deviceID']),
-    deviceSerial: asText(alert['deviceSerial']),
-    channelID: asInteger(alert['channelID']),
-    status: asText(alert['status']),
-    subSys: asInteger(alert['subSys']),
-    zoneNo: asInteger(alert['zoneNo']),
-    ZoneNo: asInteger(alert['ZoneNo']),
-    inputIOPortID: asInteger(alert['inputIOPortID']),
-    videoURL: asText(alert['videoURL']),
+    ...projectScalars(alert, ALERT_FIELDS),
     CIDAlarm: projectCid(alert['CIDAlarm']),
     VideoReview: isPlainObject(review) ? { HikCIDParams: projectCid(review['HikCIDParams']) } : (review ?? null),
   };

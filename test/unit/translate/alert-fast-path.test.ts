@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseMultipart } from '../../../src/ingest/multipart-parser.js';
 import { parseTolerantJson, salvageAlert } from '../../../src/translate/event-json.js';
+import { ALERT_FIELDS, CID_FIELDS, type FieldKind } from '../../../src/translate/alert-fields.js';
 import { alertShape, projectAlert, readAlert, validateAlert } from '../../../src/translate/vendor-event.js';
 import { buildCorpus } from '../../../bench/corpus.js';
 
@@ -59,6 +60,24 @@ describe('alert fast path', () => {
       const validated = validateAlert(alert, defects);
       expect(defects.length).toBeGreaterThan(0);
       expect(readAlert(validated, 'none', [])).toBeDefined();
+    });
+  }
+
+  // A value no conversion accepts for the kind: were a listed field not read by the direct path,
+  // the alert carrying it would be read instead of being left to zod.
+  const unreadable: Readonly<Record<FieldKind, unknown>> = { text: { not: 'text' }, integer: 'x' };
+  const listedPlaces: ReadonlyArray<readonly [string, Readonly<Record<string, FieldKind>>, (field: string, value: unknown) => Record<string, unknown>]> = [
+    ['the alert', ALERT_FIELDS, (field, value) => ({ eventType: 'IO', [field]: value })],
+    ['CIDAlarm', CID_FIELDS, (field, value) => ({ eventType: 'CIDAlarm', CIDAlarm: { [field]: value } })],
+    ['VideoReview.HikCIDParams', CID_FIELDS, (field, value) => ({ eventType: 'IO', VideoReview: { HikCIDParams: { [field]: value } } })],
+  ];
+  for (const [place, fields, alertWith] of listedPlaces) {
+    it(`reads every listed field of ${place} on both paths`, () => {
+      for (const [field, kind] of Object.entries(fields)) {
+        const alert = alertWith(field, unreadable[kind]);
+        expect(alertShape.safeParse(projectAlert(alert)).success, field).toBe(false);
+        expect(readAlert(alert, 'none', []), field).toBeUndefined();
+      }
     });
   }
 
