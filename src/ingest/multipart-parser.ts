@@ -125,6 +125,8 @@ function bomThenDocument(bytes: Buffer, at: number): Answer {
 // the part). So bytes once written are never overwritten: a full backing is replaced by a fresh one
 // holding the live bytes, and the old one lives on only as long as the parts that view it.
 const MIN_BACKING_BYTES = 16 * 1024;
+// Shared by every part of the fast path, which has none by definition.
+const NO_DEFECTS: readonly PartDefect[] = Object.freeze([]);
 
 /** A growable, append-only byte window: amortised O(1) per byte instead of a concat per chunk. */
 class ByteWindow {
@@ -481,7 +483,7 @@ export class MultipartParser {
     if (delimiterAt < 0) return 0;
     const body = this.trimmedBody(buffer, bodyStart, bodyStart + length);
     if (body.length === 0) return 0;
-    events.push({ type: 'part', part: { contentType: template.contentType, contentLength: length, body, defects: [] } });
+    events.push({ type: 'part', part: { contentType: template.contentType, contentLength: length, body, defects: NO_DEFECTS } });
     return delimiterAt + this.delimiter.length;
   }
 

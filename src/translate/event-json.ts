@@ -17,6 +17,9 @@ export type TolerantParse =
   | { readonly ok: true; readonly value: Record<string, unknown>; readonly repair: 'none' | 'repaired'; readonly defects: readonly string[] }
   | { readonly ok: false; readonly error: HikArcError };
 
+// Shared by every document that parsed as sent: nothing to report, nothing to allocate.
+const NO_DEFECTS: readonly string[] = Object.freeze([]);
+
 const { LF, QUOTE, COMMA, COLON, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = CHAR;
 
 const FULL_WIDTH: Readonly<Record<string, string>> = {
@@ -172,7 +175,7 @@ export function parseTolerantJson(input: string): TolerantParse {
   const text = stripBom(input).trim();
   const direct = parseOrUndefined(text);
   if (direct !== undefined) {
-    if (isPlainObject(direct)) return { ok: true, value: direct, repair: 'none', defects: [] };
+    if (isPlainObject(direct)) return { ok: true, value: direct, repair: 'none', defects: NO_DEFECTS };
     return { ok: false, error: new HikArcError('HIKARC_EVENT_NOT_AN_ALERT', 'the document is JSON but not an object') };
   }
 
