@@ -96,7 +96,8 @@ export interface EncodeOptions {
   readonly pad?: PadSource;
 }
 
-const NO_QUIRKS: readonly Dc09Quirk[] = Object.freeze([]);
+/** Shared by every frame decoded without a deviation. */
+export const NO_QUIRKS: readonly Dc09Quirk[] = Object.freeze([]);
 
 function isBlockId(id: string): boolean {
   return id.length === 1 && id.charCodeAt(0) >= 0x41 && id.charCodeAt(0) <= 0x5a;

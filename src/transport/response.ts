@@ -4,7 +4,7 @@
 // flight; DUH must echo our sequence. Everything else is "not acknowledged" and the wait goes on.
 
 import type { ErrorCode } from '../errors.js';
-import { openFrame, type Dc09Item, type Dc09Quirk } from './dc09-frame.js';
+import { NO_QUIRKS, openFrame, type Dc09Item, type Dc09Quirk } from './dc09-frame.js';
 
 export interface ExpectedAnswer {
   readonly sequence: number;
@@ -27,8 +27,6 @@ export type ResponseVerdict =
   | { readonly kind: 'nak'; readonly receiverTime: number | null; readonly quirks: readonly Dc09Quirk[] }
   | { readonly kind: 'duh'; readonly quirks: readonly Dc09Quirk[] }
   | { readonly kind: 'ignore'; readonly code: ErrorCode; readonly detail: string };
-
-const NO_QUIRKS: readonly Dc09Quirk[] = Object.freeze([]);
 
 function unmatched(detail: string): ResponseVerdict {
   return { kind: 'ignore', code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE', detail };
