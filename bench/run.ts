@@ -90,6 +90,11 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${mark} ${target.key.padEnd(24)} ${format(value).padStart(10)} ${target.unit.padEnd(9)} ${target.goal.padEnd(32)} ${target.label}\n`);
     }
     process.stdout.write(`\ntranslate / JSON.parse: ${context.translateToJsonParseRatio}; took ${context.durationSec} s\n`);
+    const stages = translate.context['microsPerEvent'];
+    if (typeof stages === 'object' && stages !== null) {
+      const parts = Object.entries(stages).map(([stage, micros]) => `${stage} ${String(micros)}`);
+      process.stdout.write(`µs per event by stage (a run of its own): ${parts.join(', ')}\n`);
+    }
     if (quick) process.stdout.write('quick mode: shorter runs and a 20,000-event backlog; figures are indicative only\n');
   }
   const allMet = Object.values(met).every(Boolean);

@@ -33,20 +33,44 @@ async function loadHotPath(root: string): Promise<HotPath> {
   return { MultipartParser: ingest.MultipartParser, classifyStreamEvent: items.classifyStreamEvent, Translator: translate.Translator, StaticAccountDirectory: translate.StaticAccountDirectory, transport };
 }
 
+/** Where the pipeline round may stop: after the multipart parser, the normalized event, the translation, the frame. */
+const PIPELINE_STAGES = ['multipart', 'event', 'translation', 'frame'] as const;
+type PipelineStage = (typeof PIPELINE_STAGES)[number];
+
+/**
+ * Each stage's own share of an event's time (the difference between the rounds stopping after it
+ * and before it), and JSON.parse alone for comparison: `event` holds the UTF-8 decode, JSON.parse
+ * (with the repair of the broken share) and the validation into the normalized event.
+ */
+function stageBreakdown(cumulativeMicros: readonly number[]): Record<string, number> {
+  const breakdown: Record<string, number> = {};
+  PIPELINE_STAGES.forEach((stage, index) => {
+    const before = index === 0 ? 0 : (cumulativeMicros[index - 1] ?? 0);
+    breakdown[stage] = Number(((cumulativeMicros[index] ?? 0) - before).toFixed(2));
+  });
+  breakdown['total'] = Number((cumulativeMicros[PIPELINE_STAGES.length - 1] ?? 0).toFixed(2));
+  breakdown['jsonParseAlone'] = Number((cumulativeMicros[PIPELINE_STAGES.length] ?? 0).toFixed(2));
+  return breakdown;
+}
+
 const HEADER: HeaderSettings = { format: 'adm-cid', receiverNumber: '1', linePrefix: '1' };
 const CHUNK_BYTES = 64 * 1024;
 
 /**
- * Items per second of each round, measured in turns: rounds of every kind alternate until each has
- * run `durationMs` (after a warm-up), so a slower stretch of a shared machine weighs on all of them
- * alike and their ratio holds even when the absolute figures wander.
+ * Items per second of each round, measured in turns: rounds of every kind alternate (after a
+ * warm-up), so a slower stretch of a shared machine weighs on all of them alike and their ratio
+ * holds even when the absolute figures wander. `each-round`: until every round has run
+ * `durationMs`; `in-all`: until `durationMs` have passed in all (for many rounds of unequal length,
+ * where the shortest would otherwise set the number of turns).
  */
-function ratesPerSec(rounds: ReadonlyArray<() => number>, durationMs: number): number[] {
+function ratesPerSec(rounds: ReadonlyArray<() => number>, durationMs: number, until: 'each-round' | 'in-all' = 'each-round'): number[] {
   const warmUntil = performance.now() + Math.min(500, durationMs / 4);
   while (performance.now() < warmUntil) for (const round of rounds) round();
   const items = rounds.map(() => 0);
   const elapsed = rounds.map(() => 0);
-  while (elapsed.some((ms) => ms < durationMs)) {
+  const endAt = performance.now() + durationMs;
+  const running = until === 'each-round' ? () => elapsed.some((ms) => ms < durationMs) : () => performance.now() < endAt;
+  while (running()) {
     rounds.forEach((round, index) => {
       const start = performance.now();
       items[index]! += round();
@@ -76,29 +100,34 @@ export async function benchTranslate(durationMs: number, root = fileURLToPath(ne
   let frameBytes = 0;
   let forwarded = 0;
 
-  // The whole hot path of one event, as the service runs it (single thread): the ingest stage's
-  // part → stream item, translate, and the frame the transmitter writes.
-  const translateRound = (): number => {
-    const parser = new MultipartParser('boundary');
-    let events = 0;
-    const now = Date.now();
-    for (let offset = 0; offset < corpus.stream.length; offset += CHUNK_BYTES) {
-      for (const item of parser.push(corpus.stream.subarray(offset, offset + CHUNK_BYTES))) {
-        if (item.type !== 'part') continue;
-        events++;
-        const streamItem = classifyStreamEvent(item);
-        if (streamItem.kind !== 'event') continue;
-        const translation = translator.translate(streamItem.event);
-        if (!translation.forwarded) continue;
-        const message = translation.message;
-        sequence = sequence >= 9999 ? 1 : sequence + 1;
-        const frame = encodeFrame(stampMessage(eventTemplate(message, HEADER, sequence, videoLinkBlock(message.videoUrl)), now));
-        frameBytes += frame.length;
-        forwarded++;
+  // The hot path of one event, as the service runs it (single thread): the ingest stage's part →
+  // stream item, translate, and the frame the transmitter writes. `through` stops it after a stage,
+  // for the breakdown of where an event's time goes; the measured figure runs it whole.
+  const pipelineRound =
+    (through: PipelineStage) =>
+    (): number => {
+      const parser = new MultipartParser('boundary');
+      let events = 0;
+      const now = Date.now();
+      for (let offset = 0; offset < corpus.stream.length; offset += CHUNK_BYTES) {
+        for (const item of parser.push(corpus.stream.subarray(offset, offset + CHUNK_BYTES))) {
+          if (item.type !== 'part') continue;
+          events++;
+          if (through === 'multipart') continue;
+          const streamItem = classifyStreamEvent(item);
+          if (streamItem.kind !== 'event' || through === 'event') continue;
+          const translation = translator.translate(streamItem.event);
+          if (!translation.forwarded || through === 'translation') continue;
+          const message = translation.message;
+          sequence = sequence >= 9999 ? 1 : sequence + 1;
+          const frame = encodeFrame(stampMessage(eventTemplate(message, HEADER, sequence, videoLinkBlock(message.videoUrl)), now));
+          frameBytes += frame.length;
+          forwarded++;
+        }
       }
-    }
-    return events;
-  };
+      return events;
+    };
+  const translateRound = pipelineRound('frame');
 
   const bodies = corpus.bodies;
   const jsonRound = (): number => {
@@ -122,6 +151,9 @@ export async function benchTranslate(durationMs: number, root = fileURLToPath(ne
   };
 
   const [translateEventsPerSec = 0, jsonParseEventsPerSec = 0, encryptedFramesPerSec = 0] = ratesPerSec([translateRound, jsonRound, encryptedRound], durationMs);
+  // The breakdown in a run of its own, so that the figures above are measured as they always were.
+  const stageRates = ratesPerSec([...PIPELINE_STAGES.map(pipelineRound), jsonRound], durationMs, 'in-all');
+  const microsPerEvent = stageRates.map((rate) => 1e6 / rate);
   return {
     translateEventsPerSec,
     jsonParseEventsPerSec,
@@ -131,6 +163,7 @@ export async function benchTranslate(durationMs: number, root = fileURLToPath(ne
       averageBodyBytes: corpus.averageBodyBytes,
       brokenShare: corpus.brokenShare,
       averageFrameBytes: forwarded === 0 ? 0 : Math.round(frameBytes / forwarded),
+      microsPerEvent: stageBreakdown(microsPerEvent),
     },
   };
 }
