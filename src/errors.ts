@@ -52,6 +52,10 @@ export const ERROR_CODES = {
   HIKARC_TRANSPORT_CONNECT_FAILED: 'the connection to the ARC receiver could not be opened',
   HIKARC_TRANSPORT_LINK_CLOSED: 'the ARC receiver closed the connection, or the socket failed, before answering',
   HIKARC_TRANSPORT_UNMATCHED_RESPONSE: 'an answer that does not acknowledge the frame in flight',
+  HIKARC_TRANSPORT_BARE_ANSWER: 'a bare NAK or DUH without sequence number and account: it is tied to no frame and ignored',
+  HIKARC_TRANSPORT_EARLY_ANSWER: 'bytes that arrived before the frame they would answer was written: ignored',
+  HIKARC_TRANSPORT_CLOCK_IMPLAUSIBLE: 'a NAK carried a receiver time more than an hour from ours: not adopted',
+  HIKARC_TRANSPORT_PATH_DOWN: 'every path to the ARC is down; the alarm waits in the outbox for one to come back',
   HIKARC_TRANSPORT_CLOCK_SKEW: 'the ARC receiver clock differs from ours by more than 10 s',
   HIKARC_TRANSPORT_SUPERVISION_FAILED: 'a NULL link test was not acknowledged: the path is down',
   HIKARC_TRANSPORT_UNDELIVERED: 'no destination acknowledged a message; it goes back to the caller',
@@ -62,6 +66,11 @@ export const ERROR_CODES = {
   HIKARC_STORE_FULL: 'the outbox disk is full',
   HIKARC_STORE_LOCKED: 'the outbox database is locked by another process',
   HIKARC_STORE_FAILED: 'the outbox could not be opened or written',
+  HIKARC_STORE_CORRUPT: 'the outbox file is empty, damaged or not an outbox database',
+  HIKARC_STORE_INCOMPATIBLE: 'the outbox was written by a newer hik-arc',
+  HIKARC_STORE_IN_USE: 'another hik-arc run holds this outbox',
+  HIKARC_STORE_MISSING: 'the outbox file does not exist',
+  HIKARC_STORE_UNSTORED: 'an alarm could not be stored before the stop deadline; the log line is its only record',
 
   // ingest
   HIKARC_DIGEST_CHALLENGE_INVALID: 'the receiver answered 401 without a usable Digest challenge',

@@ -2,8 +2,7 @@
 // and keeps with their reason: no account, DUH from every destination, an invalid account.
 
 import { ARC_DESTINATION, decodeStoredEvent } from '../service/stored-event.js';
-import { SqliteOutbox } from '../transport/outbox/sqlite-outbox.js';
-import type { OutboxEntry } from '../transport/outbox/outbox.js';
+import { openSqliteOutbox, type OutboxEntry } from '../outbox/index.js';
 import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command, rejectPositionals } from './command.js';
 
 export function describeDeadLetter(entry: OutboxEntry): Record<string, unknown> {
@@ -36,7 +35,9 @@ export const deadLettersCommand: Command = {
     const limit = values.limit === undefined ? 1000 : Number(values.limit);
     if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit must be a positive integer');
     const config = loadCommandConfig(io, { file: values.config, command: 'dead-letters' });
-    const outbox = new SqliteOutbox({ path: config.store.path });
+    // Beside a running service: no run lock, and no sequence numbers of its own (the service gives
+    // a requeued alarm its number). A store that is not there is named, not created empty.
+    const outbox = openSqliteOutbox({ path: config.store.path, mustExist: true, allocatesSequences: false });
     try {
       const rows = outbox.deadLetters(limit).map(describeDeadLetter);
       if (values.json === true) {

@@ -5,7 +5,7 @@
 import { isDc09Account } from '../config/schema.js';
 import { parseListenUrl } from '../transport/destination.js';
 import { Dc09Receiver, type ListenAddress } from '../transport/dc09-receiver.js';
-import { DEFAULT_TIMESTAMP_WINDOW, NO_FAULT, parseFault } from '../transport/receiver-answer.js';
+import { DEFAULT_TIMESTAMP_WINDOW, FAULT_NAMES, parseFault } from '../transport/receiver-answer.js';
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command, rejectPositionals } from './command.js';
 import { integerOption, keyOption } from './send.js';
 
@@ -16,7 +16,7 @@ export const receiverCommand: Command = {
   summary: 'run a DC-09 test receiver that answers ACK/NAK/DUH (or a fault) and prints one JSON line per frame',
   usage:
     'hik-arc receiver --listen tcp://HOST:PORT [--listen udp://HOST:PORT] [--key K --key-format hex|ascii] [--account A ...] [--duration S] ' +
-    '[--fault nak|duh|silent|close|delay=MS] [--no-timestamp-check] [--close-after-answer] [--config FILE]',
+    '[--fault FAULT[@ACCOUNT,...] ...] [--no-timestamp-check] [--close-after-answer] [--config FILE]; FAULT: ' + FAULT_NAMES.join('|'),
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       listen: { type: 'string', multiple: true },
@@ -24,7 +24,7 @@ export const receiverCommand: Command = {
       'key-format': { type: 'string' },
       account: { type: 'string', multiple: true },
       duration: { type: 'string' },
-      fault: { type: 'string' },
+      fault: { type: 'string', multiple: true },
       'no-timestamp-check': { type: 'boolean' },
       'close-after-answer': { type: 'boolean' },
       config: { type: 'string' },
@@ -38,8 +38,11 @@ export const receiverCommand: Command = {
     if (listen.length === 0) throw new UsageError('give at least one --listen tcp://HOST:PORT or udp://HOST:PORT');
     const accounts = values.account ?? [];
     for (const account of accounts) if (!isDc09Account(account)) throw new UsageError(`--account ${account}: must be 3 to 16 hex digits`);
-    const fault = values.fault === undefined ? NO_FAULT : parseFault(values.fault);
-    if (fault === undefined) throw new UsageError('--fault must be nak, duh, silent, close or delay=MS');
+    const fault = (values.fault ?? []).map((text) => {
+      const parsed = parseFault(text);
+      if (parsed === undefined) throw new UsageError(`--fault ${text}: must be one of ${FAULT_NAMES.join(', ')}, optionally @ACCOUNT,ACCOUNT for those accounts only`);
+      return parsed;
+    });
     const durationSec = values.duration === undefined ? null : integerOption(values.duration, 'duration', 1, MAX_DURATION_SEC, 0);
     const key = keyOption(values.key, values['key-format']);
     const config = loadCommandConfig(io, { file: values.config, command: 'receiver' });

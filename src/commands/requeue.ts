@@ -6,8 +6,7 @@
 import { StaticAccountDirectory, Translator } from '../translate/index.js';
 import { decodeStoredEvent, encodeStoredEvent, type StoredEvent } from '../service/stored-event.js';
 import type { Config } from '../config/load.js';
-import { SqliteOutbox } from '../transport/outbox/sqlite-outbox.js';
-import type { OutboxEntry } from '../transport/outbox/outbox.js';
+import { openSqliteOutbox, type OutboxEntry } from '../outbox/index.js';
 import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
 
 type Replacement = { readonly account: string; readonly payload: string } | { readonly stillDead: string };
@@ -45,7 +44,9 @@ export const requeueCommand: Command = {
     if (ids.some((id) => !Number.isInteger(id) || id <= 0)) throw new UsageError('ids are positive integers (see hik-arc dead-letters)');
     const config = loadCommandConfig(io, { file: values.config, command: 'requeue' });
     const translator = requeueTranslator(config);
-    const outbox = new SqliteOutbox({ path: config.store.path });
+    // Beside a running service: no run lock, and no sequence numbers of its own (the service gives
+    // a requeued alarm its number). A store that is not there is named, not created empty.
+    const outbox = openSqliteOutbox({ path: config.store.path, mustExist: true, allocatesSequences: false });
     let failures = 0;
     try {
       const dead = new Map(outbox.deadLetters(Number.MAX_SAFE_INTEGER).map((entry) => [entry.id, entry]));

@@ -27,7 +27,9 @@ export const runCommand: Command = {
         io.signal?.addEventListener('abort', () => resolve(), { once: true });
       });
       logger.info('stop requested');
-      await service.stop();
+      const report = await service.stop();
+      // Alarms that reached neither the store nor the ARC: the journal holds them, the exit code says so.
+      if (report.unstored > 0) return EXIT.FAILURE;
     } finally {
       process.off('SIGHUP', onHangup);
     }

@@ -8,7 +8,7 @@ import { reportNumber } from '../translate/event-mapping.js';
 import { admCidPayload, lookupCode, siaDcsPayload, type Qualifier } from '../translate/index.js';
 import { KEY_FORMATS, parseAesKey, type KeyFormat } from '../transport/dc09-crypto.js';
 import { parseDestinationUrl } from '../transport/destination.js';
-import { Transmitter } from '../transport/transmitter.js';
+import { deliverOne } from '../transport/arc-delivery.js';
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command, rejectPositionals } from './command.js';
 
 /** An integer flag in [min, max], or `fallback` when absent. */
@@ -97,30 +97,38 @@ export const sendCommand: Command = {
     const fields = { account, qualifier: (codes.cid.startsWith('R') ? 3 : 1) as Qualifier, code, sia: codes.sia, partition, reportNumber: reportNumber({ code, zone, user }) };
     const alarm = { account, admCid: admCidPayload(fields), siaDcs: siaDcsPayload(fields), videoUrl: values['video-url'] ?? null };
 
-    const transmitter = new Transmitter({
-      destinations: [{ name: 'primary', url: to }],
-      format,
-      receiverNumber,
-      linePrefix,
-      key,
-      ackTimeoutMs: integerOption(values['timeout-ms'], 'timeout-ms', 1, 600_000, config.arc.ackTimeoutMs),
-      attempts: integerOption(values.attempts, 'attempts', 1, 100, config.arc.attempts),
-      supervisionSec: 0,
-      logger: commandLogger(io, config.log.level, 'stderr', 'send'),
-    });
-    const abort = (): void => transmitter.abort();
-    io.signal?.addEventListener('abort', abort, { once: true });
-    const result = await transmitter.send(alarm, { id: 'hik-arc-send' });
-    io.signal?.removeEventListener('abort', abort);
-    transmitter.abort();
+    // The service's own delivery path: the same framing, numbering, attempts and answer checks.
+    const outcome = await deliverOne(
+      {
+        ...config.arc,
+        primary: to,
+        secondary: '',
+        format,
+        receiverNumber,
+        linePrefix,
+        ackTimeoutMs: integerOption(values['timeout-ms'], 'timeout-ms', 1, 600_000, config.arc.ackTimeoutMs),
+        attempts: integerOption(values.attempts, 'attempts', 1, 100, config.arc.attempts),
+        supervisionSec: 0,
+      },
+      alarm,
+      { supervisionAccount: '', key, logger: commandLogger(io, config.log.level, 'stderr', 'send'), ...(io.signal === undefined ? {} : { signal: io.signal }) },
+    );
 
     const sent = { to, format, account, cid: codes.cid, sia: codes.sia, data: format === 'adm-cid' ? alarm.admCid : alarm.siaDcs, encrypted: key !== null };
-    if (result.delivered) {
-      writeJsonLine(io, { delivered: true, ...sent, sequence: result.sequence, attempts: result.attempts, latencyMs: Math.round(result.latencyMs), code: null, detail: null });
+    if (outcome !== null && outcome.outcome === 'acked') {
+      writeJsonLine(io, { delivered: true, ...sent, sequence: outcome.sequence, attempts: outcome.attempts, latencyMs: Math.round(outcome.roundMs), code: null, detail: null });
       return EXIT.OK;
     }
-    const failure = result.failures[0];
-    writeJsonLine(io, { delivered: false, ...sent, sequence: failure?.sequence ?? null, attempts: failure?.attempts ?? 0, latencyMs: null, code: failure?.code ?? result.code, detail: result.detail });
+    const failure = outcome?.failures[0];
+    writeJsonLine(io, {
+      delivered: false,
+      ...sent,
+      sequence: outcome?.entry.sequence ?? null,
+      attempts: failure?.attempts ?? 0,
+      latencyMs: null,
+      code: failure?.code ?? (outcome === null ? 'HIKARC_TRANSPORT_STOPPED' : outcome.code),
+      detail: outcome === null ? 'stopped before the ARC answered' : outcome.detail,
+    });
     return EXIT.FAILURE;
   },
 };

@@ -4,17 +4,10 @@
 
 import { z } from 'zod';
 import { LOG_LEVELS } from '../log.js';
-import { isHexDigits } from '../transport/ascii.js';
+import { isDc09Account, isDc09HexField } from '../transport/ascii.js';
 
-/** A DC-09 account: 3 to 16 hex digits (DC-09 reference §1.5). */
-export function isDc09Account(text: string): boolean {
-  return isHexDigits(text, 3, 16);
-}
-
-/** A DC-09 receiver (R) or line prefix (L) field: 1 to 6 hex digits. */
-export function isDc09HexField(text: string): boolean {
-  return isHexDigits(text, 1, 6);
-}
+// The DC-09 field rules live with the codec; the config checks its keys with them.
+export { isDc09Account, isDc09HexField };
 
 export const ARC_DESTINATION_PATTERN = /^(tcp|udp):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 export const LISTEN_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
@@ -125,7 +118,9 @@ export const SETTINGS = {
     key: { doc: 'AES key for encrypted DC-09 (16/24/32 bytes); empty sends plain frames', default: '', format: () => undefined, sensitive: true },
     keyFormat: { doc: 'How arc.key is written: hex (32/48/64 hex digits) or ascii (16/24/32 characters)', default: 'hex', format: ['hex', 'ascii'] },
     ackTimeoutMs: { doc: 'How long to wait for the ARC answer; 0 = 10000 over TCP, 5000 over UDP', default: 0, format: formats.nonNegativeInt, coerce: coerceInt },
-    attempts: { doc: 'Sends per destination before moving to the next one', default: 3, format: formats.positiveInt, coerce: coerceInt },
+    attempts: { doc: 'Sends of one alarm per destination in one round before moving to the next destination', default: 3, format: formats.positiveInt, coerce: coerceInt },
+    maxInFlight: { doc: 'Frames outstanding at once per destination (never two of one account); the window that makes a slow ARC fast', default: 64, format: formats.positiveInt, coerce: coerceInt },
+    connections: { doc: 'TCP connections per destination, each carrying one frame at a time; 0 = as many as arc.maxInFlight. UDP uses one socket per frame outstanding', default: 0, format: formats.nonNegativeInt, coerce: coerceInt },
     supervisionSec: { doc: 'Send a DC-09 NULL link test after this much idle time; 0 = off', default: 0, format: formats.nonNegativeInt, coerce: coerceInt },
   },
   accounts: { doc: 'Map of devIndex or device serial to DC-09 account; overrides the receiver device list', default: {}, format: formats.accountMap, coerce: coerceJsonObject },
@@ -194,6 +189,8 @@ export const configShape = z
       keyFormat: z.enum(['hex', 'ascii']),
       ackTimeoutMs: z.number().int().nonnegative(),
       attempts: z.number().int().positive().max(100),
+      maxInFlight: z.number().int().positive().max(1024),
+      connections: z.number().int().nonnegative().max(1024),
       supervisionSec: z.number().int().nonnegative(),
     }),
     accounts: z.record(z.string(), account),

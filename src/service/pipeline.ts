@@ -1,31 +1,17 @@
-// The service's spine: translate → outbox → transport. Every alarm is written to the outbox before
-// anything is sent, handed to the transmitter from there (per account in arrival order), and leaves
-// the outbox only on the ARC's ACK. Undeliverable events stay as dead letters with their reason.
+// The service's spine: translate → outbox → transport. Every alarm is handed to the outbox before
+// anything is sent (stored, or held in memory while the store cannot be written); the transport's
+// dispatcher takes it from there, per account in arrival order, and it leaves the outbox only on the
+// ARC's ACK. Undeliverable events stay as dead letters with their reason.
 
-import { backoffDelay, type BackoffPolicy } from '../backoff.js';
-import { sleep, type Clock } from '../clock.js';
-import { errorMessage, type ErrorCode } from '../errors.js';
+import type { Clock } from '../clock.js';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, Histogram, MetricsRegistry } from '../metrics.js';
+import type { NewOutboxEntry, Outbox, OutboxEntry } from '../outbox/index.js';
 import type { AlarmMessage, Translation, Translator, VendorEvent } from '../translate/index.js';
-import type { NewOutboxEntry, Outbox, OutboxEntry } from '../transport/outbox/outbox.js';
+import type { DispatchOutcome } from '../transport/dispatcher.js';
+import { LATENCY_BUCKETS_SECONDS } from '../transport/transport-metrics.js';
 import { ARC_DESTINATION, decodeStoredEvent, encodeStoredEvent, type StoredEvent } from './stored-event.js';
-
-/** What the pipeline needs from the DC-09 transmitter. */
-export interface AlarmSender {
-  send(
-    alarm: AlarmMessage,
-    options: {
-      readonly sequences?: Readonly<Partial<Record<string, number>>>;
-      readonly onSequence?: (destination: string, sequence: number) => Promise<void> | void;
-      readonly id?: string;
-    },
-  ): Promise<SendResult>;
-}
-
-export type SendResult =
-  | { readonly delivered: true; readonly destination: string; readonly sequence: number }
-  | { readonly delivered: false; readonly code: ErrorCode; readonly detail: string; readonly failures: ReadonlyArray<{ readonly destination: string; readonly code: ErrorCode }> };
 
 /** What became of one stored alarm, for reports (replay, demo) and tests. */
 export type DeliveryOutcome =
@@ -53,60 +39,38 @@ export type PipelineInput =
 export interface PipelineOptions {
   readonly outbox: Outbox;
   readonly translator: Translator;
-  readonly sender: AlarmSender;
+  /** Told when something was stored, so the dispatcher looks at once. */
+  readonly wake: () => void;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: MetricsRegistry;
-  /** Messages handed to the transmitter at once (they queue per link; distinct accounts only). */
-  readonly maxInFlight?: number;
-  /** Wait before an undelivered message is tried again. */
-  readonly retry?: BackoffPolicy;
-  /** How often to log the backlog while the ARC is not taking messages. */
+  /** How often to log the backlog while the ARC is not taking alarms. */
   readonly backlogLogIntervalMs?: number;
-  /** How often to look for dead letters another process requeued. */
-  readonly refreshIntervalMs?: number;
-  /**
-   * A message no destination acknowledged: `retry` it later (the service: an ARC outage must not
-   * lose alarms), or keep it as a dead letter at once (replay: report and finish).
-   */
-  readonly whenUndelivered?: 'retry' | 'dead-letter';
   readonly onOutcome?: (outcome: DeliveryOutcome) => void;
 }
 
-// Every destination failed: try the same message again after 5 s, growing to a minute, so a down
-// ARC is not hammered and a recovered one is used within a minute.
-export const DELIVERY_RETRY: BackoffPolicy = { minMs: 5_000, maxMs: 60_000, factor: 2 };
-const DEFAULT_MAX_IN_FLIGHT = 64;
 const BACKLOG_LOG_INTERVAL_MS = 60_000;
-const REFRESH_INTERVAL_MS = 5_000;
+// Something must wait longer than this before the backlog is worth a log line (an outage, not traffic).
+const BACKLOG_AGE_MS = 5_000;
 
-// Answers no retry will change: the message goes to the dead letters.
-const PERMANENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['HIKARC_TRANSPORT_DUH', 'HIKARC_DC09_INVALID_MESSAGE']);
-
-export type PipelineState = 'running' | 'stopping' | 'stopped';
+/** The alarm in a stored entry, as the transport sends it; null when the entry cannot be read. */
+export function storedAlarm(entry: OutboxEntry): AlarmMessage | null {
+  return decodeStoredEvent(entry.payload)?.message ?? null;
+}
 
 export class Pipeline {
   private readonly outbox: Outbox;
   private readonly translator: Translator;
-  private readonly sender: AlarmSender;
+  private readonly wake: () => void;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly maxInFlight: number;
-  private readonly retry: BackoffPolicy;
-  private state: PipelineState = 'running';
-  private readonly inFlight = new Map<number, Promise<void>>();
   // A consumer call that failed to store is retried with the same item: translate it once, or the
   // repeat filter would take the retry for a repeat and the alarm would be lost.
   private readonly translations = new WeakMap<object, Translation>();
-  private wake: (() => void) | undefined;
-  private cancelTimer: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
-  private lastBacklogLog = 0;
-  private lastRefresh = 0;
   private readonly backlogLogIntervalMs: number;
-  private readonly refreshIntervalMs: number;
-  private readonly whenUndelivered: 'retry' | 'dead-letter';
   private readonly onOutcome: ((outcome: DeliveryOutcome) => void) | undefined;
+  private cancelBacklogLog: (() => void) | undefined;
+  private lastBacklogLog = Number.NEGATIVE_INFINITY;
 
   private readonly received: Counter;
   private readonly stored: Counter;
@@ -117,47 +81,46 @@ export class Pipeline {
   constructor(options: PipelineOptions) {
     this.outbox = options.outbox;
     this.translator = options.translator;
-    this.sender = options.sender;
+    this.wake = options.wake;
     this.clock = options.clock;
     this.logger = options.logger;
-    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    this.retry = options.retry ?? DELIVERY_RETRY;
     this.backlogLogIntervalMs = options.backlogLogIntervalMs ?? BACKLOG_LOG_INTERVAL_MS;
-    this.refreshIntervalMs = options.refreshIntervalMs ?? REFRESH_INTERVAL_MS;
-    this.whenUndelivered = options.whenUndelivered ?? 'retry';
     this.onOutcome = options.onOutcome;
     const metrics = options.metrics;
     this.received = metrics.counter('hik_arc_events_received_total', 'Events received from the receiver stream or a replay, by source', ['source']);
-    this.stored = metrics.counter('hik_arc_events_stored_total', 'Alarms written to the outbox, pending or dead letter', ['state']);
+    this.stored = metrics.counter('hik_arc_events_stored_total', 'Alarms handed to the outbox (stored, or held while the store fails), pending or dead letter', ['state']);
     this.forwarded = metrics.counter('hik_arc_events_forwarded_total', 'Alarms acknowledged by the ARC, by path', ['via']);
     this.undelivered = metrics.counter('hik_arc_events_undelivered_total', 'Delivery rounds in which no destination acknowledged, by outcome', ['outcome']);
-    this.latency = metrics.histogram(
-      'hik_arc_end_to_end_seconds',
-      'Time from receiving an event to the ARC acknowledging it',
-      [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-    );
-    const depth = metrics.gauge('hik_arc_outbox_depth', 'Alarms in the outbox waiting for an ACK');
-    const oldest = metrics.gauge('hik_arc_outbox_oldest_age_seconds', 'Age of the oldest alarm waiting for an ACK (0 when none)');
-    const dead = metrics.gauge('hik_arc_outbox_dead_letters', 'Alarms kept as dead letters');
-    depth.collect(() => [[{}, this.outbox.stats(ARC_DESTINATION).pending]]);
-    oldest.collect(() => {
-      const at = this.outbox.stats(ARC_DESTINATION).oldestPendingReceivedAt;
+    this.latency = metrics.histogram('hik_arc_end_to_end_seconds', 'Time from receiving an event to the ARC acknowledging it', LATENCY_BUCKETS_SECONDS);
+    const stats = (): ReturnType<Outbox['stats']> => this.outbox.stats(ARC_DESTINATION);
+    metrics.gauge('hik_arc_outbox_depth', 'Alarms in the outbox waiting for an ACK').collect(() => [[{}, stats().pending]]);
+    metrics.gauge('hik_arc_outbox_oldest_age_seconds', 'Age of the oldest alarm waiting for an ACK (0 when none)').collect(() => {
+      const at = stats().oldestPendingReceivedAt;
       return [[{}, at === null ? 0 : Math.max(0, (this.clock.now() - at) / 1000)]];
     });
-    dead.collect(() => [[{}, this.outbox.stats(ARC_DESTINATION).dead]]);
+    metrics.gauge('hik_arc_outbox_dead_letters', 'Alarms kept as dead letters').collect(() => [[{}, stats().dead]]);
+    metrics.gauge('hik_arc_outbox_unstored', 'Alarms held only in memory because the store cannot be written (delivered anyway)').collect(() => [[{}, stats().unstored]]);
+    metrics.gauge('hik_arc_outbox_unwritten_outcomes', 'ACKs and failures decided but not yet written to the store').collect(() => [[{}, stats().unwrittenOutcomes]]);
+    metrics.gauge('hik_arc_delivery_lanes', 'Accounts with alarms waiting for an ACK').collect(() => [[{}, stats().lanes]]);
+    metrics.gauge('hik_arc_delivery_lanes_blocked', 'Accounts whose next alarm waits out a retry delay after a failed round (the others keep flowing)').collect(() => [[{}, stats().blockedLanes]]);
+    metrics.gauge('hik_arc_store_healthy', 'The outbox takes writes: 1, or 0 while it is full, locked or failing').collect(() => [[{}, this.outbox.storeHealth().state === 'ok' ? 1 : 0]]);
   }
 
-  /** Starts delivering from the outbox (including what a previous run left there). */
+  /** Starts the periodic backlog report. */
   start(): void {
-    if (this.loop) return;
     const pending = this.outbox.stats(ARC_DESTINATION);
     if (pending.pending > 0) this.logger.info({ pending: pending.pending }, 'resuming delivery of alarms stored before the restart');
-    this.loop = this.run();
+    this.scheduleBacklogLog();
+  }
+
+  stop(): void {
+    this.cancelBacklogLog?.();
+    this.cancelBacklogLog = undefined;
   }
 
   /**
    * Translates each input (once, even when the same input comes again after a failed store) and
-   * stores everything that must be stored in one transaction; resolves once it is durable.
+   * hands everything that must be kept to the outbox in one call; resolves once the outbox holds it.
    */
   async accept(inputs: readonly PipelineInput[]): Promise<AcceptedEvent[]> {
     const results: Array<{ translation: Translation | null; entry: NewOutboxEntry | null }> = [];
@@ -189,7 +152,7 @@ export class Pipeline {
     });
   }
 
-  /** Translates and stores one vendor event; resolves once it is durably stored (or skipped). */
+  /** Translates and stores one vendor event; resolves once it is held by the outbox (or skipped). */
   async acceptEvent(event: VendorEvent, receivedAt: number, source: StoredEvent['source'], key: object = event): Promise<{ translation: Translation; outboxId: number | null }> {
     const [accepted] = await this.accept([{ kind: 'event', event, receivedAt, source, key }]);
     return { translation: accepted?.translation as Translation, outboxId: accepted?.outboxId ?? null };
@@ -201,52 +164,24 @@ export class Pipeline {
     return accepted?.outboxId as number;
   }
 
-  /** A destination answers again: alarms waiting out their retry delay go now. */
-  pathRecovered(): void {
-    if (this.state !== 'running') return;
-    this.outbox.retryNow(ARC_DESTINATION);
-    this.poke();
-  }
-
   /** Entries waiting for an ACK (not dead letters). */
   pendingCount(): number {
     return this.outbox.stats(ARC_DESTINATION).pending;
   }
 
-  /** Resolves when nothing is pending or in flight, or after `timeoutMs`; true when drained. */
-  async drained(timeoutMs: number): Promise<boolean> {
-    const deadline = this.clock.monotonic() + timeoutMs;
-    while (this.clock.monotonic() < deadline) {
-      if (this.pendingCount() === 0 && this.inFlight.size === 0) return true;
-      await sleep(this.clock, 20);
+  /** What the dispatcher decided for one alarm: counted, and reported to replay and tests. */
+  delivered(outcome: DispatchOutcome): void {
+    const id = outcome.entry.id;
+    const message = storedAlarm(outcome.entry);
+    if (outcome.outcome === 'acked') {
+      const latencyMs = Math.max(0, this.clock.now() - outcome.entry.receivedAt);
+      this.forwarded.inc({ via: outcome.via });
+      this.latency.observe(latencyMs / 1000);
+      if (message !== null) this.onOutcome?.({ id, message, outcome: 'acked', via: outcome.via, sequence: outcome.sequence, latencyMs });
+      return;
     }
-    return this.pendingCount() === 0 && this.inFlight.size === 0;
-  }
-
-  /**
-   * Stops handing out new messages, waits for those in flight (the transmitter is stopped by the
-   * caller with the same deadline), and leaves everything else in the outbox for the next start.
-   */
-  async stop(deadlineMs: number): Promise<void> {
-    if (this.state !== 'running') return;
-    this.setState('stopping');
-    this.poke();
-    let cancel = (): void => undefined;
-    const deadline = new Promise<void>((resolve) => {
-      cancel = this.clock.setTimer(deadlineMs, resolve);
-    });
-    await Promise.race([Promise.all(this.inFlight.values()), deadline]);
-    cancel();
-    this.cancelTimer?.();
-    this.poke();
-    await this.loop;
-    for (const id of this.inFlight.keys()) this.outbox.release(id);
-    this.setState('stopped');
-  }
-
-  private setState(next: PipelineState): void {
-    this.logger.info({ from: this.state, to: next }, 'pipeline state changed');
-    this.state = next;
+    this.undelivered.inc({ outcome: outcome.outcome });
+    this.onOutcome?.({ id, message, outcome: outcome.outcome, detail: outcome.detail });
   }
 
   private async store(entries: readonly NewOutboxEntry[]): Promise<number[]> {
@@ -258,112 +193,27 @@ export class Pipeline {
       throw error;
     }
     for (const entry of entries) this.stored.inc({ state: entry.deadReason === undefined ? 'pending' : 'dead' });
-    if (entries.some((entry) => entry.deadReason === undefined)) this.poke();
+    if (entries.some((entry) => entry.deadReason === undefined)) this.wake();
     return ids;
   }
 
-  private poke(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
-
-  private async run(): Promise<void> {
-    while (this.state === 'running') {
-      const now = this.clock.now();
-      this.housekeeping(now);
-      const room = this.maxInFlight - this.inFlight.size;
-      const entries = room > 0 ? this.outbox.next(ARC_DESTINATION, room, now) : [];
-      for (const entry of entries) {
-        const delivery = this.deliver(entry).finally(() => {
-          this.inFlight.delete(entry.id);
-          this.poke();
-        });
-        this.inFlight.set(entry.id, delivery);
-      }
-      if (entries.length > 0 && this.inFlight.size < this.maxInFlight) continue;
-      await this.sleepUntilWork(now);
-    }
-  }
-
-  private sleepUntilWork(now: number): Promise<void> {
-    const retryAt = this.outbox.nextRetryAt(ARC_DESTINATION);
-    const untilRetry = retryAt === null ? Infinity : Math.max(0, retryAt - now);
-    const waitMs = Math.min(untilRetry, this.refreshIntervalMs);
-    return new Promise<void>((resolve) => {
-      this.wake = resolve;
-      this.cancelTimer?.();
-      this.cancelTimer = this.clock.setTimer(waitMs, () => this.poke());
+  private scheduleBacklogLog(): void {
+    // Checked once a second at most, logged once per interval at most.
+    this.cancelBacklogLog = this.clock.setTimer(Math.min(1_000, this.backlogLogIntervalMs), () => {
+      this.logBacklog();
+      this.scheduleBacklogLog();
     });
   }
 
-  private housekeeping(now: number): void {
-    if (now - this.lastRefresh >= this.refreshIntervalMs) {
-      this.lastRefresh = now;
-      this.outbox.refresh();
-    }
-    if (now - this.lastBacklogLog >= this.backlogLogIntervalMs) {
-      const stats = this.outbox.stats(ARC_DESTINATION);
-      // Only when something waits longer than a moment: an ARC outage, not normal traffic. Checked
-      // once a second at most, logged once per interval at most.
-      this.lastBacklogLog = now - this.backlogLogIntervalMs + Math.min(1_000, this.backlogLogIntervalMs);
-      if (stats.pending > 0 && stats.oldestPendingReceivedAt !== null && now - stats.oldestPendingReceivedAt > 5_000) {
-        this.lastBacklogLog = now;
-        this.logger.warn(
-          { pending: stats.pending, oldestAgeSec: Math.round((now - stats.oldestPendingReceivedAt) / 1000), deadLetters: stats.dead },
-          'alarms waiting for the ARC',
-        );
-      }
-    }
-  }
-
-  private async deliver(entry: OutboxEntry): Promise<void> {
-    const stored = decodeStoredEvent(entry.payload);
-    if (!stored?.message) {
-      await this.outbox.fail(entry.id, { reason: 'the stored alarm cannot be read', dead: true }).catch((error: unknown) => this.storeFailed(entry, error));
-      this.onOutcome?.({ id: entry.id, message: null, outcome: 'dead-letter', detail: 'the stored alarm cannot be read' });
-      return;
-    }
-    const message = stored.message;
-    const result = await this.sender.send(message, {
-      sequences: entry.sequences,
-      // Not awaited: a crash before the write commits only costs the ARC a new sequence number.
-      onSequence: (path, sequence) => {
-        this.outbox.recordSequence(entry.id, path, sequence).catch((error: unknown) => this.storeFailed(entry, error));
-      },
-      id: String(entry.id),
-    });
+  private logBacklog(): void {
     const now = this.clock.now();
-    if (result.delivered) {
-      this.forwarded.inc({ via: result.destination });
-      this.latency.observe(Math.max(0, now - entry.receivedAt) / 1000);
-      // Not awaited: the queue moves on at once, the write commits with the next batch.
-      this.outbox.ack(entry.id, { via: result.destination, at: now }).catch((error: unknown) => this.storeFailed(entry, error));
-      this.onOutcome?.({ id: entry.id, message, outcome: 'acked', via: result.destination, sequence: result.sequence, latencyMs: Math.max(0, now - entry.receivedAt) });
-      return;
-    }
-    if (result.code === 'HIKARC_TRANSPORT_STOPPED') {
-      this.outbox.release(entry.id);
-      return;
-    }
-    const permanent = result.failures.length > 0 && result.failures.every((failure) => PERMANENT_CODES.has(failure.code));
-    if (permanent || this.whenUndelivered === 'dead-letter') {
-      this.undelivered.inc({ outcome: 'dead-letter' });
-      this.logger.error({ id: entry.id, account: entry.account, cid: message.cid, detail: result.detail }, 'no destination will ever take this alarm: kept as a dead letter');
-      this.outbox.fail(entry.id, { reason: result.detail, dead: true }).catch((error: unknown) => this.storeFailed(entry, error));
-      this.onOutcome?.({ id: entry.id, message, outcome: 'dead-letter', detail: result.detail });
-      return;
-    }
-    this.undelivered.inc({ outcome: 'retry' });
-    const retryAt = now + backoffDelay(entry.attempts, this.retry);
-    this.outbox.fail(entry.id, { reason: result.detail, retryAt }).catch((error: unknown) => this.storeFailed(entry, error));
-    this.onOutcome?.({ id: entry.id, message, outcome: 'retry', detail: result.detail });
-  }
-
-  // The outcome could not be written: the entry stays pending in the store and is sent again after
-  // a restart (at least once); this run has moved on already.
-  private storeFailed(entry: OutboxEntry, error: unknown): void {
-    this.outbox.release(entry.id);
-    this.logger.error({ id: entry.id, code: (error as { code?: unknown }).code, err: errorMessage(error) }, 'delivery outcome could not be stored; the alarm will be sent again after a restart');
+    if (now - this.lastBacklogLog < this.backlogLogIntervalMs) return;
+    const stats = this.outbox.stats(ARC_DESTINATION);
+    if (stats.pending === 0 || stats.oldestPendingReceivedAt === null || now - stats.oldestPendingReceivedAt <= BACKLOG_AGE_MS) return;
+    this.lastBacklogLog = now;
+    this.logger.warn(
+      { pending: stats.pending, oldestAgeSec: Math.round((now - stats.oldestPendingReceivedAt) / 1000), deadLetters: stats.dead, blockedAccounts: stats.blockedLanes, unstored: stats.unstored },
+      'alarms waiting for the ARC',
+    );
   }
 }

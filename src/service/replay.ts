@@ -1,6 +1,6 @@
 // Replays captured event files through the service's own pipeline (translate → outbox → transport)
-// to the configured ARC, for commissioning, support cases and the demo. The outbox is an in-memory
-// SQLite database: the same code path as the service, without touching the service's store.
+// to the configured ARC, for commissioning, support cases and the demo. The outbox is held in
+// memory: the same code path as the service, without touching the service's store.
 
 import { readFileSync } from 'node:fs';
 import { sleep, systemClock, type Clock } from '../clock.js';
@@ -10,9 +10,9 @@ import { readEventFile } from '../ingest/event-file.js';
 import type { Logger } from '../log.js';
 import { MetricsRegistry } from '../metrics.js';
 import { decodeEventDocument, StaticAccountDirectory, Translator, type Translation } from '../translate/index.js';
-import { createTransmitter } from '../transport/index.js';
-import { SqliteOutbox } from '../transport/outbox/sqlite-outbox.js';
-import { Pipeline, type DeliveryOutcome } from './pipeline.js';
+import { createMemoryOutbox } from '../outbox/index.js';
+import { composeDelivery } from './compose.js';
+import type { DeliveryOutcome } from './pipeline.js';
 
 export interface ReplayOptions {
   readonly config: Config;
@@ -82,11 +82,7 @@ export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary
     if (waiting.size === 0) allSettled?.();
   };
 
-  const outbox = new SqliteOutbox({ path: ':memory:' });
-  const transmitter = createTransmitter(
-    { ...config.arc, supervisionSec: 0 },
-    { clock, logger: logger.child({ stage: 'transport' }), metrics, supervisionAccount: config.receiver.account },
-  );
+  const outbox = createMemoryOutbox({ clock, logger: logger.child({ stage: 'store' }) });
   const translator = new Translator({
     settings: config.translate,
     receiverAccount: config.receiver.account,
@@ -95,12 +91,13 @@ export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary
     logger: logger.child({ stage: 'translate' }),
     metrics,
   });
-  const pipeline = new Pipeline({
+  const stack = composeDelivery({
+    arc: { ...config.arc, supervisionSec: 0 },
+    supervisionAccount: config.receiver.account,
     outbox,
     translator,
-    sender: transmitter,
     clock,
-    logger: logger.child({ stage: 'pipeline' }),
+    logger,
     metrics,
     whenUndelivered: 'dead-letter',
     onOutcome: (delivery) => {
@@ -114,7 +111,8 @@ export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary
       settle(line, delivery);
     },
   });
-  pipeline.start();
+  const { pipeline } = stack;
+  stack.start();
 
   const intervalMs = options.ratePerSec === undefined ? 0 : 1000 / options.ratePerSec;
   let index = 0;
@@ -168,8 +166,7 @@ export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary
       });
     }
   } finally {
-    await pipeline.stop(1_000);
-    await transmitter.stop(1_000);
+    await stack.stop(1_000);
     await outbox.close();
   }
   return summary;

@@ -9,16 +9,17 @@ import { createIngest, ingestSettingsFromConfig, type DispatcherFactory, type In
 import type { Logger } from '../log.js';
 import { MetricsRegistry } from '../metrics.js';
 import { Translator } from '../translate/index.js';
-import { createTransmitter, type Transmitter } from '../transport/index.js';
-import { SqliteOutbox } from '../transport/outbox/sqlite-outbox.js';
+import { openSqliteOutbox, type CloseReport, type StoreOutbox } from '../outbox/index.js';
+import { composeDelivery, type DeliveryStack } from './compose.js';
 import { startHttpServer, type HealthReport, type RunningHttpServer } from './http-server.js';
 import { MemoryTrim } from './memory-trim.js';
-import { Pipeline } from './pipeline.js';
 import { ARC_DESTINATION } from './stored-event.js';
 
 // Shutdown budget: ingest drains its queue into the store (its own 10 s stop timeout), then the
-// messages in flight get this long to be acknowledged. deploy/hik-arc.service allows more.
+// messages in flight get this long to be acknowledged; then the store this long to take what is
+// left. deploy/hik-arc.service allows more than the sum.
 export const DELIVERY_DRAIN_MS = 15_000;
+export const STORE_CLOSE_MS = 5_000;
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface ServiceOptions {
@@ -34,7 +35,12 @@ export interface RunningService {
   readonly httpAddress: string | null;
   readonly metrics: MetricsRegistry;
   /** SIGTERM: stop taking parts, unsubscribe, finish what is in flight, leave the rest stored. */
-  stop(): Promise<void>;
+  stop(): Promise<StopReport>;
+}
+
+export interface StopReport extends CloseReport {
+  /** Alarms left in the store for the next start. */
+  readonly pendingInStore: number;
 }
 
 type ServiceState = 'running' | 'stopping' | 'stopped';
@@ -49,10 +55,9 @@ class Service implements RunningService {
     private readonly logger: Logger,
     readonly metrics: MetricsRegistry,
     private readonly clock: Clock,
-    private readonly outbox: SqliteOutbox,
-    private readonly transmitter: Transmitter,
+    private readonly outbox: StoreOutbox,
+    private readonly stack: DeliveryStack,
     private readonly ingest: Ingest,
-    private readonly pipeline: Pipeline,
     private readonly memoryTrim: MemoryTrim,
   ) {}
 
@@ -61,7 +66,7 @@ class Service implements RunningService {
   }
 
   async start(): Promise<void> {
-    this.pipeline.start();
+    this.stack.start();
     this.ingest.start();
     this.schedulePrune();
     this.memoryTrim.start();
@@ -72,8 +77,9 @@ class Service implements RunningService {
 
   health(): HealthReport {
     const ingest = this.ingest.health();
-    const paths = this.transmitter.status();
+    const paths = this.stack.delivery.status();
     const stats = this.outbox.stats(ARC_DESTINATION);
+    const store = this.outbox.storeHealth();
     const now = this.clock.now();
     const reasons: string[] = [];
     if (this.state !== 'running') reasons.push(`service is ${this.state}`);
@@ -81,38 +87,54 @@ class Service implements RunningService {
       reasons.push(`receiver event stream down for ${Math.round((now - ingest.linkSince) / 1000)} s (ingest ${ingest.state})`);
     }
     // Unknown (no traffic yet, supervision off) is not evidence of a dead path; all paths down is.
+    // Path state comes from link evidence only: an account the ARC refuses does not count here.
     if (paths.length > 0 && paths.every((path) => path.state === 'down')) {
       reasons.push(`no ARC path up: ${paths.map((path) => `${path.destination} ${path.url} down`).join(', ')}`);
+    }
+    if (store.state !== 'ok') {
+      reasons.push(`outbox ${store.state} (${store.code ?? ''}) for ${Math.round((now - store.since) / 1000)} s: ${stats.unstored} alarm(s) held in memory only`);
     }
     return {
       healthy: reasons.length === 0,
       reasons,
       details: {
         stream: { link: ingest.link, state: ingest.state, lastPartAgeSec: ingest.lastPartAt === null ? null : Math.round((now - ingest.lastPartAt) / 1000) },
-        arc: Object.fromEntries(paths.map((path) => [path.destination, { url: path.url, state: path.state }])),
+        arc: Object.fromEntries(paths.map((path) => [path.destination, { url: path.url, state: path.state, inFlight: path.inFlight, connections: path.connections }])),
         outbox: {
+          store: store.state,
           pending: stats.pending,
           oldestAgeSec: stats.oldestPendingReceivedAt === null ? null : Math.round((now - stats.oldestPendingReceivedAt) / 1000),
           deadLetters: stats.dead,
+          accounts: stats.lanes,
+          accountsWaitingRetry: stats.blockedLanes,
+          unstored: stats.unstored,
         },
       },
     };
   }
 
-  async stop(): Promise<void> {
-    if (this.state !== 'running') return;
+  async stop(): Promise<StopReport> {
+    if (this.state !== 'running') return { unstored: 0, unwrittenOutcomes: 0, pendingInStore: 0 };
     this.setState('stopping');
     this.cancelPrune();
     this.memoryTrim.stop();
-    // 1. No new parts: unsubscribe, and store what ingest already holds.
+    // 1. No new parts: unsubscribe, and hand what ingest already holds to the outbox.
     await this.ingest.stop();
-    // 2. What is in flight gets its ACK or is aborted; everything else stays stored.
-    await Promise.all([this.pipeline.stop(DELIVERY_DRAIN_MS + 1_000), this.transmitter.stop(DELIVERY_DRAIN_MS)]);
-    const left = this.outbox.stats(ARC_DESTINATION).pending;
-    await this.outbox.close();
+    // 2. What is in flight gets its ACK or is aborted; alarms the store could not take are still
+    //    delivered until the deadline; everything else stays stored.
+    await this.stack.stop(DELIVERY_DRAIN_MS);
+    const stats = this.outbox.stats(ARC_DESTINATION);
+    // 3. The store gets a last chance to take what it could not; the rest is logged with its payload.
+    const report = await this.outbox.close(STORE_CLOSE_MS);
     await this.http?.close();
     this.setState('stopped');
-    this.logger.info({ pendingInStore: left }, left > 0 ? 'stopped; undelivered alarms stay stored and are sent at the next start' : 'stopped; nothing waiting');
+    const pendingInStore = Math.max(0, stats.pending - stats.unstored);
+    if (report.unstored > 0) {
+      this.logger.error({ code: 'HIKARC_STORE_UNSTORED', unstored: report.unstored, pendingInStore }, 'stopped with alarms that never reached the store; each is logged above with its payload');
+    } else {
+      this.logger.info({ pendingInStore, unwrittenOutcomes: report.unwrittenOutcomes }, pendingInStore > 0 ? 'stopped; undelivered alarms stay stored and are sent at the next start' : 'stopped; nothing waiting');
+    }
+    return { ...report, pendingInStore };
   }
 
   private setState(next: ServiceState): void {
@@ -149,25 +171,23 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const clock = options.clock ?? systemClock;
   const metrics = options.metrics ?? new MetricsRegistry();
   registerProcessMetrics(metrics, clock);
-  const outbox = new SqliteOutbox({
+  const writeFailures = metrics.counter('hik_arc_store_write_failures_total', 'Commits of the outbox that failed (each is retried until it lands), by code', ['code']);
+  // Opened, checked and locked before anything else: a damaged store or a second service stops here.
+  const outbox = openSqliteOutbox({
     path: config.store.path,
+    exclusive: true,
+    holder: 'hik-arc run',
     ...(config.store.maxSizeMB > 0 ? { maxSizeBytes: config.store.maxSizeMB * 1024 * 1024 } : {}),
-  });
-  let pipeline: Pipeline | undefined;
-  let lastActivityAt = clock.now();
-  const transmitter = createTransmitter(config.arc, {
-    supervisionAccount: config.receiver.account,
     clock,
-    logger,
-    metrics,
-    onPathState: (change) => {
-      if (change.to === 'up') pipeline?.pathRecovered();
-    },
+    logger: logger.child({ stage: 'store' }),
+    onWriteFailure: (code) => writeFailures.inc({ code }),
   });
+  let stack: DeliveryStack | undefined;
+  let lastActivityAt = clock.now();
   const consumer = async (items: readonly IngestItem[]): Promise<void> => {
-    if (!pipeline) throw new Error('pipeline not ready');
+    if (!stack) throw new Error('pipeline not ready');
     lastActivityAt = clock.now();
-    await pipeline.accept(
+    await stack.pipeline.accept(
       items.map((item) =>
         item.kind === 'event'
           ? { kind: 'event' as const, event: item.event, receivedAt: item.receivedAt, source: 'stream' as const, key: item }
@@ -175,25 +195,36 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ),
     );
   };
-  const ingest = createIngest({
-    settings: ingestSettingsFromConfig(config),
-    logger: logger.child({ stage: 'ingest' }),
-    metrics,
-    clock,
-    consumer,
-    ...(options.dispatcherFactory === undefined ? {} : { dispatcherFactory: options.dispatcherFactory }),
-  });
-  const translator = new Translator({
-    settings: config.translate,
-    receiverAccount: config.receiver.account,
-    directory: ingest.directory,
-    clock,
-    logger: logger.child({ stage: 'translate' }),
-    metrics,
-  });
-  pipeline = new Pipeline({ outbox, translator, sender: transmitter, clock, logger: logger.child({ stage: 'store' }), metrics });
+  let ingest: Ingest;
+  try {
+    ingest = createIngest({
+      settings: ingestSettingsFromConfig(config),
+      logger: logger.child({ stage: 'ingest' }),
+      metrics,
+      clock,
+      consumer,
+      ...(options.dispatcherFactory === undefined ? {} : { dispatcherFactory: options.dispatcherFactory }),
+    });
+    const translator = new Translator({
+      settings: config.translate,
+      receiverAccount: config.receiver.account,
+      directory: ingest.directory,
+      clock,
+      logger: logger.child({ stage: 'translate' }),
+      metrics,
+    });
+    stack = composeDelivery({ arc: config.arc, supervisionAccount: config.receiver.account, outbox, translator, clock, logger, metrics });
+  } catch (error) {
+    await outbox.close();
+    throw error;
+  }
   const memoryTrim = new MemoryTrim({ clock, logger: logger.child({ stage: 'memory' }), lastActivityAt: () => lastActivityAt });
-  const service = new Service(config, logger, metrics, clock, outbox, transmitter, ingest, pipeline, memoryTrim);
-  await service.start();
+  const service = new Service(config, logger, metrics, clock, outbox, stack, ingest, memoryTrim);
+  try {
+    await service.start();
+  } catch (error) {
+    await service.stop().catch(() => undefined);
+    throw error;
+  }
   return service;
 }

@@ -126,3 +126,13 @@ export function printable(bytes: Uint8Array, max = 120): string {
   }
   return bytes.length > max ? `${out}...` : out;
 }
+
+/** A DC-09 account: 3 to 16 hex digits (docs/dc09.md §Header fields). */
+export function isDc09Account(text: string): boolean {
+  return isHexDigits(text, 3, 16);
+}
+
+/** A DC-09 receiver (R) or line prefix (L) field: 1 to 6 hex digits. */
+export function isDc09HexField(text: string): boolean {
+  return isHexDigits(text, 1, 6);
+}

@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { createRandomPadSource, type PadSource } from './dc09-crypto.js';
 import { decodeDatagram, decodeFrames, type Dc09Item } from './dc09-frame.js';
 import { formatAddress, type LinkTransport } from './destination.js';
-import { answerItem, DEFAULT_TIMESTAMP_WINDOW, NO_FAULT, type FrameRecord, type ReceiverFault, type ReceiverPolicy, type TimestampWindow } from './receiver-answer.js';
+import { answerItem, DEFAULT_TIMESTAMP_WINDOW, type FrameRecord, type ReceiverFault, type ReceiverPolicy, type TimestampWindow } from './receiver-answer.js';
 
 export interface ListenAddress {
   readonly transport: LinkTransport;
@@ -30,7 +30,8 @@ export interface Dc09ReceiverOptions {
   readonly accounts?: readonly string[];
   /** null turns the timestamp check off; default −40/+20 s. */
   readonly timestampWindow?: TimestampWindow | null;
-  readonly fault?: ReceiverFault;
+  /** One fault, or several: the first that applies to a frame's account is used. */
+  readonly fault?: ReceiverFault | readonly ReceiverFault[];
   /** Close each TCP connection after answering, as ioBroker.sia can (reference §11). */
   readonly closeAfterAnswer?: boolean;
   readonly clock?: Clock;
@@ -51,7 +52,7 @@ export class Dc09Receiver {
   private readonly udpSockets: UdpSocket[] = [];
   private readonly connections = new Set<Socket>();
   private readonly bound: BoundAddress[] = [];
-  private fault: ReceiverFault;
+  private faults: readonly ReceiverFault[];
 
   private constructor(options: Dc09ReceiverOptions) {
     this.options = options;
@@ -64,7 +65,7 @@ export class Dc09Receiver {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.pad = options.pad ?? createRandomPadSource();
-    this.fault = options.fault ?? NO_FAULT;
+    this.faults = toList(options.fault);
   }
 
   static async start(options: Dc09ReceiverOptions): Promise<Dc09Receiver> {
@@ -91,9 +92,9 @@ export class Dc09Receiver {
     return address.url;
   }
 
-  setFault(fault: ReceiverFault): void {
-    this.logger.info({ fault: fault.kind }, 'receiver fault mode changed');
-    this.fault = fault;
+  setFault(fault: ReceiverFault | readonly ReceiverFault[]): void {
+    this.faults = toList(fault);
+    this.logger.info({ faults: this.faults.map((one) => one.kind) }, 'receiver fault mode changed');
   }
 
   async stop(): Promise<void> {
@@ -135,6 +136,11 @@ export class Dc09Receiver {
   }
 
   private onConnection(socket: Socket): void {
+    if (this.faults.some((fault) => fault.kind === 'hangup' && fault.accounts === undefined)) {
+      // Accepted, then closed at once: a receiver whose software is down behind its listener.
+      socket.destroy();
+      return;
+    }
     this.connections.add(socket);
     socket.setNoDelay(true);
     let rest: Buffer = EMPTY;
@@ -162,12 +168,23 @@ export class Dc09Receiver {
   }
 
   private handle(item: Dc09Item, transport: LinkTransport, reply: (bytes: Buffer | null, close: boolean) => void): void {
-    const answer = answerItem(item, this.policy, this.fault, this.clock.now(), transport, this.pad);
+    const answer = answerItem(item, this.policy, this.faults, this.clock.now(), transport, this.pad);
     const { record } = answer;
     this.logger.debug({ transport, token: record.token, seq: record.seq, account: record.account, response: record.response, code: record.error?.code }, 'frame received');
     this.options.onFrame?.(record);
-    if (answer.delayMs > 0) this.clock.setTimer(answer.delayMs, () => reply(answer.response, answer.close));
-    else reply(answer.response, answer.close);
+    const send = (): void => {
+      reply(answer.response, answer.close);
+      const followUp = answer.followUp;
+      if (followUp !== undefined) this.clock.setTimer(5, () => reply(followUp, false));
+    };
+    // Each frame's delay runs on its own timer: answers on many connections overlap, as an ARC's do.
+    if (answer.delayMs > 0) this.clock.setTimer(answer.delayMs, send);
+    else send();
   }
 }
 
+
+function toList(fault: ReceiverFault | readonly ReceiverFault[] | undefined): readonly ReceiverFault[] {
+  if (fault === undefined) return [];
+  return Array.isArray(fault) ? fault : [fault as ReceiverFault];
+}

@@ -3,7 +3,7 @@
 
 import type { ArcFormat } from '../config/schema.js';
 import type { Dc09Block, Dc09Message, Dc09Token } from './dc09-frame.js';
-import { SUPERVISION_SEQUENCE } from './sequence.js';
+import { SUPERVISION_SEQUENCE } from '../outbox/sequence.js';
 
 /** What the transport needs of an AlarmMessage from the translate stage. */
 export interface AlarmPayload {

@@ -1,12 +1,13 @@
 // Public surface of the transport stage; other stages and commands import from here.
 
-export { Transmitter, createTransmitter, arcKey } from './transmitter.js';
-export type { DeliveryResult, DestinationFailure, DestinationSpec, DestinationStatus, SendOptions, TransmitterDeps, TransmitterOptions } from './transmitter.js';
-export { PATH_STATES, CLOCK_SKEW_WARNING_MS, type PathState, type PathStateChange } from './destination-channel.js';
+export { ArcDelivery, arcKey, deliverOne, type DeliverOneDeps, type ArcDeliveryDeps, type ArcSettings, type DestinationStatus } from './arc-delivery.js';
+export { ArcPath, PATH_STATES, CLOCK_SKEW_WARNING_MS, CLOCK_ADOPT_LIMIT_MS, SILENT_ACCOUNTS_FOR_DOWN, type PathState, type PathStateChange, type PathAttempt } from './arc-path.js';
+export { ArcConnection, type AttemptResult } from './arc-connection.js';
+export { Dispatcher, type DispatchOutcome, type DispatcherOptions } from './dispatcher.js';
+export { afterAttempt, afterRound, DELIVERY_RETRY, LINK_RETRY_PAUSE_MS, PERMANENT_CODES, type NextStep, type RoundFailure, type RoundOutcome } from './delivery-policy.js';
 export { eventTemplate, stampMessage, supervisionTemplate, videoLinkBlock, MAX_VIDEO_LINK_BYTES, type AlarmPayload, type HeaderSettings, type VideoLinkDecision } from './event-message.js';
-export { MemorySequenceAllocator, nextSequence, isMessageSequence, FIRST_SEQUENCE, LAST_SEQUENCE, SUPERVISION_SEQUENCE, type SequenceAllocator } from './sequence.js';
 export { Dc09Receiver, type BoundAddress, type Dc09ReceiverOptions, type ListenAddress } from './dc09-receiver.js';
-export { answerItem, ackFor, nakAt, duhFor, parseFault, NO_FAULT, DEFAULT_TIMESTAMP_WINDOW, type FrameRecord, type ReceiverFault, type ReceiverPolicy, type TimestampWindow } from './receiver-answer.js';
+export { answerItem, ackFor, nakAt, duhFor, parseFault, faultFor, FAULT_NAMES, NO_FAULT, DEFAULT_TIMESTAMP_WINDOW, type FrameRecord, type ReceiverFault, type ReceiverPolicy, type TimestampWindow } from './receiver-answer.js';
 export { classifyResponse, type ExpectedAnswer, type ResponseVerdict } from './response.js';
 export {
   checkMessage,

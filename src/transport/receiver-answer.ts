@@ -7,21 +7,73 @@ import type { PadSource } from './dc09-crypto.js';
 import { encodeFrame, openFrame, type Dc09Block, type Dc09Header, type Dc09Item } from './dc09-frame.js';
 import type { LinkTransport } from './destination.js';
 
-export type ReceiverFault =
+/**
+ * How the test receiver misbehaves, for commissioning and tests (docs/dc09.md §Test receiver). A
+ * fault with `accounts` applies to frames of those accounts only: an ARC that ignores or refuses
+ * some accounts and serves the rest.
+ */
+export type ReceiverFault = (
   | { readonly kind: 'none' }
   | { readonly kind: 'nak' }
   | { readonly kind: 'duh' }
   | { readonly kind: 'silent' }
   | { readonly kind: 'close' }
-  | { readonly kind: 'delay'; readonly ms: number };
+  | { readonly kind: 'delay'; readonly ms: number }
+  /** A NAK carrying this receiver time instead of the real one (a receiver with a flat RTC battery). */
+  | { readonly kind: 'nak-at'; readonly time: number }
+  /** A bare "NAK" / "DUH": no framing, no sequence number, no account. */
+  | { readonly kind: 'bare-nak' }
+  | { readonly kind: 'bare-duh' }
+  /** The right ACK, then at once an ACK for the account's next number, before that frame exists. */
+  | { readonly kind: 'early-ack' }
+  /** An ACK echoing another sequence number, or another account: a bogus answer. */
+  | { readonly kind: 'wrong-seq' }
+  | { readonly kind: 'wrong-account' }
+  /** Bytes that are no DC-09 frame at all. */
+  | { readonly kind: 'garbage' }
+  /** TCP: every connection is closed as soon as it is accepted, before any frame. */
+  | { readonly kind: 'hangup' }
+) & { readonly accounts?: ReadonlySet<string> };
 
 export const NO_FAULT: ReceiverFault = { kind: 'none' };
 
-/** `nak`, `duh`, `silent`, `close` or `delay=MS`; undefined for anything else. */
+export const FAULT_NAMES = ['none', 'nak', 'duh', 'silent', 'close', 'delay=MS', 'nak-at=ISO-TIME', 'bare-nak', 'bare-duh', 'early-ack', 'wrong-seq', 'wrong-account', 'garbage', 'hangup'] as const;
+
+const SIMPLE_FAULTS: ReadonlySet<string> = new Set(['none', 'nak', 'duh', 'silent', 'close', 'bare-nak', 'bare-duh', 'early-ack', 'wrong-seq', 'wrong-account', 'garbage', 'hangup']);
+
+/**
+ * `KIND[=ARG][@ACCOUNT,ACCOUNT...]`: one of FAULT_NAMES, optionally for some accounts only, e.g.
+ * `silent@1234,5678`, `delay=100`, `nak-at=2016-01-01T00:00:00Z`; undefined for anything else.
+ */
 export function parseFault(text: string): ReceiverFault | undefined {
-  if (text === 'nak' || text === 'duh' || text === 'silent' || text === 'close' || text === 'none') return { kind: text };
-  const delay = /^delay=(\d{1,7})$/.exec(text);
-  return delay ? { kind: 'delay', ms: Number(delay[1]) } : undefined;
+  const at = text.indexOf('@');
+  const spec = at < 0 ? text : text.slice(0, at);
+  let accounts: ReadonlySet<string> | undefined;
+  if (at >= 0) {
+    const list = text.slice(at + 1).split(',');
+    if (list.some((account) => !/^[0-9A-Fa-f]{3,16}$/.test(account))) return undefined;
+    accounts = new Set(list.map((account) => account.toUpperCase()));
+  }
+  const withAccounts = (fault: ReceiverFault): ReceiverFault => (accounts === undefined ? fault : { ...fault, accounts });
+  if (SIMPLE_FAULTS.has(spec)) return withAccounts({ kind: spec } as ReceiverFault);
+  const delay = /^delay=(\d{1,7})$/.exec(spec);
+  if (delay) return withAccounts({ kind: 'delay', ms: Number(delay[1]) });
+  const nakAt = /^nak-at=(.+)$/.exec(spec);
+  if (nakAt) {
+    const time = Date.parse(nakAt[1] as string);
+    return Number.isFinite(time) ? withAccounts({ kind: 'nak-at', time }) : undefined;
+  }
+  return undefined;
+}
+
+/** The first fault that applies to a frame of `account` (null for items that are no frame). */
+export function faultFor(faults: readonly ReceiverFault[], account: string | null): ReceiverFault {
+  const upper = account?.toUpperCase() ?? null;
+  for (const fault of faults) {
+    if (fault.accounts === undefined) return fault;
+    if (upper !== null && fault.accounts.has(upper)) return fault;
+  }
+  return NO_FAULT;
 }
 
 export interface TimestampWindow {
@@ -68,6 +120,8 @@ export interface ReceiverAnswer {
   /** Close the connection (after writing `response`, if any). */
   readonly close: boolean;
   readonly delayMs: number;
+  /** Written a moment after the answer, as its own packet (the early-ack fault). */
+  readonly followUp?: Buffer;
 }
 
 /** `"ACK"` echoing seq, R, L and account; `"*ACK"` with timestamp and pad when the request was encrypted. */
@@ -157,15 +211,26 @@ function judge(item: Dc09Item, policy: ReceiverPolicy, nowMs: number, transport:
   return { record, judgement: { response: 'ACK', error: null }, header };
 }
 
-/** The answer to one received item under `policy`, with `fault` applied. */
-export function answerItem(item: Dc09Item, policy: ReceiverPolicy, fault: ReceiverFault, nowMs: number, transport: LinkTransport, pad: PadSource): ReceiverAnswer {
+const GARBAGE = Buffer.from('\nthis is no DC-09 frame\r', 'latin1');
+const BARE = { nak: Buffer.from('"NAK"', 'latin1'), duh: Buffer.from('"DUH"', 'latin1') } as const;
+
+/** The answer to one received item under `policy`, with the first fault that applies to it. */
+export function answerItem(item: Dc09Item, policy: ReceiverPolicy, faults: ReceiverFault | readonly ReceiverFault[], nowMs: number, transport: LinkTransport, pad: PadSource): ReceiverAnswer {
   const { record, judgement, header } = judge(item, policy, nowMs, transport);
+  const fault = faultFor(Array.isArray(faults) ? faults : [faults as ReceiverFault], header?.account ?? record.account);
   let response = judgement.response;
   let close = false;
   let delayMs = 0;
+  let nakTime = nowMs;
+  let extra: Buffer | null = null;
+  const encryptedAck = item.kind === 'frame' && item.frame.encrypted ? policy.key : null;
   switch (fault.kind) {
     case 'nak':
       response = 'NAK';
+      break;
+    case 'nak-at':
+      response = 'NAK';
+      nakTime = fault.time;
       break;
     case 'duh':
       response = header === null ? null : 'DUH';
@@ -180,12 +245,44 @@ export function answerItem(item: Dc09Item, policy: ReceiverPolicy, fault: Receiv
     case 'delay':
       delayMs = fault.ms;
       break;
+    case 'bare-nak':
+    case 'bare-duh':
+    case 'garbage':
+    case 'wrong-seq':
+    case 'wrong-account':
+      if (header === null) break;
+      return {
+        record: { ...record, response: null, error: judgement.error },
+        response: bogusAnswer(fault.kind, header, encryptedAck, nowMs, pad),
+        close: false,
+        delayMs: 0,
+      };
+    case 'early-ack':
+      if (header !== null && response === 'ACK') extra = ackFor({ ...header, sequence: header.sequence >= 9999 ? 1 : header.sequence + 1 }, encryptedAck, nowMs, pad);
+      break;
+    case 'hangup':
     case 'none':
       break;
   }
   let bytes: Buffer | null = null;
-  if (response === 'NAK') bytes = nakAt(nowMs);
+  if (response === 'NAK') bytes = nakAt(nakTime);
   else if (response === 'DUH' && header !== null) bytes = duhFor(header);
-  else if (response === 'ACK' && header !== null) bytes = ackFor(header, item.kind === 'frame' && item.frame.encrypted ? policy.key : null, nowMs, pad);
-  return { record: { ...record, response: bytes === null ? null : response, error: judgement.error }, response: bytes, close, delayMs };
+  else if (response === 'ACK' && header !== null) bytes = ackFor(header, encryptedAck, nowMs, pad);
+  const answer = { record: { ...record, response: bytes === null ? null : response, error: judgement.error }, response: bytes, close, delayMs };
+  return extra === null || bytes === null ? answer : { ...answer, followUp: extra };
+}
+
+function bogusAnswer(kind: 'bare-nak' | 'bare-duh' | 'garbage' | 'wrong-seq' | 'wrong-account', header: Dc09Header, key: Uint8Array | null, nowMs: number, pad: PadSource): Buffer {
+  switch (kind) {
+    case 'bare-nak':
+      return BARE.nak;
+    case 'bare-duh':
+      return BARE.duh;
+    case 'garbage':
+      return GARBAGE;
+    case 'wrong-seq':
+      return ackFor({ ...header, sequence: header.sequence >= 9999 ? 1 : header.sequence + 1 }, key, nowMs, pad);
+    case 'wrong-account':
+      return ackFor({ ...header, account: header.account === 'FFFF' ? 'EEEE' : 'FFFF' }, key, nowMs, pad);
+  }
 }

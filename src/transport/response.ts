@@ -1,10 +1,12 @@
-// What a receiver's answer means for the frame in flight (reference §4.4). Only a valid ACK with
-// our sequence number and account counts: an encrypted request needs an *ACK that decrypts with our
-// key. NAK carries no sequence (always 0000) and is never encrypted, so any NAK answers the frame in
-// flight; DUH must echo our sequence. Everything else is "not acknowledged" and the wait goes on.
+// What a receiver's answer means for the frame in flight (docs/dc09.md §Answers). Only a valid ACK
+// with our sequence number and account counts: an encrypted request needs an *ACK that decrypts with
+// our key. A framed NAK carries no sequence (always 0000) and is never encrypted, so it answers the
+// frame in flight on its connection; a DUH must echo our sequence. A bare "NAK" or "DUH" - no frame,
+// no sequence, no account - cannot be tied to any frame and is ignored (counted), as is everything
+// else that is not an answer to this frame: the wait goes on until the ACK timeout.
 
 import type { ErrorCode } from '../errors.js';
-import { NO_QUIRKS, openFrame, type Dc09Item, type Dc09Quirk } from './dc09-frame.js';
+import { openFrame, type Dc09Item, type Dc09Quirk } from './dc09-frame.js';
 
 export interface ExpectedAnswer {
   readonly sequence: number;
@@ -38,7 +40,7 @@ function sameAccount(a: string, b: string): boolean {
 
 export function classifyResponse(item: Dc09Item, expected: ExpectedAnswer): ResponseVerdict {
   if (item.kind === 'error') return { kind: 'ignore', code: item.error.code, detail: item.error.message };
-  if (item.kind === 'bare') return item.token === 'NAK' ? { kind: 'nak', receiverTime: null, quirks: NO_QUIRKS } : { kind: 'duh', quirks: NO_QUIRKS };
+  if (item.kind === 'bare') return { kind: 'ignore', code: 'HIKARC_TRANSPORT_BARE_ANSWER', detail: `a bare "${item.token}" without sequence number or account answers no frame in particular` };
   const frame = item.frame;
   switch (frame.token) {
     case 'NAK':

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ARC_DESTINATION, decodeStoredEvent, encodeStoredEvent } from '../../../src/service/stored-event.js';
 import { decodeEventDocument } from '../../../src/translate/index.js';
-import { SqliteOutbox } from '../../../src/transport/outbox/sqlite-outbox.js';
+import { openSqliteOutbox } from '../../../src/outbox/index.js';
 import { runCommand } from '../../helpers/run-cli.js';
 import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
 
@@ -13,7 +13,7 @@ async function storeWithDeadLetter(): Promise<{ path: string; id: number }> {
   const path = join(tempDir(), `dead-${process.pid}-${Math.random().toString(16).slice(2)}.db`);
   const decoded = decodeEventDocument(JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: 'new-panel', CIDAlarm: { CIDCode: '1130', zoneNo: 4 } } }));
   if (decoded.kind !== 'event') throw new Error('fixture');
-  const outbox = new SqliteOutbox({ path });
+  const outbox = openSqliteOutbox({ path });
   const [id] = await outbox.append([
     { destination: ARC_DESTINATION, account: '', receivedAt: Date.UTC(2026, 0, 1), payload: encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' }), deadReason: 'no-account: no account for device new-panel' },
   ]);
@@ -47,7 +47,7 @@ describe('hik-arc requeue', () => {
     const run = await runCommand(['requeue', '--all', '--config', writeTempJson({ store: { path }, accounts: { 'new-panel': 'beef' } })]);
     expect(run.code).toBe(0);
     expect(run.lines).toEqual([{ id, requeued: true, account: 'BEEF' }]);
-    const outbox = new SqliteOutbox({ path });
+    const outbox = openSqliteOutbox({ path });
     const [entry] = outbox.next(ARC_DESTINATION, 10, Date.now());
     expect(entry).toMatchObject({ id, account: 'BEEF' });
     expect(decodeStoredEvent(entry?.payload ?? '')?.message).toMatchObject({ admCid: '#BEEF|1130 00 004' });

@@ -61,15 +61,15 @@ describe('classifying an answer against the frame in flight (reference §4.4)', 
     expect(classifyResponse(item(ack), ENCRYPTED)).toMatchObject({ kind: 'ack' });
   });
 
-  it('V7 is a NAK with the receiver time; a bare "NAK" is a NAK without one', () => {
+  it('V7 is a NAK with the receiver time; a bare "NAK" answers no frame in particular and is ignored', () => {
     expect(classifyResponse(item(frameBytes(text('V7'))), CLEAR)).toMatchObject({ kind: 'nak', receiverTime: utc(2025, 6, 1, 13, 45, 40) });
-    expect(classifyResponse(item(Buffer.from('"NAK"', 'latin1')), CLEAR)).toMatchObject({ kind: 'nak', receiverTime: null });
+    expect(classifyResponse(item(Buffer.from('"NAK"', 'latin1')), CLEAR)).toMatchObject({ kind: 'ignore', code: 'HIKARC_TRANSPORT_BARE_ANSWER' });
   });
 
-  it('V8 is a DUH for V3; a DUH for another sequence is stale; a bare "DUH" counts', () => {
+  it('V8 is a DUH for V3; a DUH for another sequence is stale; a bare "DUH" is ignored', () => {
     expect(classifyResponse(item(frameBytes(text('V8'))), CLEAR)).toMatchObject({ kind: 'duh' });
     expect(classifyResponse(item(frameBytes(text('V8'))), { ...CLEAR, sequence: 9 })).toMatchObject({ kind: 'ignore' });
-    expect(classifyResponse(item(Buffer.from('"DUH"', 'latin1')), CLEAR)).toMatchObject({ kind: 'duh' });
+    expect(classifyResponse(item(Buffer.from('"DUH"', 'latin1')), CLEAR)).toMatchObject({ kind: 'ignore', code: 'HIKARC_TRANSPORT_BARE_ANSWER' });
   });
 
   it('bad frames, empty frames and event frames are not answers', () => {

@@ -1,9 +1,10 @@
-// In-memory index of pending outbox entries: per destination and account, the ids in append order,
-// the head's retry time and whether the head is handed out. Ids only (a few bytes each), so even a
-// long ARC outage with 100,000 queued events stays small; the entries themselves live in the backend.
+// The lanes: an in-memory index of pending outbox entries. Per destination and account, the ids in
+// append order, the head's retry time and whether the head is claimed. Ids only (a few bytes each),
+// so even a long ARC outage with 100,000 queued alarms stays small; the entries live in the store.
 
-interface AccountQueue {
+interface Lane {
   readonly destination: string;
+  /** The account, upper case: hex accounts are one lane whatever their spelling. */
   readonly account: string;
   /** Ascending ids; items before `start` are already removed. */
   ids: number[];
@@ -17,19 +18,20 @@ interface AccountQueue {
 // Removed ids are compacted away once they are this many and half the array.
 const COMPACT_AFTER = 1024;
 
-export class PendingIndex {
-  private readonly destinations = new Map<string, Map<string, AccountQueue>>();
+export class LaneIndex {
+  private readonly destinations = new Map<string, Map<string, Lane>>();
   // id → its account's queue: a reference, not an object per id, so a 100,000-alarm backlog costs
   // a map entry each and nothing more.
-  private readonly locations = new Map<number, AccountQueue>();
+  private readonly locations = new Map<number, Lane>();
 
   has(id: number): boolean {
     return this.locations.has(id);
   }
 
   /** Adds a pending id; `retryAt` applies when the id becomes (or is) its account's head. */
-  add(destination: string, account: string, id: number, retryAt = 0): void {
+  add(destination: string, spelledAccount: string, id: number, retryAt = 0): void {
     if (this.locations.has(id)) return;
+    const account = spelledAccount.toUpperCase();
     let accounts = this.destinations.get(destination);
     if (!accounts) {
       accounts = new Map();
@@ -56,7 +58,7 @@ export class PendingIndex {
   lease(destination: string, limit: number, now: number): number[] {
     const accounts = this.destinations.get(destination);
     if (!accounts || limit <= 0) return [];
-    const ready: Array<{ id: number; queue: AccountQueue }> = [];
+    const ready: Array<{ id: number; queue: Lane }> = [];
     for (const queue of accounts.values()) {
       if (queue.leased || queue.headRetryAt > now) continue;
       const head = queue.ids[queue.start];
@@ -105,6 +107,17 @@ export class PendingIndex {
   release(id: number): void {
     const queue = this.locations.get(id);
     if (queue && queue.ids[queue.start] === id) queue.leased = false;
+  }
+
+  /** Lanes with something pending, and those whose head waits out a retry delay at `now`. */
+  laneCounts(destination: string, now: number): { lanes: number; blocked: number } {
+    let lanes = 0;
+    let blocked = 0;
+    for (const queue of this.destinations.get(destination)?.values() ?? []) {
+      lanes++;
+      if (!queue.leased && queue.headRetryAt > now) blocked++;
+    }
+    return { lanes, blocked };
   }
 
   count(destination: string): number {

@@ -1,0 +1,31 @@
+// Store failures an operator can act on get their own code (docs/errors.md): a full disk, a lock
+// held by another process, a damaged file. Everything else is HIKARC_STORE_FAILED.
+
+import { HikArcError, errorMessage, type ErrorCode } from '../errors.js';
+
+export class StoreError extends HikArcError {
+  override readonly name = 'StoreError';
+}
+
+export type StoreErrorCode = Extract<ErrorCode, `HIKARC_STORE_${string}`>;
+
+// SQLite result codes (primary and extended) by what an operator does about them.
+const SQLITE_CODES: ReadonlyArray<readonly [RegExp, StoreErrorCode]> = [
+  [/^SQLITE_FULL/, 'HIKARC_STORE_FULL'],
+  [/^SQLITE_(BUSY|LOCKED)/, 'HIKARC_STORE_LOCKED'],
+  [/^SQLITE_(CORRUPT|NOTADB)/, 'HIKARC_STORE_CORRUPT'],
+];
+
+/** The store code for an error thrown by the database driver. */
+export function storeErrorCode(error: unknown): StoreErrorCode {
+  if (error instanceof StoreError) return error.code as StoreErrorCode;
+  const driverCode = (error as { code?: unknown } | null)?.code;
+  if (typeof driverCode === 'string') for (const [pattern, code] of SQLITE_CODES) if (pattern.test(driverCode)) return code;
+  return 'HIKARC_STORE_FAILED';
+}
+
+export function storeError(operation: string, error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
+  const driverCode = (error as { code?: unknown } | null)?.code;
+  return new StoreError(storeErrorCode(error), `outbox ${operation} failed: ${errorMessage(error)}`, { cause: error, detail: { driverCode } });
+}

@@ -1,0 +1,190 @@
+// The transport stage as the service, replay and send use it: the paths built from `arc.*` and the
+// dispatcher that feeds them from an outbox. Built here from the config and nowhere else.
+
+import { systemClock, type Clock } from '../clock.js';
+import type { Config } from '../config/schema.js';
+import { ConfigError, isHikArcError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import { MetricsRegistry } from '../metrics.js';
+import { createMemoryOutbox, type Outbox, type OutboxEntry } from '../outbox/index.js';
+import { RateLimitedLog } from '../rate-limited-log.js';
+import { ArcPath, type PathState, type PathStateChange } from './arc-path.js';
+import { isDc09Account } from './ascii.js';
+import { connectLink } from './connect.js';
+import { createRandomPadSource, parseAesKey, type KeyFormat, type PadSource } from './dc09-crypto.js';
+import { ackTimeoutFor, parseDestinationUrl, type DestinationName } from './destination.js';
+import { Dispatcher, type DispatchOutcome } from './dispatcher.js';
+import { supervisionTemplate, type AlarmPayload, type HeaderSettings } from './event-message.js';
+import type { LinkConnector } from './link.js';
+import { transportMetrics } from './transport-metrics.js';
+
+export interface DestinationStatus {
+  readonly destination: DestinationName;
+  readonly url: string;
+  readonly state: PathState;
+  readonly clockOffsetMs: number;
+  readonly inFlight: number;
+  readonly connections: number;
+}
+
+export interface ArcDeliveryDeps {
+  readonly outbox: Outbox;
+  /** The outbox destination to serve. */
+  readonly destination: string;
+  readonly decode: (entry: OutboxEntry) => AlarmPayload | null;
+  /** Account of the NULL link tests (`receiver.account`); empty: no NULL tests, alarms probe. */
+  readonly supervisionAccount: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly metrics?: MetricsRegistry;
+  readonly connect?: LinkConnector;
+  readonly pad?: PadSource;
+  /** Key bytes to use instead of parsing `arc.key` (a command's --key). */
+  readonly key?: Uint8Array | null;
+  readonly random?: () => number;
+  readonly whenUndelivered?: 'retry' | 'dead-letter';
+  readonly onPathState?: (change: PathStateChange) => void;
+  readonly onOutcome?: (outcome: DispatchOutcome) => void;
+}
+
+export type ArcSettings = Pick<
+  Config['arc'],
+  'primary' | 'secondary' | 'format' | 'receiverNumber' | 'linePrefix' | 'key' | 'keyFormat' | 'ackTimeoutMs' | 'attempts' | 'supervisionSec' | 'maxInFlight' | 'connections'
+>;
+
+/** The key bytes of `arc.key`, or null when it is empty; a ConfigError names a bad key. */
+export function arcKey(key: string, format: KeyFormat): Buffer | null {
+  if (key === '') return null;
+  try {
+    return parseAesKey(key, format);
+  } catch (error) {
+    throw new ConfigError('HIKARC_CONFIG_INVALID', [`arc.key: ${isHikArcError(error) ? error.message : String(error)}`]);
+  }
+}
+
+export class ArcDelivery {
+  readonly paths: readonly ArcPath[];
+  readonly dispatcher: Dispatcher;
+  private readonly limitedLog: RateLimitedLog;
+
+  constructor(arc: ArcSettings, deps: ArcDeliveryDeps) {
+    const clock = deps.clock ?? systemClock;
+    const logger = (deps.logger ?? silentLogger).child({ stage: 'transport' });
+    const metrics = transportMetrics(deps.metrics ?? new MetricsRegistry());
+    this.limitedLog = new RateLimitedLog({ logger, clock });
+    const key = deps.key === undefined ? arcKey(arc.key, arc.keyFormat) : deps.key;
+    const headers: HeaderSettings = { format: arc.format, receiverNumber: arc.receiverNumber, linePrefix: arc.linePrefix };
+    const pad = deps.pad ?? createRandomPadSource();
+    const nullTest = isDc09Account(deps.supervisionAccount) ? supervisionTemplate(deps.supervisionAccount, headers) : null;
+    const specs: Array<{ name: DestinationName; url: string }> = [{ name: 'primary', url: arc.primary }];
+    if (arc.secondary !== '') specs.push({ name: 'secondary', url: arc.secondary });
+    this.paths = specs.map((spec) => {
+      const address = parseDestinationUrl(spec.url);
+      if (address === undefined) throw new ConfigError('HIKARC_CONFIG_INVALID', [`arc.${spec.name}: "${spec.url}" is not tcp://HOST:PORT or udp://HOST:PORT`]);
+      // docs/delivery.md §Window: TCP carries one frame per connection at a time; UDP one per socket.
+      const window = address.transport === 'tcp' && arc.connections > 0 ? Math.min(arc.connections, arc.maxInFlight) : arc.maxInFlight;
+      return new ArcPath({
+        name: spec.name,
+        address,
+        ackTimeoutMs: ackTimeoutFor(address.transport, arc.ackTimeoutMs),
+        window,
+        key,
+        pad,
+        clock,
+        logger,
+        limitedLog: this.limitedLog,
+        metrics,
+        connect: deps.connect ?? connectLink,
+        nullTest,
+        supervisionMs: arc.supervisionSec * 1000,
+        ...(deps.random === undefined ? {} : { random: deps.random }),
+        onPathState: (change) => {
+          if (change.to === 'up') this.dispatcher.pathRecovered();
+          deps.onPathState?.(change);
+        },
+      });
+    });
+    this.dispatcher = new Dispatcher({
+      outbox: deps.outbox,
+      destination: deps.destination,
+      paths: this.paths,
+      headers,
+      encrypted: key !== null,
+      attemptsPerPath: arc.attempts,
+      decode: deps.decode,
+      clock,
+      logger,
+      limitedLog: this.limitedLog,
+      metrics,
+      ...(deps.whenUndelivered === undefined ? {} : { whenUndelivered: deps.whenUndelivered }),
+      ...(deps.random === undefined ? {} : { random: deps.random }),
+      ...(deps.onOutcome === undefined ? {} : { onOutcome: deps.onOutcome }),
+    });
+    logger.info(
+      {
+        destinations: this.paths.map((path) => ({ url: path.address.url, window: path.window })),
+        format: arc.format,
+        encrypted: key !== null,
+        attempts: arc.attempts,
+        supervisionSec: arc.supervisionSec,
+        nullTests: nullTest !== null,
+      },
+      'transport ready',
+    );
+  }
+
+  status(): DestinationStatus[] {
+    return this.paths.map((path) => ({ destination: path.name, url: path.address.url, state: path.state, clockOffsetMs: path.offsetMs, inFlight: path.outstanding, connections: path.openConnections() }));
+  }
+
+  start(): void {
+    this.dispatcher.start();
+  }
+
+  /** Something was stored: look now. */
+  poke(): void {
+    this.dispatcher.poke();
+  }
+
+  async stop(deadlineMs: number): Promise<void> {
+    await this.dispatcher.stop(deadlineMs);
+    this.limitedLog.flush();
+  }
+}
+
+export type DeliverOneDeps = Omit<ArcDeliveryDeps, 'outbox' | 'destination' | 'decode' | 'onOutcome' | 'whenUndelivered'> & {
+  /** Ends the wait: the alarm is reported as not delivered. */
+  readonly signal?: AbortSignal;
+};
+
+/**
+ * One alarm through the service's delivery path - framing, numbering, attempts, failover, answer
+ * checks - with an outbox in memory; resolves with what became of it, or null when stopped first.
+ * `hik-arc send` proves a path to the ARC with it.
+ */
+export async function deliverOne(arc: ArcSettings, alarm: AlarmPayload, deps: DeliverOneDeps): Promise<DispatchOutcome | null> {
+  const clock = deps.clock ?? systemClock;
+  const outbox = createMemoryOutbox({ clock, ...(deps.logger === undefined ? {} : { logger: deps.logger }) });
+  let settle: (outcome: DispatchOutcome | null) => void = () => undefined;
+  const settled = new Promise<DispatchOutcome | null>((resolve) => {
+    settle = resolve;
+  });
+  const delivery = new ArcDelivery(arc, {
+    ...deps,
+    outbox,
+    destination: 'one',
+    decode: () => alarm,
+    whenUndelivered: 'dead-letter',
+    onOutcome: (outcome) => settle(outcome),
+  });
+  const abort = (): void => settle(null);
+  if (deps.signal?.aborted === true) abort();
+  deps.signal?.addEventListener('abort', abort, { once: true });
+  delivery.start();
+  await outbox.append([{ destination: 'one', account: alarm.account, receivedAt: clock.now(), payload: '' }]);
+  const outcome = await settled;
+  deps.signal?.removeEventListener('abort', abort);
+  await delivery.stop(0);
+  await outbox.close();
+  return outcome;
+}
