@@ -28,6 +28,8 @@ export type AttemptResult =
       /** The connection had carried exchanges before: the receiver may just have closed an idle one. */
       readonly reused: boolean;
     }
+  /** Given up on: the path went down on other evidence while this frame waited for its answer. */
+  | { readonly kind: 'abandoned' }
   | { readonly kind: 'stopped' };
 
 export const CONNECTION_STATES = ['closed', 'connecting', 'open'] as const;
@@ -142,6 +144,14 @@ export class ArcConnection {
     this.rest = EMPTY;
     this.setState('closed');
     link?.close();
+  }
+
+  /** Ends the frame in flight as abandoned (its path is down) and drops the link. */
+  abandon(): void {
+    const pending = this.pending;
+    if (pending === null) return;
+    this.discard();
+    pending.finish({ kind: 'abandoned' });
   }
 
   /** Ends the frame in flight as stopped and closes the link. */

@@ -32,7 +32,7 @@ export interface ArcDeliveryDeps {
   /** The outbox destination to serve. */
   readonly destination: string;
   readonly decode: (entry: OutboxEntry) => AlarmPayload | null;
-  /** Account of the NULL link tests (`receiver.account`); empty: no NULL tests, alarms probe. */
+  /** Account of the NULL link tests (`receiver.account`), sent when `arc.supervisionSec` > 0. */
   readonly supervisionAccount: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -75,7 +75,8 @@ export class ArcDelivery {
     const key = deps.key === undefined ? arcKey(arc.key, arc.keyFormat) : deps.key;
     const headers: HeaderSettings = { format: arc.format, receiverNumber: arc.receiverNumber, linePrefix: arc.linePrefix };
     const pad = deps.pad ?? createRandomPadSource();
-    const nullTest = isDc09Account(deps.supervisionAccount) ? supervisionTemplate(deps.supervisionAccount, headers) : null;
+    // docs/delivery.md §Paths: NULL tests only where the installer turned supervision on.
+    const nullTest = arc.supervisionSec > 0 && isDc09Account(deps.supervisionAccount) ? supervisionTemplate(deps.supervisionAccount, headers) : null;
     const specs: Array<{ name: DestinationName; url: string }> = [{ name: 'primary', url: arc.primary }];
     if (arc.secondary !== '') specs.push({ name: 'secondary', url: arc.secondary });
     this.paths = specs.map((spec) => {

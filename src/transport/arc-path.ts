@@ -3,10 +3,12 @@
 // offset learnt from its NAKs, and the NULL link tests (docs/delivery.md §Paths).
 //
 // Link evidence, never account evidence: a NAK or DUH is an answer, so the path is up whatever it
-// says about one account. A path goes down when connections are refused with none open, when frames
-// of two accounts time out (or are cut off) with nothing at all answered since they were sent, or
-// when a NULL test goes unanswered. While down it is probed (a NULL test, or one alarm when there
-// is no account for NULL tests) and comes back on the first answer.
+// says about one account. An account whose frame times out while the receiver answers others is
+// one the ARC ignores: its timeouts say nothing about the link from then on. A path goes down when
+// connections are refused with none open, when frames of two other accounts go unanswered with
+// nothing at all answered since they were sent, or when a NULL test goes unanswered (one is sent
+// at the first such timeout, when NULL tests are on). While down it is probed - a NULL test, and
+// one alarm, per probe interval - and it comes back on the first answer.
 
 import { backoffDelay, type BackoffPolicy } from '../backoff.js';
 import type { CancelTimer, Clock } from '../clock.js';
@@ -60,9 +62,12 @@ export interface ArcPathOptions {
   readonly limitedLog: RateLimitedLog;
   readonly metrics: TransportMetrics;
   readonly connect: LinkConnector;
-  /** The NULL link test (its account is receiver.account); null when there is no account for one. */
+  /**
+   * The NULL link test (its account is receiver.account); null when NULL tests are off: some
+   * receivers refuse them, so they are used only where the installer turned supervision on.
+   */
   readonly nullTest: MessageTemplate | null;
-  /** NULL test after this much idle time; 0 = only to probe a suspect or down path. */
+  /** NULL test after this much idle time. */
   readonly supervisionMs: number;
   readonly random?: () => number;
   readonly onPathState: (change: PathStateChange) => void;
@@ -81,6 +86,8 @@ export class ArcPath {
   private readonly labels: { readonly destination: DestinationName };
   private readonly connections: ArcConnection[] = [];
   private readonly idle: ArcConnection[] = [];
+  // Connections carrying an alarm now: given up on at once when the path goes down.
+  private readonly carryingEvents = new Set<ArcConnection>();
   private waiters: Waiter[] = [];
   private pathState: PathState = 'unknown';
   private clockOffsetMs = 0;
@@ -88,11 +95,14 @@ export class ArcPath {
   private lastAnswerAt = Number.NEGATIVE_INFINITY;
   // Accounts whose frame went unanswered with nothing answered since it was sent.
   private readonly silent = new Set<string>();
+  // Accounts whose frame went unanswered while the receiver answered others: ignored by the ARC.
+  private readonly ignoredAccounts = new Set<string>();
   private inFlight = 0;
   private probing = false;
   private probeAdmitted = false;
   private probeAttempt = 0;
-  private probeDueAt = 0;
+  // An alarm may go to the down path as its probe: set at each probe interval, taken by one alarm.
+  private alarmProbeDue = false;
   private cancelProbe: CancelTimer | null = null;
   private cancelSupervision: CancelTimer | null = null;
   private stopped = false;
@@ -127,12 +137,12 @@ export class ArcPath {
   }
 
   /**
-   * A down path lets one alarm through now and then as its probe, when it has no NULL test to probe
-   * with. True once per probe interval.
+   * A down path lets one alarm through now and then as its probe (beside its NULL tests, which a
+   * receiver might not answer). True once per probe interval.
    */
   admitProbe(): boolean {
-    if (this.pathState !== 'down' || this.options.nullTest !== null || this.probing || this.probeAdmitted) return false;
-    if (this.options.clock.monotonic() < this.probeDueAt) return false;
+    if (this.pathState !== 'down' || this.probing || this.probeAdmitted || !this.alarmProbeDue) return false;
+    this.alarmProbeDue = false;
     this.probeAdmitted = true;
     return true;
   }
@@ -170,7 +180,9 @@ export class ArcPath {
       const sentAt = this.options.clock.monotonic();
       this.options.metrics.framesSent.inc({ ...this.labels, kind: kind === 'probe' ? 'supervision' : kind });
       this.logger.debug({ ...log, kind, account: template.account, seq: template.sequence, bytes: frame.length }, 'frame sent');
+      if (kind === 'event') this.carryingEvents.add(connection);
       const result = await connection.exchange(frame, expected);
+      this.carryingEvents.delete(connection);
       this.weigh(result, template.account, sentAt, kind, log);
       if (result.kind === 'nak' || result.kind === 'timeout' || (result.kind === 'link' && result.code === 'HIKARC_TRANSPORT_LINK_CLOSED')) connection.discard();
       return result;
@@ -255,6 +267,7 @@ export class ArcPath {
       case 'duh':
         this.lastAnswerAt = this.options.clock.monotonic();
         this.silent.clear();
+        this.ignoredAccounts.delete(account.toUpperCase());
         if (result.kind === 'nak') {
           this.logger.warn({ ...fields, code: 'HIKARC_TRANSPORT_NAK', receiverTime: result.receiverTime }, 'receiver answered NAK');
           if (result.receiverTime !== null) this.learnClockOffset(result.receiverTime);
@@ -289,6 +302,7 @@ export class ArcPath {
         }
         this.unanswered(account, sentAt, kind, 'HIKARC_TRANSPORT_LINK_CLOSED');
         return;
+      case 'abandoned':
       case 'stopped':
         return;
     }
@@ -301,9 +315,14 @@ export class ArcPath {
       this.setState('down', 'HIKARC_TRANSPORT_SUPERVISION_FAILED');
       return;
     }
-    // The receiver answered others since: this account's problem, not the path's.
-    if (this.lastAnswerAt >= sentAt) return;
-    this.silent.add(account.toUpperCase());
+    const upper = account.toUpperCase();
+    // The receiver answered others since: this account's problem, not the path's, now and later.
+    if (this.lastAnswerAt >= sentAt) {
+      this.ignoredAccounts.add(upper);
+      return;
+    }
+    if (this.ignoredAccounts.has(upper)) return;
+    this.silent.add(upper);
     if (this.silent.size >= SILENT_ACCOUNTS_FOR_DOWN) {
       this.setState('down', code);
       return;
@@ -345,10 +364,13 @@ export class ArcPath {
       const waiting = this.waiters;
       this.waiters = waiting.filter((waiter) => waiter.probe);
       for (const waiter of waiting) if (!waiter.probe) waiter.resolve(null);
+      // And so do alarms whose frame is out: a dead path will not answer them.
+      for (const connection of [...this.carryingEvents]) connection.abandon();
     } else {
       this.cancelProbe?.();
       this.cancelProbe = null;
       this.probeAdmitted = false;
+      this.alarmProbeDue = false;
     }
     try {
       this.options.onPathState({ destination: this.name, url: this.address.url, from, to: next, reason });
@@ -370,22 +392,19 @@ export class ArcPath {
     if (this.stopped || this.pathState !== 'down') return;
     const delay = backoffDelay(this.probeAttempt, PROBE_BACKOFF, this.options.random);
     this.probeAttempt += 1;
-    this.probeDueAt = this.options.clock.monotonic() + delay;
     this.cancelProbe?.();
     this.cancelProbe = this.options.clock.setTimer(delay, () => {
       this.cancelProbe = null;
       if (this.pathState !== 'down') return;
-      if (this.options.nullTest !== null) {
-        void this.runNullTest('probe').then(() => this.scheduleProbe());
-      } else {
-        // No NULL test: the next alarm is let through as the probe (admitProbe); look again later.
-        this.scheduleProbe();
-      }
+      // The next alarm is let through as a probe too (admitProbe).
+      this.alarmProbeDue = true;
+      if (this.options.nullTest !== null) void this.runNullTest('probe').then(() => this.scheduleProbe());
+      else this.scheduleProbe();
     });
   }
 
   private scheduleSupervision(): void {
-    if (this.stopped || this.options.supervisionMs <= 0 || this.options.nullTest === null) return;
+    if (this.stopped || this.options.nullTest === null) return;
     if (this.inFlight > 0 || this.pathState === 'down') return;
     // DC-09 2013 §5.5.2: any transmission restarts the supervision interval.
     this.cancelSupervision?.();

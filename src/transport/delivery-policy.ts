@@ -58,6 +58,7 @@ export function afterAttempt(context: AttemptContext): NextStep {
       if (more && !pathDown) return { kind: 'resend', delayMs: LINK_RETRY_PAUSE_MS, counted: true };
       return { kind: 'next-path', code: result.code, detail: result.detail };
     case 'path-down':
+    case 'abandoned':
       return { kind: 'next-path', code: 'HIKARC_TRANSPORT_PATH_DOWN', detail: 'the path is down' };
     case 'invalid':
       return { kind: 'next-path', code: 'HIKARC_DC09_INVALID_MESSAGE', detail: result.detail };

@@ -9,7 +9,6 @@ import type { DestinationAddress } from '../../src/transport/destination.js';
 import type { Link, LinkConnector, LinkHandlers } from '../../src/transport/link.js';
 import { ackFor, duhFor, nakAt } from '../../src/transport/receiver-answer.js';
 import { TransportError } from '../../src/transport/transport-errors.js';
-import { flush } from './manual-clock.js';
 
 export { flush, ManualClock } from './manual-clock.js';
 
@@ -23,16 +22,23 @@ export interface ReceivedFrame {
   readonly at: number;
 }
 
+interface FakeConnection {
+  readonly number: number;
+  readonly handlers: LinkHandlers;
+  open: boolean;
+}
+
 /**
  * A scripted receiver behind a fake connector. `answer` decides per frame; the default acknowledges
- * every frame properly (an *ACK for encrypted frames).
+ * every frame properly (an *ACK for encrypted frames). Several connections may be open at once (a
+ * path's window); `hangUp` and `push` act on the newest open one unless told which.
  */
 export class FakeArc {
   readonly received: ReceivedFrame[] = [];
   connections = 0;
   refuseConnections = false;
-  answer: (frame: ReadableFrame, arc: FakeArc) => FakeAnswer = (frame) => this.ack(frame);
-  private handlers: LinkHandlers | null = null;
+  answer: (frame: ReadableFrame, arc: FakeArc, connection: number) => FakeAnswer = (frame) => this.ack(frame);
+  private readonly open: FakeConnection[] = [];
   private readonly pad: PadSource = createRandomPadSource();
 
   constructor(
@@ -52,16 +58,23 @@ export class FakeArc {
     return duhFor(frame);
   }
 
-  /** The peer closes the current connection. */
-  hangUp(): void {
-    const handlers = this.handlers;
-    this.handlers = null;
-    handlers?.onClose(null);
+  /** Connections open now. */
+  get openConnections(): number {
+    return this.open.filter((connection) => connection.open).length;
   }
 
-  /** Unsolicited bytes on the current connection. */
-  push(bytes: Buffer): void {
-    this.handlers?.onData(bytes);
+  /** The peer closes a connection (the newest open one by default). */
+  hangUp(number?: number): void {
+    const connection = this.find(number);
+    if (connection === undefined) return;
+    connection.open = false;
+    connection.handlers.onClose(null);
+  }
+
+  /** Unsolicited bytes on a connection (the newest open one by default). */
+  push(bytes: Buffer, number?: number): void {
+    const connection = this.find(number);
+    if (connection?.open) connection.handlers.onData(bytes);
   }
 
   tokens(): string[] {
@@ -71,33 +84,37 @@ export class FakeArc {
   readonly connect: LinkConnector = (_address: DestinationAddress, handlers: LinkHandlers): Promise<Link> => {
     if (this.refuseConnections) return Promise.reject(new TransportError('HIKARC_TRANSPORT_CONNECT_FAILED', 'connection refused'));
     this.connections += 1;
-    const connection = this.connections;
-    this.handlers = handlers;
-    let open = true;
+    const connection: FakeConnection = { number: this.connections, handlers, open: true };
+    this.open.push(connection);
     const link: Link = {
       stream: true,
       send: async (bytes) => {
-        if (!open || this.handlers !== handlers) throw new TransportError('HIKARC_TRANSPORT_LINK_CLOSED', 'closed');
+        if (!connection.open) throw new TransportError('HIKARC_TRANSPORT_LINK_CLOSED', 'closed');
         const { items } = decodeFrames(bytes);
         const item = items[0];
         if (items.length !== 1 || item?.kind !== 'frame') throw new Error(`the transmitter wrote something other than one frame: ${bytes.toString('latin1')}`);
         const opened = openFrame(item.frame, this.key);
         if (!opened.ok) throw new Error(`the transmitter wrote a frame the receiver cannot open: ${opened.error.message}`);
-        this.received.push({ frame: opened.value, raw: bytes, connection, at: this.clock.now() });
-        const answer = this.answer(opened.value, this);
+        this.received.push({ frame: opened.value, raw: bytes, connection: connection.number, at: this.clock.now() });
+        const answer = this.answer(opened.value, this, connection.number);
         if (answer === 'silent') return;
         // The answer arrives after the write completes, as on a socket.
-        queueMicrotask(() => {
-          if (this.handlers !== handlers) return;
-          if (answer === 'close') this.hangUp();
+        setImmediate(() => {
+          if (!connection.open) return;
+          if (answer === 'close') this.hangUp(connection.number);
           else handlers.onData(answer);
         });
       },
       close: () => {
-        open = false;
-        if (this.handlers === handlers) this.handlers = null;
+        connection.open = false;
       },
     };
     return Promise.resolve(link);
   };
+
+  private find(number: number | undefined): FakeConnection | undefined {
+    if (number !== undefined) return this.open.find((connection) => connection.number === number && connection.open);
+    for (let i = this.open.length - 1; i >= 0; i--) if (this.open[i]?.open) return this.open[i];
+    return undefined;
+  }
 }

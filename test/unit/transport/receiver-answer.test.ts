@@ -115,9 +115,40 @@ describe('the built-in receiver answers like an ARC (reference §1.8, §4.1)', (
     expect(answer(vector('V3'), OPEN, V3_TIME, { kind: 'delay', ms: 250 })).toMatchObject({ delayMs: 250, record: { response: 'ACK' } });
   });
 
+  it('applies the faults of bogus receivers: bare tokens, wrong fields, garbage, an early ACK, a NAK with a far-off time', () => {
+    expect(answer(vector('V3'), OPEN, V3_TIME, { kind: 'bare-duh' }).response?.toString('latin1')).toBe('"DUH"');
+    expect(answer(vector('V3'), OPEN, V3_TIME, { kind: 'bare-nak' }).response?.toString('latin1')).toBe('"NAK"');
+    expect(answer(vector('V3'), OPEN, V3_TIME, { kind: 'garbage' }).response?.toString('latin1')).toContain('no DC-09 frame');
+    expect(answer(vector('V3'), OPEN, V3_TIME, { kind: 'wrong-seq' }).response?.toString('latin1')).toContain('"ACK"0004');
+    expect(answer(vector('V3'), OPEN, V3_TIME, { kind: 'wrong-account' }).response?.toString('latin1')).toContain('#FFFF');
+    const early = answer(vector('V3'), OPEN, V3_TIME, { kind: 'early-ack' });
+    expect(early.response?.toString('latin1')).toContain('"ACK"0003');
+    expect(early.followUp?.toString('latin1')).toContain('"ACK"0004');
+    expect(answer(vector('V3'), OPEN, V3_TIME, { kind: 'nak-at', time: Date.UTC(2016, 0, 1) }).response?.toString('latin1')).toContain('_00:00:00,01-01-2016');
+  });
+
+  it('applies a fault for some accounts only; the first that applies wins', () => {
+    const silentFor1234 = parseFault('silent@1234');
+    expect(answer(vector('V3'), OPEN, V3_TIME, silentFor1234).record.response).toBeNull();
+    expect(answerItem(item(vector('V3')), OPEN, [parseFault('nak@9999') as ReceiverFault, parseFault('delay=10') as ReceiverFault], V3_TIME, 'tcp', fixedPad('0')).delayMs).toBe(10);
+    expect(answerItem(item(vector('V3')), OPEN, [parseFault('silent@5678') as ReceiverFault], V3_TIME, 'tcp', fixedPad('0')).record.response).toBe('ACK');
+  });
+
   it('parses fault names', () => {
-    expect(['nak', 'duh', 'silent', 'close', 'delay=1500'].map(parseFault)).toEqual([{ kind: 'nak' }, { kind: 'duh' }, { kind: 'silent' }, { kind: 'close' }, { kind: 'delay', ms: 1500 }]);
+    expect(['nak', 'duh', 'silent', 'close', 'delay=1500', 'bare-duh', 'hangup'].map(parseFault)).toEqual([
+      { kind: 'nak' },
+      { kind: 'duh' },
+      { kind: 'silent' },
+      { kind: 'close' },
+      { kind: 'delay', ms: 1500 },
+      { kind: 'bare-duh' },
+      { kind: 'hangup' },
+    ]);
+    expect(parseFault('silent@1234,abcd')).toEqual({ kind: 'silent', accounts: new Set(['1234', 'ABCD']) });
+    expect(parseFault('nak-at=2016-01-01T00:00:00Z')).toEqual({ kind: 'nak-at', time: Date.UTC(2016, 0, 1) });
     expect(parseFault('delay=')).toBeUndefined();
     expect(parseFault('drop')).toBeUndefined();
+    expect(parseFault('silent@12')).toBeUndefined();
+    expect(parseFault('nak-at=soon')).toBeUndefined();
   });
 });
