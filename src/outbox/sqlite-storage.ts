@@ -14,6 +14,8 @@ import { acquireStoreLock, type StoreLock } from './store-lock.js';
 
 /** Version 1: sequence numbers per path in a JSON column. Version 2: one per alarm, counters per account. */
 export const SCHEMA_VERSION = 2;
+/** A lock held longer than this fails the write, which is retried (the event loop does not wait). */
+export const DEFAULT_BUSY_TIMEOUT_MS = 200;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS outbox (
@@ -88,7 +90,11 @@ function toPendingKey(row: PendingRow): PendingKey {
 
 export interface SqliteStorageOptions {
   readonly path: string;
-  /** How long a write waits for a lock held by another process (hik-arc requeue). */
+  /**
+   * How long a write waits for a lock held by another process (hik-arc requeue). better-sqlite3
+   * waits synchronously, so this is time the whole process stands still: kept short, because a
+   * failed write is retried anyway (docs/outbox.md §When the store fails).
+   */
   readonly busyTimeoutMs?: number;
   /** Size cap of the database file: past it writes fail as on a full disk. */
   readonly maxSizeBytes?: number;
@@ -251,7 +257,7 @@ function openDatabase(path: string, fresh: boolean, options: SqliteStorageOption
     throw storeError(`open of ${path}`, error);
   }
   try {
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
     if (!fresh) checkIntegrity(db, path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');

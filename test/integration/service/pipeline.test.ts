@@ -1,16 +1,16 @@
-// The service pipeline on real loopback sockets: translate → outbox → transmitter → our DC-09
+// The service pipeline on real loopback sockets: translate → outbox → dispatcher → our DC-09
 // receiver, with the receiver in its fault modes.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import { silentLogger } from '../../../src/log.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
-import { Pipeline, type DeliveryOutcome } from '../../../src/service/pipeline.js';
+import { createMemoryOutbox, MemoryStorage, StoreOutbox, type NewOutboxEntry, type Outbox } from '../../../src/outbox/index.js';
+import { composeDelivery, type DeliveryStack } from '../../../src/service/compose.js';
+import type { DeliveryOutcome, Pipeline } from '../../../src/service/pipeline.js';
 import { ARC_DESTINATION } from '../../../src/service/stored-event.js';
 import { decodeEventDocument, StaticAccountDirectory, Translator, type VendorEvent } from '../../../src/translate/index.js';
-import { createTransmitter, NO_FAULT, parseFault, type Transmitter } from '../../../src/transport/index.js';
-import { MemoryOutbox } from '../../../src/transport/outbox/memory-outbox.js';
-import type { NewOutboxEntry, Outbox } from '../../../src/transport/outbox/outbox.js';
+import { NO_FAULT, parseFault } from '../../../src/transport/index.js';
 import { startRecordingReceiver, type RecordingReceiver } from '../../helpers/dc09-loopback.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -29,7 +29,7 @@ interface Rig {
   readonly pipeline: Pipeline;
   readonly receiver: RecordingReceiver;
   readonly outbox: Outbox;
-  readonly transmitter: Transmitter;
+  readonly stack: DeliveryStack;
   readonly outcomes: DeliveryOutcome[];
   readonly metrics: MetricsRegistry;
 }
@@ -39,8 +39,10 @@ async function rig(options: { outbox?: Outbox; fault?: string; secondary?: boole
   const receiver = await startRecordingReceiver(fault === undefined ? {} : { fault });
   const backup = options.secondary ? await startRecordingReceiver() : undefined;
   const metrics = new MetricsRegistry();
-  const transmitter = createTransmitter(
-    {
+  const outbox = options.outbox ?? createMemoryOutbox();
+  const outcomes: DeliveryOutcome[] = [];
+  const stack = composeDelivery({
+    arc: {
       primary: receiver.receiver.url('tcp'),
       secondary: backup ? backup.receiver.url('tcp') : '',
       format: 'adm-cid',
@@ -51,35 +53,30 @@ async function rig(options: { outbox?: Outbox; fault?: string; secondary?: boole
       ackTimeoutMs: 150,
       attempts: 2,
       supervisionSec: 0,
+      maxInFlight: 64,
+      connections: 0,
     },
-    { metrics },
-  );
-  const outbox = options.outbox ?? new MemoryOutbox();
-  const outcomes: DeliveryOutcome[] = [];
-  const pipeline = new Pipeline({
+    supervisionAccount: 'AAAA',
     outbox,
     translator: new Translator({
       settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 },
       receiverAccount: 'AAAA',
       directory: new StaticAccountDirectory({}),
     }),
-    sender: transmitter,
     clock: systemClock,
     logger: silentLogger,
     metrics,
-    retry: { minMs: 100, maxMs: 200, factor: 2 },
-    refreshIntervalMs: 50,
     onOutcome: (outcome) => outcomes.push(outcome),
   });
-  pipeline.start();
+  stack.start();
+  const pipeline = stack.pipeline;
   cleanups.push(async () => {
-    await pipeline.stop(500);
-    await transmitter.stop(500);
+    await stack.stop(500);
     await outbox.close();
     await receiver.receiver.stop();
     await backup?.receiver.stop();
   });
-  return { pipeline, receiver, outbox, transmitter, outcomes, metrics };
+  return { pipeline, receiver, outbox, stack, outcomes, metrics };
 }
 
 function received(r: RecordingReceiver): Array<string | null> {
@@ -103,13 +100,14 @@ describe('pipeline', () => {
   });
 
   it('keeps alarms while the ARC is silent and delivers them in order, with the same sequence numbers, once it answers', async () => {
-    const { pipeline, receiver, outbox, outcomes } = await rig({ fault: 'silent' });
+    const { pipeline, receiver, outbox, outcomes, stack } = await rig({ fault: 'silent' });
     for (let zone = 1; zone <= 3; zone++) await pipeline.acceptEvent(cidEvent('1111', zone), Date.now(), 'stream');
     await waitFor(() => outcomes.some((o) => o.outcome === 'retry'), 5_000, 'a failed round');
     expect(outbox.stats(ARC_DESTINATION).pending).toBe(3);
     const firstSequences = new Set(receiver.records.filter((r) => r.data === '#1111|1130 00 001').map((r) => r.seq));
     expect(firstSequences.size).toBe(1);
     receiver.receiver.setFault(NO_FAULT);
+    stack.delivery.dispatcher.pathRecovered();
     await waitFor(() => received(receiver).length === 3, 10_000, 'the backlog to drain');
     expect(received(receiver)).toEqual(['#1111|1130 00 001', '#1111|1130 00 002', '#1111|1130 00 003']);
     const acked = receiver.records.find((r) => r.response === 'ACK' && r.data === '#1111|1130 00 001');
@@ -145,8 +143,11 @@ describe('pipeline', () => {
   });
 
   it('translates a retried item once, so a store failure cannot turn an alarm into a "repeat"', async () => {
-    class FlakyOutbox extends MemoryOutbox {
+    class FlakyOutbox extends StoreOutbox {
       failures = 1;
+      constructor() {
+        super(new MemoryStorage());
+      }
       override async append(entries: readonly NewOutboxEntry[]): Promise<number[]> {
         if (this.failures-- > 0) throw Object.assign(new Error('disk full'), { code: 'HIKARC_STORE_FULL' });
         return super.append(entries);

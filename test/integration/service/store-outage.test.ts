@@ -1,6 +1,6 @@
 // The outbox cannot be written for a while (another process holds the write lock past the busy
-// timeout): the service says so, keeps the receiver stream, sends nothing unstored, and delivers
-// everything once the store is writable again.
+// timeout): the service says so, keeps the receiver stream, delivers the alarms it holds in memory,
+// and writes them, with their outcome, once the store is writable again.
 
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 describe('service with the store locked', { timeout: 60_000 }, () => {
-  it('keeps the stream, sends nothing it has not stored, and catches up when the store is back', async () => {
+  it('keeps the stream, delivers the alarms it holds in memory, says it is unhealthy, and writes them once the store is back', async () => {
     const records: FrameRecord[] = [];
     const arc = await Dc09Receiver.start({ listen: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }], onFrame: (record) => records.push(record) });
     cleanups.push(() => arc.stop());
@@ -44,20 +44,35 @@ describe('service with the store locked', { timeout: 60_000 }, () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
     const service = await startService({ config, logger });
-    cleanups.push(() => service.stop());
+    cleanups.push(async () => void (await service.stop()));
     await waitFor(() => hik.subscribeCount() === 1 && service.health().healthy, 10_000, 'the stream');
 
     const blocker = new Database(path);
     blocker.exec('BEGIN IMMEDIATE');
     hik.pushEvents(...events);
     await waitFor(() => lines.some((line) => line.includes('HIKARC_STORE_LOCKED')), 20_000, 'the store error in the log');
-    expect(records).toEqual([]);
-    expect(lines.some((line) => line.includes('"msg":"alarm could not be stored; it is held and stored again"'))).toBe(true);
+    // Held in memory, delivered anyway: an alarm does not wait for a disk.
+    await waitFor(() => records.filter((record) => record.response === 'ACK').length === events.length, 20_000, 'every alarm delivered while the store is locked');
+    expect(records.map((record) => record.data)).toEqual(['#FFFF|1602 00 000', '#123456|1130 00 001']);
+    const unhealthy = service.health();
+    expect(unhealthy.healthy).toBe(false);
+    expect(unhealthy.reasons.join(' ')).toMatch(/outbox locked/);
+    expect(unhealthy.details['outbox']).toMatchObject({ store: 'locked', unstored: events.length });
 
     blocker.exec('ROLLBACK');
     blocker.close();
-    await waitFor(() => records.filter((record) => record.response === 'ACK').length === events.length, 20_000, 'every alarm delivered');
+    await waitFor(() => service.health().healthy, 20_000, 'the store back');
     expect(hik.subscribeCount()).toBe(1);
-    expect(records.map((record) => record.data)).toEqual(['#FFFF|1602 00 000', '#123456|1130 00 001']);
+    const report = await service.stop();
+    expect(report).toEqual({ unstored: 0, unwrittenOutcomes: 0, pendingInStore: 0 });
+    // The held alarms were written with what became of them: delivered, each with its number.
+    const db = new Database(path, { readonly: true });
+    const rows = db.prepare('SELECT account, state, sequence FROM outbox ORDER BY id').all();
+    db.close();
+    expect(rows).toEqual([
+      { account: 'FFFF', state: 'delivered', sequence: 1 },
+      { account: '123456', state: 'delivered', sequence: 1 },
+    ]);
+    expect(records.filter((record) => record.response === 'ACK')).toHaveLength(events.length);
   });
 });

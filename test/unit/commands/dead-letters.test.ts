@@ -48,8 +48,10 @@ describe('hik-arc requeue', () => {
     expect(run.code).toBe(0);
     expect(run.lines).toEqual([{ id, requeued: true, account: 'BEEF' }]);
     const outbox = openSqliteOutbox({ path });
+    // The requeue left the number to the process that sends: it gives one and writes it first.
+    await new Promise((resolve) => setTimeout(resolve, 20));
     const [entry] = outbox.next(ARC_DESTINATION, 10, Date.now());
-    expect(entry).toMatchObject({ id, account: 'BEEF' });
+    expect(entry).toMatchObject({ id, account: 'BEEF', sequence: 1 });
     expect(decodeStoredEvent(entry?.payload ?? '')?.message).toMatchObject({ admCid: '#BEEF|1130 00 004' });
     await outbox.close();
   });
