@@ -60,9 +60,9 @@ export interface OutboxStats {
   readonly lanes: number;
   /** Lanes whose head waits out a retry delay. */
   readonly blockedLanes: number;
-  /** Alarms held only in memory because the store cannot be written (they are delivered anyway). */
+  /** Alarms held only in memory because the store cannot be written, not yet delivered (they are sent anyway). */
   readonly unstored: number;
-  /** ACKs and failures decided but not yet written (retried until they land). */
+  /** ACKs and failures decided but not yet written, and held alarms already delivered (retried until they land). */
   readonly unwrittenOutcomes: number;
 }
 

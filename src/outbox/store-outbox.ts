@@ -241,7 +241,9 @@ export class StoreOutbox implements Outbox {
     for (const overlay of this.overlay.values()) {
       const row = overlay.row;
       if (row.destination !== destination) continue;
-      if (overlay.insert) unstored++;
+      // At risk: held only here and not yet delivered. An ACK or a held row already delivered only
+      // waits to be written.
+      if (overlay.insert && row.state === 'pending') unstored++;
       else unwrittenOutcomes++;
       if (row.state === 'dead' && overlay.storedState !== 'dead') dead++;
       else if (row.state !== 'dead' && overlay.storedState === 'dead') dead--;

@@ -125,13 +125,18 @@ export class Dispatcher {
     this.setState('stopping');
     for (const path of this.options.paths) path.stopTimers();
     this.poke();
-    await Promise.race([this.loop, sleep(this.clock, deadlineMs)]);
+    // Timers of the deadline are cancelled as soon as the work is done: a pending timer would keep
+    // the process alive past its stop.
+    const timeUp = new AbortController();
+    const deadlinePassed = sleep(this.clock, deadlineMs, timeUp.signal);
+    await Promise.race([this.loop, deadlinePassed]);
     this.claimDeadlinePassed = true;
     this.poke();
     await this.loop;
     while (this.rounds.size > 0 && this.clock.monotonic() < deadline) {
-      await Promise.race([Promise.allSettled([...this.rounds.values()]), sleep(this.clock, Math.max(0, deadline - this.clock.monotonic()))]);
+      await Promise.race([Promise.allSettled([...this.rounds.values()]), deadlinePassed]);
     }
+    timeUp.abort();
     for (const path of this.options.paths) path.stop();
     await Promise.allSettled([...this.rounds.values()]);
     this.cancelTimer?.();

@@ -2,21 +2,18 @@
 // (ours, and ioBroker.sia), with the ARC down for a while, SIGKILL and restart, SIGTERM, health,
 // metrics and the logs checked for secrets.
 
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeEventDocument, StaticAccountDirectory, Translator } from '../../../src/translate/index.js';
-import { Dc09Receiver, NO_FAULT, parseFault, type FrameRecord } from '../../../src/transport/index.js';
+import { NO_FAULT, type FrameRecord } from '../../../src/transport/index.js';
 import { startIoBroker } from '../../helpers/dc09-iobroker.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { fixtureDocuments, startFakeHikReceiver, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
-import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
+import { ackedData, EVENTS, httpAddress, PASSWORD, serviceConfig, startArc, startHik, startHikArc } from '../../helpers/service-process.js';
+import { tempDir } from '../../helpers/temp-files.js';
 import { freePort } from '../../helpers/free-port.js';
 
-const PASSWORD = 'hik12345';
 const AES_KEY = '603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4';
-const EVENTS = fixtureDocuments();
 const FORWARDED = EVENTS.length - 1; // all but the heartbeat
 
 /** How many times each ADM-CID payload must reach the ARC (several guide examples translate alike). */
@@ -43,96 +40,17 @@ function missingPayloads(records: readonly FrameRecord[]): string[] {
   return [...expectedPayloads()].filter(([data, count]) => (got.get(data) ?? 0) < count).map(([data]) => data);
 }
 
-interface ServiceProcess {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly logs: Array<Record<string, unknown>>;
-  readonly stdout: () => string;
-  readonly exited: Promise<number | null>;
-}
-
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-function startHikArc(config: Record<string, unknown>): ServiceProcess {
-  const child = spawn(process.execPath, ['bin/hik-arc.js', 'run', '--config', writeTempJson(config)], { stdio: 'pipe' });
-  let text = '';
-  const logs: Array<Record<string, unknown>> = [];
-  let partial = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    text += chunk.toString('utf8');
-    partial += chunk.toString('utf8');
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    if (stderr.includes('"level":"fatal"')) throw new Error(stderr);
-  });
-  return { child, logs, stdout: () => text, exited };
-}
-
-async function startArc(options: { port?: number; fault?: string; key?: string } = {}): Promise<{ receiver: Dc09Receiver; records: FrameRecord[] }> {
-  const records: FrameRecord[] = [];
-  const fault = options.fault === undefined ? undefined : parseFault(options.fault);
-  const receiver = await Dc09Receiver.start({
-    listen: [{ transport: 'tcp', host: '127.0.0.1', port: options.port ?? 0 }],
-    key: options.key === undefined ? null : Buffer.from(options.key, 'hex'),
-    ...(fault === undefined ? {} : { fault }),
-    onFrame: (record) => records.push(record),
-  });
-  cleanups.push(() => receiver.stop());
-  return { receiver, records };
-}
-
-async function startHik(options: Parameters<typeof startFakeHikReceiver>[0] = {}): Promise<FakeHikReceiver> {
-  const fake = await startFakeHikReceiver({ events: EVENTS, heartbeatIntervalMs: 500, ...options });
-  cleanups.push(() => fake.close());
-  return fake;
-}
-
-function serviceConfig(hik: FakeHikReceiver, arcUrl: string, extra: { store?: string; key?: string; supervisionSec?: number; http?: string } = {}): Record<string, unknown> {
-  return {
-    receiver: { url: hik.url, username: 'admin', password: PASSWORD, account: 'AAAA', heartbeatTimeoutSec: 5, linkLossReportSec: 60 },
-    arc: { primary: arcUrl, ackTimeoutMs: 1000, attempts: 2, supervisionSec: extra.supervisionSec ?? 0, key: extra.key ?? '', keyFormat: 'hex' },
-    translate: { fallbackAccount: 'FFFF' },
-    store: { path: extra.store ?? join(tempDir(), `run-${Date.now()}-${Math.random().toString(16).slice(2)}.db`) },
-    http: { listen: extra.http ?? '' },
-    log: { level: 'info' },
-  };
-}
-
-function ackedData(records: readonly FrameRecord[]): string[] {
-  return records.filter((record) => record.response === 'ACK' && record.token !== 'NULL' && record.token !== '*NULL').map((record) => record.data ?? '');
-}
-
-function httpAddress(service: ServiceProcess): string | undefined {
-  const line = service.logs.find((log) => log['msg'] === 'health and metrics endpoint listening');
-  return line ? String(line['address']) : undefined;
-}
-
 // Real processes and real timers: each test gets a minute.
 describe('hik-arc run', { timeout: 60_000 }, () => {
   it('delivers every event of the stream to the ARC, encrypted, answers /healthz and /metrics, keeps secrets out of the logs and stops cleanly on SIGTERM', async () => {
-    const arc = await startArc({ key: AES_KEY });
-    const hik = await startHik();
-    const service = startHikArc(serviceConfig(hik, arc.receiver.url('tcp'), { key: AES_KEY, http: '127.0.0.1:0' }));
+    const arc = await startArc(cleanups, { key: AES_KEY });
+    const hik = await startHik(cleanups);
+    const service = startHikArc(cleanups, serviceConfig(hik, arc.receiver.url('tcp'), { key: AES_KEY, http: '127.0.0.1:0' }));
     await waitFor(() => ackedData(arc.records).length >= FORWARDED, 30_000, 'every event ACKed by the ARC');
     expect(missingPayloads(arc.records)).toEqual([]);
     expect(ackedData(arc.records)).toHaveLength(FORWARDED);
@@ -163,8 +81,8 @@ describe('hik-arc run', { timeout: 60_000 }, () => {
 
   it('queues alarms while the ARC is unreachable, reports it unhealthy, then drains them in order', async () => {
     const port = await freePort();
-    const hik = await startHik();
-    const service = startHikArc(serviceConfig(hik, `tcp://127.0.0.1:${port}`, { supervisionSec: 1, http: '127.0.0.1:0' }));
+    const hik = await startHik(cleanups);
+    const service = startHikArc(cleanups, serviceConfig(hik, `tcp://127.0.0.1:${port}`, { supervisionSec: 1, http: '127.0.0.1:0' }));
     await waitFor(() => hik.delivered >= EVENTS.length, 20_000, 'the fake receiver to send every event');
     await waitFor(() => service.logs.some((log) => log['msg'] === 'alarm not acknowledged this round; its account waits, the others go on'), 10_000, 'a failed delivery');
     await waitFor(() => httpAddress(service) !== undefined, 5_000, 'the HTTP endpoint');
@@ -172,7 +90,7 @@ describe('hik-arc run', { timeout: 60_000 }, () => {
     expect(health.statusCode).toBe(503);
     expect(JSON.stringify(await health.body.json())).toMatch(/no ARC path up/);
 
-    const arc = await startArc({ port });
+    const arc = await startArc(cleanups, { port });
     await waitFor(() => ackedData(arc.records).length >= FORWARDED, 30_000, 'the backlog to drain');
     expect(missingPayloads(arc.records)).toEqual([]);
     // Per account in the order received: the events of the guide's main device come in capture order.
@@ -185,10 +103,10 @@ describe('hik-arc run', { timeout: 60_000 }, () => {
 
   it('sends every stored alarm again after SIGKILL mid-delivery (at least once)', async () => {
     const store = join(tempDir(), `kill-${Date.now()}.db`);
-    const arc = await startArc({ fault: 'delay=150' });
-    const hik = await startHik();
+    const arc = await startArc(cleanups, { fault: 'delay=150' });
+    const hik = await startHik(cleanups);
     const config = serviceConfig(hik, arc.receiver.url('tcp'), { store });
-    const first = startHikArc(config);
+    const first = startHikArc(cleanups, config);
     await waitFor(() => hik.delivered >= EVENTS.length, 20_000, 'the fake receiver to send every event');
     await waitFor(() => ackedData(arc.records).length >= 5, 20_000, 'some deliveries');
     // Every event is stored well before its slow delivery; kill in the middle of it.
@@ -199,7 +117,7 @@ describe('hik-arc run', { timeout: 60_000 }, () => {
     expect(before).toBeLessThan(FORWARDED);
 
     arc.receiver.setFault(NO_FAULT);
-    const second = startHikArc(config);
+    const second = startHikArc(cleanups, config);
     await waitFor(() => second.logs.some((log) => log['msg'] === 'resuming delivery of alarms stored before the restart'), 10_000, 'the restart to resume');
     await waitFor(() => missingPayloads(arc.records).length === 0, 30_000, 'every alarm at least once');
     // At least once: the alarm in flight at the kill may come twice, nothing more.
@@ -210,10 +128,10 @@ describe('hik-arc run', { timeout: 60_000 }, () => {
   });
 
   it('delivers to a receiver nobody here wrote (ioBroker.sia)', async () => {
-    const hik = await startHik();
+    const hik = await startHik(cleanups);
     const iobroker = await startIoBroker({ transport: 'tcp', accounts: ['FFFF', 'AAAA', '123456'].map((accountnumber) => ({ accountnumber, aes: false })) });
     cleanups.push(() => iobroker.stop());
-    const service = startHikArc(serviceConfig(hik, iobroker.url));
+    const service = startHikArc(cleanups, serviceConfig(hik, iobroker.url));
     await waitFor(() => iobroker.parsed.length >= FORWARDED, 30_000, 'every event parsed and ACKed by ioBroker');
     expect(iobroker.parsed.every((message) => message.id === 'ADM-CID')).toBe(true);
     expect(iobroker.parsed.map((message) => message.data_message)).toContain('#123456|1130 00 001');
