@@ -24,10 +24,13 @@ interface Target {
 }
 
 const TARGETS: readonly Target[] = [
-  { key: 'translateEventsPerSec', label: 'multipart → event → translation → frame', unit: 'events/s', goal: '≥ 100,000 and ≥ 0.4 × JSON.parse', check: (f) => (f['translateEventsPerSec'] ?? 0) >= 100_000 && (f['translateEventsPerSec'] ?? 0) >= 0.4 * (f['jsonParseEventsPerSec'] ?? Infinity) },
+  { key: 'stormDrainSec', label: 'storm into a slow ARC: last alarm ACKed', unit: 's', goal: '≤ 10', check: (f) => (f['stormDrainSec'] ?? Infinity) <= 10 },
+  { key: 'stormMeanLatencySec', label: 'storm: mean received → ACK', unit: 's', goal: '≤ 5', check: (f) => (f['stormMeanLatencySec'] ?? Infinity) <= 5 },
+  { key: 'stormMaxLatencySec', label: 'storm: longest received → ACK', unit: 's', goal: 'reported', check: () => true },
+  { key: 'translateEventsPerSec', label: 'multipart → event → translation → frame', unit: 'events/s', goal: '≥ 100,000', check: (f) => (f['translateEventsPerSec'] ?? 0) >= 100_000 },
   { key: 'jsonParseEventsPerSec', label: 'JSON.parse of the same bodies (the floor)', unit: 'events/s', goal: 'reference', check: () => true },
   { key: 'encryptedFramesPerSec', label: 'AES-128 DC-09 frames encoded', unit: 'frames/s', goal: '≥ 50,000', check: (f) => (f['encryptedFramesPerSec'] ?? 0) >= 50_000 },
-  { key: 'e2eEventsPerSec', label: 'end to end, burst, durable outbox, ACK each', unit: 'events/s', goal: '≥ 2,000', check: (f) => (f['e2eEventsPerSec'] ?? 0) >= 2_000 },
+  { key: 'e2eEventsPerSec', label: 'end to end, burst, durable outbox, ACK each', unit: 'events/s', goal: '≥ 5,000', check: (f) => (f['e2eEventsPerSec'] ?? 0) >= 5_000 },
   { key: 'e2eP99Ms', label: 'end to end p99 at a steady 200 events/s', unit: 'ms', goal: '≤ 20', check: (f) => (f['e2eP99Ms'] ?? Infinity) <= 20 },
   { key: 'rssMbQueued100k', label: 'service RSS holding the backlog (ARC down)', unit: 'MB', goal: '≤ 150', check: (f) => (f['rssMbQueued100k'] ?? Infinity) <= 150 },
   { key: 'rssGrowthPctSoak', label: 'RSS growth over the steady soak', unit: '%', goal: '≤ 10', check: (f) => (f['rssGrowthPctSoak'] ?? Infinity) <= 10 },
@@ -51,12 +54,17 @@ async function main(argv: readonly string[]): Promise<number> {
   buildService();
   log(`translate path (${quick ? 'quick' : 'full'})`);
   const translate = benchTranslateDeployed(quick ? 1_500 : 5_000);
+  // The storm is the figure that matters most: it runs at full size in quick mode too.
+  const storm = { stormEvents: 3_000, stormAccounts: 300, stormAckDelayMs: 100 };
   const serviceOptions: ServiceBenchOptions = quick
-    ? { burstEvents: 5_000, accounts: 200, steadyRate: 200, steadySec: 5, queuedEvents: 20_000, soakWarmupSec: 2, soakSec: 8, settleSec: 5, log }
-    : { burstEvents: 20_000, accounts: 200, steadyRate: 200, steadySec: 30, queuedEvents: 100_000, soakWarmupSec: 30, soakSec: 300, settleSec: 30, log };
+    ? { ...storm, burstEvents: 5_000, accounts: 200, steadyRate: 200, steadySec: 5, queuedEvents: 20_000, soakWarmupSec: 2, soakSec: 8, settleSec: 5, log }
+    : { ...storm, burstEvents: 20_000, accounts: 200, steadyRate: 200, steadySec: 30, queuedEvents: 100_000, soakWarmupSec: 30, soakSec: 300, settleSec: 30, log };
   const service = await benchService(serviceOptions);
 
   const figures: Record<string, number> = {
+    stormDrainSec: Number(service.stormDrainSec.toFixed(2)),
+    stormMeanLatencySec: Number(service.stormMeanLatencySec.toFixed(2)),
+    stormMaxLatencySec: Number(service.stormMaxLatencySec.toFixed(2)),
     translateEventsPerSec: Math.round(translate.translateEventsPerSec),
     jsonParseEventsPerSec: Math.round(translate.jsonParseEventsPerSec),
     encryptedFramesPerSec: Math.round(translate.encryptedFramesPerSec),
@@ -86,10 +94,10 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`hik-arc benchmark (${context.mode}) on ${context.cpu}, ${context.cpus} cores, node ${context.node}\n\n`);
     for (const target of TARGETS) {
       const value = figures[target.key] ?? Number.NaN;
-      const mark = target.goal === 'reference' ? ' ' : met[target.key] ? '✓' : '✗';
+      const mark = target.goal === 'reference' || target.goal === 'reported' ? ' ' : met[target.key] ? '✓' : '✗';
       process.stdout.write(`${mark} ${target.key.padEnd(24)} ${format(value).padStart(10)} ${target.unit.padEnd(9)} ${target.goal.padEnd(32)} ${target.label}\n`);
     }
-    process.stdout.write(`\ntranslate / JSON.parse: ${context.translateToJsonParseRatio}; took ${context.durationSec} s\n`);
+    process.stdout.write(`\ntranslate / JSON.parse: ${context.translateToJsonParseRatio} (reported; the 0.4 target is retired, see README); took ${context.durationSec} s\n`);
     const stages = translate.context['microsPerEvent'];
     if (typeof stages === 'object' && stages !== null) {
       const parts = Object.entries(stages).map(([stage, micros]) => `${stage} ${String(micros)}`);

@@ -36,6 +36,9 @@ export function buildService(): void {
 }
 
 export interface ServiceFigures {
+  readonly stormDrainSec: number;
+  readonly stormMeanLatencySec: number;
+  readonly stormMaxLatencySec: number;
   readonly e2eEventsPerSec: number;
   readonly e2eP99Ms: number;
   readonly rssMbQueued100k: number;
@@ -44,6 +47,10 @@ export interface ServiceFigures {
 }
 
 export interface ServiceBenchOptions {
+  /** The storm into a slow ARC: alarms, accounts, and the ARC's time to ACK each. */
+  readonly stormEvents: number;
+  readonly stormAccounts: number;
+  readonly stormAckDelayMs: number;
   readonly burstEvents: number;
   readonly accounts: number;
   readonly steadyRate: number;
@@ -86,8 +93,9 @@ class ReceiverProcess {
   ackCount = 0;
   private constructor(private readonly child: ChildProcess) {}
 
-  static async start(port: number): Promise<ReceiverProcess> {
-    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'receiver', '--listen', `tcp://127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HIK_ARC_LOG_LEVEL: 'warn' } });
+  static async start(port: number, fault?: string): Promise<ReceiverProcess> {
+    const args = [...NODE_FLAGS, CLI, 'receiver', '--listen', `tcp://127.0.0.1:${port}`, ...(fault === undefined ? [] : ['--fault', fault])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HIK_ARC_LOG_LEVEL: 'warn' } });
     const receiver = new ReceiverProcess(child);
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
@@ -173,12 +181,34 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
   try {
     const hik = await startFakeHikReceiver({ events: [], heartbeatIntervalMs: 10_000, recordStreams: false });
     cleanups.push(() => hik.close());
+
+    // 0. The storm into a slow ARC (its software takes stormAckDelayMs per ACK, a normal figure):
+    //    how long until the last alarm is ACKed, and how long each waited from receipt to ACK.
+    options.log(`storm: ${options.stormEvents} alarms across ${options.stormAccounts} accounts into an ARC that takes ${options.stormAckDelayMs} ms per ACK`);
+    const stormPort = await freePort();
+    const slowArc = await ReceiverProcess.start(stormPort, `delay=${options.stormAckDelayMs}`);
+    const stormService = await ServiceProcess.start(serviceConfig(hik, stormPort, join(dir, 'storm.db')), dir);
+    await waitFor(() => hik.subscribeCount() > 0, 20_000, 'the subscription', POLL_MS);
+    const storm = Array.from({ length: options.stormEvents }, (_, n) => uniqueAlarm(1_000_000 + n, options.stormAccounts));
+    const stormStart = performance.now();
+    hik.pushEvents(...storm.map((alarm) => alarm.body));
+    await waitFor(() => storm.every((alarm) => slowArc.acked.has(alarm.payload)), 600_000, 'the storm to be acknowledged', POLL_MS);
+    // The receiver prints a frame when it receives it and answers stormAckDelayMs later.
+    const stormLatencies = storm.map((alarm) => ((slowArc.acked.get(alarm.payload) as number) + options.stormAckDelayMs - stormStart) / 1000);
+    const stormDrainSec = Math.max(...stormLatencies);
+    const stormMeanLatencySec = stormLatencies.reduce((sum, value) => sum + value, 0) / stormLatencies.length;
+    const stormMaxLatencySec = stormDrainSec;
+    context['storm'] = { events: storm.length, accounts: options.stormAccounts, ackDelayMs: options.stormAckDelayMs, p95Sec: Number(percentile(stormLatencies, 95).toFixed(2)), duplicates: slowArc.ackCount - storm.length };
+    await stormService.stop();
+    await slowArc.stop();
+    const subscriptionsBefore = hik.subscribeCount();
+
     const arcPort = await freePort();
     const arc = await ReceiverProcess.start(arcPort);
     cleanups.push(() => arc.stop());
     const service = await ServiceProcess.start(serviceConfig(hik, arcPort, join(dir, 'outbox.db')), dir);
     cleanups.push(() => service.stop());
-    await waitFor(() => hik.subscribeCount() > 0, 20_000, 'the subscription', POLL_MS);
+    await waitFor(() => hik.subscribeCount() > subscriptionsBefore, 20_000, 'the subscription', POLL_MS);
 
     // 1. A burst across many accounts, as fast as the ARC acknowledges.
     options.log(`e2e burst: ${options.burstEvents} events across ${options.accounts} accounts`);
@@ -261,7 +291,7 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
       outboxDepth: await queued.metric('hik_arc_outbox_depth'),
       heapUsedMb: Number((((await queued.metric('hik_arc_process_heap_used_bytes')) ?? 0) / 2 ** 20).toFixed(1)),
     };
-    return { e2eEventsPerSec, e2eP99Ms, rssMbQueued100k, rssGrowthPctSoak, context };
+    return { stormDrainSec, stormMeanLatencySec, stormMaxLatencySec, e2eEventsPerSec, e2eP99Ms, rssMbQueued100k, rssGrowthPctSoak, context };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

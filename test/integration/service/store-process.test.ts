@@ -77,7 +77,8 @@ describe('sequence numbers owned by the store', { timeout: 120_000 }, () => {
     // A slow ARC and a narrow window: the burst takes seconds, so the kills land in the middle of it.
     const arc = await startArc(cleanups, { fault: 'delay=150' });
     const hik = await startHik(cleanups, { events: [] });
-    const config = { ...serviceConfig(hik, arc.receiver.url('tcp'), { store }), arc: { ...serviceConfig(hik, arc.receiver.url('tcp')).arc, maxInFlight: 6, ackTimeoutMs: 2_000 } };
+    const base = serviceConfig(hik, arc.receiver.url('tcp'), { store });
+    const config = { ...base, arc: { ...(base['arc'] as Record<string, unknown>), maxInFlight: 6, ackTimeoutMs: 2_000 } };
     const alarms = Array.from({ length: 240 }, (_, n) => uniqueAlarm(n, 12));
     let service = startHikArc(cleanups, config);
     await waitFor(() => hik.subscribeCount() === 1, 20_000, 'the subscription');
@@ -115,9 +116,9 @@ describe('sequence numbers owned by the store', { timeout: 120_000 }, () => {
       expect(numbersOf.get(payload)).toEqual(new Set([String(row.sequence).padStart(4, '0')]));
     }
     // At each kill, only what was in flight (the window of 6, whose answers the receiver logs as
-    // sent) or ACKed but not yet written (outcomes wait up to 10 ms) comes again.
+    // sent) or ACKed but not yet written (outcomes wait 10 ms, longer on a loaded machine) comes again.
     const duplicates = ackedData(arc.records).length - acked.size;
-    expect(duplicates).toBeLessThanOrEqual(3 * (6 + 2));
+    expect(duplicates).toBeLessThanOrEqual(3 * (6 + 6));
   });
 });
 
