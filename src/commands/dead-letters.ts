@@ -5,8 +5,8 @@ import { ARC_DESTINATION, decodeStoredEvent } from '../service/stored-event.js';
 import { openSqliteOutbox, type OutboxEntry } from '../outbox/index.js';
 import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command, rejectPositionals } from './command.js';
 
-export function describeDeadLetter(entry: OutboxEntry): Record<string, unknown> {
-  const stored = decodeStoredEvent(entry.payload);
+export function describeDeadLetter(entry: OutboxEntry, attachment: string | null): Record<string, unknown> {
+  const stored = decodeStoredEvent(entry.payload, attachment);
   return {
     id: entry.id,
     receivedAt: new Date(entry.receivedAt).toISOString(),
@@ -39,7 +39,7 @@ export const deadLettersCommand: Command = {
     // a requeued alarm its number). A store that is not there is named, not created empty.
     const outbox = openSqliteOutbox({ path: config.store.path, mustExist: true, allocatesSequences: false });
     try {
-      const rows = outbox.deadLetters(limit).map(describeDeadLetter);
+      const rows = outbox.deadLetters(limit).map((entry) => describeDeadLetter(entry, outbox.attachment(entry.id)));
       if (values.json === true) {
         for (const row of rows) writeJsonLine(io, row);
       } else {

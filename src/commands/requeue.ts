@@ -12,16 +12,16 @@ import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, t
 type Replacement = { readonly account: string; readonly payload: string } | { readonly stillDead: string };
 
 /** The entry as it should be sent now, or why it still cannot be. */
-export function retranslate(entry: OutboxEntry, translator: Translator): Replacement {
-  const stored = decodeStoredEvent(entry.payload);
+export function retranslate(entry: OutboxEntry, attachment: string | null, translator: Translator): Replacement {
+  const stored = decodeStoredEvent(entry.payload, attachment);
   if (!stored) return { stillDead: 'the stored event cannot be read' };
   if (stored.event === null) {
     return stored.message ? { account: stored.message.account, payload: entry.payload } : { stillDead: 'nothing to send' };
   }
   const translation = translator.translate(stored.event);
   if (!translation.forwarded) return { stillDead: `${translation.reason}: ${translation.detail}` };
-  const next: Omit<StoredEvent, 'version'> = { message: translation.message, event: stored.event, source: stored.source };
-  return { account: translation.message.account, payload: encodeStoredEvent(next) };
+  const next: StoredEvent = { message: translation.message, event: stored.event, source: stored.source };
+  return { account: translation.message.account, payload: encodeStoredEvent(next).payload };
 }
 
 export function requeueTranslator(config: Config): Translator {
@@ -58,7 +58,7 @@ export const requeueCommand: Command = {
           writeJsonLine(io, { id, requeued: false, reason: 'not a dead letter' });
           continue;
         }
-        const replacement = retranslate(entry, translator);
+        const replacement = retranslate(entry, outbox.attachment(id), translator);
         if ('stillDead' in replacement) {
           failures++;
           writeJsonLine(io, { id, requeued: false, reason: replacement.stillDead });

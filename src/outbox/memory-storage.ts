@@ -10,6 +10,7 @@ export type MemoryStorageFault = { readonly kind: 'none' } | { readonly kind: 'f
 export class MemoryStorage implements OutboxStorage {
   readonly description = 'memory';
   private readonly rows = new Map<number, StoredRow>();
+  private readonly attachments = new Map<number, string>();
   private readonly counters = new Map<string, number>();
   private cleanStop = true;
   private maxId = 0;
@@ -48,6 +49,10 @@ export class MemoryStorage implements OutboxStorage {
     return row === undefined ? undefined : { ...row };
   }
 
+  readAttachment(id: number): string | null {
+    return this.attachments.get(id) ?? null;
+  }
+
   deadLetters(limit: number): StoredRow[] {
     return [...this.rows.values()]
       .filter((row) => row.state === 'dead')
@@ -71,6 +76,7 @@ export class MemoryStorage implements OutboxStorage {
     for (const [id, row] of this.rows) {
       if (row.state === 'delivered' && (row.deliveredAt ?? 0) < before) {
         this.rows.delete(id);
+        this.attachments.delete(id);
         removed++;
       }
     }
@@ -90,11 +96,18 @@ export class MemoryStorage implements OutboxStorage {
     for (const row of batch.inserts) {
       if (this.rows.has(row.id)) throw new StoreError('HIKARC_STORE_FAILED', `memory store: row ${row.id} exists`);
     }
-    for (const row of batch.inserts) {
-      this.rows.set(row.id, { ...row });
+    for (const { attachment, ...row } of batch.inserts) {
+      this.rows.set(row.id, row);
+      if (attachment !== null) this.attachments.set(row.id, attachment);
       if (row.id > this.maxId) this.maxId = row.id;
     }
-    for (const row of batch.updates) if (this.rows.has(row.id)) this.rows.set(row.id, { ...row });
+    for (const row of batch.updates) {
+      const stored = this.rows.get(row.id);
+      if (stored !== undefined) {
+        this.rows.set(row.id, { ...stored, state: row.state, attempts: row.attempts, nextAttemptAt: row.nextAttemptAt, lastError: row.lastError, deliveredAt: row.deliveredAt, deliveredVia: row.deliveredVia });
+      }
+    }
+    for (const row of batch.rewrites) if (this.rows.has(row.id)) this.rows.set(row.id, { ...row });
     for (const [key, last] of batch.counters) this.counters.set(key, last);
     if (batch.cleanStop !== undefined) this.cleanStop = batch.cleanStop;
     this.commits++;

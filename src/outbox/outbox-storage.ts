@@ -31,13 +31,20 @@ export interface PendingKey {
 }
 
 /**
- * One commit. Inserts carry ids the outbox chose (the next free ones, in order); updates rewrite
- * every mutable column of a row (idempotent, so a retried batch is harmless); counters are
- * [counterKey, last number used].
+ * One commit. Inserts carry ids the outbox chose (the next free ones, in order). Updates write a
+ * row's outcome columns (state, attempts, next attempt, last error, delivery); rewrites write every
+ * mutable column, payload, account and sequence included (a requeue, a number given). Both are
+ * idempotent, so a retried batch is harmless. Counters are [counterKey, last number used].
  */
+/** A new row, with the attachment that is written once and never rewritten. */
+export interface InsertedRow extends StoredRow {
+  readonly attachment: string | null;
+}
+
 export interface StorageBatch {
-  readonly inserts: readonly StoredRow[];
+  readonly inserts: readonly InsertedRow[];
   readonly updates: readonly StoredRow[];
+  readonly rewrites: readonly StoredRow[];
   readonly counters: ReadonlyArray<readonly [string, number]>;
   /** Written as false by the first commit of a run and as true by a clean close. */
   readonly cleanStop?: boolean;
@@ -59,7 +66,9 @@ export interface OutboxStorage {
   load(): LoadedState;
   /** All or nothing; throws a StoreError (full, locked, corrupt, failed). May be asynchronous. */
   commit(batch: StorageBatch): void | Promise<void>;
+  /** A row without its attachment (the delivery path never needs it). */
   read(id: number): StoredRow | undefined;
+  readAttachment(id: number): string | null;
   deadLetters(limit: number): StoredRow[];
   countDead(destination: string): number;
   /** Pending rows, when another process has committed since the last call; null when nobody has. */

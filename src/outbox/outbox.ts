@@ -17,8 +17,13 @@ export interface NewOutboxEntry {
   readonly account: string;
   /** When hik-arc received the event (wall ms): the start of end-to-end latency and of queue age. */
   readonly receivedAt: number;
-  /** Serialized message; the outbox never looks inside. */
+  /** What delivery needs (the serialized alarm); the outbox never looks inside. */
   readonly payload: string;
+  /**
+   * Kept with the alarm but never read on the delivery path (the vendor event it came from, for
+   * a dead letter translated again after a config fix); see `attachment()`.
+   */
+  readonly attachment?: string;
   /** Store as a dead letter straight away (an event without a valid account). */
   readonly deadReason?: string;
 }
@@ -112,6 +117,8 @@ export interface Outbox {
   /** Makes every waiting head ready now (a path answers again: no need to sit out the backoff). */
   retryNow(destination: string): void;
   deadLetters(limit?: number): OutboxEntry[];
+  /** The attachment stored with an entry, null when it has none. */
+  attachment(id: number): string | null;
   /**
    * Makes a dead letter pending again, optionally with a new account and payload (after a config
    * fix the event is translated again). Returns false when the id is not a dead letter.

@@ -12,7 +12,10 @@ import { counterKey } from './sequence.js';
 import { StoreError, storeError } from './store-error.js';
 import { acquireStoreLock, type StoreLock } from './store-lock.js';
 
-/** Version 1: sequence numbers per path in a JSON column. Version 2: one per alarm, counters per account. */
+/**
+ * Version 1: sequence numbers per path in a JSON column, the vendor event inside the payload.
+ * Version 2: one number per alarm, counters per account, the vendor event in `attachment`.
+ */
 export const SCHEMA_VERSION = 2;
 /** A lock held longer than this fails the write, which is retried (the event loop does not wait). */
 export const DEFAULT_BUSY_TIMEOUT_MS = 200;
@@ -31,7 +34,8 @@ CREATE TABLE IF NOT EXISTS outbox (
   sequences TEXT NOT NULL DEFAULT '{}',
   delivered_at INTEGER,
   delivered_via TEXT,
-  sequence INTEGER
+  sequence INTEGER,
+  attachment TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, id);
 CREATE INDEX IF NOT EXISTS outbox_delivered ON outbox (delivered_at) WHERE state = 'delivered';
@@ -126,8 +130,15 @@ export class SqliteStorage implements OutboxStorage {
   private readonly db: Database.Database;
   private readonly lock: StoreLock | null;
   private dataVersion = 0;
-  private readonly insertRow: Database.Statement<[number, string, string, string, number, string, number, number, string | null, number | null, number | null, string | null]>;
-  private readonly updateRow: Database.Statement<[string, string, string, number, number, string | null, number | null, number | null, string | null, number]>;
+  private readonly insertRow: Database.Statement<[number, string, string, string, number, string, number, number, string | null, number | null, number | null, string | null, string | null]>;
+  private readonly selectAttachment: Database.Statement<[number], { attachment: string | null }>;
+  private readonly updateOutcome: Database.Statement<[string, number, number, string | null, number | null, string | null, number]>;
+  private readonly rewriteRow: Database.Statement<[string, string, string, number, number, string | null, number | null, number | null, string | null, number]>;
+  private readonly readChanges: Database.Statement<[], { value: string }>;
+  // The outbox change counter as of our last commit or look: a change of someone else's shows as a
+  // value we did not write (the media tables share the file, so data_version alone says little).
+  private knownChanges = 0;
+  private changedElsewhere = false;
   private readonly upsertCounter: Database.Statement<[string, string, number]>;
   private readonly setMeta: Database.Statement<[string, string]>;
   private readonly selectById: Database.Statement<[number], Row>;
@@ -154,19 +165,25 @@ export class SqliteStorage implements OutboxStorage {
     }
     if (this.lock !== null) this.lock.recordHolder(this.db, options.holder ?? '');
     this.insertRow = this.db.prepare(
-      'INSERT INTO outbox (id, destination, account, state, received_at, payload, attempts, next_attempt_at, last_error, sequence, delivered_at, delivered_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO outbox (id, destination, account, state, received_at, payload, attempts, next_attempt_at, last_error, sequence, delivered_at, delivered_via, attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.updateRow = this.db.prepare(
+    this.updateOutcome = this.db.prepare('UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, delivered_at = ?, delivered_via = ? WHERE id = ?');
+    this.rewriteRow = this.db.prepare(
       'UPDATE outbox SET state = ?, account = ?, payload = ?, attempts = ?, next_attempt_at = ?, last_error = ?, sequence = ?, delivered_at = ?, delivered_via = ? WHERE id = ?',
     );
+    this.readChanges = this.db.prepare("SELECT value FROM meta WHERE key = 'outbox_changes'");
     this.upsertCounter = this.db.prepare('INSERT INTO sequence_counters (destination, account, last) VALUES (?, ?, ?) ON CONFLICT (destination, account) DO UPDATE SET last = excluded.last');
     this.setMeta = this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-    this.selectById = this.db.prepare('SELECT * FROM outbox WHERE id = ?');
+    // Every column but the attachment: the delivery path reads rows, never what is attached.
+    const columns = 'id, destination, account, state, received_at, payload, attempts, next_attempt_at, last_error, sequence, delivered_at, delivered_via';
+    this.selectById = this.db.prepare(`SELECT ${columns} FROM outbox WHERE id = ?`);
+    this.selectAttachment = this.db.prepare('SELECT attachment FROM outbox WHERE id = ?');
     this.selectPending = this.db.prepare("SELECT id, destination, account, next_attempt_at, sequence FROM outbox WHERE state = 'pending' ORDER BY id");
     this.countDeadRows = this.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE state = 'dead' AND destination = ?");
-    this.selectDead = this.db.prepare("SELECT * FROM outbox WHERE state = 'dead' ORDER BY id LIMIT ?");
+    this.selectDead = this.db.prepare(`SELECT ${columns} FROM outbox WHERE state = 'dead' ORDER BY id LIMIT ?`);
     this.deleteDelivered = this.db.prepare("DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?");
     this.dataVersion = this.readDataVersion();
+    this.knownChanges = this.outboxChanges();
   }
 
   load(): LoadedState {
@@ -189,16 +206,23 @@ export class SqliteStorage implements OutboxStorage {
     try {
       this.db.transaction(() => {
         for (const row of batch.inserts) {
-          this.insertRow.run(row.id, row.destination, row.account, row.state, row.receivedAt, row.payload, row.attempts, row.nextAttemptAt, row.lastError, row.sequence, row.deliveredAt, row.deliveredVia);
+          this.insertRow.run(row.id, row.destination, row.account, row.state, row.receivedAt, row.payload, row.attempts, row.nextAttemptAt, row.lastError, row.sequence, row.deliveredAt, row.deliveredVia, row.attachment);
         }
         for (const row of batch.updates) {
-          this.updateRow.run(row.state, row.account, row.payload, row.attempts, row.nextAttemptAt, row.lastError, row.sequence, row.deliveredAt, row.deliveredVia, row.id);
+          this.updateOutcome.run(row.state, row.attempts, row.nextAttemptAt, row.lastError, row.deliveredAt, row.deliveredVia, row.id);
+        }
+        for (const row of batch.rewrites) {
+          this.rewriteRow.run(row.state, row.account, row.payload, row.attempts, row.nextAttemptAt, row.lastError, row.sequence, row.deliveredAt, row.deliveredVia, row.id);
         }
         for (const [key, last] of batch.counters) {
           const [destination, account] = key.split('\u0000') as [string, string];
           this.upsertCounter.run(destination, account, last);
         }
         if (batch.cleanStop !== undefined) this.setMeta.run('clean_stop', batch.cleanStop ? '1' : '0');
+        const before = this.outboxChanges();
+        if (before !== this.knownChanges) this.changedElsewhere = true;
+        this.knownChanges = before + 1;
+        this.setMeta.run('outbox_changes', String(this.knownChanges));
       })();
     } catch (error) {
       throw storeError('write', error);
@@ -211,6 +235,10 @@ export class SqliteStorage implements OutboxStorage {
     return row === undefined ? undefined : toStored(row);
   }
 
+  readAttachment(id: number): string | null {
+    return this.selectAttachment.get(id)?.attachment ?? null;
+  }
+
   deadLetters(limit: number): StoredRow[] {
     return this.selectDead.all(limit).map(toStored);
   }
@@ -221,10 +249,14 @@ export class SqliteStorage implements OutboxStorage {
 
   pendingIfChangedElsewhere(): PendingKey[] | null {
     // PRAGMA data_version changes only when another connection commits: a cheap "did anyone else
-    // write?" before rescanning.
+    // write?"; the outbox change counter then says whether it was the outbox they wrote.
     const version = this.readDataVersion();
-    if (version === this.dataVersion) return null;
+    if (version === this.dataVersion && !this.changedElsewhere) return null;
     this.dataVersion = version;
+    const changes = this.outboxChanges();
+    if (changes === this.knownChanges && !this.changedElsewhere) return null;
+    this.knownChanges = changes;
+    this.changedElsewhere = false;
     return this.selectPending.all().map(toPendingKey);
   }
 
@@ -242,6 +274,10 @@ export class SqliteStorage implements OutboxStorage {
     } finally {
       this.lock?.release();
     }
+  }
+
+  private outboxChanges(): number {
+    return Number(this.readChanges.get()?.value ?? 0);
   }
 
   private readDataVersion(): number {
@@ -313,6 +349,7 @@ function migrate(db: Database.Database, path: string, fresh: boolean): void {
     if (tables.has('outbox') && version < 2) {
       const columns = new Set((db.prepare('PRAGMA table_info(outbox)').all() as Array<{ name: string }>).map((column) => column.name));
       if (!columns.has('sequence')) db.exec('ALTER TABLE outbox ADD COLUMN sequence INTEGER');
+      if (!columns.has('attachment')) db.exec('ALTER TABLE outbox ADD COLUMN attachment TEXT');
     }
     db.exec(SCHEMA);
     if (version < 2 && tables.has('outbox')) {

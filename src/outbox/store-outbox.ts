@@ -19,12 +19,14 @@ import { silentLogger, type Logger } from '../log.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import { LaneIndex } from './lanes.js';
 import type { CloseReport, NewOutboxEntry, Outbox, OutboxDelivery, OutboxEntry, OutboxFailure, OutboxStats, StoreHealth, StoreState } from './outbox.js';
-import type { OutboxStorage, PendingKey, StorageBatch, StoredRow } from './outbox-storage.js';
+import type { InsertedRow, OutboxStorage, PendingKey, StorageBatch, StoredRow } from './outbox-storage.js';
 import { SEQUENCE_SKIP_AFTER_UNCLEAN_STOP, SequenceCounters } from './sequence.js';
 import { StoreError, storeError, storeErrorCode, type StoreErrorCode } from './store-error.js';
 
+/** Rows just stored kept at hand for the claim that follows (payloads of a few hundred bytes: a few MB). */
+const RECENT_ROWS = 8_192;
 /** Outcomes wait this long for company before they are committed. */
-export const OUTCOME_FLUSH_MS = 10;
+export const OUTCOME_FLUSH_MS = 20;
 /** Alarms held in memory while the store cannot be written; past it, append() rejects. */
 export const DEFAULT_MAX_UNSTORED = 10_000;
 /** A failed write is tried again after 250 ms, growing to 2 s: a freed disk is used within 2 s. */
@@ -57,6 +59,10 @@ interface Overlay {
   version: number;
   /** The state the store holds for the row (for counting dead letters); null when not stored. */
   storedState: StoredRow['state'] | null;
+  /** Account, payload or sequence changed too: the write rewrites the whole row. */
+  rewrite: boolean;
+  /** Written with the insert, then dropped from memory. */
+  attachment: string | null;
 }
 
 interface Ticket {
@@ -100,6 +106,8 @@ export class StoreOutbox implements Outbox {
   private readonly landed = new Map<number, number>();
   private tickets: Ticket[] = [];
   private readonly claimed = new Map<number, OutboxEntry>();
+  // Rows committed a moment ago, as committed: the claim that follows reads them from here.
+  private readonly recent = new Map<number, StoredRow>();
   private health: StoreHealth;
   private commitRunning = false;
   private flushQueued = false;
@@ -159,7 +167,7 @@ export class StoreOutbox implements Outbox {
         deliveredAt: null,
         deliveredVia: null,
       };
-      this.overlay.set(id, { row, insert: true, spilled: false, version: 1, storedState: null });
+      this.overlay.set(id, { row, insert: true, spilled: false, version: 1, storedState: null, rewrite: false, attachment: entry.attachment ?? null });
       ids.push(id);
       needs.push([id, 1]);
     }
@@ -275,6 +283,12 @@ export class StoreOutbox implements Outbox {
       .map(toEntry);
   }
 
+  attachment(id: number): string | null {
+    const overlay = this.overlay.get(id);
+    if (overlay?.insert === true) return overlay.attachment;
+    return this.storageClosed ? null : this.storage.readAttachment(id);
+  }
+
   async requeue(id: number, replacement?: { readonly account: string; readonly payload: string }): Promise<boolean> {
     const row = this.currentRow(id);
     if (row === undefined || row.state !== 'dead') return false;
@@ -290,7 +304,7 @@ export class StoreOutbox implements Outbox {
       mutable.nextAttemptAt = 0;
       mutable.lastError = null;
       mutable.sequence = sequence;
-    });
+    }, true);
     return true;
   }
 
@@ -360,9 +374,13 @@ export class StoreOutbox implements Outbox {
       // must be on disk before the alarm is sent.
       this.laneOnLanding.add(key.id);
       const sequence = this.counters.allocate(key.destination, key.account);
-      void this.change(key.id, (row) => {
-        row.sequence = sequence;
-      });
+      void this.change(
+        key.id,
+        (row) => {
+          row.sequence = sequence;
+        },
+        true,
+      );
       return;
     }
     this.lanes.add(key.destination, key.account, key.id, key.nextAttemptAt);
@@ -372,17 +390,19 @@ export class StoreOutbox implements Outbox {
   private currentRow(id: number): StoredRow | undefined {
     const overlay = this.overlay.get(id);
     if (overlay !== undefined) return overlay.row;
+    const recent = this.recent.get(id);
+    if (recent !== undefined) return recent;
     return this.storageClosed ? undefined : this.storage.read(id);
   }
 
-  private change(id: number, mutate: (row: MutableRow) => void): Promise<void> {
+  private change(id: number, mutate: (row: MutableRow) => void, rewrite = false): Promise<void> {
     let overlay = this.overlay.get(id);
     const claimed = this.claimed.get(id);
     this.claimed.delete(id);
     if (overlay === undefined) {
       let stored: StoredRow | undefined;
       try {
-        stored = this.storageClosed ? undefined : this.storage.read(id);
+        stored = this.recent.get(id) ?? (this.storageClosed ? undefined : this.storage.read(id));
       } catch {
         stored = claimed === undefined ? undefined : rowFromEntry(claimed);
       }
@@ -392,11 +412,13 @@ export class StoreOutbox implements Outbox {
         this.logger.debug({ id }, 'outcome for a row no longer held; not written');
         return Promise.resolve();
       }
-      overlay = { row: { ...stored }, insert: false, spilled: false, version: 0, storedState: stored.state };
+      overlay = { row: { ...stored }, insert: false, spilled: false, version: 0, storedState: stored.state, rewrite: false, attachment: null };
       this.overlay.set(id, overlay);
     }
     mutate(overlay.row);
     overlay.version += 1;
+    if (rewrite) overlay.rewrite = true;
+    this.recent.delete(id);
     const done = this.ticket([[id, overlay.version]], false);
     if (this.health.state === 'ok') this.scheduleFlush(OUTCOME_FLUSH_MS);
     return done;
@@ -440,17 +462,19 @@ export class StoreOutbox implements Outbox {
     this.flushQueued = false;
     this.cancelFlushTimer?.();
     this.cancelFlushTimer = null;
-    const inserts: StoredRow[] = [];
+    const inserts: InsertedRow[] = [];
     const updates: StoredRow[] = [];
+    const rewrites: StoredRow[] = [];
     const versions: Array<[number, number, boolean]> = [];
     for (const overlay of this.overlay.values()) {
-      (overlay.insert ? inserts : updates).push({ ...overlay.row });
+      if (overlay.insert) inserts.push({ ...overlay.row, attachment: overlay.attachment });
+      else (overlay.rewrite ? rewrites : updates).push({ ...overlay.row });
       versions.push([overlay.row.id, overlay.version, overlay.insert]);
     }
     const counters = this.counters.takeDirty();
     const cleanStop = this.cleanStopPending;
-    if (inserts.length === 0 && updates.length === 0 && counters.length === 0 && cleanStop === undefined) return;
-    const batch: StorageBatch = cleanStop === undefined ? { inserts, updates, counters } : { inserts, updates, counters, cleanStop };
+    if (inserts.length === 0 && updates.length === 0 && rewrites.length === 0 && counters.length === 0 && cleanStop === undefined) return;
+    const batch: StorageBatch = cleanStop === undefined ? { inserts, updates, rewrites, counters } : { inserts, updates, rewrites, counters, cleanStop };
     this.commitRunning = true;
     try {
       await this.storage.commit(batch);
@@ -468,6 +492,7 @@ export class StoreOutbox implements Outbox {
       this.landed.set(id, version);
       if (inserted) {
         overlay.insert = false;
+        overlay.attachment = null;
         overlay.storedState = overlay.row.state;
         // A held alarm is in its lane already; a stored one joins it now.
         if (!overlay.spilled && overlay.row.state === 'pending') this.lanes.add(overlay.row.destination, overlay.row.account, id, overlay.row.nextAttemptAt);
@@ -475,12 +500,17 @@ export class StoreOutbox implements Outbox {
       } else {
         overlay.storedState = overlay.row.state;
       }
+      overlay.rewrite = false;
       if (this.laneOnLanding.has(id)) {
         this.laneOnLanding.delete(id);
         if (overlay.row.state === 'pending' && overlay.row.sequence !== null) this.lanes.add(overlay.row.destination, overlay.row.account, id, overlay.row.nextAttemptAt);
       }
       // A change made while the commit ran keeps the row for the next one.
-      if (overlay.version === version) this.overlay.delete(id);
+      if (overlay.version === version) {
+        this.overlay.delete(id);
+        // Just stored and about to be claimed: kept at hand, so the claim need not read it back.
+        if (inserted && overlay.row.state === 'pending') this.remember(overlay.row);
+      }
     }
     this.storeRecovered();
     this.settleTickets();
@@ -572,6 +602,13 @@ export class StoreOutbox implements Outbox {
     this.tickets = keep;
     // landed versions are only needed while someone waits for them
     if (this.tickets.length === 0) this.landed.clear();
+  }
+
+  // Lanes are claimed oldest first, so the rows worth keeping are the oldest not yet decided: once
+  // full, newer rows are read back from the store when their turn comes, instead of pushing out
+  // the ones needed next.
+  private remember(row: StoredRow): void {
+    if (this.recent.size < RECENT_ROWS) this.recent.set(row.id, row);
   }
 
   private storeRecovered(): void {

@@ -11,7 +11,7 @@ import type { NewOutboxEntry, Outbox, OutboxEntry } from '../outbox/index.js';
 import type { AlarmMessage, Translation, Translator, VendorEvent } from '../translate/index.js';
 import type { DispatchOutcome } from '../transport/dispatcher.js';
 import { LATENCY_BUCKETS_SECONDS } from '../transport/transport-metrics.js';
-import { ARC_DESTINATION, decodeStoredEvent, encodeStoredEvent, type StoredEvent } from './stored-event.js';
+import { ARC_DESTINATION, decodeStoredAlarm, encodeStoredEvent, type StoredEvent } from './stored-event.js';
 
 /** What became of one stored alarm, for reports (replay, demo) and tests. */
 export type DeliveryOutcome =
@@ -55,7 +55,7 @@ const BACKLOG_AGE_MS = 5_000;
 
 /** The alarm in a stored entry, as the transport sends it; null when the entry cannot be read. */
 export function storedAlarm(entry: OutboxEntry): AlarmMessage | null {
-  return decodeStoredEvent(entry.payload)?.message ?? null;
+  return decodeStoredAlarm(entry.payload)?.message ?? null;
 }
 
 export class Pipeline {
@@ -127,7 +127,7 @@ export class Pipeline {
     for (const input of inputs) {
       if (input.kind === 'alarm') {
         this.received.inc({ source: 'link' });
-        results.push({ translation: null, entry: { destination: ARC_DESTINATION, account: input.alarm.account, receivedAt: input.receivedAt, payload: encodeStoredEvent({ message: input.alarm, event: null, source: 'link' }) } });
+        results.push({ translation: null, entry: { destination: ARC_DESTINATION, account: input.alarm.account, receivedAt: input.receivedAt, ...encodeStoredEvent({ message: input.alarm, event: null, source: 'link' }) } });
         continue;
       }
       const key = input.key ?? input.event;
@@ -137,10 +137,10 @@ export class Pipeline {
         translation = this.translator.translate(input.event);
         this.translations.set(key, translation);
       }
-      const payload = (message: AlarmMessage | null): string => encodeStoredEvent({ message, event: input.event, source: input.source });
+      const stored = (message: AlarmMessage | null): { payload: string; attachment: string } => encodeStoredEvent({ message, event: input.event, source: input.source });
       let entry: NewOutboxEntry | null = null;
-      if (translation.forwarded) entry = { destination: ARC_DESTINATION, account: translation.message.account, receivedAt: input.receivedAt, payload: payload(translation.message) };
-      else if (translation.reason === 'no-account') entry = { destination: ARC_DESTINATION, account: '', receivedAt: input.receivedAt, payload: payload(null), deadReason: `no-account: ${translation.detail}` };
+      if (translation.forwarded) entry = { destination: ARC_DESTINATION, account: translation.message.account, receivedAt: input.receivedAt, ...stored(translation.message) };
+      else if (translation.reason === 'no-account') entry = { destination: ARC_DESTINATION, account: '', receivedAt: input.receivedAt, ...stored(null), deadReason: `no-account: ${translation.detail}` };
       results.push({ translation, entry });
     }
     const entries = results.flatMap((result) => (result.entry ? [result.entry] : []));
@@ -172,16 +172,18 @@ export class Pipeline {
   /** What the dispatcher decided for one alarm: counted, and reported to replay and tests. */
   delivered(outcome: DispatchOutcome): void {
     const id = outcome.entry.id;
-    const message = storedAlarm(outcome.entry);
+    // The alarm is read again only for a report (replay, tests), not on the service's hot path.
+    const report = this.onOutcome;
     if (outcome.outcome === 'acked') {
       const latencyMs = Math.max(0, this.clock.now() - outcome.entry.receivedAt);
       this.forwarded.inc({ via: outcome.via });
       this.latency.observe(latencyMs / 1000);
-      if (message !== null) this.onOutcome?.({ id, message, outcome: 'acked', via: outcome.via, sequence: outcome.sequence, latencyMs });
+      const message = report === undefined ? null : storedAlarm(outcome.entry);
+      if (message !== null) report?.({ id, message, outcome: 'acked', via: outcome.via, sequence: outcome.sequence, latencyMs });
       return;
     }
     this.undelivered.inc({ outcome: outcome.outcome });
-    this.onOutcome?.({ id, message, outcome: outcome.outcome, detail: outcome.detail });
+    report?.({ id, message: storedAlarm(outcome.entry), outcome: outcome.outcome, detail: outcome.detail });
   }
 
   private async store(entries: readonly NewOutboxEntry[]): Promise<number[]> {

@@ -105,6 +105,9 @@ export class ArcDelivery {
         },
       });
     });
+    // Read at scrape time: a frame does not pay for its gauges.
+    metrics.inFlight.collect(() => this.paths.map((path) => [{ destination: path.name }, path.outstanding]));
+    metrics.connections.collect(() => this.paths.map((path) => [{ destination: path.name }, path.openConnections()]));
     this.dispatcher = new Dispatcher({
       outbox: deps.outbox,
       destination: deps.destination,

@@ -84,6 +84,10 @@ export class ArcPath {
   private readonly options: ArcPathOptions;
   private readonly logger: Logger;
   private readonly labels: { readonly destination: DestinationName };
+  // Counters bound to their labels once: a frame and its answer must not build label objects.
+  private readonly countFrame: Readonly<Record<ExchangeKind, () => void>>;
+  private readonly countAnswer: Readonly<Record<'ack' | 'nak' | 'duh', () => void>>;
+  private readonly debugEnabled: boolean;
   private readonly connections: ArcConnection[] = [];
   private readonly idle: ArcConnection[] = [];
   // Connections carrying an alarm now: given up on at once when the path goes down.
@@ -113,6 +117,12 @@ export class ArcPath {
     this.address = options.address;
     this.labels = { destination: options.name };
     this.logger = options.logger.child({ destination: options.name, url: options.address.url });
+    const sent = options.metrics.framesSent;
+    const supervisionFrame = sent.bind({ ...this.labels, kind: 'supervision' });
+    this.countFrame = { event: sent.bind({ ...this.labels, kind: 'event' }), supervision: supervisionFrame, probe: supervisionFrame };
+    const answers = options.metrics.responses;
+    this.countAnswer = { ack: answers.bind({ ...this.labels, response: 'ack' }), nak: answers.bind({ ...this.labels, response: 'nak' }), duh: answers.bind({ ...this.labels, response: 'duh' }) };
+    this.debugEnabled = this.logger.isLevelEnabled('debug');
     this.scheduleSupervision();
   }
 
@@ -165,7 +175,6 @@ export class ArcPath {
     if (connection === null) return this.stopped ? { kind: 'stopped' } : { kind: 'path-down' };
     if (probe) this.probing = true;
     this.inFlight += 1;
-    this.options.metrics.inFlight.set(this.labels, this.inFlight);
     this.cancelSupervision?.();
     this.cancelSupervision = null;
     try {
@@ -178,8 +187,8 @@ export class ArcPath {
       }
       const expected: ExpectedAnswer = { sequence: template.sequence, account: template.account, receiver: template.receiver, line: template.line, key: this.options.key };
       const sentAt = this.options.clock.monotonic();
-      this.options.metrics.framesSent.inc({ ...this.labels, kind: kind === 'probe' ? 'supervision' : kind });
-      this.logger.debug({ ...log, kind, account: template.account, seq: template.sequence, bytes: frame.length }, 'frame sent');
+      this.countFrame[kind]();
+      if (this.debugEnabled) this.logger.debug({ ...log, kind, account: template.account, seq: template.sequence, bytes: frame.length }, 'frame sent');
       if (kind === 'event') this.carryingEvents.add(connection);
       const result = await connection.exchange(frame, expected);
       this.carryingEvents.delete(connection);
@@ -188,7 +197,6 @@ export class ArcPath {
       return result;
     } finally {
       this.inFlight -= 1;
-      this.options.metrics.inFlight.set(this.labels, this.inFlight);
       if (probe) this.probing = false;
       this.releaseConnection(connection);
       this.scheduleSupervision();
@@ -244,13 +252,12 @@ export class ArcPath {
         this.options.limitedLog.warn(ignored.code, { destination: this.name, detail: ignored.detail, raw: ignored.raw }, 'answer ignored');
       },
       onAnswer: (answer) => {
-        this.options.metrics.responses.inc({ ...this.labels, response: answer.kind });
+        this.countAnswer[answer.kind]();
         if (answer.quirks.length > 0) this.options.limitedLog.info('HIKARC_DC09_QUIRK', { destination: this.name, quirks: answer.quirks, response: answer.kind }, 'answer deviates from DC-09; accepted');
         if (answer.headerMismatch) this.options.limitedLog.warn('HIKARC_DC09_HEADER_MISMATCH', { destination: this.name, raw: answer.raw }, 'ACK echoes another R or L field; accepted');
       },
       onStateChange: (from: ConnectionState, to: ConnectionState) => {
-        this.logger.debug({ from, to, connection: this.connections.indexOf(connection) }, 'connection state changed');
-        this.options.metrics.connections.set(this.labels, this.openConnections());
+        if (this.debugEnabled) this.logger.debug({ from, to, connection: this.connections.indexOf(connection) }, 'connection state changed');
       },
     });
     this.connections.push(connection);
@@ -260,36 +267,37 @@ export class ArcPath {
   // --- evidence and state ------------------------------------------------------------------------
 
   private weigh(result: AttemptResult, account: string, sentAt: number, kind: ExchangeKind, log: Readonly<Record<string, unknown>>): void {
-    const fields = { ...log, account, kind };
+    // Built only for the log lines below, never for an ACK.
+    const fields = (): Record<string, unknown> => ({ ...log, account, kind });
     switch (result.kind) {
       case 'ack':
       case 'nak':
       case 'duh':
         this.lastAnswerAt = this.options.clock.monotonic();
-        this.silent.clear();
-        this.ignoredAccounts.delete(account.toUpperCase());
+        if (this.silent.size > 0) this.silent.clear();
+        if (this.ignoredAccounts.size > 0) this.ignoredAccounts.delete(account.toUpperCase());
         if (result.kind === 'nak') {
-          this.logger.warn({ ...fields, code: 'HIKARC_TRANSPORT_NAK', receiverTime: result.receiverTime }, 'receiver answered NAK');
+          this.logger.warn({ ...fields(), code: 'HIKARC_TRANSPORT_NAK', receiverTime: result.receiverTime }, 'receiver answered NAK');
           if (result.receiverTime !== null) this.learnClockOffset(result.receiverTime);
         } else if (result.kind === 'duh') {
-          this.logger.error({ ...fields, code: 'HIKARC_TRANSPORT_DUH' }, 'receiver answered DUH');
+          this.logger.error({ ...fields(), code: 'HIKARC_TRANSPORT_DUH' }, 'receiver answered DUH');
         }
         if (kind !== 'event') this.options.metrics.supervision.inc({ ...this.labels, outcome: 'ok' });
         this.setState('up', 'answer');
         return;
       case 'timeout':
         this.options.metrics.ackTimeouts.inc(this.labels);
-        this.logger.warn({ ...fields, code: 'HIKARC_TRANSPORT_ACK_TIMEOUT', timeoutMs: this.options.ackTimeoutMs }, 'no answer within the ACK timeout');
+        this.logger.warn({ ...fields(), code: 'HIKARC_TRANSPORT_ACK_TIMEOUT', timeoutMs: this.options.ackTimeoutMs }, 'no answer within the ACK timeout');
         this.unanswered(account, sentAt, kind, 'HIKARC_TRANSPORT_ACK_TIMEOUT');
         return;
       case 'link':
         this.options.metrics.linkFailures.inc({ ...this.labels, code: result.code });
         if (result.reused) {
           // A kept-open connection closed by the receiver (its idle timer): not evidence.
-          this.logger.info({ ...fields, detail: result.detail }, 'connection closed by the receiver');
+          this.logger.info({ ...fields(), detail: result.detail }, 'connection closed by the receiver');
           return;
         }
-        this.logger.warn({ ...fields, code: result.code, detail: result.detail }, 'link failed before an answer');
+        this.logger.warn({ ...fields(), code: result.code, detail: result.detail }, 'link failed before an answer');
         if (result.code === 'HIKARC_TRANSPORT_CONNECT_FAILED') {
           // With other connections open and answering, a refusal is the receiver's connection limit.
           if (this.openConnections() > 0 && this.options.clock.monotonic() - this.lastAnswerAt < this.options.ackTimeoutMs) {

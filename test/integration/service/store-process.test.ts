@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { uniqueAlarm } from '../../../bench/corpus.js';
 import { openSqliteOutbox } from '../../../src/outbox/index.js';
+import { decodeStoredAlarm } from '../../../src/service/stored-event.js';
 import type { FrameRecord } from '../../../src/transport/index.js';
 import { freePort } from '../../helpers/free-port.js';
 import { ackedData, serviceConfig, startArc, startHik, startHikArc, type ServiceProcess } from '../../helpers/service-process.js';
@@ -39,7 +40,7 @@ function storedRows(path: string): Array<{ account: string; state: string; seque
 }
 
 function admCidOf(payload: string): string {
-  return (JSON.parse(payload) as { message: { admCid: string } }).message.admCid;
+  return decodeStoredAlarm(payload)?.message?.admCid ?? '';
 }
 
 async function stopped(service: ServiceProcess): Promise<number | null> {
@@ -112,7 +113,7 @@ describe('sequence numbers owned by the store', { timeout: 120_000 }, () => {
     // The store agrees with the wire.
     const stored = storedRows(store);
     for (const row of stored) {
-      const payload = (JSON.parse(row.payload) as { message: { admCid: string } }).message.admCid;
+      const payload = admCidOf(row.payload);
       expect(numbersOf.get(payload)).toEqual(new Set([String(row.sequence).padStart(4, '0')]));
     }
     // At each kill, only what was in flight (the window of 6, whose answers the receiver logs as

@@ -15,7 +15,7 @@ async function storeWithDeadLetter(): Promise<{ path: string; id: number }> {
   if (decoded.kind !== 'event') throw new Error('fixture');
   const outbox = openSqliteOutbox({ path });
   const [id] = await outbox.append([
-    { destination: ARC_DESTINATION, account: '', receivedAt: Date.UTC(2026, 0, 1), payload: encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' }), deadReason: 'no-account: no account for device new-panel' },
+    { destination: ARC_DESTINATION, account: '', receivedAt: Date.UTC(2026, 0, 1), ...encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' }), deadReason: 'no-account: no account for device new-panel' },
   ]);
   await outbox.close();
   return { path, id: id as number };
@@ -52,7 +52,7 @@ describe('hik-arc requeue', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const [entry] = outbox.next(ARC_DESTINATION, 10, Date.now());
     expect(entry).toMatchObject({ id, account: 'BEEF', sequence: 1 });
-    expect(decodeStoredEvent(entry?.payload ?? '')?.message).toMatchObject({ admCid: '#BEEF|1130 00 004' });
+    expect(decodeStoredEvent(entry?.payload ?? '', outbox.attachment(id))?.message).toMatchObject({ admCid: '#BEEF|1130 00 004' });
     await outbox.close();
   });
 

@@ -142,6 +142,17 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
       expect(outbox.next(DEST, 10, 0)[0]).toMatchObject({ id: a1, sequence: 1 });
     });
 
+    it('keeps an attachment beside an entry, outside what delivery reads', async () => {
+      const outbox = make();
+      const [a1, a2] = await outbox.append([entry('A', 1, { attachment: '{"vendor":"event"}' }), entry('A', 2)]);
+      expect(outbox.attachment(a1 as number)).toBe('{"vendor":"event"}');
+      expect(outbox.attachment(a2 as number)).toBeNull();
+      const [head] = outbox.next(DEST, 10, 0);
+      expect(head).not.toHaveProperty('attachment');
+      await outbox.fail(a1 as number, { reason: 'DUH', dead: true });
+      expect(outbox.attachment(a1 as number)).toBe('{"vendor":"event"}');
+    });
+
     it('gives a released entry out again', async () => {
       const outbox = make();
       const [a1] = await outbox.append([entry('A', 1)]);
