@@ -117,7 +117,7 @@ describe('sequence numbers owned by the store', { timeout: 120_000 }, () => {
       expect(numbersOf.get(payload)).toEqual(new Set([String(row.sequence).padStart(4, '0')]));
     }
     // At each kill, only what was in flight (the window of 6, whose answers the receiver logs as
-    // sent) or ACKed but not yet written (outcomes wait 10 ms, longer on a loaded machine) comes again.
+    // sent) or ACKed but not yet written (outcomes wait 20 ms, longer on a loaded machine) comes again.
     const duplicates = ackedData(arc.records).length - acked.size;
     expect(duplicates).toBeLessThanOrEqual(3 * (6 + 6));
   });
