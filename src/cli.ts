@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { COMMANDS } from './commands/index.js';
+import { endOnBrokenPipe } from './commands/broken-pipe.js';
 import { EXIT, reportFailure, type CliIo } from './commands/command.js';
 
 function help(io: CliIo): void {
@@ -53,6 +54,8 @@ function dieOnBug(what: string): (error: unknown) => void {
 export async function main(): Promise<void> {
   process.on('uncaughtException', dieOnBug('uncaught exception; exiting so the service manager restarts hik-arc'));
   process.on('unhandledRejection', dieOnBug('unhandled promise rejection; exiting so the service manager restarts hik-arc'));
+  // `hik-arc translate … | head -1`: the reader went away; exit 0 quietly.
+  endOnBrokenPipe(process.stdout, process.stderr);
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGTERM', stop);

@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   HIKARC_CONFIG_INVALID: 'the configuration failed validation',
   HIKARC_CONFIG_MISSING: 'a setting the command needs is not set',
   HIKARC_CONFIG_UNREADABLE: 'the configuration file cannot be read or is not JSON',
+  HIKARC_CONFIG_FILE_READABLE: 'a config file holding secrets can be read by its group or by everyone',
   HIKARC_USAGE: 'the command line is wrong',
 
   // event files and vendor documents
@@ -20,6 +21,7 @@ export const ERROR_CODES = {
   HIKARC_MULTIPART_HEADERS_TOO_LARGE: 'a multipart header block exceeded the size cap',
   HIKARC_MULTIPART_STRAY_BYTES: 'bytes between parts that belong to no part',
   HIKARC_MULTIPART_TRUNCATED_PART: 'the stream ended inside a part',
+  HIKARC_MULTIPART_PART_TOO_SLOW: 'one part took longer than 5 × the heartbeat timeout to arrive; quarantined, the stream kept',
 
   // translation
   HIKARC_TRANSLATE_UNKNOWN_CODE: 'a Hik code is missing from the security-control table',
@@ -79,6 +81,7 @@ export const ERROR_CODES = {
   HIKARC_DIGEST_LOCKED: 'the receiver reports lock information for the login; logins stop until the config changes',
   HIKARC_DIGEST_HOLD: 'a request was not sent because logins are on hold after a rejection',
   HIKARC_RECEIVER_UNREACHABLE: 'the receiver could not be reached or the connection failed',
+  HIKARC_RECEIVER_TLS_FAILED: 'the receiver certificate is not trusted (receiver.caFile) or does not match receiver.certFingerprint',
   HIKARC_RECEIVER_NOT_PRIVATE: 'the subscription was refused: the automation output is not enabled and set to Private',
   HIKARC_RECEIVER_SUBSCRIPTION_TAKEN: 'the subscription was refused: another subscription holds the receiver',
   HIKARC_RECEIVER_BUSY: 'the receiver answered device busy',
@@ -87,9 +90,12 @@ export const ERROR_CODES = {
   HIKARC_RECEIVER_STREAM_STATUS: 'the receiver sent a ResponseStatus inside the event stream',
   HIKARC_RECEIVER_UNSUBSCRIBE_FAILED: 'the subscription could not be cancelled on the receiver',
   HIKARC_RECEIVER_DIRECTORY_FAILED: 'the device list could not be read from the receiver',
+  HIKARC_RECEIVER_DIRECTORY_PARTIAL: 'the device list was read only in part; the last good list stays in use',
   HIKARC_INGEST_HEARTBEAT_TIMEOUT: 'no part arrived within the heartbeat timeout; the stream is dropped and re-subscribed',
   HIKARC_INGEST_STREAM_ENDED: 'the receiver ended the event stream',
   HIKARC_INGEST_INVALID_UTF8: 'a part held bytes that are not UTF-8; they were replaced',
+  HIKARC_INGEST_CONTENT_TYPE_MISMATCH: 'a part labelled as something other than JSON held an event; it was taken as one',
+  HIKARC_INGEST_DIRECTORY_CACHE_FAILED: 'the last good device list could not be read from or written to disk',
   HIKARC_INGEST_CONSUMER_FAILED: 'handing an event to the next stage failed; it is retried in order',
   HIKARC_INGEST_UNDELIVERED_AT_STOP: 'events were still queued when the stop deadline passed',
   HIKARC_INGEST_LINK_NO_ACCOUNT: 'an upstream link fault cannot be reported because receiver.account is empty',

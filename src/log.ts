@@ -1,6 +1,7 @@
 // The root pino logger. Services log JSON to stdout for journald; commands whose stdout is their
 // result (translate, tables, send, receiver) log to stderr. Secrets are redacted wherever they could
-// appear: the config object, request headers and error details.
+// appear: the config object, request headers, error details, and the user:password@ of any URL in a
+// log field.
 
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
@@ -25,6 +26,42 @@ export const REDACT_PATHS: readonly string[] = [
 
 export const REDACTED = '[redacted]';
 
+// scheme://, then the authority up to its last `@` (a password may hold one): the userinfo.
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi;
+
+/** The text with the `user:password@` of every URL in it replaced by `[redacted]@`. */
+export function redactUrlCredentials(text: string): string {
+  if (!text.includes('@') || !text.includes('://')) return text;
+  return text.replace(URL_USERINFO, `$1${REDACTED}@`);
+}
+
+function redactField(value: unknown): unknown {
+  return typeof value === 'string' ? redactUrlCredentials(value) : value;
+}
+
+/** Log fields, and the fields of objects among them, with URL credentials redacted. */
+function redactUrlFields(fields: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(fields)) {
+    let redacted: unknown = value;
+    if (typeof value === 'string') redacted = redactUrlCredentials(value);
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Error)) {
+      const inner = value as Record<string, unknown>;
+      for (const [innerKey, innerValue] of Object.entries(inner)) {
+        const clean = redactField(innerValue);
+        if (clean !== innerValue) {
+          redacted = { ...(redacted as Record<string, unknown>), [innerKey]: clean };
+        }
+      }
+    }
+    if (redacted !== value) {
+      out ??= { ...fields };
+      out[key] = redacted;
+    }
+  }
+  return out ?? fields;
+}
+
 export interface LoggerOptions {
   readonly level: LogLevel;
   /** `stdout` for the service, `stderr` for commands that print results on stdout. */
@@ -43,7 +80,7 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: 'hik-arc', ...options.base },
       redact: { paths: [...REDACT_PATHS], censor: REDACTED },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: redactUrlFields },
     },
     stream,
   );

@@ -1,7 +1,8 @@
 // `hik-arc check-config FILE [--for COMMAND]`: validates a config file the way the commands will,
-// names every problem, and says which commands the file is complete for.
+// names every problem, and says which commands the file is complete for. Warnings (a file holding
+// secrets that others may read) go to stderr and do not change the exit code.
 
-import { getSetting, redactConfig } from '../config/load.js';
+import { configFileWarnings, getSetting, redactConfig } from '../config/load.js';
 import { COMMAND_REQUIREMENTS, isRequirementCommand } from '../config/requirements.js';
 import { envName } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
@@ -24,6 +25,7 @@ export const checkConfigCommand: Command = {
     if (target !== undefined && !isRequirementCommand(target)) throw new UsageError(`--for must be one of ${Object.keys(COMMAND_REQUIREMENTS).join(', ')}`);
 
     const config = loadCommandConfig(io, { file, command: 'check-config' });
+    for (const warning of configFileWarnings(file)) io.stderr.write(`hik-arc check-config: warning (${warning.code}): ${file}: ${warning.message}\n`);
     const missingFor = new Map<string, string[]>();
     for (const [command, paths] of Object.entries(COMMAND_REQUIREMENTS)) {
       missingFor.set(command, paths.filter((path) => getSetting(config, path) === ''));

@@ -4,7 +4,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, requireSettings, type Config } from '../config/load.js';
 import { ConfigError, HikArcError, errorMessage } from '../errors.js';
-import type { DestinationStream } from 'pino';
+import { pino, type DestinationStream } from 'pino';
+import { exitQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 
 export interface CliIo {
@@ -69,8 +70,12 @@ export function loadCommandConfig(io: CliIo, options: CommandConfigOptions): Con
  */
 export function commandLogger(io: CliIo, level: LogLevel, to: 'stdout' | 'stderr', command: string): Logger {
   const stream = to === 'stdout' ? io.stdout : io.stderr;
-  const isProcessStream = stream === process.stdout || stream === process.stderr;
-  return createLogger({ level, destination: isProcessStream ? to : (stream as unknown as DestinationStream), base: { command } });
+  if (stream === process.stdout || stream === process.stderr) {
+    const destination = pino.destination({ dest: to === 'stdout' ? 1 : 2, sync: true });
+    destination.on('error', exitQuietlyOnBrokenPipe);
+    return createLogger({ level, destination, base: { command } });
+  }
+  return createLogger({ level, destination: stream as unknown as DestinationStream, base: { command } });
 }
 
 /** Prints what went wrong, every config problem on its own line, and picks the exit code. */

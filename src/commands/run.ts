@@ -1,7 +1,7 @@
 // `hik-arc run --config FILE`: the service. JSON logs on stdout (journald); SIGTERM/SIGINT stop it
 // in order and exit 0; SIGHUP is logged and ignored, because every setting is read once at start.
 
-import { redactConfig } from '../config/load.js';
+import { configFileWarnings, redactConfig } from '../config/load.js';
 import { COMMAND_REQUIREMENTS } from '../config/requirements.js';
 import { startService } from '../service/service.js';
 import { EXIT, commandLogger, loadCommandConfig, parseCommandArgs, UsageError, type Command, rejectPositionals } from './command.js';
@@ -16,6 +16,9 @@ export const runCommand: Command = {
     const config = loadCommandConfig(io, { file: values.config, command: 'run', requires: COMMAND_REQUIREMENTS.run });
     const logger = commandLogger(io, config.log.level, 'stdout', 'run');
     logger.info({ config: redactConfig(config) }, 'starting');
+    if (values.config !== undefined) {
+      for (const { code, file, mode, secrets, message } of configFileWarnings(values.config)) logger.warn({ code, file, mode, secrets }, message);
+    }
     const service = await startService({ config, logger });
     logger.info({ http: service.httpAddress }, 'running');
 

@@ -2,6 +2,7 @@
 // line per event out, no network. For installers checking a site's mapping and for support cases.
 
 import { readFileSync } from 'node:fs';
+import { parseJsonFile } from '../config/load.js';
 import { formats } from '../config/schema.js';
 import { ConfigError, HikArcError, errorMessage } from '../errors.js';
 import { readEventFile } from '../ingest/event-file.js';
@@ -11,12 +12,13 @@ import { Translator, type DocumentOutcome, type Translation } from '../translate
 import { EXIT, commandLogger, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command } from './command.js';
 
 function readAccountsFile(file: string): Record<string, string> {
-  let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new ConfigError('HIKARC_CONFIG_UNREADABLE', [`--accounts ${file}: ${errorMessage(error)}`], { cause: error });
   }
+  const value = parseJsonFile(text, `--accounts ${file}`);
   try {
     formats.accountMap(value);
   } catch (error) {

@@ -1,10 +1,14 @@
 // Loads the configuration once at start: defaults, then the file, then `HIK_ARC_*` environment
 // overrides; validates everything (every problem is reported, not just the first) and returns a
-// deep-frozen object. Nothing reads process.env after this.
+// deep-frozen object. Nothing reads process.env after this. A problem names its key and never
+// echoes a value that may be a secret: no password, no URL with credentials, no text around a JSON
+// syntax error (that is given by line and column).
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import convict from 'convict';
 import { ConfigError, errorMessage } from '../errors.js';
+import { redactUrlCredentials } from '../log.js';
+import { findJsonSyntaxError } from './json-syntax.js';
 import { configShape, crossFieldProblems, envName, listSettings, SETTINGS, type Config } from './schema.js';
 
 export type { Config } from './schema.js';
@@ -61,11 +65,36 @@ function readConfigFile(file: string): unknown {
   } catch (error) {
     throw new ConfigError('HIKARC_CONFIG_UNREADABLE', [`cannot read config file ${file}: ${errorMessage(error)}`], { cause: error });
   }
+  return withoutDocKeys(parseJsonFile(text, `config file ${file}`));
+}
+
+/**
+ * JSON.parse of a file's text; a syntax error becomes HIKARC_CONFIG_UNREADABLE naming the line and
+ * column and what was expected there, never the text (JSON.parse's own message may quote it).
+ */
+export function parseJsonFile(text: string, what: string): unknown {
+  const body = text.replace(/^\uFEFF/, '');
   try {
-    return withoutDocKeys(JSON.parse(text.replace(/^\uFEFF/, '')) as unknown);
-  } catch (error) {
-    throw new ConfigError('HIKARC_CONFIG_UNREADABLE', [`config file ${file} is not valid JSON: ${errorMessage(error)}`], { cause: error });
+    return JSON.parse(body) as unknown;
+  } catch {
+    const syntax = findJsonSyntaxError(body);
+    const where = syntax === undefined ? 'a syntax error' : `line ${syntax.line}, column ${syntax.column}: expected ${syntax.expected}`;
+    // No cause: the SyntaxError's message may quote the text.
+    throw new ConfigError('HIKARC_CONFIG_UNREADABLE', [`${what} is not valid JSON: ${where}`]);
   }
+}
+
+const SENSITIVE_PATHS: ReadonlySet<string> = new Set(listSettings().filter(({ setting }) => setting.sensitive === true).map(({ path }) => path));
+
+// convict ends a problem with `: value was "<JSON>"`. Kept when it helps ("tcp://nowhere"), dropped
+// when the value may hold a secret: credentials in a URL, or any `@`.
+function withoutSecretEcho(problem: string): string {
+  const match = /^(.*?): value was (".*"|\S.*)$/s.exec(problem);
+  if (match === null) return problem;
+  const key = problem.slice(0, problem.indexOf(':'));
+  const echoed = match[2] as string;
+  if (SENSITIVE_PATHS.has(key) || echoed.includes('@')) return match[1] as string;
+  return problem;
 }
 
 // convict reads environment strings verbatim; numbers and the accounts map need converting first.
@@ -120,7 +149,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     store.validate({ allowed: 'strict' });
   } catch (error) {
     for (const line of errorMessage(error).split('\n')) {
-      if (line.trim() !== '') problems.push(line.replace(/^configuration param '([^']+)' /, '$1: '));
+      if (line.trim() !== '') problems.push(withoutSecretEcho(line.replace(/^configuration param '([^']+)' /, '$1: ')));
     }
   }
   const known = new Set(listSettings().map(({ path }) => envName(path)));
@@ -165,13 +194,59 @@ export function requireSettings(config: Config, paths: readonly string[], comman
   }
 }
 
-/** The config with every sensitive setting masked, for logs and `check-config`. */
+/** The config with every sensitive setting masked and URL credentials removed, for logs and `check-config`. */
 export function redactConfig(config: Config): Record<string, unknown> {
-  const copy = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
+  const copy = JSON.parse(JSON.stringify(config, (_key, value: unknown) => (typeof value === 'string' ? redactUrlCredentials(value) : value))) as Record<string, unknown>;
   for (const { path, setting } of listSettings()) {
     if (setting.sensitive === true && getSetting(config, path) !== '') setPath(copy, path, '[redacted]');
   }
   return copy;
+}
+
+export interface ConfigFileWarning {
+  readonly code: 'HIKARC_CONFIG_FILE_READABLE';
+  readonly file: string;
+  /** Permission bits as four octal digits, e.g. `0644`. */
+  readonly mode: string;
+  /** Dotted paths of the secrets the file itself holds. */
+  readonly secrets: readonly string[];
+  readonly message: string;
+}
+
+/**
+ * Warnings about a config file that loaded: one when it holds secrets (receiver.password,
+ * arc.key) and its group or everyone may read it. Environment variables are not the file's
+ * concern. Never throws; a file that cannot be inspected gives no warning.
+ */
+export function configFileWarnings(file: string): ConfigFileWarning[] {
+  if (process.platform === 'win32') return [];
+  let mode: number;
+  let values: unknown;
+  try {
+    mode = statSync(file).mode & 0o7777;
+    values = withoutDocKeys(JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, '')) as unknown);
+  } catch {
+    return [];
+  }
+  if ((mode & 0o077) === 0 || typeof values !== 'object' || values === null) return [];
+  const secrets = [...SENSITIVE_PATHS].filter((path) => {
+    let node: unknown = values;
+    for (const part of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+    return typeof node === 'string' && node !== '';
+  });
+  if (secrets.length === 0) return [];
+  const octal = mode.toString(8).padStart(4, '0');
+  const who = (mode & 0o070) !== 0 && (mode & 0o007) !== 0 ? 'its group and everyone' : (mode & 0o007) !== 0 ? 'everyone' : 'its group';
+  const variables = secrets.map((path) => envName(path)).join(' and ');
+  return [
+    {
+      code: 'HIKARC_CONFIG_FILE_READABLE',
+      file,
+      mode: octal,
+      secrets,
+      message: `config file holds ${secrets.join(', ')} and can be read by ${who} (mode ${octal}): chmod 600 it (owned by the user hik-arc runs as), or set ${variables} in the service environment instead`,
+    },
+  ];
 }
 
 export { SETTINGS };

@@ -2,6 +2,7 @@
 // defaults, `doc`, `sensitive`); zod owns the typed shape and the rules that span several keys.
 // Later stages add their keys here, never in a second schema.
 
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { LOG_LEVELS } from '../log.js';
 import { isDc09Account, isDc09HexField } from '../transport/ascii.js';
@@ -19,6 +20,23 @@ function shown(value: unknown): string {
 function must(ok: boolean, message: string): void {
   if (!ok) throw new Error(message);
 }
+
+/** True when a URL-shaped text carries `user[:password]@` in its authority. */
+export function hasUrlCredentials(text: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(text);
+}
+
+// Never "value was ...": the value may be a password. The key is named by the caller.
+const URL_CREDENTIALS = 'must not carry credentials (user:password@)';
+
+/** A SHA-256 certificate fingerprint as `AB:CD:…` (32 bytes), from hex with or without colons. */
+export function normalizeFingerprint(text: string): string | undefined {
+  const hex = text.trim().replace(/[:\s]/g, '');
+  if (!/^[0-9A-Fa-f]{64}$/.test(hex)) return undefined;
+  return (hex.toUpperCase().match(/../g) as string[]).join(':');
+}
+
+export const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
 function portInRange(port: string | undefined): boolean {
   const value = Number(port);
@@ -38,6 +56,7 @@ export const formats = {
   },
   receiverUrl(value: unknown): void {
     if (value === '') return;
+    must(!hasUrlCredentials(String(value)), `${URL_CREDENTIALS}; use receiver.username and receiver.password`);
     let url: URL | undefined;
     try {
       url = new URL(String(value));
@@ -49,6 +68,7 @@ export const formats = {
   },
   arcDestination(value: unknown): void {
     if (value === '') return;
+    must(!hasUrlCredentials(String(value)), URL_CREDENTIALS);
     const match = typeof value === 'string' ? ARC_DESTINATION_PATTERN.exec(value) : null;
     must(match !== null && portInRange(match[3]), 'must be tcp://HOST:PORT or udp://HOST:PORT, or empty');
   },
@@ -57,6 +77,22 @@ export const formats = {
     const match = typeof value === 'string' ? LISTEN_PATTERN.exec(value) : null;
     // Port 0 picks a free port (logged at start); used by tests.
     must(match !== null && (match[2] === '0' || portInRange(match[2])), 'must be HOST:PORT (e.g. 127.0.0.1:9309), or empty to turn the HTTP endpoint off');
+  },
+  pemFile(value: unknown): void {
+    if (value === '') return;
+    must(typeof value === 'string', 'must be the path of a PEM file');
+    let text: string;
+    try {
+      text = readFileSync(value as string, 'utf8');
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      throw new Error(`cannot be read (${typeof code === 'string' ? code : 'error'}): give the path of the PEM file with the receiver certificate or its CA`);
+    }
+    must(PEM_CERTIFICATE.test(text), 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
+  },
+  certFingerprint(value: unknown): void {
+    if (value === '') return;
+    must(typeof value === 'string' && normalizeFingerprint(value) !== undefined, 'must be a SHA-256 fingerprint: 64 hex digits, with or without colons');
   },
   accountMap(value: unknown): void {
     must(typeof value === 'object' && value !== null && !Array.isArray(value), 'must be an object mapping devIndex or device serial to an account');
@@ -108,6 +144,8 @@ export const SETTINGS = {
     authRetrySec: { doc: 'After a rejected login, wait this long before trying again (the receiver locks accounts after a few failures)', default: 600, format: formats.positiveInt, coerce: coerceInt },
     linkLossReportSec: { doc: 'Report the upstream link fault to the ARC once the stream has been down this long', default: 60, format: formats.positiveInt, coerce: coerceInt },
     directoryRefreshSec: { doc: 'Refresh the device list (devIndex to account) this often', default: 300, format: formats.positiveInt, coerce: coerceInt },
+    caFile: { doc: 'PEM file of the certificate (or CA) to trust for an https:// receiver.url, e.g. its self-signed certificate', default: '', format: formats.pemFile },
+    certFingerprint: { doc: 'SHA-256 fingerprint of the receiver certificate to accept (pinning; the name in it is then not checked); empty = none', default: '', format: formats.certFingerprint },
   },
   arc: {
     primary: { doc: 'Primary ARC receiver: tcp://HOST:PORT or udp://HOST:PORT', default: '', format: formats.arcDestination },
@@ -178,6 +216,8 @@ export const configShape = z
       authRetrySec: seconds,
       linkLossReportSec: seconds,
       directoryRefreshSec: seconds,
+      caFile: z.string(),
+      certFingerprint: z.string().transform((value) => (value === '' ? '' : (normalizeFingerprint(value) ?? value))),
     }),
     arc: z.object({
       primary: z.string(),
@@ -238,6 +278,12 @@ export function crossFieldProblems(raw: Readonly<Record<string, Readonly<Record<
   }
   if (text(receiver['url']) !== '' && (text(receiver['username']) === '' || text(receiver['password']) === '')) {
     problems.push('receiver.username: receiver.username and receiver.password are needed with receiver.url');
+  }
+  const url = text(receiver['url']);
+  if (url !== '' && !/^https:/i.test(url)) {
+    for (const key of ['caFile', 'certFingerprint'] as const) {
+      if (text(receiver[key]) !== '') problems.push(`receiver.${key}: only applies to an https:// receiver.url`);
+    }
   }
   return problems;
 }

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import { errorMessage, HikArcError, isHikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { MetricsRegistry } from '../metrics.js';
-import { receiverClients, type DispatcherFactory } from './receiver-clients.js';
+import { isTlsError, receiverClients, type DispatcherFactory } from './receiver-clients.js';
 import { MultipartParser } from './multipart-parser.js';
 import type { IngestSettings } from './settings.js';
 import { classifyStreamEvent } from './stream-items.js';
@@ -81,7 +81,13 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
         bodyTimeoutMs: settings.heartbeatTimeoutMs,
       });
     } catch (error) {
+      if (isHikArcError(error) && error.code === 'HIKARC_RECEIVER_TLS_FAILED') {
+        const presented = error.detail?.['presentedFingerprint'];
+        const message = `${error.message}; set receiver.caFile or receiver.certFingerprint${typeof presented === 'string' ? ` (the receiver presented ${presented})` : ''}`;
+        return { ok: false, error: new HikArcError(error.code, message, { detail: error.detail ?? {}, cause: error }) };
+      }
       if (isHikArcError(error)) return { ok: false, error };
+      if (isTlsError(error)) return { ok: false, error: new HikArcError('HIKARC_RECEIVER_TLS_FAILED', `TLS to the receiver failed: ${errorMessage(error)}`, { cause: error }) };
       return { ok: false, error: new HikArcError('HIKARC_RECEIVER_UNREACHABLE', `receiver unreachable: ${errorMessage(error)}`, { cause: error }) };
     }
     if (opened.kind === 'refused') {

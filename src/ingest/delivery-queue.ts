@@ -41,7 +41,7 @@ const MAX_BATCH = 100;
 export interface DeliveryQueueOptions {
   readonly consumer: IngestConsumer;
   /** Runs before each item is handed over; must not throw and must be bounded. */
-  readonly prepare: (item: IngestItem) => Promise<void>;
+  readonly prepare?: (item: IngestItem) => Promise<void>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: MetricsRegistry;
@@ -116,7 +116,8 @@ export class DeliveryQueue {
     await Promise.resolve();
     while (this.items.length > 0 && !this.closed) {
       const batch = this.items.slice(0, MAX_BATCH);
-      for (const item of batch) await this.options.prepare(item);
+      const { prepare } = this.options;
+      if (prepare !== undefined) for (const item of batch) await prepare(item);
       if (!(await this.deliver(batch))) return;
       this.items.splice(0, batch.length);
       for (const item of batch) this.delivered.inc({ kind: item.kind });

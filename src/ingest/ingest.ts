@@ -1,7 +1,13 @@
 // The ingest stage: keeps one subscription to the receiver's event stream alive (guide §5.1), feeds
-// its bytes through the multipart parser, supervises heartbeats, reconnects with capped backoff,
+// its bytes through the multipart parser, supervises the stream, reconnects with capped backoff,
 // reports the upstream link to the ARC, keeps the device directory fresh, and hands every event, in
 // stream order, to the consumer. One string-union state, changed only through setState.
+//
+// Built for receivers that misbehave: the watchdog runs from the subscription request on and counts
+// bytes, not parts (a picture trickled for longer than the heartbeat timeout is no dead stream), and
+// one part slower than 5 × the heartbeat timeout is quarantined while the stream is kept. An event
+// of a device the list does not know yet waits, at most once per refresh, in a queue of its own,
+// never in front of alarms from known devices. Repeated warnings go through a rate-limited log.
 
 import { backoffDelay } from '../backoff.js';
 import { sleep, systemClock, type CancelTimer, type Clock } from '../clock.js';
@@ -9,13 +15,14 @@ import { isDc09Account } from '../config/schema.js';
 import { errorMessage, isHikArcError, type ErrorCode, type HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, Gauge, MetricsRegistry } from '../metrics.js';
+import { RateLimitedLog } from '../rate-limited-log.js';
 import { LayeredAccountDirectory, normalizeAccount, receiverLinkAlarm, StaticAccountDirectory, type AccountDirectory, type VendorEvent } from '../translate/index.js';
 import type { AuthGuard, LockInfo } from './auth-guard.js';
 import { DeliveryQueue, type IngestConsumer, type IngestItem } from './delivery-queue.js';
-import { ReceiverDirectory } from './device-directory.js';
+import { ReceiverDirectory, type RefreshOutcome } from './device-directory.js';
 import { LinkSupervisor, type LinkState } from './link-supervisor.js';
 import { MultipartParser, type MultipartEvent } from './multipart-parser.js';
-import { receiverClients, type DispatcherFactory, type ReceiverClients } from './receiver-clients.js';
+import { isTlsError, receiverClients, type DispatcherFactory, type ReceiverClients } from './receiver-clients.js';
 import type { ReceiverHttp, ResponseBody } from './receiver-http.js';
 import type { Refusal, RefusalKind } from './receiver-status.js';
 import type { IngestSettings } from './settings.js';
@@ -24,7 +31,7 @@ import { cancelSubscription, openSubscription } from './subscription.js';
 
 export type IngestState = 'idle' | 'connecting' | 'streaming' | 'backoff' | 'auth-hold' | 'locked' | 'stopping' | 'stopped';
 
-export type StreamEndReason = 'ended' | 'stalled' | 'network' | 'refused' | 'auth';
+export type StreamEndReason = 'ended' | 'stalled' | 'network' | 'refused' | 'auth' | 'tls';
 
 export type IngestStatus =
   | { readonly type: 'connecting'; readonly attempt: number }
@@ -37,7 +44,7 @@ export type IngestStatus =
   | { readonly type: 'locked'; readonly lock: LockInfo | null }
   | { readonly type: 'link'; readonly state: LinkState }
   | { readonly type: 'link-alarm'; readonly state: 'fault' | 'restore'; readonly delivered: boolean }
-  | { readonly type: 'directory'; readonly ok: boolean; readonly devices: number }
+  | { readonly type: 'directory'; readonly ok: boolean; readonly outcome: RefreshOutcome; readonly devices: number }
   | { readonly type: 'stopped'; readonly undelivered: number };
 
 export interface IngestHealth {
@@ -49,6 +56,7 @@ export interface IngestHealth {
   /** Wall-clock ms of the last part of any kind; null before the first. */
   readonly lastPartAt: number | null;
   readonly subscriptionId: string | null;
+  /** Items waiting for the consumer, events of unknown devices waiting for the device list included. */
   readonly queueDepth: number;
 }
 
@@ -77,6 +85,8 @@ export interface Ingest {
 
 const QUARANTINE_LOG_BYTES = 1024;
 const PREVIEW_CHARS = 200;
+// One part may take this many heartbeat timeouts to arrive before it is given up.
+const SLOW_PART_HEARTBEATS = 5;
 
 type StreamOutcome = { readonly reason: StreamEndReason; readonly code: ErrorCode; readonly refusal?: Refusal };
 
@@ -85,7 +95,11 @@ interface StreamContext {
   firstPart: boolean;
   sawHeartbeat: boolean;
   stalled: boolean;
+  /** Until the response headers: the request and its login; then the stream. */
+  phase: 'connecting' | 'streaming';
 }
+
+type EventItem = Extract<IngestItem, { kind: 'event' }>;
 
 function lockOf(error: HikArcError): LockInfo | null {
   const detail = error.detail ?? {};
@@ -102,7 +116,7 @@ function networkCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Heartbeat supervision: fires when no part arrived for the timeout. */
+/** Stream supervision: fires when nothing arrived (not a byte) for the timeout. */
 class Watchdog {
   private cancel: CancelTimer | null = null;
 
@@ -152,6 +166,14 @@ class IngestStage implements Ingest {
   /** Id of our last subscription, until it is cancelled: the receiver may still hold it. */
   private earlierSubscriptionId: string | null = null;
   private lastPartAt: number | null = null;
+  private readonly warnings: RateLimitedLog;
+  /** Events of devices the list does not know yet, waiting (in order) for the refresh they asked for. */
+  private parked: EventItem[] = [];
+  /** devIndex and serial (lower case) of the parked events: a later event of one of them waits too. */
+  private readonly parkedDevices = new Set<string>();
+  private parkedTimer: CancelTimer | null = null;
+  /** A refresh whose wait has been spent: later unknown events go on without waiting for it again. */
+  private waitedOut: Promise<RefreshOutcome> | null = null;
 
   private readonly reconnects: Counter;
   private readonly parts: Counter;
@@ -161,6 +183,7 @@ class IngestStage implements Ingest {
   private readonly subscribeFailures: Counter;
   private readonly streamStatuses: Counter;
   private readonly invalidUtf8: Counter;
+  private readonly contentTypeMismatches: Counter;
   private readonly linkAlarms: Counter;
   private readonly undelivered: Counter;
   private readonly linkUp: Gauge;
@@ -185,13 +208,14 @@ class IngestStage implements Ingest {
       pageSize: settings.directoryPageSize,
       requestTimeoutMs: settings.requestTimeoutMs,
       unknownRefreshMinMs: settings.unknownDeviceRefreshMinMs,
+      cachePath: settings.directoryCachePath,
     });
+    this.warnings = new RateLimitedLog({ logger: this.logger, clock: this.clock, burst: settings.warnBurst, windowMs: settings.warnWindowMs });
     this.directory = new LayeredAccountDirectory([new StaticAccountDirectory(settings.accounts), this.receiverDirectory]);
     this.link = new LinkSupervisor(settings.linkLossReportMs, this.clock.monotonic());
     this.linkSince = this.clock.now();
     this.queue = new DeliveryQueue({
       consumer: options.consumer,
-      prepare: (item) => this.awaitUnknownDevice(item),
       clock: this.clock,
       logger: this.logger,
       metrics,
@@ -208,6 +232,7 @@ class IngestStage implements Ingest {
     this.subscribeFailures = metrics.counter('hik_arc_ingest_subscribe_failures_total', 'Subscription attempts and streams that failed, by reason', ['reason']);
     this.streamStatuses = metrics.counter('hik_arc_ingest_stream_status_total', 'ResponseStatus documents received inside the stream');
     this.invalidUtf8 = metrics.counter('hik_arc_ingest_invalid_utf8_total', 'Events with bytes that are not UTF-8 (replaced)');
+    this.contentTypeMismatches = metrics.counter('hik_arc_ingest_content_type_mismatch_total', 'Events in parts labelled as something other than JSON');
     this.linkAlarms = metrics.counter('hik_arc_ingest_link_alarms_total', 'Upstream link faults and restores raised, by state and whether they could be delivered', ['state', 'delivered']);
     this.undelivered = metrics.counter('hik_arc_ingest_undelivered_at_stop_total', 'Items still queued when the stop deadline passed');
     this.linkUp = metrics.gauge('hik_arc_ingest_link_up', '1 while the receiver event stream is delivering parts, else 0');
@@ -236,7 +261,7 @@ class IngestStage implements Ingest {
       linkFaultReported: this.link.isFaultReported,
       lastPartAt: this.lastPartAt,
       subscriptionId: this.subscriptionId,
-      queueDepth: this.queue.depth,
+      queueDepth: this.queue.depth + this.parked.length,
     };
   }
 
@@ -320,9 +345,15 @@ class IngestStage implements Ingest {
   }
 
   private async subscribeOnce(): Promise<StreamOutcome> {
-    const stream: StreamContext = { controller: new AbortController(), firstPart: true, sawHeartbeat: false, stalled: false };
+    const stream: StreamContext = { controller: new AbortController(), firstPart: true, sawHeartbeat: false, stalled: false, phase: 'connecting' };
     // Not aborted by stop() directly: stop cancels on the receiver first and reads to the end.
     this.stream = stream;
+    // From the request on: a login or an answer that never completes is a dead stream too.
+    const watchdog = new Watchdog(this.clock, this.settings.heartbeatTimeoutMs, () => {
+      stream.stalled = true;
+      stream.controller.abort();
+    });
+    watchdog.pet();
     try {
       let opened;
       try {
@@ -331,18 +362,30 @@ class IngestStage implements Ingest {
           signal: stream.controller.signal,
           headersTimeoutMs: this.settings.requestTimeoutMs,
           bodyTimeoutMs: this.settings.heartbeatTimeoutMs * 2,
+          clock: this.clock,
         });
       } catch (error) {
+        if (stream.stalled) return this.stalled(stream);
         return this.requestFailed(error);
       }
       this.startDirectory();
-      if (opened.kind === 'refused') return this.refused(opened.refusal);
+      if (opened.kind === 'refused') return this.refused(opened.refusal, opened.contentType);
+      stream.phase = 'streaming';
       this.setState('streaming');
-      return await this.readStream(stream, opened.boundary, opened.body);
+      return await this.readStream(stream, opened.boundary, opened.body, watchdog);
     } finally {
+      watchdog.stop();
       if (this.link.link === 'up') this.linkDown();
       this.subscriptionId = null;
     }
+  }
+
+  private stalled(stream: StreamContext): StreamOutcome {
+    this.logger.warn(
+      { code: 'HIKARC_INGEST_HEARTBEAT_TIMEOUT', timeoutMs: this.settings.heartbeatTimeoutMs, phase: stream.phase, subscriptionId: this.subscriptionId },
+      stream.phase === 'connecting' ? 'the subscription did not complete within the heartbeat timeout: dropping it' : 'nothing arrived within the heartbeat timeout: dropping the stream',
+    );
+    return { reason: 'stalled', code: 'HIKARC_INGEST_HEARTBEAT_TIMEOUT' };
   }
 
   private requestFailed(error: unknown): StreamOutcome {
@@ -355,11 +398,26 @@ class IngestStage implements Ingest {
       return { reason: 'auth', code: error.code };
     }
     if (this.isStopping) return { reason: 'network', code: 'HIKARC_RECEIVER_UNREACHABLE' };
-    this.logger.warn({ code: 'HIKARC_RECEIVER_UNREACHABLE', errCode: networkCode(error), err: errorMessage(error) }, 'receiver unreachable');
+    if (isTlsError(error)) {
+      const detail = isHikArcError(error) ? (error.detail ?? {}) : {};
+      this.warnings.error(
+        'HIKARC_RECEIVER_TLS_FAILED',
+        {
+          reason: detail['reason'] ?? networkCode(error) ?? null,
+          presentedFingerprint: detail['presentedFingerprint'] ?? null,
+          err: errorMessage(error),
+          caFile: this.settings.caPem !== null,
+          certFingerprint: this.settings.certFingerprint,
+        },
+        'receiver TLS certificate not accepted: set receiver.caFile (its PEM) or receiver.certFingerprint (its SHA-256, presentedFingerprint here) to trust it',
+      );
+      return { reason: 'tls', code: 'HIKARC_RECEIVER_TLS_FAILED' };
+    }
+    this.warnings.warn('HIKARC_RECEIVER_UNREACHABLE', { errCode: networkCode(error), err: errorMessage(error) }, 'receiver unreachable');
     return { reason: 'network', code: 'HIKARC_RECEIVER_UNREACHABLE' };
   }
 
-  private refused(refusal: Refusal): StreamOutcome {
+  private refused(refusal: Refusal, contentType?: string | null): StreamOutcome {
     this.emit({ type: 'refused', kind: refusal.kind, code: refusal.code, httpStatus: refusal.httpStatus });
     const level = refusal.kind === 'busy' ? 'warn' : 'error';
     this.logger[level](
@@ -370,22 +428,32 @@ class IngestStage implements Ingest {
         subStatusCode: refusal.status?.subStatusCode ?? null,
         errorCode: refusal.status?.errorCode ?? null,
         earlierSubscriptionId: this.earlierSubscriptionId,
+        ...(contentType === undefined ? {} : { contentType }),
       },
       refusal.message,
     );
     return { reason: 'refused', code: refusal.code, refusal };
   }
 
-  private async readStream(stream: StreamContext, boundary: string, body: ResponseBody): Promise<StreamOutcome> {
+  private async readStream(stream: StreamContext, boundary: string, body: ResponseBody, watchdog: Watchdog): Promise<StreamOutcome> {
     const parser = new MultipartParser(boundary, { maxPartBytes: this.settings.maxPartBytes });
-    const watchdog = new Watchdog(this.clock, this.settings.heartbeatTimeoutMs, () => {
-      stream.stalled = true;
-      stream.controller.abort();
-    });
+    const slowPartMs = this.settings.heartbeatTimeoutMs * SLOW_PART_HEARTBEATS;
+    // Monotonic time the part now arriving began; null between parts.
+    let partStartedAt: number | null = null;
     watchdog.pet();
     try {
       for await (const chunk of body) {
-        for (const event of parser.push(chunk as Buffer)) await this.handlePart(event, stream, watchdog);
+        // Bytes arriving are life, whether or not they complete a part.
+        watchdog.pet();
+        const events = parser.push(chunk as Buffer);
+        const now = this.clock.monotonic();
+        if (!parser.inPart) partStartedAt = null;
+        else if (partStartedAt === null || events.length > 0) partStartedAt = now;
+        else if (now - partStartedAt > slowPartMs) {
+          events.push(...parser.abandonPart('HIKARC_MULTIPART_PART_TOO_SLOW', `one part took longer than ${slowPartMs} ms (${SLOW_PART_HEARTBEATS} × the heartbeat timeout)`));
+          partStartedAt = now;
+        }
+        for (const event of events) await this.handlePart(event, stream, watchdog);
       }
       for (const event of parser.end()) await this.handlePart(event, stream, watchdog);
       if (!this.isStopping) this.logger.warn({ code: 'HIKARC_INGEST_STREAM_ENDED', subscriptionId: this.subscriptionId }, 'receiver ended the event stream');
@@ -393,25 +461,17 @@ class IngestStage implements Ingest {
     } catch (error) {
       // What was parsed before the break still counts; a part cut off mid-way is quarantined.
       for (const event of parser.end()) await this.handlePart(event, stream, watchdog);
-      if (stream.stalled) {
-        this.logger.warn(
-          { code: 'HIKARC_INGEST_HEARTBEAT_TIMEOUT', timeoutMs: this.settings.heartbeatTimeoutMs, subscriptionId: this.subscriptionId },
-          'no part within the heartbeat timeout: dropping the stream',
-        );
-        return { reason: 'stalled', code: 'HIKARC_INGEST_HEARTBEAT_TIMEOUT' };
-      }
+      if (stream.stalled) return this.stalled(stream);
       if (!this.isStopping) {
         this.logger.warn({ code: 'HIKARC_RECEIVER_UNREACHABLE', errCode: networkCode(error), err: errorMessage(error) }, 'event stream broke');
       }
       return { reason: 'network', code: 'HIKARC_RECEIVER_UNREACHABLE' };
     } finally {
-      watchdog.stop();
       body.destroy();
     }
   }
 
   private async handlePart(event: MultipartEvent, stream: StreamContext, watchdog: Watchdog): Promise<void> {
-    watchdog.pet();
     this.lastPartAt = this.clock.now();
     this.parts.inc({ type: event.type });
     const item = classifyStreamEvent(event);
@@ -435,12 +495,17 @@ class IngestStage implements Ingest {
         this.logger.debug({ dateTime: item.event.dateTime }, 'heartbeat');
         return;
       case 'event':
+        if (event.type === 'part' && event.part.defects.includes('content-type mismatch')) {
+          this.contentTypeMismatches.inc();
+          this.warnings.warn('HIKARC_INGEST_CONTENT_TYPE_MISMATCH', { contentType: event.part.contentType, eventType: item.event.eventType }, 'event in a part not labelled as JSON: taken as an event');
+        }
         await this.enqueueEvent(item.event, item.raw, watchdog);
         return;
       case 'status':
         this.streamStatuses.inc();
-        this.logger.warn(
-          { code: 'HIKARC_RECEIVER_STREAM_STATUS', statusCode: item.status?.statusCode ?? null, subStatusCode: item.status?.subStatusCode ?? null, sample: item.raw.slice(0, PREVIEW_CHARS) },
+        this.warnings.warn(
+          'HIKARC_RECEIVER_STREAM_STATUS',
+          { statusCode: item.status?.statusCode ?? null, subStatusCode: item.status?.subStatusCode ?? null, sample: item.raw.slice(0, PREVIEW_CHARS) },
           'receiver sent a status inside the event stream',
         );
         return;
@@ -451,8 +516,9 @@ class IngestStage implements Ingest {
       case 'quarantined': {
         this.quarantined.inc({ code: item.error.code });
         const sample = item.sample.subarray(0, QUARANTINE_LOG_BYTES);
-        this.logger.warn(
-          { code: item.error.code, err: item.error.message, bytes: item.sample.length, raw: sample.toString('base64'), preview: sample.toString('utf8').slice(0, PREVIEW_CHARS) },
+        this.warnings.warn(
+          item.error.code,
+          { err: item.error.message, bytes: item.sample.length, raw: sample.toString('base64'), preview: sample.toString('utf8').slice(0, PREVIEW_CHARS) },
           'part quarantined',
         );
         return;
@@ -468,9 +534,10 @@ class IngestStage implements Ingest {
   private async enqueueEvent(event: VendorEvent, raw: string, watchdog: Watchdog): Promise<void> {
     if (hadInvalidUtf8(event)) {
       this.invalidUtf8.inc();
-      this.logger.warn({ code: 'HIKARC_INGEST_INVALID_UTF8', eventType: event.eventType, devIndex: event.devIndex }, 'event had bytes that are not UTF-8: replaced');
+      this.warnings.warn('HIKARC_INGEST_INVALID_UTF8', { eventType: event.eventType, devIndex: event.devIndex }, 'event had bytes that are not UTF-8: replaced');
     }
-    this.queue.push({ kind: 'event', event, raw, receivedAt: this.clock.now(), subscriptionId: this.subscriptionId });
+    const item: EventItem = { kind: 'event', event, raw, receivedAt: this.clock.now(), subscriptionId: this.subscriptionId };
+    if (!this.park(item)) this.queue.push(item);
     if (this.queue.isFull) {
       // Not reading is our own doing, not a dead receiver: the watchdog waits with us.
       watchdog.stop();
@@ -543,8 +610,8 @@ class IngestStage implements Ingest {
   }
 
   private async refreshDirectory(reason: 'start' | 'periodic'): Promise<void> {
-    const ok = await this.receiverDirectory.refresh(reason);
-    this.emit({ type: 'directory', ok, devices: this.receiverDirectory.deviceCount });
+    const outcome = await this.receiverDirectory.refresh(reason);
+    this.emit({ type: 'directory', ok: outcome === 'ok', outcome, devices: this.receiverDirectory.deviceCount });
     if (this.isStopping) return;
     this.directoryTimer = this.clock.setTimer(this.settings.directoryRefreshMs, () => {
       this.directoryTimer = null;
@@ -558,16 +625,52 @@ class IngestStage implements Ingest {
     return this.directory.accountFor(event.devIndex, event.deviceSerial) === undefined;
   }
 
-  // A device added to the receiver after the last refresh: give the list a moment to learn its
-  // account before its event goes out with the fallback (or as unroutable).
-  private async awaitUnknownDevice(item: IngestItem): Promise<void> {
-    if (item.kind !== 'event' || !this.needsDirectory(item.event)) return;
-    const pending = this.receiverDirectory.refreshForUnknown();
-    if (pending === undefined) return;
-    this.logger.info({ devIndex: item.event.devIndex, deviceSerial: item.event.deviceSerial }, 'event from a device not in the device list: refreshing it first');
-    const timer = new AbortController();
-    await Promise.race([pending, sleep(this.clock, this.settings.unknownDeviceWaitMs, timer.signal)]);
-    timer.abort();
+  private static deviceKeys(event: VendorEvent): string[] {
+    const keys: string[] = [];
+    if (event.devIndex !== null) keys.push(`i:${event.devIndex.toLowerCase()}`);
+    if (event.deviceSerial !== null) keys.push(`s:${event.deviceSerial.toLowerCase()}`);
+    return keys;
+  }
+
+  /**
+   * A device added to the receiver after the last refresh: its event waits a moment for the list to
+   * learn its account before it goes out with the fallback (or as unroutable). It waits aside, so
+   * alarms of known devices go on; events of one device keep their order (a later one of a parked
+   * device waits with it); and a refresh is waited for once: once the wait is spent, later events
+   * of unknown devices go on while that refresh still runs. Returns false when the item need not
+   * wait.
+   */
+  private park(item: EventItem): boolean {
+    const keys = IngestStage.deviceKeys(item.event);
+    const waitsBehind = this.parked.length > 0 && keys.some((key) => this.parkedDevices.has(key));
+    if (!waitsBehind) {
+      if (!this.needsDirectory(item.event)) return false;
+      const pending = this.receiverDirectory.refreshForUnknown();
+      if (pending === undefined || pending === this.waitedOut) return false;
+      if (this.parked.length === 0) {
+        this.logger.info({ devIndex: item.event.devIndex, deviceSerial: item.event.deviceSerial }, 'event from a device not in the device list: waiting for the list first');
+        this.parkedTimer = this.clock.setTimer(this.settings.unknownDeviceWaitMs, () => {
+          this.parkedTimer = null;
+          this.waitedOut = pending;
+          this.releaseParked();
+        });
+        void pending.then(() => this.releaseParked());
+      }
+    }
+    this.parked.push(item);
+    for (const key of keys) this.parkedDevices.add(key);
+    // Never more held aside than the queue itself may hold.
+    if (this.parked.length >= this.settings.queueHighWater) this.releaseParked();
+    return true;
+  }
+
+  private releaseParked(): void {
+    this.parkedTimer?.();
+    this.parkedTimer = null;
+    const parked = this.parked;
+    this.parked = [];
+    this.parkedDevices.clear();
+    for (const item of parked) this.queue.push(item);
   }
 
   private async cancelEarlierSubscription(): Promise<void> {
@@ -596,7 +699,7 @@ class IngestStage implements Ingest {
     this.stopping.abort();
     this.cancelLinkTimer();
     this.directoryTimer?.();
-    this.receiverDirectory.close();
+    const directoryClosed = this.receiverDirectory.close();
     // Cancel on the receiver first (guide §5.1 step 3): it ends the stream itself, and whatever it
     // sent before is still read. Then stop reading.
     if (id !== null) await this.cancel(id, Math.max(1, Math.min(this.settings.requestTimeoutMs, remaining() / 2)));
@@ -606,6 +709,8 @@ class IngestStage implements Ingest {
       await Promise.race([this.runPromise, sleep(this.clock, remaining(), timer.signal)]);
       timer.abort();
     }
+    // Events waiting for the device list go now, with whatever the list knows.
+    this.releaseParked();
     const left = await this.queue.drain(this.clock.monotonic() + remaining());
     if (left.length > 0) {
       this.undelivered.inc(undefined, left.length);
@@ -618,7 +723,11 @@ class IngestStage implements Ingest {
         );
       }
     }
+    this.warnings.flush();
     await this.clients.close(remaining());
+    const closing = new AbortController();
+    await Promise.race([directoryClosed, sleep(this.clock, remaining(), closing.signal)]);
+    closing.abort();
     this.setState('stopped');
     this.emit({ type: 'stopped', undelivered: left.length });
   }

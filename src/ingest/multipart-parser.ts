@@ -13,7 +13,12 @@
 // Inside a body a delimiter only counts when what follows it can follow a delimiter (line end,
 // padding, `--`, or a glued `{`), so `--boundary-less` in a device name does not cut an alarm.
 // Parts that are not JSON are skipped up to the next delimiter whatever their Content-Length says:
-// trusting a too-long length would swallow the alarm behind the image.
+// trusting a too-long length would swallow the alarm behind the image. A part labelled as something
+// else (octet-stream, html, even jpeg) whose body starts with `{` is read as JSON all the same, with
+// the defect `content-type mismatch`: an alarm is an alarm whatever its label says.
+//
+// abandonPart() gives up on the part in progress (the stream's owner calls it when one part takes
+// too long): it is quarantined and the rest of it skipped, the stream kept.
 
 import { HikArcError, type ErrorCode } from '../errors.js';
 import { JsonScanner, isCompleteDocument } from '../translate/json-scan.js';
@@ -43,7 +48,8 @@ export type PartDefect =
   | 'header line without colon'
   | 'no content-length'
   | 'content-length mismatch'
-  | 'delimiter glued to body';
+  | 'delimiter glued to body'
+  | 'content-type mismatch';
 
 export interface MultipartPart {
   readonly contentType: string | null;
@@ -166,7 +172,9 @@ class ByteWindow {
   }
 }
 
-type State = 'preamble' | 'delimiter-line' | 'headers' | 'body' | 'skip' | 'between';
+type State = 'preamble' | 'delimiter-line' | 'headers' | 'sniff' | 'body' | 'skip' | 'between';
+
+const IN_PART: ReadonlySet<State> = new Set<State>(['delimiter-line', 'headers', 'sniff', 'body', 'skip']);
 
 export class MultipartParser {
   private readonly delimiter: Buffer;
@@ -206,6 +214,32 @@ export class MultipartParser {
     return events;
   }
 
+  /** True between a part's delimiter and its end: bytes of one part are arriving. */
+  get inPart(): boolean {
+    return IN_PART.has(this.state);
+  }
+
+  /**
+   * Gives up on the part in progress: it is quarantined with `code` (with what arrived of it as the
+   * sample) and whatever else of it arrives is skipped up to the next delimiter. Nothing when no
+   * part is in progress or it was quarantined already.
+   */
+  abandonPart(code: ErrorCode, message: string): MultipartEvent[] {
+    const events: MultipartEvent[] = [];
+    if (!this.inPart || (this.state === 'skip' && this.skipQuarantined)) return events;
+    if (this.state === 'skip') {
+      this.quarantine(events, code, message, Buffer.alloc(0));
+      this.skipQuarantined = true;
+      return events;
+    }
+    const buffer = this.window.view();
+    this.quarantine(events, code, message, buffer);
+    // A delimiter may be arriving at the end: keep room for it.
+    this.consume(Math.max(0, buffer.length - (this.delimiter.length + 1)));
+    this.beginSkip(true);
+    return events;
+  }
+
   /** The stream ended: release a complete last part, quarantine an incomplete one. */
   end(): MultipartEvent[] {
     const events: MultipartEvent[] = [];
@@ -216,7 +250,7 @@ export class MultipartParser {
       else if (body.length > 0) this.quarantine(events, 'HIKARC_MULTIPART_TRUNCATED_PART', 'the stream ended inside a part', body);
     } else if (this.state === 'headers' && buffer.length > 0) {
       this.quarantine(events, 'HIKARC_MULTIPART_TRUNCATED_PART', 'the stream ended inside part headers', buffer);
-    } else if (this.state === 'skip') {
+    } else if (this.state === 'skip' || this.state === 'sniff') {
       this.skippedBytes += buffer.length;
       this.finishSkip(events);
     } else if (this.state === 'between' || this.state === 'preamble') {
@@ -246,6 +280,8 @@ export class MultipartParser {
         return this.stepDelimiterLine(buffer, events);
       case 'headers':
         return this.stepHeaders(buffer, events);
+      case 'sniff':
+        return this.stepSniff(buffer);
       case 'body':
         return this.stepBody(buffer, events);
       case 'skip':
@@ -539,14 +575,41 @@ export class MultipartParser {
 
   private beginBody(): void {
     if (!isJsonType(this.contentType)) {
-      this.beginSkip(false);
+      this.state = 'sniff';
+      this.searched = 0;
       return;
     }
+    this.beginJsonBody();
+  }
+
+  private beginJsonBody(): void {
     this.state = 'body';
     this.searched = 0;
     this.scanner.reset();
     this.scanned = 0;
     if (this.contentLength === null) this.addDefect('no content-length');
+  }
+
+  // A part labelled as no JSON: its first byte after any whitespace decides. `{` (or a byte order
+  // mark and `{`) is an object, read as JSON; anything else is skipped.
+  private stepSniff(buffer: Buffer): boolean {
+    let i = 0;
+    while (i < buffer.length && isWhitespace(buffer[i])) i++;
+    if (i === buffer.length) {
+      if (buffer.length <= MAX_HEADER_BYTES) return false;
+      this.beginSkip(false);
+      return true;
+    }
+    const bom = bomThenDocument(buffer, i);
+    if (bom === 'more') return false;
+    if (buffer[i] === OPEN_BRACE || bom === 'yes') {
+      if (bom === 'yes') this.consume(i + BOM.length);
+      this.addDefect('content-type mismatch');
+      this.beginJsonBody();
+      return true;
+    }
+    this.beginSkip(false);
+    return true;
   }
 
   private beginSkip(quarantined: boolean): void {

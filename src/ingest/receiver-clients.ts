@@ -1,18 +1,89 @@
 // The two HTTP clients every user of the receiver needs: one for the never-ending event stream and
 // one for everything else (an undici Client serves one request at a time, so the device list and
 // the unsubscribe must not queue behind the stream). Both share one lockout guard.
+//
+// https: these receivers ship self-signed certificates. Verification is never off: the certificate
+// must match receiver.certFingerprint (a SHA-256 pin, which then decides alone), or else chain to
+// receiver.caFile (or the system CAs) and carry the address or name of receiver.url. A certificate
+// that passes neither fails the connection with HIKARC_RECEIVER_TLS_FAILED, naming what it saw,
+// before a single byte of HTTP is sent.
 
-import { Client, type Dispatcher } from 'undici';
+import { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+import { buildConnector, Client, type Dispatcher } from 'undici';
 import { sleep, type Clock } from '../clock.js';
-import { ConfigError } from '../errors.js';
+import { normalizeFingerprint } from '../config/schema.js';
+import { ConfigError, HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 import { AuthGuard } from './auth-guard.js';
 import { ReceiverHttp } from './receiver-http.js';
 
-export type DispatcherFactory = (origin: string, purpose: 'stream' | 'control') => Dispatcher;
+/** What to trust for an https receiver; both null means the system CAs and the URL's name. */
+export interface ReceiverTls {
+  /** PEM text of the certificate(s) to trust instead of the system CAs (receiver.caFile). */
+  readonly ca: string | null;
+  /** SHA-256 fingerprint as `AB:CD:…` (receiver.certFingerprint). */
+  readonly certFingerprint: string | null;
+}
 
-export const defaultDispatcherFactory: DispatcherFactory = (origin) => new Client(origin, { pipelining: 1 });
+export const NO_RECEIVER_TLS: ReceiverTls = { ca: null, certFingerprint: null };
+
+export type DispatcherFactory = (origin: string, purpose: 'stream' | 'control', tls: ReceiverTls) => Dispatcher;
+
+export const defaultDispatcherFactory: DispatcherFactory = (origin, _purpose, tls) => new Client(origin, { pipelining: 1, connect: receiverConnector(tls) });
+
+function tlsFailure(message: string, reason: string, presentedFingerprint: string | null): HikArcError {
+  return new HikArcError('HIKARC_RECEIVER_TLS_FAILED', message, { detail: { reason, presentedFingerprint } });
+}
+
+/** Null when the peer of an established TLS connection is the receiver we trust, else why not. */
+export function verifyReceiverCertificate(socket: TLSSocket, tls: ReceiverTls): HikArcError | null {
+  const raw = socket.getPeerCertificate(false)?.raw;
+  const presented = raw === undefined ? null : new X509Certificate(raw).fingerprint256;
+  if (tls.certFingerprint !== null) {
+    if (presented === tls.certFingerprint) return null;
+    return tlsFailure('the receiver certificate does not match receiver.certFingerprint', 'FINGERPRINT_MISMATCH', presented);
+  }
+  if (socket.authorized) return null;
+  const reason = String(socket.authorizationError ?? 'UNTRUSTED');
+  return tlsFailure(`the receiver certificate is not trusted (${reason})`, reason, presented);
+}
+
+/**
+ * undici's connector with the checks above. Node is told not to reject the handshake itself only so
+ * that the presented certificate can be named in the error; nothing is sent before the check passes.
+ */
+export function receiverConnector(tls: ReceiverTls): buildConnector.connector {
+  const connect = buildConnector({ ...(tls.ca === null ? {} : { ca: tls.ca }), rejectUnauthorized: false, maxCachedSessions: 0 });
+  return (options, callback) => {
+    connect(options, (error, socket) => {
+      if (error !== null) {
+        callback(error, null);
+        return;
+      }
+      if (options.protocol !== 'https:') {
+        callback(null, socket);
+        return;
+      }
+      const refused = verifyReceiverCertificate(socket as TLSSocket, tls);
+      if (refused === null) {
+        callback(null, socket);
+        return;
+      }
+      socket.destroy();
+      callback(refused, null);
+    });
+  };
+}
+
+const TLS_ERROR_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|HIKARC_RECEIVER_TLS_FAILED)/;
+
+/** True for errors of the TLS handshake or of our certificate checks. */
+export function isTlsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TLS_ERROR_CODES.test(code);
+}
 
 /** receiver.url parsed; nothing can run without it. */
 export function receiverUrl(text: string): URL {
@@ -28,6 +99,10 @@ export interface ReceiverClientsOptions {
   readonly username: string;
   readonly password: string;
   readonly authRetryMs: number;
+  /** PEM of receiver.caFile, or null. */
+  readonly caPem?: string | null;
+  /** receiver.certFingerprint as `AB:CD:…`, or null. */
+  readonly certFingerprint?: string | null;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: MetricsRegistry;
@@ -47,7 +122,9 @@ export interface ReceiverClients {
 export function receiverClients(options: ReceiverClientsOptions): ReceiverClients {
   const url = receiverUrl(options.url);
   const factory = options.dispatcherFactory ?? defaultDispatcherFactory;
-  const dispatchers = [factory(url.origin, 'stream'), factory(url.origin, 'control')] as const;
+  const pin = options.certFingerprint ?? null;
+  const tls: ReceiverTls = { ca: options.caPem ?? null, certFingerprint: pin === null ? null : (normalizeFingerprint(pin) ?? pin) };
+  const dispatchers = [factory(url.origin, 'stream', tls), factory(url.origin, 'control', tls)] as const;
   const guard = new AuthGuard(options.authRetryMs);
   const common = {
     guard,

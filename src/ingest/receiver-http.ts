@@ -1,7 +1,9 @@
 // Requests to the receiver with HTTP Digest on an undici dispatcher (request(), never fetch: see
 // ingest notes §B.1). Each request goes out unsigned, a 401 challenge is answered once, and a
-// `stale=true` answer is signed once more with the new nonce; nothing else is retried here. Every
-// body that is not handed to the caller is read (capped) or destroyed, so connections are released.
+// `stale=true` answer is signed once more with the new nonce when the guard allows it (credentials
+// accepted before); nothing else is retried here. Stale is looked at before lock fields: the usual
+// userCheck body ("unlock", attempts left) rides along on a stale answer too. Every body that is not
+// handed to the caller is read (capped) or destroyed, so connections are released.
 
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
@@ -91,13 +93,8 @@ export class ReceiverHttp {
    * while logins are on hold or locked); undici errors for network problems.
    */
   async request(request: ReceiverRequest): Promise<ReceiverResponse> {
-    const gate = this.guard.gate(this.clock.monotonic());
-    if (gate.kind === 'locked') throw gate.reason;
-    if (gate.kind === 'hold') {
-      throw new HikArcError('HIKARC_DIGEST_HOLD', 'logins are on hold after a rejected login', { detail: { remainingMs: Math.round(gate.remainingMs) }, cause: gate.reason });
-    }
-
-    let response = await this.send(request, undefined);
+    this.checkGate();
+    const response = await this.send(request, undefined);
     if (response.statusCode !== 401) return this.finish(request, response);
     const challengeText = await readBodyText(response.body);
     // This 401 answers an unsigned request, so it is no failed login; stop only if it says "locked".
@@ -111,21 +108,47 @@ export class ReceiverHttp {
       throw error;
     }
 
+    // One signed request at a time across every client of this receiver, and the gate asked again
+    // once it is this request's turn: the one before may have been rejected.
+    await this.guard.awaitTurn();
+    this.checkGate();
+    const release = this.guard.claimLogin();
+    try {
+      return await this.signedRequest(request, plan);
+    } finally {
+      release();
+    }
+  }
+
+  private checkGate(): void {
+    const gate = this.guard.gate(this.clock.monotonic());
+    if (gate.kind === 'locked') throw gate.reason;
+    if (gate.kind === 'hold') {
+      throw new HikArcError('HIKARC_DIGEST_HOLD', 'logins are on hold after a rejected login', { detail: { remainingMs: Math.round(gate.remainingMs) }, cause: gate.reason });
+    }
+  }
+
+  private async signedRequest(request: ReceiverRequest, first: DigestPlan): Promise<ReceiverResponse> {
+    let plan = first;
+    let response: Dispatcher.ResponseData;
     for (let signed = 1; ; signed++) {
       response = await this.send(request, this.sign(request, plan));
       if (response.statusCode !== 401) return this.finish(request, response);
       const text = await readBodyText(response.body);
       const lock = parseLockInfo(text);
-      if (lock !== null) throw this.lockedOut(request, 401, lock);
+      // A real lock wins over everything: signing again would only extend it.
+      if (lock !== null && isLockedNow(lock)) throw this.lockedOut(request, 401, lock);
       const next = this.tryPlan(response.headers['www-authenticate']);
-      // RFC 7616 §3.3 stale: the credentials were right, the nonce had expired. Once only: some
-      // devices count even this retry as a failed login (ingest notes §B.3).
-      if (signed === 1 && next?.challenge.stale === true) {
+      const stale = next?.challenge.stale === true;
+      // RFC 7616 §3.3 stale: the credentials were right, the nonce had expired. Once only, and only
+      // for credentials the receiver accepted before: some devices count even this retry as a
+      // failed login (ingest notes §B.3), and some answer a wrong password with stale=true.
+      if (signed === 1 && stale && this.guard.mayRetryStale) {
         this.logger.info({ method: request.method, path: request.path }, 'receiver nonce stale: signing once more');
         plan = next;
         continue;
       }
-      throw this.rejected(request);
+      throw this.rejected(request, lock, stale);
     }
   }
 
@@ -172,19 +195,27 @@ export class ReceiverHttp {
     const text = await readBodyText(response.body);
     if (response.statusCode === 403) {
       const lock = parseLockInfo(text);
-      if (lock !== null) throw this.lockedOut(request, 403, lock);
+      if (lock !== null && isLockedNow(lock)) throw this.lockedOut(request, 403, lock);
+      // Lock fields without a lock (attempts left): the login failed.
+      if (lock !== null && lock.attemptsLeft !== null) throw this.rejected(request, lock, false);
     }
     this.guard.accepted();
     return { ok: false, statusCode: response.statusCode, headers: response.headers, text };
   }
 
-  private rejected(request: ReceiverRequest): HikArcError {
+  private rejected(request: ReceiverRequest, lock: LockInfo | null, stale: boolean): HikArcError {
+    const attemptsLeft = lock?.attemptsLeft ?? null;
     const error = new HikArcError('HIKARC_DIGEST_REJECTED', 'the receiver rejected the username or password', {
-      detail: { method: request.method, path: request.path },
+      detail: { method: request.method, path: request.path, attemptsLeft, stale },
     });
     this.guard.rejected(this.clock.monotonic(), error);
     this.authFailures.inc({ kind: 'rejected' });
-    this.logger.error({ code: error.code, method: request.method, path: request.path }, 'receiver rejected the login: no new login until the hold-off has passed');
+    this.logger.error(
+      { code: error.code, method: request.method, path: request.path, attemptsLeft, stale },
+      stale
+        ? 'receiver answered stale=true to credentials it never accepted: counted as a rejected login, no new login until the hold-off has passed'
+        : 'receiver rejected the login: no new login until the hold-off has passed',
+    );
     return error;
   }
 

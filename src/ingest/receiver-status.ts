@@ -40,7 +40,7 @@ export function parseResponseStatus(text: string): ResponseStatusInfo | null {
   return info;
 }
 
-export const REFUSAL_KINDS = ['not-private', 'subscription-taken', 'busy', 'other'] as const;
+export const REFUSAL_KINDS = ['not-private', 'subscription-taken', 'busy', 'not-multipart', 'other'] as const;
 export type RefusalKind = (typeof REFUSAL_KINDS)[number];
 
 export interface Refusal {
@@ -61,6 +61,7 @@ export const REFUSAL_MESSAGES: Readonly<Record<RefusalKind, string>> = {
   'not-private': 'subscription refused: the receiver automation output is not enabled and set to Private',
   'subscription-taken': 'subscription refused: another subscription holds the receiver (noMoreTasksCanBeAdded)',
   busy: 'receiver busy',
+  'not-multipart': 'receiver accepted the subscription but answered without a multipart event stream',
   other: 'receiver refused the request',
 };
 
@@ -68,6 +69,7 @@ const REFUSAL_CODES: Readonly<Record<RefusalKind, ErrorCode>> = {
   'not-private': 'HIKARC_RECEIVER_NOT_PRIVATE',
   'subscription-taken': 'HIKARC_RECEIVER_SUBSCRIPTION_TAKEN',
   busy: 'HIKARC_RECEIVER_BUSY',
+  'not-multipart': 'HIKARC_RECEIVER_BAD_RESPONSE',
   other: 'HIKARC_RECEIVER_REFUSED',
 };
 

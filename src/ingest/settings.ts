@@ -1,8 +1,11 @@
 // Everything the ingest stage is tuned by, in milliseconds. The service derives it from the
 // configuration; tests pass their own (heartbeat timeouts in the hundreds of milliseconds).
 
+import { readFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import { RECONNECT_BACKOFF, type BackoffPolicy } from '../backoff.js';
 import type { Config } from '../config/load.js';
+import { ConfigError, errorMessage } from '../errors.js';
 import { DEFAULT_MAX_PART_BYTES } from './multipart-parser.js';
 
 export interface IngestSettings {
@@ -32,6 +35,16 @@ export interface IngestSettings {
   readonly directoryPageSize: number;
   /** Queue length at which the stream stops being read until the consumer catches up. */
   readonly queueHighWater: number;
+  /** File that keeps the last good device list across restarts; null keeps it in memory only. */
+  readonly directoryCachePath: string | null;
+  /** PEM text of receiver.caFile: what to trust for an https receiver instead of the system CAs. */
+  readonly caPem: string | null;
+  /** receiver.certFingerprint as `AB:CD:…`: the one certificate to accept. */
+  readonly certFingerprint: string | null;
+  /** Repeated warnings (quarantined parts, stray bytes, ...): lines written per code and window. */
+  readonly warnBurst: number;
+  /** ... and the window, after which one summary line per code says how many were left out. */
+  readonly warnWindowMs: number;
 }
 
 const SECOND_MS = 1000;
@@ -44,7 +57,24 @@ export const INGEST_DEFAULTS = {
   consumerRetryBackoff: { minMs: 100, maxMs: 5 * SECOND_MS, factor: 2 },
   directoryPageSize: 50,
   queueHighWater: 10_000,
+  warnBurst: 5,
+  warnWindowMs: 10 * SECOND_MS,
 } as const;
+
+/** The last good device list lives next to the outbox: `hik-arc.db` → `hik-arc.devices.json`. */
+export function directoryCachePathFor(storePath: string): string | null {
+  if (storePath === '' || storePath === ':memory:') return null;
+  return join(dirname(storePath), `${basename(storePath, extname(storePath))}.devices.json`);
+}
+
+function caPem(file: string): string | null {
+  if (file === '') return null;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('HIKARC_CONFIG_INVALID', [`receiver.caFile: cannot be read: ${errorMessage(error)}`]);
+  }
+}
 
 export function ingestSettingsFromConfig(config: Config): IngestSettings {
   const { receiver } = config;
@@ -60,6 +90,9 @@ export function ingestSettingsFromConfig(config: Config): IngestSettings {
     directoryRefreshMs: receiver.directoryRefreshSec * SECOND_MS,
     reconnectBackoff: RECONNECT_BACKOFF,
     maxPartBytes: DEFAULT_MAX_PART_BYTES,
+    directoryCachePath: directoryCachePathFor(config.store.path),
+    caPem: caPem(receiver.caFile),
+    certFingerprint: receiver.certFingerprint === '' ? null : receiver.certFingerprint,
     ...INGEST_DEFAULTS,
   };
 }

@@ -1,11 +1,11 @@
 // The subscription requests of guide §5.1 / §7.3 / §7.4: open the arming-mode subscription to every
 // event of every device, and cancel it by id. Used by the ingest stage and by `hik-arc capture`.
 
-import type { Clock } from '../clock.js';
+import { sleep, systemClock, type Clock } from '../clock.js';
 import { errorMessage, HikArcError } from '../errors.js';
 import { readBodyText, type ReceiverHttp, type ResponseBody } from './receiver-http.js';
 import { boundaryFromContentType } from './multipart-parser.js';
-import { classifyRefusal, isStatusOk, parseResponseStatus, type Refusal } from './receiver-status.js';
+import { classifyRefusal, isStatusOk, parseResponseStatus, REFUSAL_MESSAGES, type Refusal } from './receiver-status.js';
 
 export const SUBSCRIBE_PATH = '/ISAPI/Event/notification/subscribeDeviceMgmt?format=json';
 
@@ -18,7 +18,12 @@ export function unsubscribePath(id: string): string {
 
 export type OpenedSubscription =
   | { readonly kind: 'stream'; readonly boundary: string; readonly contentType: string | null; readonly body: ResponseBody }
-  | { readonly kind: 'refused'; readonly refusal: Refusal };
+  | { readonly kind: 'refused'; readonly refusal: Refusal; readonly contentType?: string | null };
+
+// What is read of a 2xx answer that is no multipart stream, to tell a ResponseStatus from anything
+// else: a few kilobytes, for a second at most. Such an answer may never end.
+const SAMPLE_BYTES = 4096;
+const SAMPLE_MS = 1000;
 
 export interface SubscribeOptions {
   /** Path prefix of receiver.url, usually empty. */
@@ -27,6 +32,7 @@ export interface SubscribeOptions {
   readonly headersTimeoutMs: number;
   /** undici's own idle limit on the body: a backstop behind the heartbeat watchdog. */
   readonly bodyTimeoutMs: number;
+  readonly clock?: Clock;
 }
 
 function header(value: string | string[] | undefined): string | null {
@@ -50,18 +56,36 @@ export async function openSubscription(http: ReceiverHttp, options: SubscribeOpt
   if (contentType === null || /multipart/i.test(contentType)) {
     return { kind: 'stream', boundary: boundaryFromContentType(contentType), contentType, body: response.body };
   }
-  const text = await readBodyText(response.body);
-  const status = parseResponseStatus(text);
-  return {
-    kind: 'refused',
-    refusal: {
-      kind: 'other',
-      code: 'HIKARC_RECEIVER_BAD_RESPONSE',
-      httpStatus: response.statusCode,
-      status,
-      message: 'receiver accepted the subscription without an event stream',
-    },
-  };
+  // Judged on its headers: whatever follows is not read as a stream, and not waited for.
+  const text = await readSample(response.body, SAMPLE_BYTES, Math.min(SAMPLE_MS, options.headersTimeoutMs), options.clock);
+  const classified = classifyRefusal(response.statusCode, text);
+  // A ResponseStatus saying "taken" or "busy" keeps its meaning; anything else is a wrong answer.
+  const refusal: Refusal =
+    classified.kind === 'subscription-taken' || classified.kind === 'busy'
+      ? classified
+      : { ...classified, kind: 'not-multipart', code: REFUSAL_NOT_MULTIPART.code, message: REFUSAL_NOT_MULTIPART.message };
+  return { kind: 'refused', refusal, contentType };
+}
+
+const REFUSAL_NOT_MULTIPART = { code: 'HIKARC_RECEIVER_BAD_RESPONSE', message: REFUSAL_MESSAGES['not-multipart'] } as const;
+
+/** Up to `maxBytes` of a body, for at most `withinMs`; the body is destroyed either way. Never throws. */
+async function readSample(body: ResponseBody, maxBytes: number, withinMs: number, clock: Clock | undefined): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const timer = new AbortController();
+  const deadline = sleep(clock ?? systemClock, withinMs, timer.signal);
+  const reading = (async () => {
+    for await (const chunk of body) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= maxBytes) break;
+    }
+  })().catch(() => undefined);
+  await Promise.race([reading, deadline]);
+  timer.abort();
+  body.destroy();
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
 }
 
 export type CancelResult = { readonly ok: true } | { readonly ok: false; readonly error: HikArcError };

@@ -224,17 +224,25 @@ function objectKeys<T extends object>(value: T): Array<keyof T & string> {
   return Object.keys(value) as Array<keyof T & string>;
 }
 
-// `"key"` (or `"key` with its closing quote missing) then `:` then a string or a number.
+// `"key"` (or `"key` with its closing quote missing) then `:` then a string or a number. A value
+// counts only when it is seen to end: a string at its closing quote, a number at the first
+// character that cannot continue it. A number at the very end of the text may be the prefix of a
+// longer one (`"zoneNo":1` of 12) and is not taken.
 const SALVAGE_PATTERNS: ReadonlyMap<SalvageKey, RegExp> = new Map(
-  SALVAGE_KEYS.map((key) => [key, new RegExp(`"${key}"?\\s*:\\s*(?:"((?:[^"\\\\\\n]|\\\\.)*)"|(-?\\d+(?:\\.\\d+)?))`)]),
+  SALVAGE_KEYS.map((key) => [key, new RegExp(`"${key}"?\\s*:\\s*(?:"((?:[^"\\\\\\n]|\\\\.)*)"|(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)(?=[^0-9.eE+-]))`)]),
 );
+
+// The member the text was cut in: a key, its colon, and a value that runs to the end of the text.
+const CUT_AT_END = /"([A-Za-z]+)"?\s*:\s*(?:"(?:[^"\\\n]|\\.)*|-?[0-9.eE+-]*)$/;
+const SALVAGE_KEY_SET: ReadonlySet<string> = new Set(SALVAGE_KEYS);
 
 /**
  * Last resort for a document that cannot be repaired: the first value of each alarm field, placed
  * where the normalizer expects it (CIDAlarm for CID alarms, VideoReview.HikCIDParams otherwise).
- * Returns undefined when not even an eventType can be found.
+ * A field whose value was cut by truncation is missing, never its prefix, and is named in
+ * `defects`. Returns undefined when not even an eventType can be found.
  */
-export function salvageAlert(input: string): Record<string, unknown> | undefined {
+export function salvageAlert(input: string, defects?: string[]): Record<string, unknown> | undefined {
   const text = normalizeFullWidth(stripBom(input));
   const found = new Map<SalvageKey, string | number>();
   for (const [key, pattern] of SALVAGE_PATTERNS) {
@@ -244,6 +252,8 @@ export function salvageAlert(input: string): Record<string, unknown> | undefined
   }
   const eventType = found.get('eventType');
   if (typeof eventType !== 'string' || eventType.trim() === '') return undefined;
+  const cut = CUT_AT_END.exec(text)?.[1];
+  if (cut !== undefined && SALVAGE_KEY_SET.has(cut) && !found.has(cut as SalvageKey)) defects?.push(`${cut}: value cut by truncation; treated as missing`);
 
   const alert: Record<string, unknown> = {};
   for (const key of TOP_LEVEL_KEYS) {

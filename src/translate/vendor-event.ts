@@ -331,7 +331,8 @@ export function decodeEventDocument(input: string): DecodedDocument {
   const parsed = parseTolerantJson(input);
   if (parsed.ok) return normalizeDocument(parsed.value, parsed.repair, parsed.defects);
   if (parsed.error.code === 'HIKARC_EVENT_NOT_AN_ALERT') return { kind: 'error', error: parsed.error };
-  const salvaged = salvageAlert(input);
+  const defects = [`salvaged after: ${parsed.error.message}`];
+  const salvaged = salvageAlert(input, defects);
   if (salvaged === undefined) return { kind: 'error', error: parsed.error };
-  return normalizeDocument(salvaged, 'salvaged', [`salvaged after: ${parsed.error.message}`]);
+  return normalizeDocument(salvaged, 'salvaged', defects);
 }

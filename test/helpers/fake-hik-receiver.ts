@@ -1,11 +1,14 @@
 // A fake Hik IP Receiver Pro on node:http, 127.0.0.1, port 0: HTTP Digest, the arming-mode
 // subscription as a never-ending multipart/mixed stream with heartbeats (guide §5.1), the device
 // list with paging (§7.2), unsubscribe (§7.4), one subscription at a time (noMoreTasksCanBeAdded),
-// and fault modes for the tests. Events are offered in order across subscriptions: an event counts
-// as delivered once its part is fully written, so one cut mid-part is sent again on the next stream.
+// and fault modes for the tests: the ways field receivers misbehave (broken or endless device lists,
+// wrong Content-Types, lock bodies under other names, trickled parts, https with a self-signed
+// certificate). Events are offered in order across subscriptions: an event counts as delivered once
+// its part is fully written, so one cut mid-part is sent again on the next stream.
 
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { FakeDigest, authorizationParams, type FakeDigestAlgorithm } from './fake-hik-receiver-digest.js';
 import { seededRandom } from './dc09-random.js';
@@ -26,13 +29,53 @@ export type SubscriptionFault =
   /** After `afterEvents` events the response ends cleanly. */
   | { readonly type: 'end'; readonly afterEvents: number }
   /** The subscription request is answered with an error instead of a stream. */
-  | { readonly type: 'refuse'; readonly answer: 'not-private' | 'taken' | 'busy' };
+  | { readonly type: 'refuse'; readonly answer: 'not-private' | 'taken' | 'busy' }
+  /** 200 and the usual never-ending stream, but labelled with this Content-Type instead of multipart. */
+  | { readonly type: 'content-type'; readonly contentType: string };
 
 export type AuthFault =
   /** Every signed request is answered with this status and a userCheck body carrying lock fields. */
   | { readonly type: 'lock-info'; readonly status: 401 | 403; readonly attemptsLeft: number; readonly locked: boolean }
   /** The next `count` correctly signed requests are answered 401 stale=true. */
-  | { readonly type: 'stale'; readonly count: number };
+  | { readonly type: 'stale'; readonly count: number }
+  /**
+   * The next `count` signed requests (right or wrong credentials) are answered with `status` and
+   * this body; a 401 carries a fresh challenge, with stale=true when `stale`.
+   */
+  | { readonly type: 'answer'; readonly status: 401 | 403; readonly body: string; readonly contentType?: string; readonly stale?: boolean; readonly count?: number; readonly delayMs?: number }
+  /** Wrong credentials are answered 401 stale=true (as if the nonce had expired), every time. */
+  | { readonly type: 'stale-when-wrong' }
+  /** The next `count` unsigned requests get their 401 challenge with a body written one byte per `byteIntervalMs`, never ending. */
+  | { readonly type: 'slow-challenge'; readonly byteIntervalMs: number; readonly count: number };
+
+/** How the device list is answered; the default is a well-formed page with every count field. */
+export interface DeviceListBehaviour {
+  /** Leave totalMatches out (numOfMatches and responseStatusStrg only). */
+  readonly omitTotalMatches?: boolean;
+  /** Leave responseStatusStrg ("OK" / "MORE" / "NO MATCH") out. */
+  readonly omitStatusString?: boolean;
+  /** Answer the first page whatever position was asked for. */
+  readonly ignorePosition?: boolean;
+  /** Answer as if the receiver had no devices (a receiver just restarted). */
+  readonly listNone?: boolean;
+  /** Drop one comma between two members of the first device, as in the guide's own A.41 example. */
+  readonly missingComma?: boolean;
+  /** Answer with this HTTP status and a ResponseStatus body instead. */
+  readonly status?: number;
+  /** Send the answer only after this long. */
+  readonly delayMs?: number;
+  /** Write the body one byte per this many milliseconds (headers at once). */
+  readonly trickleByteMs?: number;
+}
+
+/** A raw part written `chunkBytes` at a time with `intervalMs` between chunks (a slow picture). */
+export interface TrickledPart {
+  readonly trickle: Buffer;
+  readonly chunkBytes: number;
+  readonly intervalMs: number;
+}
+
+export type FakeDocument = string | Buffer | TrickledPart;
 
 export interface FakeHikReceiverOptions {
   readonly username?: string;
@@ -47,7 +90,7 @@ export interface FakeHikReceiverOptions {
   /** The vendor example sends a number; the DeviceGateway doc a string (guide A.43). */
   readonly subscriptionIdType?: 'number' | 'string';
   /** JSON documents streamed in order across subscriptions; a Buffer is a raw part written as is. */
-  readonly events?: readonly (string | Buffer)[];
+  readonly events?: readonly FakeDocument[];
   readonly heartbeatIntervalMs?: number;
   /** Pause between events; 0 sends them back to back. */
   readonly eventIntervalMs?: number;
@@ -62,6 +105,9 @@ export interface FakeHikReceiverOptions {
   readonly authFault?: AuthFault | null;
   /** Keep every byte written in `streams[].chunks` (tests compare captures); off for benchmarks. */
   readonly recordStreams?: boolean;
+  readonly deviceList?: DeviceListBehaviour;
+  /** Serve https with this key and certificate (PEM) instead of http. */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 export interface RecordedRequest {
@@ -98,7 +144,10 @@ export interface FakeHikReceiver {
   failedLogins(): number;
   queueFault(...faults: SubscriptionFault[]): void;
   setAuthFault(fault: AuthFault | null): void;
-  pushEvents(...documents: (string | Buffer)[]): void;
+  setDeviceList(behaviour: DeviceListBehaviour): void;
+  /** Destroys the connection of the open stream now (the task goes with it). */
+  dropStream(): void;
+  pushEvents(...documents: FakeDocument[]): void;
   addDevice(device: FakeDevice): void;
   waitFor(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -131,6 +180,16 @@ export function fixtureDocuments(): string[] {
 
 export function eventTypeOf(document: string): string | undefined {
   return /"eventType"\s*:\s*"([^"]*)"/.exec(document)?.[1];
+}
+
+/** One part as the receiver frames it, with the Content-Type given (a label that may not fit the body). */
+export function framedPart(body: string | Buffer, contentType = 'application/json; charset="UTF-8"', boundary = 'boundary'): Buffer {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
+  return Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Type: ${contentType}\r\nContent-Length: ${bytes.length}\r\n\r\n`), bytes, Buffer.from('\r\n')]);
+}
+
+function isTrickled(document: FakeDocument): document is TrickledPart {
+  return typeof document === 'object' && !Buffer.isBuffer(document);
 }
 
 /** `count` devices with account IDs 1000, 1001, ... (hex-valid). */
@@ -177,9 +236,10 @@ class Fake implements FakeHikReceiver {
   readonly unsubscribed: string[] = [];
   readonly cancelled: string[] = [];
   delivered = 0;
-  private readonly server: Server;
+  private readonly server: Server | HttpsServer;
   private readonly digest: FakeDigest;
-  private readonly events: (string | Buffer)[];
+  private readonly events: FakeDocument[];
+  private deviceListBehaviour: DeviceListBehaviour;
   private readonly devices: FakeDevice[];
   private readonly faults: SubscriptionFault[];
   private authFault: AuthFault | null;
@@ -204,17 +264,20 @@ class Fake implements FakeHikReceiver {
     this.devices = [...(options.devices ?? [])];
     this.faults = [...(options.faults ?? [])];
     this.authFault = options.authFault ?? null;
+    this.deviceListBehaviour = options.deviceList ?? {};
     this.random = seededRandom(options.chunking?.seed ?? 1);
-    this.server = createServer((request, response) => {
+    const handler = (request: IncomingMessage, response: ServerResponse): void => {
       this.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) response.writeHead(500).end(String(error));
       });
-    });
+    };
+    this.server = options.tls === undefined ? createServer(handler) : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handler);
   }
 
   async listen(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const scheme = this.options.tls === undefined ? 'http' : 'https';
+    this.url = `${scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   subscribeCount(): number {
@@ -233,7 +296,18 @@ class Fake implements FakeHikReceiver {
     this.authFault = fault;
   }
 
-  pushEvents(...documents: (string | Buffer)[]): void {
+  setDeviceList(behaviour: DeviceListBehaviour): void {
+    this.deviceListBehaviour = behaviour;
+  }
+
+  dropStream(): void {
+    const task = this.task;
+    if (task === null) return;
+    task.open = false;
+    task.response.destroy();
+  }
+
+  pushEvents(...documents: FakeDocument[]): void {
     this.events.push(...documents);
     this.wake();
   }
@@ -268,9 +342,33 @@ class Fake implements FakeHikReceiver {
     let verdict: string = this.digest.verify(method, url, header);
     const stale = verdict === 'ok' && this.authFault?.type === 'stale' && this.authFault.count > 0;
     const lock = header !== undefined && this.authFault?.type === 'lock-info' ? this.authFault : null;
+    const answer = header !== undefined && this.authFault?.type === 'answer' && (this.authFault.count ?? 1) > 0 ? this.authFault : null;
+    const staleWhenWrong = header !== undefined && verdict !== 'ok' && this.authFault?.type === 'stale-when-wrong';
+    const slowChallenge = header === undefined && this.authFault?.type === 'slow-challenge' && this.authFault.count > 0 ? this.authFault : null;
     if (stale || lock !== null) verdict = stale ? 'stale' : 'locked';
+    if (answer !== null) verdict = answer.stale === true ? 'stale' : `answer-${answer.status}`;
+    if (staleWhenWrong) verdict = 'stale';
     this.requests.push({ method, url, at: Date.now(), signed: header !== undefined, verdict, authorization: authorizationParams(header), body });
 
+    if (slowChallenge !== null) {
+      this.authFault = { ...slowChallenge, count: slowChallenge.count - 1 };
+      response.writeHead(401, { 'www-authenticate': this.digest.challenge(), 'content-type': 'text/html' });
+      const timer = setInterval(() => response.write('.'), slowChallenge.byteIntervalMs);
+      response.on('close', () => clearInterval(timer));
+      return;
+    }
+    if (answer !== null) {
+      if (answer.count !== undefined) this.authFault = { ...answer, count: answer.count - 1 };
+      const headers: Record<string, string> = { 'content-type': answer.contentType ?? 'application/xml' };
+      if (answer.status === 401) headers['www-authenticate'] = this.digest.challenge(answer.stale === true);
+      if (answer.delayMs === undefined) response.writeHead(answer.status, headers).end(answer.body);
+      else setTimeout(() => response.writeHead(answer.status, headers).end(answer.body), answer.delayMs);
+      return;
+    }
+    if (staleWhenWrong) {
+      response.writeHead(401, { 'www-authenticate': this.digest.challenge(true), 'content-type': 'text/html' }).end('<html><body>401 Unauthorized</body></html>');
+      return;
+    }
     if (lock !== null) {
       const userCheck = `<?xml version="1.0" encoding="UTF-8"?>\n<userCheck>\n<statusValue>${lock.status}</statusValue>\n<statusString>Unauthorized</statusString>\n<lockStatus>${lock.locked ? 'lock' : 'unlock'}</lockStatus>\n<unlockTime>${lock.locked ? 1800 : 0}</unlockTime>\n<retryLoginTime>${lock.attemptsLeft}</retryLoginTime>\n</userCheck>\n`;
       const headers: Record<string, string> = { 'content-type': 'application/xml' };
@@ -309,8 +407,9 @@ class Fake implements FakeHikReceiver {
     this.streams.push(stream);
     const fault = this.faults.shift();
     const boundary = this.options.boundary ?? 'boundary';
+    const multipart = `multipart/mixed; boundary=${this.options.quoteBoundary === true ? `"${boundary}"` : boundary}`;
     response.writeHead(200, {
-      'content-type': `multipart/mixed; boundary=${this.options.quoteBoundary === true ? `"${boundary}"` : boundary}`,
+      'content-type': fault?.type === 'content-type' ? fault.contentType : multipart,
       connection: 'close',
       'mime-version': '1.0',
     });
@@ -325,25 +424,27 @@ class Fake implements FakeHikReceiver {
 
   private frame(document: string | Buffer): Buffer {
     if (Buffer.isBuffer(document)) return document;
-    const body = Buffer.from(document, 'utf8');
-    const boundary = this.options.boundary ?? 'boundary';
-    return Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Type: application/json; charset="UTF-8"\r\nContent-Length: ${body.length}\r\n\r\n`), body, Buffer.from('\r\n')]);
+    return framedPart(document, undefined, this.options.boundary ?? 'boundary');
   }
 
   private writing = Promise.resolve();
 
-  /** Writes in order, in random chunks when configured; a heartbeat never lands inside an event part. */
-  private write(task: Task, bytes: Buffer): Promise<void> {
+  /**
+   * Writes in order, in random chunks when configured (or the fixed chunks and pauses of a trickled
+   * part); a heartbeat never lands inside an event part.
+   */
+  private write(task: Task, bytes: Buffer, trickle?: { readonly chunkBytes: number; readonly intervalMs: number }): Promise<void> {
     this.writing = this.writing.then(async () => {
       const maxBytes = this.options.chunking?.maxBytes;
       let at = 0;
       while (at < bytes.length && task.open) {
-        const size = maxBytes === undefined ? bytes.length : 1 + Math.floor(this.random() * maxBytes);
+        const size = trickle !== undefined ? trickle.chunkBytes : maxBytes === undefined ? bytes.length : 1 + Math.floor(this.random() * maxBytes);
         const chunk = bytes.subarray(at, at + size);
         if (this.options.recordStreams !== false) task.stream.chunks.push(Buffer.from(chunk));
         task.response.write(chunk);
         at += chunk.length;
-        if (maxBytes !== undefined) await new Promise((resolve) => setImmediate(resolve));
+        if (trickle !== undefined && at < bytes.length) await new Promise((resolve) => setTimeout(resolve, trickle.intervalMs));
+        else if (maxBytes !== undefined) await new Promise((resolve) => setImmediate(resolve));
       }
     });
     return this.writing;
@@ -357,6 +458,11 @@ class Fake implements FakeHikReceiver {
       if (!stalled && task.open) void this.write(task, this.frame(heartbeatDocument(++this.heartbeatCount)));
     }, this.options.heartbeatIntervalMs ?? 10_000);
     try {
+      // A mislabelled answer carries heartbeats only; its events wait for a proper stream.
+      if (fault?.type === 'content-type') {
+        while (task.open && !this.closed) await new Promise<void>((resolve) => this.wakeStreams.push(resolve));
+        return;
+      }
       while (task.open && !this.closed) {
         if (fault !== undefined && fault.type !== 'refuse' && task.stream.eventsSent >= fault.afterEvents) {
           if (fault.type === 'stall') {
@@ -372,7 +478,7 @@ class Fake implements FakeHikReceiver {
           }
           const next = this.events[this.delivered];
           if (next !== undefined) {
-            const bytes = this.frame(next);
+            const bytes = isTrickled(next) ? next.trickle : this.frame(next);
             await this.write(task, bytes.subarray(0, Math.floor(bytes.length / 2)));
             // let the half part reach the socket before the connection dies
             await new Promise<void>((resolve) => task.response.write(Buffer.alloc(0), () => resolve()));
@@ -386,7 +492,8 @@ class Fake implements FakeHikReceiver {
           await new Promise<void>((resolve) => this.wakeStreams.push(resolve));
           continue;
         }
-        await this.write(task, this.frame(document));
+        if (isTrickled(document)) await this.write(task, document.trickle, document);
+        else await this.write(task, this.frame(document));
         if (!task.open) return;
         this.delivered++;
         task.stream.eventsSent++;
@@ -430,16 +537,47 @@ class Fake implements FakeHikReceiver {
       response.writeHead(400, { 'content-type': 'application/json' }).end('{"statusCode":5,"statusString":"Invalid Message Format","subStatusCode":"badJsonFormat"}');
       return;
     }
-    const page = this.devices.slice(position, position + Math.min(maxResult, this.options.pageLimit ?? 20));
-    const result = {
-      SearchResult: {
-        numOfDevice: this.devices.length,
-        numOfMatches: page.length,
-        totalMatches: this.devices.length,
-        MatchList: page.map((device) => ({ Device: { ...device, devStatus: 'online', devSource: 0, connectionMode: 3 } })),
-      },
+    const behaviour = this.deviceListBehaviour;
+    if (behaviour.status !== undefined) {
+      response.writeHead(behaviour.status, { 'content-type': 'application/json' }).end(ANSWERS.busy.body);
+      return;
+    }
+    const listed = behaviour.listNone === true ? [] : this.devices;
+    const from = behaviour.ignorePosition === true ? 0 : position;
+    const page = listed.slice(from, from + Math.min(maxResult, this.options.pageLimit ?? 20));
+    const more = from + page.length < listed.length;
+    const result: Record<string, unknown> = {};
+    if (behaviour.omitStatusString !== true) result['responseStatusStrg'] = page.length === 0 ? 'NO MATCH' : more ? 'MORE' : 'OK';
+    result['numOfDevice'] = listed.length;
+    result['numOfMatches'] = page.length;
+    if (behaviour.omitTotalMatches !== true) result['totalMatches'] = listed.length;
+    if (page.length > 0) result['MatchList'] = page.map((device) => ({ Device: { ...device, devStatus: 'online', devSource: 0, connectionMode: 3 } }));
+    let text = JSON.stringify({ SearchResult: result }, null, behaviour.missingComma === true ? 2 : undefined);
+    // A.41 itself: `"devIndex": "..."` with no comma before the next member.
+    if (behaviour.missingComma === true) text = text.replace(/("devIndex": "[^"]*"),/, '$1');
+    const send = (): void => {
+      if (response.destroyed) return;
+      if (behaviour.trickleByteMs === undefined) {
+        response.writeHead(200, { 'content-type': 'application/json' }).end(text);
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+      let at = 0;
+      const timer = setInterval(() => {
+        if (at >= text.length) {
+          clearInterval(timer);
+          response.end();
+          return;
+        }
+        response.write(text[at++] ?? '');
+      }, behaviour.trickleByteMs);
+      response.on('close', () => clearInterval(timer));
     };
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+    if (behaviour.delayMs === undefined) send();
+    else {
+      const timer = setTimeout(send, behaviour.delayMs);
+      response.on('close', () => clearTimeout(timer));
+    }
   }
 }
 

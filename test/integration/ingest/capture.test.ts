@@ -36,8 +36,21 @@ function collector(): { stream: Writable; text: () => string } {
   };
 }
 
-async function capture(options: FakeHikReceiverOptions, args: string[], receiver: Record<string, unknown> = {}, signal?: AbortSignal) {
+async function capture(options: FakeHikReceiverOptions, args: string[], receiver: Record<string, unknown> = {}, signal?: AbortSignal | ((fake: FakeHikReceiver) => boolean)) {
   fake = await startFakeHikReceiver({ heartbeatIntervalMs: 100, ...options });
+  if (typeof signal === 'function') {
+    // Stop (as SIGTERM would) once the fake has sent what the test needs, however slow the machine.
+    const stopWhen = signal;
+    const controller = new AbortController();
+    const started = fake;
+    const poll = setInterval(() => {
+      if (stopWhen(started)) {
+        clearInterval(poll);
+        setTimeout(() => controller.abort(), 150);
+      }
+    }, 10);
+    signal = controller.signal;
+  }
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ receiver: { url: fake.url, username: 'admin', password: 'hik12345', ...receiver }, log: { level: 'silent' } }));
   const stdout = collector();
@@ -50,7 +63,7 @@ async function capture(options: FakeHikReceiverOptions, args: string[], receiver
 describe('hik-arc capture', () => {
   it('writes the stream bytes exactly as received, then cancels the subscription', async () => {
     const out = join(dir, 'stream.multipart');
-    const { code, stderr, fake } = await capture({ events: DOCUMENTS, chunking: { seed: 3, maxBytes: 50 } }, ['--out', out, '--duration', '0.6']);
+    const { code, stderr, fake } = await capture({ events: DOCUMENTS, chunking: { seed: 3, maxBytes: 50 } }, ['--out', out, '--duration', '30'], {}, (receiver) => receiver.delivered >= DOCUMENTS.length);
     expect(stderr).toMatch(/wrote \d+ bytes/);
     expect(code).toBe(0);
     const bytes = readFileSync(out);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fixtureDocuments, SUBSCRIBE_URL, type FakeHikReceiverOptions } from '../../helpers/fake-hik-receiver.js';
-import { receiverSuite, startIngest, type Harness, type IngestOptionsForTest } from './ingest-harness.js';
+import { perDevice, receiverSuite, startIngest, type Harness, type IngestOptionsForTest } from './ingest-harness.js';
 
 const DOCUMENTS = fixtureDocuments().slice(0, 4);
 
@@ -27,7 +27,7 @@ describe('Digest variants the receiver may ask for', () => {
   ])('%s', async (_name, options) => {
     const { fake, harness } = await setup(options);
     await harness.waitFor(() => harness.items.length >= DOCUMENTS.length, 'events');
-    expect(harness.items.map((item) => (item.kind === 'event' ? item.raw : ''))).toEqual(DOCUMENTS);
+    expect(perDevice(harness.items.map((item) => (item.kind === 'event' ? item.raw : '')))).toEqual(perDevice(DOCUMENTS));
     expect(fake.failedLogins()).toBe(0);
     const signed = fake.requests.filter((request) => request.signed);
     // each signed request answers its own fresh challenge: nc starts at 1, uri is the exact target
@@ -65,10 +65,17 @@ describe('lockout guard', () => {
     expect(harness.rawLog.join('\n')).not.toMatch(/Digest username=/);
   });
 
-  it.each([
-    ['401 with attempts left', { type: 'lock-info', status: 401, attemptsLeft: 2, locked: false } as const],
-    ['403 locked', { type: 'lock-info', status: 403, attemptsLeft: 0, locked: true } as const],
-  ])('%s: one login, then none until the configuration changes', async (_name, authFault) => {
+  it('401 with lockStatus unlock and attempts left is a rejection, not a lock: one login per authRetrySec', async () => {
+    const { fake, harness } = await setup({ authFault: { type: 'lock-info', status: 401, attemptsLeft: 2, locked: false } }, { settings: { authRetryMs: 700 } });
+    await fake.waitFor(() => fake.failedLogins() === 2, 'the second login after the hold-off', 4000);
+    const signed = fake.requests.filter((request) => request.signed);
+    expect((signed[1]?.at ?? 0) - (signed[0]?.at ?? 0)).toBeGreaterThanOrEqual(700);
+    expect(harness.ingest.health().state).not.toBe('locked');
+    expect(harness.logs.some((line) => line.code === 'HIKARC_DIGEST_LOCKED')).toBe(false);
+    expect(harness.logs.find((line) => line.code === 'HIKARC_DIGEST_REJECTED')).toMatchObject({ level: 'error', attemptsLeft: 2 });
+  });
+
+  it.each([['403 locked', { type: 'lock-info', status: 403, attemptsLeft: 0, locked: true } as const]])('%s: one login, then none until the configuration changes', async (_name, authFault) => {
     const { fake: receiver, harness: first } = await setup({ authFault }, { settings: { authRetryMs: 300 } });
     await receiver.waitFor(() => receiver.failedLogins() === 1, 'the rejected login');
     await first.waitFor(() => first.ingest.health().state === 'locked', 'locked state');
@@ -91,20 +98,100 @@ describe('lockout guard', () => {
     await next.waitFor(() => next.items.length >= DOCUMENTS.length, 'events with the new configuration');
   });
 
-  it('stale=true is signed once more with the new nonce and is no failed login', async () => {
-    const { fake, harness } = await setup({ authFault: { type: 'stale', count: 1 } });
-    await harness.waitFor(() => harness.items.length >= DOCUMENTS.length, 'events');
-    const subscribes = fake.requests.filter((request) => request.url === SUBSCRIBE_URL && request.signed);
-    expect(subscribes.map((request) => request.verdict)).toEqual(['stale', 'ok']);
-    expect(subscribes[0]?.authorization?.['nonce']).not.toBe(subscribes[1]?.authorization?.['nonce']);
+  it('stale=true after the login was accepted is signed once more with the new nonce and is no rejection', async () => {
+    const { fake, harness } = await setup({}, { settings: { directoryRefreshMs: 200 } });
+    await harness.waitFor(() => harness.statuses.some((status) => status.type === 'directory'), 'a first accepted login');
+    const before = fake.requests.length;
+    fake.setAuthFault({ type: 'stale', count: 1 });
+    await harness.waitFor(() => fake.requests.slice(before).filter((request) => request.signed && request.verdict === 'ok').length >= 1, 'the re-signed request');
+    const signed = fake.requests.slice(before).filter((request) => request.signed);
+    expect(signed.map((request) => request.verdict).slice(0, 2)).toEqual(['stale', 'ok']);
+    expect(signed[0]?.authorization?.['nonce']).not.toBe(signed[1]?.authorization?.['nonce']);
     expect(authFailures(harness, 'rejected')).toBe(0);
     expect(harness.ingest.health().state).toBe('streaming');
   });
 
-  it('a second stale answer is a rejection: never more than one retry per request', async () => {
-    const { fake, harness } = await setup({ authFault: { type: 'stale', count: 5 } }, { settings: { authRetryMs: 60_000 } });
-    await harness.waitFor(() => harness.ingest.health().state === 'auth-hold', 'auth hold');
-    expect(fake.requests.filter((request) => request.signed)).toHaveLength(2);
+  it('stale=true before any accepted login counts as the one rejected login of the hold-off', async () => {
+    const { fake, harness } = await setup({ authFault: { type: 'stale', count: 1 } }, { settings: { authRetryMs: 600 } });
+    await harness.waitFor(() => harness.items.length >= DOCUMENTS.length, 'events');
+    const subscribes = fake.requests.filter((request) => request.url === SUBSCRIBE_URL && request.signed);
+    expect(subscribes.map((request) => request.verdict)).toEqual(['stale', 'ok']);
+    expect((subscribes[1]?.at ?? 0) - (subscribes[0]?.at ?? 0)).toBeGreaterThanOrEqual(600);
     expect(authFailures(harness, 'rejected')).toBe(1);
+  });
+
+  it('a second stale answer is a rejection: never more than one retry per request', async () => {
+    const { fake, harness } = await setup({}, { settings: { authRetryMs: 60_000, directoryRefreshMs: 200 } });
+    await harness.waitFor(() => harness.statuses.some((status) => status.type === 'directory'), 'a first accepted login');
+    const before = fake.requests.length;
+    fake.setAuthFault({ type: 'stale', count: 5 });
+    await harness.waitFor(() => authFailures(harness, 'rejected') === 1, 'the rejection');
+    await sleep(500);
+    expect(fake.requests.slice(before).filter((request) => request.signed)).toHaveLength(2);
+    expect(authFailures(harness, 'rejected')).toBe(1);
+  });
+});
+
+function userCheck(lockStatus: string, attemptsLeft: number, unlockTime = 0): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<userCheck>\n<statusValue>401</statusValue>\n<statusString>Unauthorized</statusString>\n<lockStatus>${lockStatus}</lockStatus>\n<unlockTime>${unlockTime}</unlockTime>\n<retryLoginTime>${attemptsLeft}</retryLoginTime>\n</userCheck>\n`;
+}
+
+describe('lockout guard against receivers that say it differently', () => {
+  it('right password: a stale=true 401 with the usual userCheck body (unlock, 5 attempts left) is signed once more, never a lock', async () => {
+    const { fake, harness } = await setup({}, { settings: { directoryRefreshMs: 200 } });
+    await harness.waitFor(() => harness.statuses.some((status) => status.type === 'directory'), 'an accepted login');
+    const before = fake.requests.length;
+    fake.setAuthFault({ type: 'answer', status: 401, stale: true, body: userCheck('unlock', 5), count: 1 });
+    await harness.waitFor(() => harness.statuses.filter((status) => status.type === 'directory' && status.ok).length >= 2, 'the next device list read', 3000);
+    const signed = fake.requests.slice(before).filter((request) => request.signed);
+    expect(signed.map((request) => request.verdict).slice(0, 2)).toEqual(['stale', 'ok']);
+    expect(harness.ingest.health().state).toBe('streaming');
+    expect(harness.logs.some((line) => line.code === 'HIKARC_DIGEST_LOCKED')).toBe(false);
+    expect(authFailures(harness, 'locked')).toBe(0);
+  });
+
+  it.each([
+    ['subStatusCode userLocked', '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"userLocked","errorCode":1073741828,"errorMsg":"user locked"}', { lockStatus: 'lock', unlockTimeSec: null, attemptsLeft: null }],
+    ['retryLoginTimes 0', '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"badAuthorization","retryLoginTimes":0}', { lockStatus: null, unlockTimeSec: null, attemptsLeft: 0 }],
+    ['remainingLockTime', '{"statusCode":4,"subStatusCode":"badAuthorization","remainingLockTime":1200}', { lockStatus: null, unlockTimeSec: 1200, attemptsLeft: null }],
+    ['"remaining attempts 0" in errorMsg', '{"statusCode":4,"subStatusCode":"badAuthorization","errorMsg":"password error, remaining attempts 0"}', { lockStatus: null, unlockTimeSec: null, attemptsLeft: 0 }],
+  ])('%s is a lock: one login, then none', async (_name, body, lock) => {
+    const { fake, harness } = await setup({ authFault: { type: 'answer', status: 401, body, contentType: 'application/json' } }, { settings: { authRetryMs: 300 } });
+    await harness.waitFor(() => harness.ingest.health().state === 'locked', 'locked state');
+    await sleep(800);
+    expect(fake.failedLogins()).toBe(1);
+    expect(harness.statuses).toContainEqual({ type: 'locked', lock });
+    expect(harness.logs.find((line) => line.code === 'HIKARC_DIGEST_LOCKED')).toMatchObject({ level: 'error', statusCode: 401 });
+  });
+
+  it('"remaining attempts 3" in errorMsg is a rejection that names the attempts left, not a lock', async () => {
+    const body = '{"statusCode":4,"subStatusCode":"badAuthorization","errorMsg":"password error, remaining attempts 3"}';
+    const { fake, harness } = await setup({ authFault: { type: 'answer', status: 401, body, contentType: 'application/json' } }, { settings: { authRetryMs: 60_000 } });
+    await harness.waitFor(() => harness.ingest.health().state === 'auth-hold', 'auth hold');
+    expect(fake.failedLogins()).toBe(1);
+    expect(harness.logs.find((line) => line.code === 'HIKARC_DIGEST_REJECTED')).toMatchObject({ attemptsLeft: 3 });
+  });
+
+  it('credentials refused while streaming: the re-subscription and the device list never fail two logins at once', async () => {
+    const { fake, harness } = await setup({ devices: [] }, { settings: { directoryRefreshMs: 100, authRetryMs: 1000 } });
+    await harness.waitFor(() => harness.statuses.some((status) => status.type === 'directory'), 'streaming with a device list');
+    const from = fake.requests.length;
+    // The password was changed on the receiver; its answers are slow, so signed requests overlap.
+    fake.setAuthFault({ type: 'answer', status: 401, body: '<html>401</html>', contentType: 'text/html', delayMs: 300 });
+    fake.dropStream();
+    await sleep(2600);
+    const failed = fake.requests.slice(from).filter((request) => request.signed && request.verdict !== 'ok').map((request) => request.at);
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < failed.length; i++) expect((failed[i] as number) - (failed[i - 1] as number)).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('a wrong password answered with stale=true: never more than one failed signed login per authRetrySec', async () => {
+    const { fake, harness } = await setup({ password: 'the-right-one', authFault: { type: 'stale-when-wrong' } }, { settings: { password: 'wrong-password', authRetryMs: 1000 } });
+    await sleep(3300);
+    const failed = fake.requests.filter((request) => request.signed && request.verdict !== 'ok').map((request) => request.at);
+    expect(failed.length).toBeGreaterThanOrEqual(3);
+    expect(failed.length).toBeLessThanOrEqual(4);
+    for (let i = 1; i < failed.length; i++) expect((failed[i] as number) - (failed[i - 1] as number)).toBeGreaterThanOrEqual(1000);
+    expect(harness.ingest.health().state).toBe('auth-hold');
   });
 });

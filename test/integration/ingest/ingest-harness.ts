@@ -6,6 +6,7 @@ import { afterEach } from 'vitest';
 import { createIngest, type Ingest, type IngestConsumer, type IngestItem, type IngestSettings, type IngestStatus } from '../../../src/ingest/index.js';
 import { createLogger } from '../../../src/log.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
+import { decodeEventDocument } from '../../../src/translate/index.js';
 import { startFakeHikReceiver, waitUntil, type FakeHikReceiver, type FakeHikReceiverOptions } from '../../helpers/fake-hik-receiver.js';
 
 export { waitUntil };
@@ -49,6 +50,11 @@ export function testSettings(url: string, overrides: Partial<IngestSettings> = {
     maxPartBytes: 1024 * 1024,
     directoryPageSize: 50,
     queueHighWater: 10_000,
+    directoryCachePath: null,
+    caPem: null,
+    certFingerprint: null,
+    warnBurst: 5,
+    warnWindowMs: 10_000,
     ...overrides,
   };
 }
@@ -104,6 +110,21 @@ export function startIngest(
 
 export function events(items: readonly IngestItem[]): Array<Extract<IngestItem, { kind: 'event' }>> {
   return items.filter((item): item is Extract<IngestItem, { kind: 'event' }> => item.kind === 'event');
+}
+
+/**
+ * Documents grouped by device (devIndex, else serial, else none), each group in the order given.
+ * The order ingest keeps: an event of a device the list does not know yet waits aside for the list
+ * (alarms of known devices go on meanwhile), so order holds per device, not across devices.
+ */
+export function perDevice(documents: readonly string[]): Record<string, string[]> {
+  const groups: Record<string, string[]> = {};
+  for (const document of documents) {
+    const decoded = decodeEventDocument(document);
+    const device = decoded.kind === 'event' ? (decoded.event.devIndex ?? decoded.event.deviceSerial ?? 'none').toLowerCase() : 'none';
+    (groups[device] ??= []).push(document);
+  }
+  return groups;
 }
 
 export type IngestOptionsForTest = Parameters<typeof startIngest>[1];

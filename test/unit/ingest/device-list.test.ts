@@ -22,6 +22,10 @@ describe('device list documents (guide A.40, A.41)', () => {
     );
     expect(page).toEqual({
       totalMatches: 48,
+      entries: 2,
+      numOfMatches: 2,
+      status: null,
+      repaired: false,
       devices: [
         { devIndex: '2cd6716d-767f-4756-ac55-50276a5e3b4a', devSerial: 'Q1234', accountId: '1234' },
         { devIndex: 'C5F2860E-8946-45FA-AC51-BD2429A82804', devSerial: null, accountId: '5678' },
@@ -30,7 +34,29 @@ describe('device list documents (guide A.40, A.41)', () => {
   });
 
   it('an empty result has no MatchList (A.41: only when totalMatches > 0)', () => {
-    expect(parseSearchResult('{"SearchResult":{"numOfMatches":0,"totalMatches":0}}')).toEqual({ devices: [], totalMatches: 0 });
+    expect(parseSearchResult('{"SearchResult":{"responseStatusStrg":"NO MATCH","numOfMatches":0,"totalMatches":0}}')).toEqual({
+      devices: [],
+      entries: 0,
+      totalMatches: 0,
+      numOfMatches: 0,
+      status: 'NO MATCH',
+      repaired: false,
+    });
+  });
+
+  it('reads responseStatusStrg in the spellings receivers use', () => {
+    for (const [text, status] of [['MORE', 'MORE'], ['more', 'MORE'], [' OK ', 'OK'], ['NO_MATCH', 'NO MATCH'], ['NO MATCH', 'NO MATCH'], ['FAILED', null]] as const) {
+      expect(parseSearchResult(JSON.stringify({ SearchResult: { responseStatusStrg: text } })).status).toBe(status);
+    }
+  });
+
+  it('repairs the broken JSON receivers send, as for events (the guide example A.41 misses a comma)', () => {
+    const page = parseSearchResult('{"SearchResult": {"responseStatusStrg": "OK", "numOfMatches": 1 "totalMatches": 1, "MatchList": [{"Device": {"devIndex": "d1" "accountID": "1234",}}]}}');
+    expect(page).toMatchObject({ repaired: true, totalMatches: 1, status: 'OK', devices: [{ devIndex: 'd1', accountId: '1234', devSerial: null }] });
+  });
+
+  it('never completes a truncated page into a shorter list', () => {
+    expect(() => parseSearchResult('{"SearchResult":{"totalMatches":3,"MatchList":[{"Device":{"devIndex":"d1","accountID":"1234"}},')).toThrow(HikArcError);
   });
 
   it.each([

@@ -182,6 +182,24 @@ describe('multipart vectors (each whole, byte by byte and split at every positio
     expectEveryChunking(bytes, 'boundary', [{ skipped: 'image/jpeg', bytes: image.length }, part(A)]);
   });
 
+  it('a JSON alarm under another Content-Type is read as JSON, with the defect content-type mismatch', () => {
+    const bytes = Buffer.from(
+      framed(A, `Content-Type: application/octet-stream\r\nContent-Length: ${A.length}\r\n`) +
+        framed(`\r\n ${B}`, 'Content-Type: text/html\r\n') +
+        framed(A, `Content-Type: image/jpeg\r\nContent-Length: ${A.length}\r\n`),
+    );
+    expectEveryChunking(bytes, 'boundary', [
+      part(A, ['content-type mismatch'], 'application/octet-stream'),
+      part(B, ['content-type mismatch', 'no content-length'], 'text/html'),
+      part(A, ['content-type mismatch'], 'image/jpeg'),
+    ]);
+  });
+
+  it('a part under another Content-Type that does not start with { is still skipped', () => {
+    const bytes = Buffer.from(framed('<html>{"not":"an event"}</html>', 'Content-Type: text/html\r\n') + framed(A));
+    expectEveryChunking(bytes, 'boundary', [{ skipped: 'text/html', bytes: 31 }, part(A)]);
+  });
+
   it('non-UTF-8 bytes inside a JSON body are kept as bytes', () => {
     const body = Buffer.concat([Buffer.from('{"EventNotificationAlert":{"eventType":"IO","channelName":"Zone '), Buffer.from([0xc4, 0xff, 0xfe]), Buffer.from('"}}')]);
     const bytes = Buffer.concat([Buffer.from(`--boundary\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${body.length}\r\n\r\n`), body, Buffer.from('\r\n')]);
@@ -261,6 +279,38 @@ describe('the guide examples fixture (subscription response and 32 events, frame
       const count = parser.push(bytes.subarray(0, at)).length + parser.push(bytes.subarray(at)).length + parser.end().length;
       if (count !== expected.length) expect({ at, count }).toEqual({ at, count: expected.length });
     }
+  });
+});
+
+describe('abandonPart', () => {
+  it('quarantines the JSON part in progress with what arrived of it, skips the rest and keeps the next part', () => {
+    const parser = new MultipartParser('boundary');
+    const slow = `{"EventNotificationAlert":{"eventType":"VMD","pad":"${'x'.repeat(2000)}"}}`;
+    const bytes = Buffer.from(framed(slow) + framed(A));
+    const cut = 1000;
+    expect(seen(parser.push(bytes.subarray(0, cut)))).toEqual([]);
+    expect(parser.inPart).toBe(true);
+    const abandoned = parser.abandonPart('HIKARC_MULTIPART_PART_TOO_SLOW', 'too slow');
+    expect(seen(abandoned)).toEqual([{ quarantined: 'HIKARC_MULTIPART_PART_TOO_SLOW' }]);
+    expect(abandoned[0]?.type === 'quarantined' && abandoned[0].sample.toString('utf8')).toMatch(/^\{"EventNotificationAlert"/);
+    // once only for the same part
+    expect(parser.abandonPart('HIKARC_MULTIPART_PART_TOO_SLOW', 'too slow')).toEqual([]);
+    expect(seen([...parser.push(bytes.subarray(cut)), ...parser.end()])).toEqual([part(A)]);
+  });
+
+  it('an image in progress is reported once and skipped to its end, never listed as skipped too', () => {
+    const parser = new MultipartParser('boundary');
+    const bytes = Buffer.concat([Buffer.from('--boundary\r\nContent-Type: image/jpeg\r\n\r\n'), Buffer.alloc(3000, 0xd8), Buffer.from(`\r\n${framed(A)}`)]);
+    parser.push(bytes.subarray(0, 1500));
+    expect(seen(parser.abandonPart('HIKARC_MULTIPART_PART_TOO_SLOW', 'too slow'))).toEqual([{ quarantined: 'HIKARC_MULTIPART_PART_TOO_SLOW' }]);
+    expect(seen([...parser.push(bytes.subarray(1500)), ...parser.end()])).toEqual([part(A)]);
+  });
+
+  it('does nothing between parts', () => {
+    const parser = new MultipartParser('boundary');
+    parser.push(Buffer.from(framed(A)));
+    expect(parser.inPart).toBe(false);
+    expect(parser.abandonPart('HIKARC_MULTIPART_PART_TOO_SLOW', 'too slow')).toEqual([]);
   });
 });
 

@@ -96,6 +96,19 @@ describe('salvage path', () => {
     expect(event.cidAlarm).toMatchObject({ cidCode: '1130', zoneNo: 4 });
   });
 
+  it('a value cut by the truncation is missing and flagged, never its prefix', () => {
+    const number = decodeEvent('{"EventNotificationAlert":{"eventType":"CIDAlarm","CIDAlarm":{"CIDCode":"1130","zoneNo":1');
+    expect(number.cidAlarm).toMatchObject({ cidCode: '1130', zoneNo: null });
+    expect(number.defects).toContain('zoneNo: value cut by truncation; treated as missing');
+    const text = decodeEvent('{"EventNotificationAlert":{"eventType":"CIDAlarm","CIDAlarm":{"zoneNo":5,"CIDCode":"11');
+    expect(text.cidAlarm).toMatchObject({ cidCode: null, zoneNo: 5 });
+    expect(text.defects).toContain('CIDCode: value cut by truncation; treated as missing');
+    // a number that is seen to end is taken, whatever follows
+    expect(salvageAlert('{"EventNotificationAlert":{"eventType":"CIDAlarm","CIDAlarm":{"zoneNo":12 "CIDCode":"1130"')).toEqual({
+      EventNotificationAlert: { eventType: 'CIDAlarm', CIDAlarm: { CIDCode: '1130', zoneNo: 12 } },
+    });
+  });
+
   it('does not repair two glued documents into an array', () => {
     const parsed = parseTolerantJson('{"EventNotificationAlert":{"eventType":"VMD"}}\n{"EventNotificationAlert":{"eventType":"IO"}}');
     expect(parsed.ok).toBe(false);
