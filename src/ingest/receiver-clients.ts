@@ -32,6 +32,8 @@ export interface ReceiverClientsOptions {
   readonly logger: Logger;
   readonly metrics: MetricsRegistry;
   readonly dispatcherFactory?: DispatcherFactory | undefined;
+  /** A guard shared with other clients of the same receiver (media downloads); else a new one. */
+  readonly guard?: AuthGuard | undefined;
 }
 
 export interface ReceiverClients {
@@ -48,7 +50,7 @@ export function receiverClients(options: ReceiverClientsOptions): ReceiverClient
   const url = receiverUrl(options.url);
   const factory = options.dispatcherFactory ?? defaultDispatcherFactory;
   const dispatchers = [factory(url.origin, 'stream'), factory(url.origin, 'control')] as const;
-  const guard = new AuthGuard(options.authRetryMs);
+  const guard = options.guard ?? new AuthGuard(options.authRetryMs);
   const common = {
     guard,
     credentials: { username: options.username, password: options.password },

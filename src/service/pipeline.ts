@@ -71,6 +71,12 @@ export interface PipelineOptions {
    */
   readonly whenUndelivered?: 'retry' | 'dead-letter';
   readonly onOutcome?: (outcome: DeliveryOutcome) => void;
+  /**
+   * Runs once per translated alarm, before it is stored; what it returns is stored and sent. The
+   * media stage puts the signed link into the [V] block here (src/media), so a retransmission
+   * after a restart carries the same link.
+   */
+  readonly beforeStore?: (message: AlarmMessage, event: VendorEvent) => AlarmMessage;
 }
 
 // Every destination failed: try the same message again after 5 s, growing to a minute, so a down
@@ -107,6 +113,7 @@ export class Pipeline {
   private readonly refreshIntervalMs: number;
   private readonly whenUndelivered: 'retry' | 'dead-letter';
   private readonly onOutcome: ((outcome: DeliveryOutcome) => void) | undefined;
+  private readonly beforeStore: PipelineOptions['beforeStore'];
 
   private readonly received: Counter;
   private readonly stored: Counter;
@@ -126,6 +133,7 @@ export class Pipeline {
     this.refreshIntervalMs = options.refreshIntervalMs ?? REFRESH_INTERVAL_MS;
     this.whenUndelivered = options.whenUndelivered ?? 'retry';
     this.onOutcome = options.onOutcome;
+    this.beforeStore = options.beforeStore;
     const metrics = options.metrics;
     this.received = metrics.counter('hik_arc_events_received_total', 'Events received from the receiver stream or a replay, by source', ['source']);
     this.stored = metrics.counter('hik_arc_events_stored_total', 'Alarms written to the outbox, pending or dead letter', ['state']);
@@ -172,6 +180,7 @@ export class Pipeline {
       if (!translation) {
         this.received.inc({ source: input.source });
         translation = this.translator.translate(input.event);
+        if (translation.forwarded && this.beforeStore) translation = { forwarded: true, message: this.beforeStore(translation.message, input.event) };
         this.translations.set(key, translation);
       }
       const payload = (message: AlarmMessage | null): string => encodeStoredEvent({ message, event: input.event, source: input.source });

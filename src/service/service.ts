@@ -5,8 +5,9 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import { errorMessage } from '../errors.js';
-import { createIngest, ingestSettingsFromConfig, type DispatcherFactory, type Ingest, type IngestItem } from '../ingest/index.js';
+import { AuthGuard, createIngest, ingestSettingsFromConfig, type DispatcherFactory, type Ingest, type IngestItem } from '../ingest/index.js';
 import type { Logger } from '../log.js';
+import { createMediaStage, mediaEnabled, mediaSettingsFromConfig, type MediaStage } from '../media/index.js';
 import { MetricsRegistry } from '../metrics.js';
 import { Translator } from '../translate/index.js';
 import { createTransmitter, type Transmitter } from '../transport/index.js';
@@ -32,6 +33,8 @@ export interface ServiceOptions {
 export interface RunningService {
   health(): HealthReport;
   readonly httpAddress: string | null;
+  /** The media endpoint's `host:port`; null when media.listen is empty. */
+  readonly mediaAddress: string | null;
   readonly metrics: MetricsRegistry;
   /** SIGTERM: stop taking parts, unsubscribe, finish what is in flight, leave the rest stored. */
   stop(): Promise<void>;
@@ -54,13 +57,19 @@ class Service implements RunningService {
     private readonly ingest: Ingest,
     private readonly pipeline: Pipeline,
     private readonly memoryTrim: MemoryTrim,
+    private readonly media: MediaStage | null,
   ) {}
 
   get httpAddress(): string | null {
     return this.http ? `${this.http.address.address}:${this.http.address.port}` : null;
   }
 
+  get mediaAddress(): string | null {
+    return this.media?.address ?? null;
+  }
+
   async start(): Promise<void> {
+    await this.media?.start();
     this.pipeline.start();
     this.ingest.start();
     this.schedulePrune();
@@ -109,6 +118,7 @@ class Service implements RunningService {
     // 2. What is in flight gets its ACK or is aborted; everything else stays stored.
     await Promise.all([this.pipeline.stop(DELIVERY_DRAIN_MS + 1_000), this.transmitter.stop(DELIVERY_DRAIN_MS)]);
     const left = this.outbox.stats(ARC_DESTINATION).pending;
+    await this.media?.stop();
     await this.outbox.close();
     await this.http?.close();
     this.setState('stopped');
@@ -175,14 +185,21 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ),
     );
   };
+  const ingestSettings = ingestSettingsFromConfig(config);
+  // One lockout guard for every client of the receiver: a login the receiver rejects for a media
+  // download stops the stream's logins too, and the other way round (guide chapter 2).
+  const authGuard = new AuthGuard(ingestSettings.authRetryMs);
   const ingest = createIngest({
-    settings: ingestSettingsFromConfig(config),
+    settings: ingestSettings,
     logger: logger.child({ stage: 'ingest' }),
     metrics,
     clock,
     consumer,
+    authGuard,
     ...(options.dispatcherFactory === undefined ? {} : { dispatcherFactory: options.dispatcherFactory }),
   });
+  // Media links (src/media): a hook before the store, nothing else in the pipeline.
+  const media = mediaEnabled(config) ? createMediaStage({ settings: mediaSettingsFromConfig(config), guard: authGuard, clock, logger: logger.child({ stage: 'media' }), metrics }) : null;
   const translator = new Translator({
     settings: config.translate,
     receiverAccount: config.receiver.account,
@@ -191,9 +208,17 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     logger: logger.child({ stage: 'translate' }),
     metrics,
   });
-  pipeline = new Pipeline({ outbox, translator, sender: transmitter, clock, logger: logger.child({ stage: 'store' }), metrics });
+  pipeline = new Pipeline({
+    outbox,
+    translator,
+    sender: transmitter,
+    clock,
+    logger: logger.child({ stage: 'store' }),
+    metrics,
+    ...(media === null ? {} : { beforeStore: media.beforeStore }),
+  });
   const memoryTrim = new MemoryTrim({ clock, logger: logger.child({ stage: 'memory' }), lastActivityAt: () => lastActivityAt });
-  const service = new Service(config, logger, metrics, clock, outbox, transmitter, ingest, pipeline, memoryTrim);
+  const service = new Service(config, logger, metrics, clock, outbox, transmitter, ingest, pipeline, memoryTrim, media);
   await service.start();
   return service;
 }
