@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeDigest, authorizationParams, type FakeDigestAlgorithm } from './fake-hik-receiver-digest.js';
+import { FakeMediaFiles, type FakeMediaFile } from './fake-hik-media.js';
 import { seededRandom } from './dc09-random.js';
 import { waitFor } from './wait-for.js';
 
@@ -62,6 +63,8 @@ export interface FakeHikReceiverOptions {
   readonly authFault?: AuthFault | null;
   /** Keep every byte written in `streams[].chunks` (tests compare captures); off for benchmarks. */
   readonly recordStreams?: boolean;
+  /** Media files by request path (guide 7.1), with their faults in `media`. */
+  readonly media?: Readonly<Record<string, FakeMediaFile>>;
 }
 
 export interface RecordedRequest {
@@ -87,6 +90,8 @@ export interface FakeHikReceiver {
   readonly url: string;
   readonly requests: readonly RecordedRequest[];
   readonly streams: readonly FakeStream[];
+  /** The media files it serves and their faults. */
+  readonly media: FakeMediaFiles;
   readonly unsubscribed: readonly string[];
   /** Ids whose live subscription an unsubscribe request really cancelled. */
   readonly cancelled: readonly string[];
@@ -174,6 +179,7 @@ class Fake implements FakeHikReceiver {
   url = '';
   readonly requests: RecordedRequest[] = [];
   readonly streams: FakeStream[] = [];
+  readonly media: FakeMediaFiles;
   readonly unsubscribed: string[] = [];
   readonly cancelled: string[] = [];
   delivered = 0;
@@ -201,6 +207,7 @@ class Fake implements FakeHikReceiver {
       opaque: options.opaque === undefined ? '5ccc069c403ebaf9f0171e9517f40e41' : options.opaque,
     });
     this.events = [...(options.events ?? [])];
+    this.media = new FakeMediaFiles(options.media);
     this.devices = [...(options.devices ?? [])];
     this.faults = [...(options.faults ?? [])];
     this.authFault = options.authFault ?? null;
@@ -288,6 +295,7 @@ class Fake implements FakeHikReceiver {
     if (method === 'POST' && url === DEVICE_LIST_URL) return this.deviceList(body, response);
     const unsubscribe = method === 'DELETE' ? UNSUBSCRIBE_PATTERN.exec(url) : null;
     if (unsubscribe) return this.unsubscribe(decodeURIComponent(unsubscribe[1] as string), response);
+    if (method === 'GET' && this.media.serve(url, response)) return;
     response.writeHead(404, { 'content-type': 'application/json' }).end('{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"notSupport"}');
   }
 
