@@ -3,9 +3,9 @@
 // lock signals, 404, a slow trickle, a reset mid-file, something that is not media), tokens valid,
 // expired, altered or for another alarm, Range, concurrent downloads, and the archive's disk cap.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock, type Clock } from '../../../src/clock.js';
 import { AuthGuard } from '../../../src/ingest/index.js';
@@ -325,5 +325,26 @@ describe('media archive', () => {
     hik.media.add('/clip/late.mp4', { body: fakeMp4(100_000, 44), contentType: 'video/mp4' });
     await waitFor(() => metrics.render().includes('hik_arc_media_fetched_total{trigger="archive"} 1'), 5_000, 'the clip archived');
     expect(metrics.render()).toMatch(/hik_arc_media_fetch_failures_total\{code="HIKARC_MEDIA_RECEIVER_NOT_FOUND"\} [1-9]/);
+  });
+});
+
+describe('media endpoint over TLS', () => {
+  const CERT = 'test/fixtures/media-tls/cert.pem';
+
+  it('serves links over HTTPS with media.tlsCert and media.tlsKey', async () => {
+    const { alarm, stage } = await rig({ tls: { certFile: CERT, keyFile: 'test/fixtures/media-tls/key.pem' } });
+    const link = linkOf(alarm(VIDEO_REVIEW));
+    const port = (stage.address ?? '').split(':').pop() ?? '';
+    const agent = new Agent({ connect: { ca: readFileSync(CERT) } });
+    cleanups.push(() => agent.close());
+    const response = await request(`https://localhost:${port}${link.slice(PUBLIC_URL.length)}`, { dispatcher: agent, headers: { range: 'bytes=0-99' } });
+    expect(response.statusCode).toBe(206);
+    expect(Buffer.from(await response.body.arrayBuffer()).equals(CLIP.subarray(0, 100))).toBe(true);
+    // plain HTTP to the TLS port gets no media
+    await expect(request(`http://127.0.0.1:${port}${link.slice(PUBLIC_URL.length)}`).then((plain) => plain.statusCode)).rejects.toThrow();
+  });
+
+  it('does not start with a key that does not belong to the certificate', async () => {
+    await expect(rig({ tls: { certFile: CERT, keyFile: 'test/fixtures/media-tls/other-key.pem' } })).rejects.toMatchObject({ code: 'HIKARC_MEDIA_LISTEN_FAILED' });
   });
 });
