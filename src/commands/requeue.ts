@@ -3,17 +3,24 @@
 // account set), so it goes out with the account it should have had. The service, if running,
 // picks requeued events up within seconds.
 
-import { StaticAccountDirectory, Translator } from '../translate/index.js';
+import { systemClock } from '../clock.js';
+import { mediaEnabled, mediaLinker, mediaSettingsFromConfig, MediaStore } from '../media/index.js';
+import { MetricsRegistry } from '../metrics.js';
+import { RateLimitedLog } from '../rate-limited-log.js';
+import { StaticAccountDirectory, Translator, type AlarmMessage, type VendorEvent } from '../translate/index.js';
 import { decodeStoredEvent, encodeStoredEvent, type StoredEvent } from '../service/stored-event.js';
 import type { Config } from '../config/load.js';
 import { SqliteOutbox } from '../transport/outbox/sqlite-outbox.js';
 import type { OutboxEntry } from '../transport/outbox/outbox.js';
-import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
+import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
 
 type Replacement = { readonly account: string; readonly payload: string } | { readonly stillDead: string };
 
-/** The entry as it should be sent now, or why it still cannot be. */
-export function retranslate(entry: OutboxEntry, translator: Translator): Replacement {
+/**
+ * The entry as it should be sent now, or why it still cannot be. `beforeStore` is the service's
+ * hook (media links): a requeued alarm gets its link as a new one would.
+ */
+export function retranslate(entry: OutboxEntry, translator: Translator, beforeStore?: (message: AlarmMessage, event: VendorEvent) => AlarmMessage): Replacement {
   const stored = decodeStoredEvent(entry.payload);
   if (!stored) return { stillDead: 'the stored event cannot be read' };
   if (stored.event === null) {
@@ -21,8 +28,9 @@ export function retranslate(entry: OutboxEntry, translator: Translator): Replace
   }
   const translation = translator.translate(stored.event);
   if (!translation.forwarded) return { stillDead: `${translation.reason}: ${translation.detail}` };
-  const next: Omit<StoredEvent, 'version'> = { message: translation.message, event: stored.event, source: stored.source };
-  return { account: translation.message.account, payload: encodeStoredEvent(next) };
+  const message = beforeStore === undefined ? translation.message : beforeStore(translation.message, stored.event);
+  const next: Omit<StoredEvent, 'version'> = { message, event: stored.event, source: stored.source };
+  return { account: message.account, payload: encodeStoredEvent(next) };
 }
 
 export function requeueTranslator(config: Config): Translator {
@@ -46,6 +54,13 @@ export const requeueCommand: Command = {
     const config = loadCommandConfig(io, { file: values.config, command: 'requeue' });
     const translator = requeueTranslator(config);
     const outbox = new SqliteOutbox({ path: config.store.path });
+    // Media links as the service would give them (src/media); the service's archive picks the items up.
+    const mediaStore = mediaEnabled(config) ? new MediaStore({ path: config.store.path }) : null;
+    const logger = commandLogger(io, config.log.level, 'stderr', 'requeue');
+    const link =
+      mediaStore === null
+        ? undefined
+        : mediaLinker(mediaSettingsFromConfig(config), mediaStore, { clock: systemClock, logger, metrics: new MetricsRegistry(), warnings: new RateLimitedLog({ logger, clock: systemClock }) }).link;
     let failures = 0;
     try {
       const dead = new Map(outbox.deadLetters(Number.MAX_SAFE_INTEGER).map((entry) => [entry.id, entry]));
@@ -57,7 +72,7 @@ export const requeueCommand: Command = {
           writeJsonLine(io, { id, requeued: false, reason: 'not a dead letter' });
           continue;
         }
-        const replacement = retranslate(entry, translator);
+        const replacement = retranslate(entry, translator, link);
         if ('stillDead' in replacement) {
           failures++;
           writeJsonLine(io, { id, requeued: false, reason: replacement.stillDead });
@@ -68,6 +83,7 @@ export const requeueCommand: Command = {
         writeJsonLine(io, { id, requeued, account: replacement.account });
       }
     } finally {
+      mediaStore?.close();
       await outbox.close();
     }
     return failures === 0 ? EXIT.OK : EXIT.FAILURE;

@@ -53,6 +53,17 @@ export function receiverMediaClient(settings: MediaSettings, guard: AuthGuard, o
   return { http, close: () => dispatcher.close().catch(() => dispatcher.destroy()) };
 }
 
+/** The link hook for a media store: signed links when media.listen is set, references otherwise. */
+export function mediaLinker(settings: MediaSettings, store: MediaStore, options: { clock: Clock; logger: Logger; metrics: MetricsRegistry; warnings: RateLimitedLog; onArchiveDue?: () => void }): MediaLinker {
+  return new MediaLinker({
+    store,
+    receiverUrl: new URL(settings.receiver.url),
+    signing: settings.listen === '' ? null : { publicUrl: settings.publicUrl, secret: settings.secret, ttlMs: settings.linkTtlMs },
+    archive: settings.archive,
+    ...options,
+  });
+}
+
 export interface MediaStageOptions {
   readonly settings: MediaSettings;
   /** The ingest stage's lockout guard: one rejected login stops media downloads and the stream alike. */
@@ -109,16 +120,12 @@ class Media implements MediaStage {
     this.archive = settings.archive
       ? new MediaArchive({ store: this.store, library: this.library, clock, logger, warnings: this.warnings, retry: settings.archiveRetry, attempts: settings.archiveAttempts, batch: settings.maxConcurrent })
       : null;
-    this.linker = new MediaLinker({
-      store: this.store,
-      receiverUrl: new URL(settings.receiver.url),
-      signing: settings.listen === '' ? null : { publicUrl: settings.publicUrl, secret: settings.secret, ttlMs: settings.linkTtlMs },
-      archive: settings.archive,
-      ...(this.archive === null ? {} : { onArchiveDue: () => this.archive?.poke() }),
+    this.linker = mediaLinker(settings, this.store, {
       clock,
       logger,
-      warnings: this.warnings,
       metrics,
+      warnings: this.warnings,
+      ...(this.archive === null ? {} : { onArchiveDue: () => this.archive?.poke() }),
     });
     this.beforeStore = this.linker.link;
   }
