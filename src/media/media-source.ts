@@ -24,6 +24,8 @@ export function receiverMediaPath(raw: string, receiverUrl: URL): MediaSource {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: `a ${url.protocol.slice(0, -1)} URL is not fetched over HTTP` };
   } else {
+    // Something without a slash is no path (the guide's own CaptureList example sends "xxxxx").
+    if (!text.includes('/')) return { ok: false, reason: 'the URL is neither a path nor an http(s) URL' };
     // A path relative to the receiver, under the path prefix of receiver.url if it has one.
     const basePath = receiverUrl.pathname.replace(/\/+$/, '');
     url = new URL(`${basePath}${text.startsWith('/') ? '' : '/'}${text}`, receiverUrl.origin);

@@ -33,6 +33,7 @@ describe('receiverMediaPath', () => {
     ['/clip 1.mp4', /spaces or control/],
     ['/clip\n.mp4', /spaces or control/],
     ['http://[broken/clip', /cannot be parsed/],
+    ['xxxxx', /neither a path nor/],
   ])('%s is not fetched', (raw, reason) => {
     const source = receiverMediaPath(raw, RECEIVER);
     expect(source.ok).toBe(false);
