@@ -162,6 +162,8 @@ class Media implements MediaStage {
     if (this.state !== 'running' && this.state !== 'idle') return;
     this.setState('stopping');
     this.cancelPrune();
+    // Nothing waits for a clip at shutdown: downloads break off, archive items stay due.
+    this.library.abortDownloads();
     await this.server?.close();
     await this.archive?.stop();
     await this.client.close();

@@ -56,6 +56,7 @@ export class MediaLibrary {
   private readonly logger: Logger;
   private readonly options: MediaLibraryOptions;
   private readonly fetching = new Map<string, Promise<LocalCopy>>();
+  private readonly stopping = new AbortController();
   private readonly fetched: Counter;
   private readonly fetchedBytes: Counter;
   private readonly failures: Counter;
@@ -103,6 +104,11 @@ export class MediaLibrary {
     } catch (error) {
       throw isHikArcError(error) ? error : new HikArcError('HIKARC_MEDIA_STORE_FAILED', `the media folder cannot be prepared: ${errorMessage(error)}`, { cause: error });
     }
+  }
+
+  /** Breaks off the downloads in progress (the service stops; an archive item stays due). */
+  abortDownloads(): void {
+    this.stopping.abort();
   }
 
   /** The file of one item, from the folder or fetched from the receiver now. Throws HikArcError. */
@@ -157,6 +163,7 @@ export class MediaLibrary {
         maxBytes: this.options.maxFileBytes,
         timeoutMs: this.options.fetchTimeoutMs,
         headersTimeoutMs: this.options.headersTimeoutMs,
+        signal: this.stopping.signal,
       });
       const file = `${item.refId}-${item.item}.${mediaExtension(downloaded.contentType)}`;
       try {

@@ -20,6 +20,8 @@ export interface DownloadRequest {
   /** The whole download, first byte to last. */
   readonly timeoutMs: number;
   readonly headersTimeoutMs: number;
+  /** Aborts the download (the service stopping). */
+  readonly signal?: AbortSignal;
 }
 
 export interface Downloaded {
@@ -50,6 +52,9 @@ export async function downloadToFile(http: ReceiverHttp, clock: Clock, request: 
     timedOut = true;
     controller.abort();
   });
+  const stop = (): void => controller.abort();
+  if (request.signal?.aborted === true) controller.abort();
+  request.signal?.addEventListener('abort', stop, { once: true });
   let received = 0;
   let expected: number | undefined;
   let file: Awaited<ReturnType<typeof open>> | undefined;
@@ -104,6 +109,7 @@ export async function downloadToFile(http: ReceiverHttp, clock: Clock, request: 
       });
     }
     if (isHikArcError(error)) throw error;
+    if (request.signal?.aborted === true) throw new HikArcError('HIKARC_MEDIA_RECEIVER_FAILED', 'the download was stopped with the service', { detail: { received, expected } });
     const code = networkCode(error);
     throw new HikArcError(
       'HIKARC_MEDIA_RECEIVER_FAILED',
@@ -112,6 +118,7 @@ export async function downloadToFile(http: ReceiverHttp, clock: Clock, request: 
     );
   } finally {
     cancelTimer();
+    request.signal?.removeEventListener('abort', stop);
     await file?.close().catch(() => undefined);
   }
 }

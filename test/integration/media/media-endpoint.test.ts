@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock, type Clock } from '../../../src/clock.js';
 import { AuthGuard } from '../../../src/ingest/index.js';
 import { createLogger } from '../../../src/log.js';
-import { createMediaStage, MEDIA_DEFAULTS, signMediaToken, type MediaSettings, type MediaStage } from '../../../src/media/index.js';
+import { createMediaStage, MEDIA_DEFAULTS, MediaStore, signMediaToken, type MediaSettings, type MediaStage } from '../../../src/media/index.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
 import { decodeEventDocument, StaticAccountDirectory, Translator, type AlarmMessage, type VendorEvent } from '../../../src/translate/index.js';
 import { fakeJpeg, fakeMp4 } from '../../helpers/fake-hik-media.js';
@@ -325,6 +325,22 @@ describe('media archive', () => {
     hik.media.add('/clip/late.mp4', { body: fakeMp4(100_000, 44), contentType: 'video/mp4' });
     await waitFor(() => metrics.render().includes('hik_arc_media_fetched_total{trigger="archive"} 1'), 5_000, 'the clip archived');
     expect(metrics.render()).toMatch(/hik_arc_media_fetch_failures_total\{code="HIKARC_MEDIA_RECEIVER_NOT_FOUND"\} [1-9]/);
+  });
+});
+
+describe('media stage stop', () => {
+  it('breaks off a slow archive download at once and leaves the item due for the next start', async () => {
+    const { hik, alarm, stage, dir } = await rig({ archive: true, fetchTimeoutMs: 60_000 });
+    hik.media.setFault('/clip/1.mp4', { type: 'trickle', chunkBytes: 1024, intervalMs: 100 });
+    alarm(VIDEO_REVIEW);
+    await waitFor(() => hik.media.requested.includes('/clip/1.mp4'), 5_000, 'the archive download to start');
+    const started = Date.now();
+    await stage.stop();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const store = new MediaStore({ path: join(dir, 'hik-arc.db') });
+    cleanups.push(async () => store.close());
+    expect(store.item(1, 0)).toMatchObject({ file: null, archiveAttempts: 1 });
+    expect(store.item(1, 0)?.archiveDueAt).not.toBeNull();
   });
 });
 
