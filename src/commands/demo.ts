@@ -8,12 +8,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep, systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
+import { freePort } from '../free-port.js';
 import { AuthGuard } from '../ingest/index.js';
 import { createMediaStage, mediaSettingsFromConfig, type MediaStage } from '../media/index.js';
 import type { LogLevel } from '../log.js';
@@ -31,15 +31,6 @@ export const DEMO_CAPTURE = packageFile('test/fixtures/guide-examples.multipart'
 export const DEMO_CLIP = packageFile('test/fixtures/demo-verification.gif');
 const DEMO_PUBLIC_HOST = '127.0.0.1';
 const TERMINAL_HOLD_SEC = 60;
-
-/** A loopback port free right now: the link base must be known before the endpoint starts. */
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, DEMO_PUBLIC_HOST, resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function holdSeconds(value: string | undefined, io: CliIo): number {
   if (value === undefined) return (io.stderr as { isTTY?: boolean }).isTTY === true ? TERMINAL_HOLD_SEC : 0;
@@ -60,7 +51,8 @@ async function startDemoMedia(capture: Buffer, logLevel: LogLevel, io: CliIo): P
   const work = mkdtempSync(join(tmpdir(), 'hik-arc-demo-'));
   const captureFile = join(work, 'guide-examples.multipart');
   writeFileSync(captureFile, withDemoClip(capture, DEMO_CLIP_PATH));
-  const port = await freeLoopbackPort();
+  // The link base must be known before the endpoint starts.
+  const port = await freePort(DEMO_PUBLIC_HOST);
   const config = loadConfig({
     file: DEMO_CONFIG,
     env: {},

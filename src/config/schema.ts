@@ -36,9 +36,10 @@ export function isLoopbackHost(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }
 
-/** The host part of a `HOST:PORT` listen address. */
-export function listenHost(listen: string): string {
-  return listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+/** Host (without IPv6 brackets) and port of a `HOST:PORT` listen address. */
+export function splitListen(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
 }
 
 // The media link goes into the DC-09 [V] block, 256 characters at most (docs/media.md §3): the
@@ -344,7 +345,7 @@ function mediaProblems(media: Readonly<Record<string, unknown>>): string[] {
   if (listen !== '') {
     if (text(media['publicUrl']) === '') problems.push('media.publicUrl: needed with media.listen (the base URL the ARC opens the links at)');
     if (text(media['secret']) === '') problems.push('media.secret: needed with media.listen (it signs the links; e.g. openssl rand -hex 32)');
-    if (!isLoopbackHost(listenHost(listen)) && (cert === '' || key === '')) {
+    if (!isLoopbackHost(splitListen(listen).host) && (cert === '' || key === '')) {
       problems.push('media.tlsCert: media.tlsCert and media.tlsKey are needed when media.listen is not a loopback address (links carry their token in the clear otherwise)');
     }
   }

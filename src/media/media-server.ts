@@ -11,6 +11,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../clock.js';
+import { splitListen } from '../config/schema.js';
 import { errorMessage, HikArcError, isHikArcError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
@@ -65,11 +66,6 @@ export const REFUSAL_STATUS: Partial<Record<ErrorCode, number>> = {
 
 const LOGIN_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['HIKARC_DIGEST_HOLD', 'HIKARC_DIGEST_REJECTED', 'HIKARC_DIGEST_LOCKED', 'HIKARC_DIGEST_CHALLENGE_INVALID', 'HIKARC_DIGEST_UNSUPPORTED']);
 const RETRY_AFTER_BUSY_SEC = 5;
-
-function splitListen(listen: string): { host: string; port: number } {
-  const at = listen.lastIndexOf(':');
-  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
-}
 
 // The words an operator reads in the browser or curl. Receiver failures say what happened, never
 // where (the address stays inside hik-arc).
