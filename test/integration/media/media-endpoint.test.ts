@@ -328,6 +328,20 @@ describe('media archive', () => {
   });
 });
 
+describe('media retention', () => {
+  it('removes kept files and references past media.retentionDays; their links then answer 404', async () => {
+    const { alarm, open, metrics, dir } = await rig({ archive: true, retentionMs: 400, pruneIntervalMs: 100 });
+    const link = linkOf(alarm({ eventType: 'doorOpen', deviceID: '1234', pictureURL: '/pic/1.jpg' }));
+    await waitFor(() => existsSync(join(dir, '1-0.jpg')), 5_000, 'the picture archived');
+    expect((await open(link)).status).toBe(200);
+    await waitFor(() => !existsSync(join(dir, '1-0.jpg')), 5_000, 'the picture removed past retention');
+    const gone = await open(link);
+    expect(gone.status).toBe(404);
+    expect(gone.headers['x-hik-arc-error']).toBe('HIKARC_MEDIA_UNKNOWN');
+    expect(metrics.render()).toMatch(/hik_arc_media_evicted_total\{reason="retention"\} 1/);
+  });
+});
+
 describe('media stage stop', () => {
   it('breaks off a slow archive download at once and leaves the item due for the next start', async () => {
     const { hik, alarm, stage, dir } = await rig({ archive: true, fetchTimeoutMs: 60_000 });
