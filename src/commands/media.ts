@@ -19,6 +19,8 @@ import {
   mediaLink,
   MediaStore,
   mediaDir,
+  mediaEnabled,
+  mediaLinker,
   mediaSettingsFromConfig,
   readMediaToken,
   receiverMediaClient,
@@ -29,7 +31,22 @@ import {
   type MediaReference,
 } from '../media/index.js';
 import { MetricsRegistry } from '../metrics.js';
+import { RateLimitedLog } from '../rate-limited-log.js';
+import type { AlarmMessage, VendorEvent } from '../translate/index.js';
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command } from './command.js';
+
+/**
+ * The service's media hook for a command that stores alarms (requeue, replay): signed links and
+ * references in the service's store file, served by the running service. Null when media links
+ * are off or there is no receiver to fetch from.
+ */
+export function commandMediaHook(config: Config, io: CliIo, command: string): { readonly beforeStore: (message: AlarmMessage, event: VendorEvent) => AlarmMessage; close(): void } | null {
+  if (!mediaEnabled(config) || config.receiver.url === '') return null;
+  const store = new MediaStore({ path: config.store.path });
+  const logger = commandLogger(io, config.log.level, 'stderr', command).child({ stage: 'media' });
+  const linker = mediaLinker(mediaSettingsFromConfig(config), store, { clock: systemClock, logger, metrics: new MetricsRegistry(), warnings: new RateLimitedLog({ logger, clock: systemClock }) });
+  return { beforeStore: linker.link, close: () => store.close() };
+}
 
 const USAGE = 'hik-arc media link --config FILE --alarm ID|LINK [--ttl-hours H]\n       hik-arc media fetch --config FILE (--alarm ID|LINK [--item N] | --url PATH) --out FILE';
 

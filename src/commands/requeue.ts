@@ -3,16 +3,13 @@
 // account set), so it goes out with the account it should have had. The service, if running,
 // picks requeued events up within seconds.
 
-import { systemClock } from '../clock.js';
-import { mediaEnabled, mediaLinker, mediaSettingsFromConfig, MediaStore } from '../media/index.js';
-import { MetricsRegistry } from '../metrics.js';
-import { RateLimitedLog } from '../rate-limited-log.js';
 import { StaticAccountDirectory, Translator, type AlarmMessage, type VendorEvent } from '../translate/index.js';
 import { decodeStoredEvent, encodeStoredEvent, type StoredEvent } from '../service/stored-event.js';
 import type { Config } from '../config/load.js';
 import { SqliteOutbox } from '../transport/outbox/sqlite-outbox.js';
 import type { OutboxEntry } from '../transport/outbox/outbox.js';
-import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
+import { commandMediaHook } from './media.js';
+import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
 
 type Replacement = { readonly account: string; readonly payload: string } | { readonly stillDead: string };
 
@@ -55,12 +52,7 @@ export const requeueCommand: Command = {
     const translator = requeueTranslator(config);
     const outbox = new SqliteOutbox({ path: config.store.path });
     // Media links as the service would give them (src/media); the service's archive picks the items up.
-    const mediaStore = mediaEnabled(config) ? new MediaStore({ path: config.store.path }) : null;
-    const logger = commandLogger(io, config.log.level, 'stderr', 'requeue');
-    const link =
-      mediaStore === null
-        ? undefined
-        : mediaLinker(mediaSettingsFromConfig(config), mediaStore, { clock: systemClock, logger, metrics: new MetricsRegistry(), warnings: new RateLimitedLog({ logger, clock: systemClock }) }).link;
+    const media = commandMediaHook(config, io, 'requeue');
     let failures = 0;
     try {
       const dead = new Map(outbox.deadLetters(Number.MAX_SAFE_INTEGER).map((entry) => [entry.id, entry]));
@@ -72,7 +64,7 @@ export const requeueCommand: Command = {
           writeJsonLine(io, { id, requeued: false, reason: 'not a dead letter' });
           continue;
         }
-        const replacement = retranslate(entry, translator, link);
+        const replacement = retranslate(entry, translator, media?.beforeStore);
         if ('stillDead' in replacement) {
           failures++;
           writeJsonLine(io, { id, requeued: false, reason: replacement.stillDead });
@@ -83,7 +75,7 @@ export const requeueCommand: Command = {
         writeJsonLine(io, { id, requeued, account: replacement.account });
       }
     } finally {
-      mediaStore?.close();
+      media?.close();
       await outbox.close();
     }
     return failures === 0 ? EXIT.OK : EXIT.FAILURE;

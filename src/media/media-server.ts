@@ -91,8 +91,18 @@ function refusalText(error: HikArcError): string {
   }
 }
 
+const MAX_LOGGED_HEADER_CHARS = 120;
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(value) ? value.join(', ') : value;
+  return text === undefined ? undefined : text.slice(0, MAX_LOGGED_HEADER_CHARS);
+}
+
 interface Access {
   readonly client: string;
+  /** X-Forwarded-For as sent (behind a proxy on loopback it names the client), not trusted. */
+  readonly forwardedFor: string | undefined;
+  readonly userAgent: string | undefined;
   readonly method: string;
   readonly started: number;
   mediaId?: number;
@@ -110,6 +120,8 @@ export async function startMediaServer(options: MediaServerOptions): Promise<Run
     requests.inc({ status: String(response.statusCode) });
     const line = {
       client: access.client,
+      ...(access.forwardedFor === undefined ? {} : { forwardedFor: access.forwardedFor }),
+      ...(access.userAgent === undefined ? {} : { userAgent: access.userAgent }),
       method: access.method,
       mediaId: access.mediaId,
       item: access.item,
@@ -135,7 +147,13 @@ export async function startMediaServer(options: MediaServerOptions): Promise<Run
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const access: Access = { client: request.socket.remoteAddress ?? 'unknown', method: request.method ?? '', started: clock.monotonic() };
+    const access: Access = {
+      client: request.socket.remoteAddress ?? 'unknown',
+      forwardedFor: headerText(request.headers['x-forwarded-for']),
+      userAgent: headerText(request.headers['user-agent']),
+      method: request.method ?? '',
+      started: clock.monotonic(),
+    };
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('hik-arc: media links are opened with GET\n');
       logAccess(access, response, { bytes: 0 });

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MediaStore, signMediaToken, verifyMediaToken } from '../../../src/media/index.js';
 import { fakeJpeg, fakeMp4 } from '../../helpers/fake-hik-media.js';
 import { startFakeHikReceiver, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
+import { Dc09Receiver, type FrameRecord } from '../../../src/transport/index.js';
 import { runCommand } from '../../helpers/run-cli.js';
 import { tempDir, writeTempFile, writeTempJson } from '../../helpers/temp-files.js';
 
@@ -124,6 +125,24 @@ describe('hik-arc media fetch', () => {
     const foreign = await runCommand(['media', 'fetch', '--config', config, '--url', 'http://10.9.9.9/clip.mp4', '--out', writeTempFile('', '.mp4') + '.new']);
     expect(foreign.code).toBe(64);
     expect(foreign.stderr).toMatch(/a host other than receiver\.url/);
+  });
+});
+
+describe('commands that store alarms give them media links as the service does', () => {
+  it('hik-arc replay sends the ARC a signed link to a reference in the service store, never the receiver path', async () => {
+    const { config, store } = await site();
+    const records: FrameRecord[] = [];
+    const arc = await Dc09Receiver.start({ listen: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }], onFrame: (record) => void records.push(record) });
+    cleanups.push(() => arc.stop());
+    const events = writeTempFile(`${JSON.stringify({ EventNotificationAlert: { eventType: 'VMD', deviceID: '1234', videoURL: '/clip/1.mp4', channelID: 3 } })}\n`, '.jsonl');
+    const overrides = writeTempJson({ ...JSON.parse(readFileSync(config, 'utf8')), arc: { primary: arc.url('tcp') }, media: { listen: '127.0.0.1:9443', publicUrl: PUBLIC_URL, secret: SECRET } });
+    const run = await runCommand(['replay', '--config', overrides, events]);
+    expect(run.code).toBe(0);
+    const link = records.flatMap((record) => record.extended).find((block) => block.id === 'V')?.value ?? '';
+    expect(link).toMatch(/^https:\/\/hik-arc\.arc\.example:9443\/v1\/media\/2\.\d+\./);
+    const media = new MediaStore({ path: store });
+    expect(media.reference(2)?.items).toEqual([expect.objectContaining({ kind: 'video', source: '/clip/1.mp4' })]);
+    media.close();
   });
 });
 
