@@ -196,13 +196,14 @@ function listedUrls(list: unknown, kind: MediaUrl['kind'], urlKey: string, into:
   }
 }
 
-function mediaUrlsOf(alert: Record<string, unknown>, hikCid: unknown, pictures: ReadonlyArray<string | null>): readonly MediaUrl[] {
+// Most alerts carry none of these: no list is built for them.
+function mediaUrlsOf(alert: Record<string, unknown>, hikCid: unknown, visibleLight: string | null, thermal: string | null, picture: string | null): readonly MediaUrl[] {
   const captures = alert[CAPTURE_LIST];
-  const videoInfo = isPlainObject(hikCid) ? hikCid[VIDEO_INFO_LIST] : undefined;
-  if (captures === undefined && videoInfo === undefined && pictures.every((picture) => picture === null)) return NO_MEDIA;
+  const videoInfo = hikCid !== undefined && isPlainObject(hikCid) ? hikCid[VIDEO_INFO_LIST] : undefined;
+  if (captures === undefined && videoInfo === undefined && visibleLight === null && thermal === null && picture === null) return NO_MEDIA;
   const urls: MediaUrl[] = [];
   listedUrls(videoInfo, 'video', 'videoURL', urls);
-  for (const picture of pictures) if (picture !== null) urls.push({ kind: 'picture', url: picture });
+  for (const url of [visibleLight, thermal, picture]) if (url !== null) urls.push({ kind: 'picture', url });
   listedUrls(captures, 'picture', 'resourcesContent', urls);
   return urls.length === 0 ? NO_MEDIA : urls;
 }
@@ -332,7 +333,7 @@ export function readAlert(alert: Record<string, unknown>, repair: RepairLevel, d
     zoneNo: upperZoneNo ?? zoneNo,
     inputIoPortId,
     videoUrl: link(videoUrl),
-    mediaUrls: mediaUrlsOf(alert, hikCidValue, [link(visibleLightUrl), link(thermalUrl), link(pictureUrl)]),
+    mediaUrls: mediaUrlsOf(alert, hikCidValue, link(visibleLightUrl), link(thermalUrl), link(pictureUrl)),
     cidAlarm,
     hikCid,
     repair,
