@@ -85,9 +85,15 @@ function refusalText(error: HikArcError): string {
       return 'The receiver sent the file too slowly; try again.';
     case 'HIKARC_MEDIA_BUSY':
       return 'Too many media downloads at once; try again in a few seconds.';
+    case 'HIKARC_MEDIA_RECEIVER_FAILED':
+    case 'HIKARC_MEDIA_TOO_LARGE':
+    case 'HIKARC_MEDIA_NOT_MEDIA':
+      // These messages are hik-arc's own (receiver-download.ts): sizes and statuses, no address.
+      return `The file could not be fetched from the receiver: ${error.message}.`;
     default:
       if (LOGIN_CODES.has(error.code)) return 'hik-arc cannot log in to the receiver at the moment, so the file cannot be fetched; the site\'s installer has to check the receiver login.';
-      return `The file could not be fetched from the receiver: ${error.message}.`;
+      // Disk and database trouble stays in hik-arc's log: its text names local paths.
+      return 'hik-arc could not keep or read the file; its administrator finds the reason in hik-arc\'s log.';
   }
 }
 
