@@ -2,25 +2,20 @@
 // be opened while the demo runs, without the receiver's login.
 
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli.js';
+import { capture } from '../../helpers/run-cli.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 describe('hik-arc demo', { timeout: 60_000 }, () => {
   it('prints a signed [V] link for the video-verification example that opens while it holds', async () => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
     const controller = new AbortController();
-    const running = runCli(['demo', '--hold', '30'], { stdout, stderr, env: {}, signal: controller.signal });
+    const output = capture(controller.signal);
+    const running = runCli(['demo', '--hold', '30'], output.io);
 
-    await waitFor(() => /curl -o verification\.gif '([^']+)'/.test(err), 30_000, 'the link on stderr');
-    const link = /curl -o verification\.gif '([^']+)'/.exec(err)?.[1] ?? '';
+    await waitFor(() => /curl -o verification\.gif '([^']+)'/.test(output.stderr()), 30_000, 'the link on stderr');
+    const link = /curl -o verification\.gif '([^']+)'/.exec(output.stderr())?.[1] ?? '';
     expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/media\/\d+\.\d+\.[A-Za-z0-9_-]{22}$/);
     const response = await request(link);
     expect(response.statusCode).toBe(200);
@@ -29,12 +24,8 @@ describe('hik-arc demo', { timeout: 60_000 }, () => {
 
     controller.abort();
     expect(await running).toBe(0);
-    const review = out
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { eventType: string; arc?: { verification: string | null } })
-      .find((line) => line.eventType === 'videoReview');
+    const review = output.lines().find((line) => line['eventType'] === 'videoReview') as { arc?: { verification: string | null } } | undefined;
     expect(review?.arc?.verification).toBe(link);
-    expect(err).toContain(`[V${link}]`);
+    expect(output.stderr()).toContain(`[V${link}]`);
   });
 });
