@@ -50,7 +50,7 @@ async function capture(options: FakeHikReceiverOptions, args: string[], receiver
 describe('hik-arc capture', () => {
   it('writes the stream bytes exactly as received, then cancels the subscription', async () => {
     const out = join(dir, 'stream.multipart');
-    const { code, stderr, fake } = await capture({ events: DOCUMENTS, chunking: { seed: 3, maxBytes: 50 } }, ['--out', out, '--duration', '0.6']);
+    const { code, stderr, fake } = await capture({ events: DOCUMENTS, chunking: { seed: 3, maxBytes: 50 } }, ['--out', out, '--duration', '2']);
     expect(stderr).toMatch(/wrote \d+ bytes/);
     expect(code).toBe(0);
     const bytes = readFileSync(out);
