@@ -99,6 +99,21 @@ export const ERROR_CODES = {
   HIKARC_INGEST_CONSUMER_FAILED: 'handing an event to the next stage failed; it is retried in order',
   HIKARC_INGEST_UNDELIVERED_AT_STOP: 'events were still queued when the stop deadline passed',
   HIKARC_INGEST_LINK_NO_ACCOUNT: 'an upstream link fault cannot be reported because receiver.account is empty',
+
+  // media links (guide 7.1, docs/media.md)
+  HIKARC_MEDIA_TOKEN_MALFORMED: 'a media link token is not in the form hik-arc issues',
+  HIKARC_MEDIA_TOKEN_INVALID: 'a media link token does not carry hik-arc\'s signature (altered, or signed with another secret)',
+  HIKARC_MEDIA_TOKEN_EXPIRED: 'a media link is past its expiry',
+  HIKARC_MEDIA_UNKNOWN: 'a media link names an alarm or item hik-arc keeps no media reference for',
+  HIKARC_MEDIA_UNSUPPORTED_URL: 'an alarm\'s media URL cannot be fetched from the receiver (another host, or not HTTP); no link is made',
+  HIKARC_MEDIA_RECEIVER_NOT_FOUND: 'the receiver answered 404 for an alarm\'s media file',
+  HIKARC_MEDIA_RECEIVER_FAILED: 'the receiver refused or broke off the download of an alarm\'s media file',
+  HIKARC_MEDIA_RECEIVER_TIMEOUT: 'the download of an alarm\'s media file from the receiver took longer than allowed',
+  HIKARC_MEDIA_TOO_LARGE: 'an alarm\'s media file is larger than media.maxFileMB',
+  HIKARC_MEDIA_NOT_MEDIA: 'the receiver answered with something that is not a picture or a video',
+  HIKARC_MEDIA_BUSY: 'too many media downloads at once; the request was turned away',
+  HIKARC_MEDIA_STORE_FAILED: 'the media reference table or the evidence folder could not be written',
+  HIKARC_MEDIA_LISTEN_FAILED: 'the media endpoint could not be started (address in use, TLS certificate or key unreadable)',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

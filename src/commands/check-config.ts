@@ -4,9 +4,28 @@
 
 import { configFileWarnings, getSetting, redactConfig } from '../config/load.js';
 import { COMMAND_REQUIREMENTS, isRequirementCommand } from '../config/requirements.js';
-import { envName } from '../config/schema.js';
+import { envName, isLoopbackHost, type Config } from '../config/schema.js';
+import { mediaDir } from '../media/index.js';
 import { ConfigError } from '../errors.js';
 import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, type Command } from './command.js';
+
+/** What the media settings mean for the operator who opens a [V] link (docs/media.md). */
+export function mediaRemarks(config: Config): string[] {
+  const { media } = config;
+  const remarks: string[] = [];
+  if (media.listen === '') {
+    remarks.push(
+      "note: media.listen is not set, so the [V] block carries the receiver's own path to the picture or clip: an ARC operator can open it only from the receiver's network and with the receiver's admin login. Set media.listen, media.publicUrl and media.secret for signed links the operator can open.",
+    );
+  } else {
+    remarks.push(`media links: ${media.publicUrl}/v1/media/<token>, open for ${media.linkTtlHours} h after the alarm`);
+    if (new URL(media.publicUrl).protocol === 'http:' && !isLoopbackHost(new URL(media.publicUrl).hostname)) {
+      remarks.push('note: media.publicUrl is http://, so links and media cross the network unencrypted; use https:// unless the path to the ARC is private');
+    }
+  }
+  if (media.archive) remarks.push(`media archive: each alarm's media is fetched as it arrives and kept in ${mediaDir(config)} for ${media.retentionDays} days, at most ${media.maxDiskMB} MB (oldest first out)`);
+  return remarks;
+}
 
 export const checkConfigCommand: Command = {
   name: 'check-config',
@@ -40,6 +59,7 @@ export const checkConfigCommand: Command = {
     for (const [command, missing] of missingFor) {
       io.stdout.write(missing.length === 0 ? `  complete for ${command}\n` : `  not complete for ${command}: missing ${missing.join(', ')}\n`);
     }
+    for (const remark of mediaRemarks(config)) io.stdout.write(`  ${remark}\n`);
     if (values.print === true) io.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
     return EXIT.OK;
   },

@@ -3,6 +3,7 @@
 
 import { replayFiles, type ReplayLine, type ReplaySummary } from '../service/replay.js';
 import { COMMAND_REQUIREMENTS } from '../config/requirements.js';
+import { commandMediaHook } from './media.js';
 import { translationJson } from './translate.js';
 import { EXIT, commandLogger, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command } from './command.js';
 
@@ -45,14 +46,22 @@ export const replayCommand: Command = {
     if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new UsageError('--rate must be a positive number of events per second');
     const config = loadCommandConfig(io, { file: values.config, command: 'replay', requires: COMMAND_REQUIREMENTS.replay });
     const logger = commandLogger(io, config.log.level, 'stderr', 'replay');
-    const summary = await replayFiles({
-      config,
-      files: positionals,
-      ...(rate === undefined ? {} : { ratePerSec: rate }),
-      logger,
-      ...(io.signal === undefined ? {} : { signal: io.signal }),
-      onLine: (line) => writeJsonLine(io, replayLineJson(line)),
-    });
+    // With media links on, the ARC gets links the running service answers, never receiver paths.
+    const media = commandMediaHook(config, io, 'replay');
+    let summary;
+    try {
+      summary = await replayFiles({
+        config,
+        files: positionals,
+        ...(rate === undefined ? {} : { ratePerSec: rate }),
+        logger,
+        ...(media === null ? {} : { beforeStore: media.beforeStore }),
+        ...(io.signal === undefined ? {} : { signal: io.signal }),
+        onLine: (line) => writeJsonLine(io, replayLineJson(line)),
+      });
+    } finally {
+      media?.close();
+    }
     writeReplaySummary(io, summary);
     return replayExitCode(summary);
   },

@@ -3,16 +3,20 @@
 // account set), so it goes out with the account it should have had. The service, if running,
 // picks requeued events up within seconds.
 
-import { StaticAccountDirectory, Translator } from '../translate/index.js';
+import { StaticAccountDirectory, Translator, type AlarmMessage, type VendorEvent } from '../translate/index.js';
 import { decodeStoredEvent, encodeStoredEvent, type StoredEvent } from '../service/stored-event.js';
 import type { Config } from '../config/load.js';
 import { openSqliteOutbox, type OutboxEntry } from '../outbox/index.js';
+import { commandMediaHook } from './media.js';
 import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
 
 type Replacement = { readonly account: string; readonly payload: string } | { readonly stillDead: string };
 
-/** The entry as it should be sent now, or why it still cannot be. */
-export function retranslate(entry: OutboxEntry, attachment: string | null, translator: Translator): Replacement {
+/**
+ * The entry as it should be sent now, or why it still cannot be. `beforeStore` is the service's
+ * hook (media links): a requeued alarm gets its link as a new one would.
+ */
+export function retranslate(entry: OutboxEntry, attachment: string | null, translator: Translator, beforeStore?: (message: AlarmMessage, event: VendorEvent) => AlarmMessage): Replacement {
   const stored = decodeStoredEvent(entry.payload, attachment);
   if (!stored) return { stillDead: 'the stored event cannot be read' };
   if (stored.event === null) {
@@ -20,8 +24,9 @@ export function retranslate(entry: OutboxEntry, attachment: string | null, trans
   }
   const translation = translator.translate(stored.event);
   if (!translation.forwarded) return { stillDead: `${translation.reason}: ${translation.detail}` };
-  const next: StoredEvent = { message: translation.message, event: stored.event, source: stored.source };
-  return { account: translation.message.account, payload: encodeStoredEvent(next).payload };
+  const message = beforeStore === undefined ? translation.message : beforeStore(translation.message, stored.event);
+  const next: StoredEvent = { message, event: stored.event, source: stored.source };
+  return { account: message.account, payload: encodeStoredEvent(next).payload };
 }
 
 export function requeueTranslator(config: Config): Translator {
@@ -47,6 +52,8 @@ export const requeueCommand: Command = {
     // Beside a running service: no run lock, and no sequence numbers of its own (the service gives
     // a requeued alarm its number). A store that is not there is named, not created empty.
     const outbox = openSqliteOutbox({ path: config.store.path, mustExist: true, allocatesSequences: false });
+    // Media links as the service would give them (src/media); the service's archive picks the items up.
+    const media = commandMediaHook(config, io, 'requeue');
     let failures = 0;
     try {
       const dead = new Map(outbox.deadLetters(Number.MAX_SAFE_INTEGER).map((entry) => [entry.id, entry]));
@@ -58,7 +65,7 @@ export const requeueCommand: Command = {
           writeJsonLine(io, { id, requeued: false, reason: 'not a dead letter' });
           continue;
         }
-        const replacement = retranslate(entry, outbox.attachment(id), translator);
+        const replacement = retranslate(entry, outbox.attachment(id), translator, media?.beforeStore);
         if ('stillDead' in replacement) {
           failures++;
           writeJsonLine(io, { id, requeued: false, reason: replacement.stillDead });
@@ -69,6 +76,7 @@ export const requeueCommand: Command = {
         writeJsonLine(io, { id, requeued, account: replacement.account });
       }
     } finally {
+      media?.close();
       await outbox.close();
     }
     return failures === 0 ? EXIT.OK : EXIT.FAILURE;

@@ -2,10 +2,12 @@
 // defaults, `doc`, `sensitive`); zod owns the typed shape and the rules that span several keys.
 // Later stages add their keys here, never in a second schema.
 
-import { readFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { LOG_LEVELS } from '../log.js';
+import { MAX_LINK_SUFFIX_LENGTH } from '../media/media-link.js';
 import { isDc09Account, isDc09HexField } from '../transport/ascii.js';
+import { MAX_VIDEO_LINK_BYTES } from '../transport/event-message.js';
 
 // The DC-09 field rules live with the codec; the config checks its keys with them.
 export { isDc09Account, isDc09HexField };
@@ -37,6 +39,30 @@ export function normalizeFingerprint(text: string): string | undefined {
 }
 
 export const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+/** A listen or URL host that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+/** Host (without IPv6 brackets) and port of a `HOST:PORT` listen address. */
+export function splitListen(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
+}
+
+// The media link goes into the DC-09 [V] block, 256 characters at most (docs/media.md §3): the
+// public base must leave room for the path, the longest token and an item number.
+export const MAX_PUBLIC_URL_LENGTH = MAX_VIDEO_LINK_BYTES - MAX_LINK_SUFFIX_LENGTH;
+export const MIN_MEDIA_SECRET_LENGTH = 32;
+
+function parsedUrl(value: unknown): URL | undefined {
+  try {
+    return new URL(String(value));
+  } catch {
+    return undefined;
+  }
+}
 
 function portInRange(port: string | undefined): boolean {
   const value = Number(port);
@@ -101,6 +127,29 @@ export const formats = {
       must(typeof account === 'string' && isDc09Account(account), `entry "${device}" must map to 3 to 16 hex digits`);
     }
   },
+  publicUrl(value: unknown): void {
+    if (value === '') return;
+    const url = parsedUrl(value);
+    must(url !== undefined && (url.protocol === 'https:' || url.protocol === 'http:'), 'must be the https:// (or http://) base URL the ARC reaches hik-arc at, or empty');
+    must(url?.username === '' && url?.password === '' && url?.search === '' && url?.hash === '', 'must be a plain base URL: no credentials, query or fragment');
+    must(String(value).length <= MAX_PUBLIC_URL_LENGTH, `must be at most ${MAX_PUBLIC_URL_LENGTH} characters, so that the whole link fits the DC-09 [V] block (256)`);
+  },
+  readableFile(value: unknown): void {
+    if (value === '') return;
+    let readable = typeof value === 'string';
+    try {
+      if (readable) accessSync(value as string, fsConstants.R_OK);
+    } catch {
+      readable = false;
+    }
+    must(readable, `must be a readable file: ${shown(value)}`);
+  },
+  mediaSecret(value: unknown): void {
+    must(typeof value === 'string' && (value === '' || value.length >= MIN_MEDIA_SECRET_LENGTH), `must be at least ${MIN_MEDIA_SECRET_LENGTH} characters (e.g. openssl rand -hex 32), or empty`);
+  },
+  boolean(value: unknown): void {
+    must(typeof value === 'boolean', `must be true or false: value was ${shown(value)}`);
+  },
   positiveInt(value: unknown): void {
     must(Number.isInteger(value) && (value as number) > 0, `must be a positive integer: value was ${shown(value)}`);
   },
@@ -116,6 +165,12 @@ function coerceJsonObject(value: unknown): unknown {
   } catch {
     return value;
   }
+}
+
+function coerceBoolean(value: unknown): unknown {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  return value;
 }
 
 function coerceInt(value: unknown): unknown {
@@ -176,6 +231,21 @@ export const SETTINGS = {
   http: {
     listen: { doc: 'Address for /healthz and /metrics; empty turns it off', default: '127.0.0.1:9309', format: formats.listenAddress },
   },
+  media: {
+    listen: { doc: 'Address of the media endpoint that serves signed verification links (GET /v1/media/TOKEN); empty keeps the receiver path in the [V] block', default: '', format: formats.listenAddress },
+    publicUrl: { doc: 'Base URL the ARC opens the links at, e.g. https://hik-arc.arc.example:9443; required with media.listen', default: '', format: formats.publicUrl },
+    tlsCert: { doc: 'PEM certificate (chain) of the media endpoint; required when media.listen is not a loopback address', default: '', format: formats.readableFile },
+    tlsKey: { doc: 'PEM private key of that certificate', default: '', format: formats.readableFile },
+    secret: { doc: 'Secret that signs the links (at least 32 characters); required with media.listen', default: '', format: formats.mediaSecret, sensitive: true },
+    linkTtlHours: { doc: 'A link opens for this long after the alarm', default: 72, format: formats.positiveInt, coerce: coerceInt },
+    archive: { doc: 'Fetch each alarm\'s media as it arrives and keep it on disk (evidence beyond the receiver\'s own rotation)', default: false, format: formats.boolean, coerce: coerceBoolean },
+    dir: { doc: 'Folder of the kept media; empty = a "media" folder next to store.path', default: '', format: () => undefined },
+    retentionDays: { doc: 'Kept media and media references are removed this long after the alarm', default: 30, format: formats.positiveInt, coerce: coerceInt },
+    maxDiskMB: { doc: 'Disk cap of the media folder in MB; past it the oldest alarms\' files go first', default: 2048, format: formats.positiveInt, coerce: coerceInt },
+    maxFileMB: { doc: 'Largest media file fetched from the receiver, in MB', default: 200, format: formats.positiveInt, coerce: coerceInt },
+    maxConcurrent: { doc: 'Downloads from the receiver at once (links opened and archive fetches together)', default: 2, format: formats.positiveInt, coerce: coerceInt },
+    fetchTimeoutSec: { doc: 'Longest a whole media file may take to come from the receiver', default: 120, format: formats.positiveInt, coerce: coerceInt },
+  },
   log: {
     level: { doc: 'Log level', default: 'info', format: [...LOG_LEVELS] },
   },
@@ -203,7 +273,8 @@ export function listSettings(tree: SettingTree = SETTINGS, prefix = ''): Array<{
 
 const account = z.string().refine(isDc09Account, 'must be 3 to 16 hex digits').transform((value) => value.toUpperCase());
 const optionalAccount = z.union([z.literal(''), account]);
-const seconds = z.number().int().positive();
+const positive = z.number().int().positive();
+const seconds = positive;
 
 export const configShape = z
   .object({
@@ -242,6 +313,21 @@ export const configShape = z
     }),
     store: z.object({ path: z.string().min(1, 'must name a file'), maxSizeMB: z.number().int().nonnegative(), retentionHours: z.number().int().positive() }),
     http: z.object({ listen: z.string() }),
+    media: z.object({
+      listen: z.string(),
+      publicUrl: z.string().transform((value) => value.replace(/\/+$/, '')),
+      tlsCert: z.string(),
+      tlsKey: z.string(),
+      secret: z.string(),
+      linkTtlHours: positive,
+      archive: z.boolean(),
+      dir: z.string(),
+      retentionDays: positive,
+      maxDiskMB: positive,
+      maxFileMB: positive,
+      maxConcurrent: positive.max(64, 'must be at most 64'),
+      fetchTimeoutSec: seconds,
+    }),
     log: z.object({ level: z.enum(LOG_LEVELS) }),
   })
   ;
@@ -285,9 +371,32 @@ export function crossFieldProblems(raw: Readonly<Record<string, Readonly<Record<
       if (text(receiver[key]) !== '') problems.push(`receiver.${key}: only applies to an https:// receiver.url`);
     }
   }
+  problems.push(...mediaProblems(raw['media'] ?? {}));
+  return problems;
+}
+
+// docs/media.md §6: a link is only as private as its token, so it travels over TLS unless the
+// endpoint is reachable from this machine alone (then a TLS proxy in front is the operator's job).
+function mediaProblems(media: Readonly<Record<string, unknown>>): string[] {
+  const problems: string[] = [];
+  const listen = text(media['listen']);
+  const cert = text(media['tlsCert']);
+  const key = text(media['tlsKey']);
+  if ((cert === '') !== (key === '')) problems.push(`${cert === '' ? 'media.tlsCert' : 'media.tlsKey'}: media.tlsCert and media.tlsKey are set together`);
+  if (listen !== '') {
+    if (text(media['publicUrl']) === '') problems.push('media.publicUrl: needed with media.listen (the base URL the ARC opens the links at)');
+    if (text(media['secret']) === '') problems.push('media.secret: needed with media.listen (it signs the links; e.g. openssl rand -hex 32)');
+    if (!isLoopbackHost(splitListen(listen).host) && (cert === '' || key === '')) {
+      problems.push('media.tlsCert: media.tlsCert and media.tlsKey are needed when media.listen is not a loopback address (links carry their token in the clear otherwise)');
+    }
+  }
+  const maxFile = media['maxFileMB'];
+  const maxDisk = media['maxDiskMB'];
+  if (typeof maxFile === 'number' && typeof maxDisk === 'number' && maxFile > maxDisk) problems.push('media.maxFileMB: must not be larger than media.maxDiskMB');
   return problems;
 }
 
 export type Config = z.infer<typeof configShape>;
+export type MediaConfig = Config['media'];
 export type ArcFormat = Config['arc']['format'];
 export type TranslateSettings = Config['translate'];

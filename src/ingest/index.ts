@@ -5,5 +5,5 @@ export type { IngestConsumer, IngestItem } from './delivery-queue.js';
 export { defaultDispatcherFactory, type DispatcherFactory } from './receiver-clients.js';
 export { ingestSettingsFromConfig, INGEST_DEFAULTS, type IngestSettings } from './settings.js';
 export type { LinkState } from './link-supervisor.js';
-export type { LockInfo } from './auth-guard.js';
+export { AuthGuard, type LockInfo } from './auth-guard.js';
 export type { RefusalKind } from './receiver-status.js';

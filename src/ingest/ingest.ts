@@ -69,6 +69,8 @@ export interface IngestOptions {
   readonly clock?: Clock;
   readonly dispatcherFactory?: DispatcherFactory;
   readonly random?: () => number;
+  /** The lockout guard, when other clients of the receiver share it (media downloads). */
+  readonly authGuard?: AuthGuard;
 }
 
 export interface Ingest {
@@ -194,7 +196,7 @@ class IngestStage implements Ingest {
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.clients = receiverClients({ ...settings, clock: this.clock, logger: this.logger, metrics, dispatcherFactory: options.dispatcherFactory });
+    this.clients = receiverClients({ ...settings, clock: this.clock, logger: this.logger, metrics, dispatcherFactory: options.dispatcherFactory, guard: options.authGuard });
     this.basePath = this.clients.basePath;
     this.guard = this.clients.guard;
     this.streamHttp = this.clients.stream;

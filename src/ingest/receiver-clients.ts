@@ -107,6 +107,8 @@ export interface ReceiverClientsOptions {
   readonly logger: Logger;
   readonly metrics: MetricsRegistry;
   readonly dispatcherFactory?: DispatcherFactory | undefined;
+  /** A guard shared with other clients of the same receiver (media downloads); else a new one. */
+  readonly guard?: AuthGuard | undefined;
 }
 
 export interface ReceiverClients {
@@ -125,7 +127,7 @@ export function receiverClients(options: ReceiverClientsOptions): ReceiverClient
   const pin = options.certFingerprint ?? null;
   const tls: ReceiverTls = { ca: options.caPem ?? null, certFingerprint: pin === null ? null : (normalizeFingerprint(pin) ?? pin) };
   const dispatchers = [factory(url.origin, 'stream', tls), factory(url.origin, 'control', tls)] as const;
-  const guard = new AuthGuard(options.authRetryMs);
+  const guard = options.guard ?? new AuthGuard(options.authRetryMs);
   const common = {
     guard,
     credentials: { username: options.username, password: options.password },

@@ -9,7 +9,7 @@ import type { Outbox } from '../outbox/index.js';
 import type { Translator } from '../translate/index.js';
 import { ArcDelivery, type PathStateChange } from '../transport/index.js';
 import type { LinkConnector } from '../transport/link.js';
-import { Pipeline, storedAlarm, type DeliveryOutcome } from './pipeline.js';
+import { Pipeline, storedAlarm, type DeliveryOutcome, type PipelineOptions } from './pipeline.js';
 import { ARC_DESTINATION } from './stored-event.js';
 
 export interface DeliveryStackOptions {
@@ -25,6 +25,8 @@ export interface DeliveryStackOptions {
   readonly connect?: LinkConnector;
   readonly onOutcome?: (outcome: DeliveryOutcome) => void;
   readonly onPathState?: (change: PathStateChange) => void;
+  /** The pipeline's hook before an alarm is stored (media links). */
+  readonly beforeStore?: PipelineOptions['beforeStore'];
 }
 
 export interface DeliveryStack {
@@ -58,6 +60,7 @@ export function composeDelivery(options: DeliveryStackOptions): DeliveryStack {
     logger: options.logger.child({ stage: 'store' }),
     metrics: options.metrics,
     ...(options.onOutcome === undefined ? {} : { onOutcome: options.onOutcome }),
+    ...(options.beforeStore === undefined ? {} : { beforeStore: options.beforeStore }),
   });
   const built = pipeline;
   return {

@@ -3,6 +3,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { splitListen } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 
@@ -24,11 +25,6 @@ export interface HttpServerOptions {
 export interface RunningHttpServer {
   readonly address: AddressInfo;
   close(): Promise<void>;
-}
-
-function splitListen(listen: string): { host: string; port: number } {
-  const at = listen.lastIndexOf(':');
-  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {

@@ -47,6 +47,12 @@ export interface PipelineOptions {
   /** How often to log the backlog while the ARC is not taking alarms. */
   readonly backlogLogIntervalMs?: number;
   readonly onOutcome?: (outcome: DeliveryOutcome) => void;
+  /**
+   * Runs once per translated alarm, before it is stored; what it returns is stored and sent. The
+   * media stage puts the signed link into the [V] block here (src/media), so a retransmission
+   * after a restart carries the same link.
+   */
+  readonly beforeStore?: (message: AlarmMessage, event: VendorEvent) => AlarmMessage;
 }
 
 const BACKLOG_LOG_INTERVAL_MS = 60_000;
@@ -71,6 +77,7 @@ export class Pipeline {
   private readonly onOutcome: ((outcome: DeliveryOutcome) => void) | undefined;
   private cancelBacklogLog: (() => void) | undefined;
   private lastBacklogLog = Number.NEGATIVE_INFINITY;
+  private readonly beforeStore: PipelineOptions['beforeStore'];
 
   private readonly received: Counter;
   private readonly stored: Counter;
@@ -86,6 +93,7 @@ export class Pipeline {
     this.logger = options.logger;
     this.backlogLogIntervalMs = options.backlogLogIntervalMs ?? BACKLOG_LOG_INTERVAL_MS;
     this.onOutcome = options.onOutcome;
+    this.beforeStore = options.beforeStore;
     const metrics = options.metrics;
     this.received = metrics.counter('hik_arc_events_received_total', 'Events received from the receiver stream or a replay, by source', ['source']);
     this.stored = metrics.counter('hik_arc_events_stored_total', 'Alarms handed to the outbox (stored, or held while the store fails), pending or dead letter', ['state']);
@@ -135,6 +143,7 @@ export class Pipeline {
       if (!translation) {
         this.received.inc({ source: input.source });
         translation = this.translator.translate(input.event);
+        if (translation.forwarded && this.beforeStore) translation = { forwarded: true, message: this.beforeStore(translation.message, input.event) };
         this.translations.set(key, translation);
       }
       const stored = (message: AlarmMessage | null): { payload: string; attachment: string } => encodeStoredEvent({ message, event: input.event, source: input.source });

@@ -12,7 +12,7 @@ import { MetricsRegistry } from '../metrics.js';
 import { decodeEventDocument, StaticAccountDirectory, Translator, type Translation } from '../translate/index.js';
 import { createMemoryOutbox } from '../outbox/index.js';
 import { composeDelivery } from './compose.js';
-import type { DeliveryOutcome } from './pipeline.js';
+import type { DeliveryOutcome, PipelineOptions } from './pipeline.js';
 
 export interface ReplayOptions {
   readonly config: Config;
@@ -25,6 +25,8 @@ export interface ReplayOptions {
   readonly signal?: AbortSignal;
   /** One line per event, in input order, once its outcome is known. */
   readonly onLine: (line: ReplayLine) => void;
+  /** The pipeline's hook before the store (the demo's media links). */
+  readonly beforeStore?: PipelineOptions['beforeStore'];
 }
 
 export interface ReplayLine {
@@ -100,6 +102,7 @@ export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary
     logger,
     metrics,
     whenUndelivered: 'dead-letter',
+    ...(options.beforeStore === undefined ? {} : { beforeStore: options.beforeStore }),
     onOutcome: (delivery) => {
       if (delivery.outcome === 'retry') return;
       const line = waiting.get(delivery.id);

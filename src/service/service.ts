@@ -5,8 +5,9 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import { errorMessage } from '../errors.js';
-import { createIngest, ingestSettingsFromConfig, type DispatcherFactory, type Ingest, type IngestItem } from '../ingest/index.js';
+import { AuthGuard, createIngest, ingestSettingsFromConfig, type DispatcherFactory, type Ingest, type IngestItem } from '../ingest/index.js';
 import type { Logger } from '../log.js';
+import { createMediaStage, mediaEnabled, mediaSettingsFromConfig, type MediaStage } from '../media/index.js';
 import { MetricsRegistry } from '../metrics.js';
 import { Translator } from '../translate/index.js';
 import { openSqliteOutbox, type CloseReport, type StoreOutbox } from '../outbox/index.js';
@@ -33,6 +34,8 @@ export interface ServiceOptions {
 export interface RunningService {
   health(): HealthReport;
   readonly httpAddress: string | null;
+  /** The media endpoint's `host:port`; null when media.listen is empty. */
+  readonly mediaAddress: string | null;
   readonly metrics: MetricsRegistry;
   /** SIGTERM: stop taking parts, unsubscribe, finish what is in flight, leave the rest stored. */
   stop(): Promise<StopReport>;
@@ -59,13 +62,19 @@ class Service implements RunningService {
     private readonly stack: DeliveryStack,
     private readonly ingest: Ingest,
     private readonly memoryTrim: MemoryTrim,
+    private readonly media: MediaStage | null,
   ) {}
 
   get httpAddress(): string | null {
     return this.http ? `${this.http.address.address}:${this.http.address.port}` : null;
   }
 
+  get mediaAddress(): string | null {
+    return this.media?.address ?? null;
+  }
+
   async start(): Promise<void> {
+    await this.media?.start();
     this.stack.start();
     this.ingest.start();
     this.schedulePrune();
@@ -125,6 +134,7 @@ class Service implements RunningService {
     await this.stack.stop(DELIVERY_DRAIN_MS);
     const stats = this.outbox.stats(ARC_DESTINATION);
     // 3. The store gets a last chance to take what it could not; the rest is logged with its payload.
+    await this.media?.stop();
     const report = await this.outbox.close(STORE_CLOSE_MS);
     await this.http?.close();
     this.setState('stopped');
@@ -195,16 +205,24 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ),
     );
   };
+  const ingestSettings = ingestSettingsFromConfig(config);
+  // One lockout guard for every client of the receiver: a login the receiver rejects for a media
+  // download stops the stream's logins too, and the other way round (guide chapter 2).
+  const authGuard = new AuthGuard(ingestSettings.authRetryMs);
   let ingest: Ingest;
+  let media: MediaStage | null = null;
   try {
     ingest = createIngest({
-      settings: ingestSettingsFromConfig(config),
+      settings: ingestSettings,
       logger: logger.child({ stage: 'ingest' }),
       metrics,
       clock,
       consumer,
+      authGuard,
       ...(options.dispatcherFactory === undefined ? {} : { dispatcherFactory: options.dispatcherFactory }),
     });
+    // Media links (src/media): a hook before the store, nothing else in the pipeline.
+    media = mediaEnabled(config) ? createMediaStage({ settings: mediaSettingsFromConfig(config), guard: authGuard, clock, logger: logger.child({ stage: 'media' }), metrics }) : null;
     const translator = new Translator({
       settings: config.translate,
       receiverAccount: config.receiver.account,
@@ -213,13 +231,22 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       logger: logger.child({ stage: 'translate' }),
       metrics,
     });
-    stack = composeDelivery({ arc: config.arc, supervisionAccount: config.receiver.account, outbox, translator, clock, logger, metrics });
+    stack = composeDelivery({
+      arc: config.arc,
+      supervisionAccount: config.receiver.account,
+      outbox,
+      translator,
+      clock,
+      logger,
+      metrics,
+      ...(media === null ? {} : { beforeStore: media.beforeStore }),
+    });
   } catch (error) {
     await outbox.close();
     throw error;
   }
   const memoryTrim = new MemoryTrim({ clock, logger: logger.child({ stage: 'memory' }), lastActivityAt: () => lastActivityAt });
-  const service = new Service(config, logger, metrics, clock, outbox, stack, ingest, memoryTrim);
+  const service = new Service(config, logger, metrics, clock, outbox, stack, ingest, memoryTrim, media);
   try {
     await service.start();
   } catch (error) {

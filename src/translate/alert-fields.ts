@@ -24,7 +24,20 @@ export const ALERT_FIELDS = {
   ZoneNo: 'integer',
   inputIOPortID: 'integer',
   videoURL: 'text',
+  // Picture URLs (docs/media.md §2): thermal and fire events (guide A.15, A.23-A.25) name them;
+  // pictureURL is what ISAPI access-control events use (not shown in the guide, 7.1 remark).
+  visibleLightURL: 'text',
+  thermalURL: 'text',
+  pictureURL: 'text',
 } as const satisfies Record<string, FieldKind>;
+
+/**
+ * Lists of media URLs, read leniently (a list that is not one is no media, never a defect that
+ * costs the alarm): PIR CaptureList entries (guide A.26) and the second lens of a dual-lens camera
+ * in HikCIDParams.videoInfoList (A.29).
+ */
+export const CAPTURE_LIST = 'CaptureList';
+export const VIDEO_INFO_LIST = 'videoInfoList';
 
 export type CidField = keyof typeof CID_FIELDS;
 export type AlertField = keyof typeof ALERT_FIELDS;

@@ -7,7 +7,7 @@
 
 import { z } from 'zod';
 import { HikArcError } from '../errors.js';
-import { ALERT_FIELDS, CID_FIELDS, type FieldKind } from './alert-fields.js';
+import { ALERT_FIELDS, CAPTURE_LIST, CID_FIELDS, VIDEO_INFO_LIST, type FieldKind } from './alert-fields.js';
 import { isPlainObject, parseTolerantJson, salvageAlert, type RepairLevel } from './event-json.js';
 
 const INTEGER_TEXT = /^\s*[-+]?\d{1,10}\s*$/;
@@ -46,10 +46,11 @@ function projectScalars(value: Record<string, unknown>, fields: Readonly<Record<
   return projected;
 }
 
-const cidFieldsShape = z.object(scalarShape(CID_FIELDS));
+const cidFieldsShape = z.object({ ...scalarShape(CID_FIELDS), [VIDEO_INFO_LIST]: z.unknown() });
 
 export const alertShape = z.object({
   ...scalarShape(ALERT_FIELDS),
+  [CAPTURE_LIST]: z.unknown(),
   CIDAlarm: cidFieldsShape.nullish(),
   VideoReview: z.object({ HikCIDParams: cidFieldsShape.nullish() }).nullish(),
 });
@@ -76,6 +77,12 @@ export interface CidFields {
   readonly videoUrl: string | null;
 }
 
+/** A picture or clip the alert points to, besides the videoURL fields (docs/media.md §2). */
+export interface MediaUrl {
+  readonly kind: 'video' | 'picture';
+  readonly url: string;
+}
+
 export interface VendorEvent {
   /** eventType as sent, trimmed; empty when the alert carried none. */
   readonly eventType: string;
@@ -95,6 +102,8 @@ export interface VendorEvent {
   readonly zoneNo: number | null;
   readonly inputIoPortId: number | null;
   readonly videoUrl: string | null;
+  /** Picture URLs, CaptureList pictures and the videoInfoList clips; placeholders left out. */
+  readonly mediaUrls: readonly MediaUrl[];
   /** `CIDAlarm` block of a CID alarm. */
   readonly cidAlarm: CidFields | null;
   /** `VideoReview.HikCIDParams` of video verification and encoding-device events. */
@@ -172,6 +181,33 @@ function link(raw: string | null | undefined): string | null {
   return /^[.\u2026\s]*$/.test(raw) ? null : raw;
 }
 
+const NO_MEDIA: readonly MediaUrl[] = Object.freeze([]);
+
+function listedUrls(list: unknown, kind: MediaUrl['kind'], urlKey: string, into: MediaUrl[]): void {
+  if (!Array.isArray(list)) return;
+  for (const entry of list) {
+    if (!isPlainObject(entry)) continue;
+    // CaptureList entries say how the resource comes; only `url` ones are URLs.
+    const type = entry['resourcesContentType'];
+    if (kind === 'picture' && typeof type === 'string' && type.trim().toLowerCase() !== 'url') continue;
+    const text = asText(entry[urlKey]);
+    const url = typeof text === 'string' ? link(text) : null;
+    if (url !== null) into.push({ kind, url });
+  }
+}
+
+// Most alerts carry none of these: no list is built for them.
+function mediaUrlsOf(alert: Record<string, unknown>, hikCid: unknown, visibleLight: string | null, thermal: string | null, picture: string | null): readonly MediaUrl[] {
+  const captures = alert[CAPTURE_LIST];
+  const videoInfo = hikCid !== undefined && isPlainObject(hikCid) ? hikCid[VIDEO_INFO_LIST] : undefined;
+  if (captures === undefined && videoInfo === undefined && visibleLight === null && thermal === null && picture === null) return NO_MEDIA;
+  const urls: MediaUrl[] = [];
+  listedUrls(videoInfo, 'video', 'videoURL', urls);
+  for (const url of [visibleLight, thermal, picture]) if (url !== null) urls.push({ kind: 'picture', url });
+  listedUrls(captures, 'picture', 'resourcesContent', urls);
+  return urls.length === 0 ? NO_MEDIA : urls;
+}
+
 function removePath(root: Record<string, unknown>, path: readonly PropertyKey[]): Record<string, unknown> {
   if (path.length === 0) return root;
   const [head, ...rest] = path;
@@ -192,13 +228,14 @@ const MAX_VALIDATION_ROUNDS = 4;
 // Only the fields hik-arc reads, converted as readAlert converts them, for zod to judge and name
 // the defects of a document readAlert rejected.
 function projectCid(value: unknown): unknown {
-  return isPlainObject(value) ? projectScalars(value, CID_FIELDS) : (value ?? null);
+  return isPlainObject(value) ? { ...projectScalars(value, CID_FIELDS), [VIDEO_INFO_LIST]: value[VIDEO_INFO_LIST] } : (value ?? null);
 }
 
 export function projectAlert(alert: Record<string, unknown>): Record<string, unknown> {
   const review = alert['VideoReview'];
   return {
     ...projectScalars(alert, ALERT_FIELDS),
+    [CAPTURE_LIST]: alert[CAPTURE_LIST],
     CIDAlarm: projectCid(alert['CIDAlarm']),
     VideoReview: isPlainObject(review) ? { HikCIDParams: projectCid(review['HikCIDParams']) } : (review ?? null),
   };
@@ -265,14 +302,18 @@ export function readAlert(alert: Record<string, unknown>, repair: RepairLevel, d
   const upperZoneNo = readInteger(alert['ZoneNo']);
   const inputIoPortId = readInteger(alert['inputIOPortID']);
   const videoUrl = readText(alert['videoURL']);
+  const visibleLightUrl = readText(alert['visibleLightURL']);
+  const thermalUrl = readText(alert['thermalURL']);
+  const pictureUrl = readText(alert['pictureURL']);
   const cidAlarm = readCid(alert['CIDAlarm'], defects);
   const review = alert['VideoReview'];
-  const hikCid = review === undefined || review === null ? null : isPlainObject(review) ? readCid(review['HikCIDParams'], defects) : REJECTED;
+  const hikCidValue = isPlainObject(review) ? review['HikCIDParams'] : undefined;
+  const hikCid = review === undefined || review === null ? null : isPlainObject(review) ? readCid(hikCidValue, defects) : REJECTED;
   if (
     eventType === REJECTED || eventState === REJECTED || dateTime === REJECTED || dataTime === REJECTED || activePostCount === REJECTED ||
     devIndex === REJECTED || deviceId === REJECTED || deviceSerial === REJECTED || channelId === REJECTED || status === REJECTED ||
     subSys === REJECTED || zoneNo === REJECTED || upperZoneNo === REJECTED || inputIoPortId === REJECTED || videoUrl === REJECTED ||
-    cidAlarm === REJECTED || hikCid === REJECTED
+    visibleLightUrl === REJECTED || thermalUrl === REJECTED || pictureUrl === REJECTED || cidAlarm === REJECTED || hikCid === REJECTED
   ) {
     defects.length = mark;
     return undefined;
@@ -292,6 +333,7 @@ export function readAlert(alert: Record<string, unknown>, repair: RepairLevel, d
     zoneNo: upperZoneNo ?? zoneNo,
     inputIoPortId,
     videoUrl: link(videoUrl),
+    mediaUrls: mediaUrlsOf(alert, hikCidValue, link(visibleLightUrl), link(thermalUrl), link(pictureUrl)),
     cidAlarm,
     hikCid,
     repair,

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { FakeDigest, authorizationParams, type FakeDigestAlgorithm } from './fake-hik-receiver-digest.js';
+import { FakeMediaFiles, type FakeMediaFile } from './fake-hik-media.js';
 import { seededRandom } from './dc09-random.js';
 import { waitFor } from './wait-for.js';
 
@@ -108,6 +109,8 @@ export interface FakeHikReceiverOptions {
   readonly deviceList?: DeviceListBehaviour;
   /** Serve https with this key and certificate (PEM) instead of http. */
   readonly tls?: { readonly key: string; readonly cert: string };
+  /** Media files by request path (guide 7.1), with their faults in `media`. */
+  readonly media?: Readonly<Record<string, FakeMediaFile>>;
 }
 
 export interface RecordedRequest {
@@ -133,6 +136,8 @@ export interface FakeHikReceiver {
   readonly url: string;
   readonly requests: readonly RecordedRequest[];
   readonly streams: readonly FakeStream[];
+  /** The media files it serves and their faults. */
+  readonly media: FakeMediaFiles;
   readonly unsubscribed: readonly string[];
   /** Ids whose live subscription an unsubscribe request really cancelled. */
   readonly cancelled: readonly string[];
@@ -233,6 +238,7 @@ class Fake implements FakeHikReceiver {
   url = '';
   readonly requests: RecordedRequest[] = [];
   readonly streams: FakeStream[] = [];
+  readonly media: FakeMediaFiles;
   readonly unsubscribed: string[] = [];
   readonly cancelled: string[] = [];
   delivered = 0;
@@ -261,6 +267,7 @@ class Fake implements FakeHikReceiver {
       opaque: options.opaque === undefined ? '5ccc069c403ebaf9f0171e9517f40e41' : options.opaque,
     });
     this.events = [...(options.events ?? [])];
+    this.media = new FakeMediaFiles(options.media);
     this.devices = [...(options.devices ?? [])];
     this.faults = [...(options.faults ?? [])];
     this.authFault = options.authFault ?? null;
@@ -386,6 +393,7 @@ class Fake implements FakeHikReceiver {
     if (method === 'POST' && url === DEVICE_LIST_URL) return this.deviceList(body, response);
     const unsubscribe = method === 'DELETE' ? UNSUBSCRIBE_PATTERN.exec(url) : null;
     if (unsubscribe) return this.unsubscribe(decodeURIComponent(unsubscribe[1] as string), response);
+    if (method === 'GET' && this.media.serve(url, response)) return;
     response.writeHead(404, { 'content-type': 'application/json' }).end('{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"notSupport"}');
   }
 

@@ -2,6 +2,7 @@
 
 import { PassThrough } from 'node:stream';
 import { runCli } from '../../src/cli.js';
+import type { CliIo } from '../../src/commands/command.js';
 
 export interface CliRun {
   readonly code: number;
@@ -36,4 +37,31 @@ export async function runCommand(argv: readonly string[], env: Readonly<Record<s
     }
   }
   return { code, stdout: text, stderr: err(), lines };
+}
+
+/** I/O for a command that runs while the test watches its output (a receiver, the demo holding). */
+export interface Captured {
+  readonly io: CliIo;
+  stdout(): string;
+  stderr(): string;
+  lines(): Array<Record<string, unknown>>;
+}
+
+export function capture(signal?: AbortSignal): Captured {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  err.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return {
+    io: { stdout: out, stderr: err, env: { HIK_ARC_LOG_LEVEL: 'silent' }, ...(signal === undefined ? {} : { signal }) },
+    stdout: () => stdout,
+    stderr: () => stderr,
+    lines: () =>
+      stdout
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }

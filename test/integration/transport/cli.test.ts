@@ -1,40 +1,13 @@
 // `hik-arc send` and `hik-arc receiver` run in-process (runCli) over loopback sockets, and `send`
 // against iobroker.sia 2.0.4.
 
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli.js';
-import type { CliIo } from '../../../src/commands/command.js';
 import { startIoBroker, type IoBrokerReceiver } from '../../helpers/dc09-iobroker.js';
+import { capture, type Captured } from '../../helpers/run-cli.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 const KEY = '000102030405060708090A0B0C0D0E0F';
-
-interface Captured {
-  readonly io: CliIo;
-  stdout(): string;
-  stderr(): string;
-  lines(): Array<Record<string, unknown>>;
-}
-
-function capture(signal?: AbortSignal): Captured {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  err.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  return {
-    io: { stdout: out, stderr: err, env: { HIK_ARC_LOG_LEVEL: 'silent' }, ...(signal === undefined ? {} : { signal }) },
-    stdout: () => stdout,
-    stderr: () => stderr,
-    lines: () =>
-      stdout
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
 
 interface RunningReceiver {
   readonly tcp: string;

@@ -96,6 +96,45 @@ describe('loadConfig', () => {
   });
 });
 
+describe('media settings', () => {
+  const SECRET = '0123456789abcdef0123456789abcdef';
+
+  it('are off by default and keep today\'s [V] block', () => {
+    const config = loadConfig({});
+    expect(config.media).toMatchObject({ listen: '', publicUrl: '', secret: '', linkTtlHours: 72, archive: false, retentionDays: 30, maxDiskMB: 2048, maxConcurrent: 2 });
+  });
+
+  it('need a public URL and a secret with a listen address, and TLS when it is not loopback', () => {
+    expect(problemsOf(() => loadConfig({ overrides: { 'media.listen': '127.0.0.1:9443' } }))).toEqual([
+      'media.publicUrl: needed with media.listen (the base URL the ARC opens the links at)',
+      'media.secret: needed with media.listen (it signs the links; e.g. openssl rand -hex 32)',
+    ]);
+    const loopback = loadConfig({ overrides: { 'media.listen': '127.0.0.1:9443', 'media.publicUrl': 'https://hik-arc.arc.example:9443/', 'media.secret': SECRET } });
+    expect(loopback.media.publicUrl).toBe('https://hik-arc.arc.example:9443');
+    expect(problemsOf(() => loadConfig({ overrides: { 'media.listen': '0.0.0.0:9443', 'media.publicUrl': 'https://a.example', 'media.secret': SECRET } }))[0]).toMatch(
+      /^media\.tlsCert: media\.tlsCert and media\.tlsKey are needed when media\.listen is not a loopback address/,
+    );
+  });
+
+  it('name a short secret, an unreadable certificate, a link base too long for the [V] block', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ overrides: { 'media.secret': 'short', 'media.tlsCert': '/nonexistent/cert.pem', 'media.tlsKey': '/nonexistent/key.pem', 'media.publicUrl': `https://a.example/${'x'.repeat(200)}` } }),
+    );
+    expect(problems.some((problem) => problem.startsWith('media.secret: must be at least 32 characters'))).toBe(true);
+    expect(problems.some((problem) => problem.startsWith('media.tlsCert: must be a readable file'))).toBe(true);
+    expect(problems.some((problem) => problem.startsWith('media.publicUrl: must be at most 192 characters'))).toBe(true);
+    expect(problemsOf(() => loadConfig({ overrides: { 'media.publicUrl': 'https://user:pw@a.example' } }))[0]).toMatch(/^media\.publicUrl: must be a plain base URL/);
+    expect(problemsOf(() => loadConfig({ overrides: { 'media.maxFileMB': 500, 'media.maxDiskMB': 100 } }))).toEqual(['media.maxFileMB: must not be larger than media.maxDiskMB']);
+  });
+
+  it('read the archive switch and the secret from the environment, and mask the secret', () => {
+    const config = loadConfig({ env: { HIK_ARC_MEDIA_ARCHIVE: 'true', HIK_ARC_MEDIA_SECRET: SECRET, HIK_ARC_MEDIA_MAX_DISK_MB: '300' } });
+    expect(config.media.archive).toBe(true);
+    expect(config.media.maxDiskMB).toBe(300);
+    expect(JSON.stringify(redactConfig(config))).not.toContain(SECRET);
+  });
+});
+
 describe('hik-arc check-config', () => {
   it('accepts a valid file and says which commands it is complete for', async () => {
     const run = await runCommand(['check-config', writeTempJson({ receiver: { account: 'AAAA' }, translate: { fallbackAccount: 'FFFF' } })]);

@@ -161,3 +161,36 @@ describe('document kinds', () => {
     expect(decodeEvent('{"EventNotificationAlert":{"eventType":"VMD","deviceID":123456,"channelID":1}}')).toMatchObject({ deviceId: '123456', channelId: 1 });
   });
 });
+
+describe('media URLs besides videoURL (docs/media.md §2)', () => {
+  it('reads picture URLs, CaptureList pictures and the second lens of videoInfoList', () => {
+    const event = decodeEvent(
+      JSON.stringify({
+        EventNotificationAlert: {
+          eventType: 'TMPA',
+          thermalURL: '/pic/thermal/1.jpg',
+          visibleLightURL: ' /pic/visible/1.jpg ',
+          CaptureList: [{ resourcesContentType: 'url', resourcesContent: '/pic/capture/1.jpg' }, { resourcesContentType: 'binary', resourcesContent: 'AAAA' }],
+          VideoReview: { HikCIDParams: { videoURL: '/clip/left.mp4', videoInfoList: [{ videoURL: '/clip/right.mp4', cameraPosition: 'right' }, { videoURL: '…' }] } },
+        },
+      }),
+    );
+    expect(event.hikCid?.videoUrl).toBe('/clip/left.mp4');
+    expect(event.mediaUrls).toEqual([
+      { kind: 'video', url: '/clip/right.mp4' },
+      { kind: 'picture', url: '/pic/visible/1.jpg' },
+      { kind: 'picture', url: '/pic/thermal/1.jpg' },
+      { kind: 'picture', url: '/pic/capture/1.jpg' },
+    ]);
+  });
+
+  it('reads the access-control picture URL', () => {
+    expect(decodeEvent('{"EventNotificationAlert":{"eventType":"doorOpen","pictureURL":"/acs/pic/5.jpg"}}').mediaUrls).toEqual([{ kind: 'picture', url: '/acs/pic/5.jpg' }]);
+  });
+
+  it('keeps the guide examples\' placeholders and lists of the wrong shape as no media, without a defect', () => {
+    const event = decodeEvent('{"EventNotificationAlert":{"eventType":"fireDetection","thermalURL":"...","visibleLightURL":"…","CaptureList":"xxxxx","VideoReview":{"HikCIDParams":{"videoInfoList":{"videoURL":"/x"}}}}}');
+    expect(event.mediaUrls).toEqual([]);
+    expect(event.defects).toEqual([]);
+  });
+});
