@@ -4,6 +4,7 @@ import { captureCommand } from './capture.js';
 import { checkConfigCommand } from './check-config.js';
 import { deadLettersCommand } from './dead-letters.js';
 import { demoCommand } from './demo.js';
+import { panelCommand } from './panel.js';
 import { replayCommand } from './replay.js';
 import { requeueCommand } from './requeue.js';
 import { runCommand } from './run.js';
@@ -25,4 +26,5 @@ export const COMMANDS: readonly Command[] = [
   demoCommand,
   deadLettersCommand,
   requeueCommand,
+  panelCommand,
 ];

@@ -3,11 +3,14 @@
 // list with paging (§7.2), unsubscribe (§7.4), one subscription at a time (noMoreTasksCanBeAdded),
 // and fault modes for the tests. Events are offered in order across subscriptions: an event counts
 // as delivered once its part is fully written, so one cut mid-part is sent again on the next stream.
+// The SecurityCP calls (panel status and control, chapter 6) are in fake-hik-security-cp.ts; their
+// panels are in the device list, and the events they report go out on the stream.
 
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeDigest, authorizationParams, type FakeDigestAlgorithm } from './fake-hik-receiver-digest.js';
+import { FakeSecurityCp, type FakePanel, type FakeSecurityCpOptions } from './fake-hik-security-cp.js';
 import { seededRandom } from './dc09-random.js';
 import { waitFor } from './wait-for.js';
 
@@ -16,6 +19,10 @@ export interface FakeDevice {
   readonly devSerial: string;
   readonly accountID: string;
   readonly devName: string;
+  /** Device list fields as A.41 has them; a panel's come from its FakePanel. */
+  readonly devSource?: number;
+  readonly connectionMode?: number;
+  readonly devStatus?: 'online' | 'offline';
 }
 
 export type SubscriptionFault =
@@ -62,6 +69,8 @@ export interface FakeHikReceiverOptions {
   readonly authFault?: AuthFault | null;
   /** Keep every byte written in `streams[].chunks` (tests compare captures); off for benchmarks. */
   readonly recordStreams?: boolean;
+  /** Panels and behaviour of the SecurityCP calls. */
+  readonly securityCp?: FakeSecurityCpOptions;
 }
 
 export interface RecordedRequest {
@@ -92,6 +101,8 @@ export interface FakeHikReceiver {
   readonly cancelled: readonly string[];
   /** Events fully written to some stream. */
   readonly delivered: number;
+  /** The SecurityCP side: panels, fault queue, the command requests it answered. */
+  readonly securityCp: FakeSecurityCp;
   /** Authorized subscription requests. */
   subscribeCount(): number;
   /** Requests carrying an Authorization header that the fake did not accept. */
@@ -189,6 +200,7 @@ class Fake implements FakeHikReceiver {
   private readonly random: () => number;
   private wakeStreams: Array<() => void> = [];
   private closed = false;
+  readonly securityCp: FakeSecurityCp;
 
   constructor(private readonly options: FakeHikReceiverOptions) {
     this.digest = new FakeDigest({
@@ -205,6 +217,7 @@ class Fake implements FakeHikReceiver {
     this.faults = [...(options.faults ?? [])];
     this.authFault = options.authFault ?? null;
     this.random = seededRandom(options.chunking?.seed ?? 1);
+    this.securityCp = new FakeSecurityCp(options.securityCp ?? {}, { pushEvents: (...documents) => this.pushEvents(...documents), delivered: () => this.delivered });
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) response.writeHead(500).end(String(error));
@@ -286,6 +299,7 @@ class Fake implements FakeHikReceiver {
 
     if (method === 'POST' && url === SUBSCRIBE_URL) return this.subscribe(response);
     if (method === 'POST' && url === DEVICE_LIST_URL) return this.deviceList(body, response);
+    if (url.startsWith('/ISAPI/SecurityCP/')) return this.securityCp.handle(method, url, body, response, request);
     const unsubscribe = method === 'DELETE' ? UNSUBSCRIBE_PATTERN.exec(url) : null;
     if (unsubscribe) return this.unsubscribe(decodeURIComponent(unsubscribe[1] as string), response);
     response.writeHead(404, { 'content-type': 'application/json' }).end('{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"notSupport"}');
@@ -419,10 +433,12 @@ class Fake implements FakeHikReceiver {
   private deviceList(body: string, response: ServerResponse): void {
     let position = 0;
     let maxResult = 0;
+    let key: string | undefined;
     try {
-      const search = (JSON.parse(body) as { SearchDescription?: { position?: unknown; maxResult?: unknown } }).SearchDescription;
+      const search = (JSON.parse(body) as { SearchDescription?: { position?: unknown; maxResult?: unknown; Filter?: { key?: unknown } } }).SearchDescription;
       position = Number(search?.position);
       maxResult = Number(search?.maxResult);
+      key = typeof search?.Filter?.key === 'string' ? search.Filter.key.toLowerCase() : undefined;
     } catch {
       position = Number.NaN;
     }
@@ -430,17 +446,33 @@ class Fake implements FakeHikReceiver {
       response.writeHead(400, { 'content-type': 'application/json' }).end('{"statusCode":5,"statusString":"Invalid Message Format","subStatusCode":"badJsonFormat"}');
       return;
     }
-    const page = this.devices.slice(position, position + Math.min(maxResult, this.options.pageLimit ?? 20));
+    // A.40 Filter.key: a fuzzy search over serial, name and account.
+    const all = [...this.devices, ...this.securityCp.panels.map(panelDevice)];
+    const matching = key === undefined ? all : all.filter((device) => [device.devSerial, device.devName, device.accountID].some((field) => field.toLowerCase().includes(key)));
+    const page = matching.slice(position, position + Math.min(maxResult, this.options.pageLimit ?? 20));
     const result = {
       SearchResult: {
-        numOfDevice: this.devices.length,
+        numOfDevice: all.length,
         numOfMatches: page.length,
-        totalMatches: this.devices.length,
-        MatchList: page.map((device) => ({ Device: { ...device, devStatus: 'online', devSource: 0, connectionMode: 3 } })),
+        totalMatches: matching.length,
+        MatchList: page.map((device) => ({ Device: { devStatus: 'online', devSource: 0, connectionMode: 3, ...device } })),
       },
     };
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
   }
+}
+
+// A.41: devSource 7 / connectionMode 4 is an OTAP alarm device, 0 / 3 a panel over ISUP.
+function panelDevice(panel: FakePanel): FakeDevice {
+  return {
+    devIndex: panel.devIndex,
+    devSerial: panel.serial,
+    accountID: panel.account,
+    devName: panel.name,
+    devSource: panel.otap === true ? 7 : 0,
+    connectionMode: panel.otap === true ? 4 : 3,
+    devStatus: panel.online === false ? 'offline' : 'online',
+  };
 }
 
 export async function startFakeHikReceiver(options: FakeHikReceiverOptions = {}): Promise<FakeHikReceiver> {
