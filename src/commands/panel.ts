@@ -26,8 +26,7 @@ import {
 import { ControlStore, type AuditEntry } from '../control/control-store.js';
 import { controlSettingsFromConfig, PanelControl, statusJson } from '../control/panel-control.js';
 import { isFaultedZone, zoneView, type ZoneStatus } from '../control/panel-status.js';
-import { ingestSettingsFromConfig } from '../ingest/index.js';
-import { receiverClients } from '../ingest/receiver-clients.js';
+import { ingestSettingsFromConfig, receiverClients } from '../ingest/index.js';
 import { MetricsRegistry } from '../metrics.js';
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command } from './command.js';
 

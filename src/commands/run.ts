@@ -17,7 +17,7 @@ export const runCommand: Command = {
     const logger = commandLogger(io, config.log.level, 'stdout', 'run');
     logger.info({ config: redactConfig(config) }, 'starting');
     const service = await startService({ config, logger });
-    logger.info({ http: service.httpAddress }, 'running');
+    logger.info({ http: service.httpAddress, control: service.controlAddress }, 'running');
 
     const onHangup = (): void => logger.warn('SIGHUP ignored: hik-arc reopens nothing and reads its config only at start; restart the service to apply config changes');
     process.on('SIGHUP', onHangup);

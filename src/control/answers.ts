@@ -5,7 +5,7 @@
 // stage's field-by-field reader.
 
 import type { ErrorCode } from '../errors.js';
-import { parseResponseStatus, type ResponseStatusInfo } from '../ingest/receiver-status.js';
+import { parseResponseStatus, type ResponseStatusInfo } from '../ingest/index.js';
 import { arrayAt, integerField, objectAt, readReceiverDocument, textField, type JsonObject } from './answer-fields.js';
 import type { ControlCommand } from './commands.js';
 

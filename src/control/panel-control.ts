@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { sleep, type Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import { errorMessage, HikArcError, isHikArcError, type ErrorCode } from '../errors.js';
-import { readBodyText, type ReceiverHttp } from '../ingest/receiver-http.js';
+import { readBodyText, type ReceiverHttp } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';

@@ -4,8 +4,7 @@
 // some calls). The parser is pure; the search is one filtered page, else the whole list.
 
 import { HikArcError } from '../errors.js';
-import { DEVICE_LIST_PATH } from '../ingest/device-directory.js';
-import { readBodyText, type ReceiverHttp } from '../ingest/receiver-http.js';
+import { DEVICE_LIST_PATH, readBodyText, type ReceiverHttp } from '../ingest/index.js';
 import { normalizeAccount } from '../translate/index.js';
 import { arrayAt, integerField, listEntries, objectAt, readReceiverDocument, textField } from './answer-fields.js';
 import type { PanelRef } from './command-record.js';

@@ -4,6 +4,7 @@
 
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
+import { controlApiConfigured, startControl, type RunningControl } from '../control/control-service.js';
 import { errorMessage } from '../errors.js';
 import { createIngest, ingestSettingsFromConfig, type DispatcherFactory, type Ingest, type IngestItem } from '../ingest/index.js';
 import type { Logger } from '../log.js';
@@ -32,6 +33,8 @@ export interface ServiceOptions {
 export interface RunningService {
   health(): HealthReport;
   readonly httpAddress: string | null;
+  /** `host:port` of the control API; null when it is off. */
+  readonly controlAddress: string | null;
   readonly metrics: MetricsRegistry;
   /** SIGTERM: stop taking parts, unsubscribe, finish what is in flight, leave the rest stored. */
   stop(): Promise<void>;
@@ -43,6 +46,7 @@ class Service implements RunningService {
   private state: ServiceState = 'running';
   private http: RunningHttpServer | null = null;
   private cancelPrune: () => void = () => undefined;
+  control: RunningControl | null = null;
 
   constructor(
     private readonly config: Config,
@@ -60,7 +64,15 @@ class Service implements RunningService {
     return this.http ? `${this.http.address.address}:${this.http.address.port}` : null;
   }
 
+  get controlAddress(): string | null {
+    return this.control?.address ?? null;
+  }
+
   async start(): Promise<void> {
+    // First: a tokens file or port problem stops the start before anything is subscribed.
+    if (controlApiConfigured(this.config)) {
+      this.control = await startControl({ config: this.config, receiver: this.ingest.requestClient, clock: this.clock, logger: this.logger.child({ stage: 'control' }), metrics: this.metrics });
+    }
     this.pipeline.start();
     this.ingest.start();
     this.schedulePrune();
@@ -104,6 +116,8 @@ class Service implements RunningService {
     this.setState('stopping');
     this.cancelPrune();
     this.memoryTrim.stop();
+    // No new panel commands; what waits for a confirmation settles as not confirmed.
+    await this.control?.stop();
     // 1. No new parts: unsubscribe, and store what ingest already holds.
     await this.ingest.stop();
     // 2. What is in flight gets its ACK or is aborted; everything else stays stored.
@@ -131,6 +145,23 @@ class Service implements RunningService {
       this.cancelPrune = this.clock.setTimer(PRUNE_INTERVAL_MS, prune);
     };
     prune();
+  }
+}
+
+// Items a failed store write hands over again were shown to the tap already.
+const tapped = new WeakSet<IngestItem>();
+
+/**
+ * The confirmation hook of panel control (docs/panel-control.md §6): each vendor event is shown to
+ * the commands waiting for their panel's confirmation. It only reads: the items go on to the
+ * pipeline, and so to the ARC, unchanged.
+ */
+function tapControlEvents(control: RunningControl | null, items: readonly IngestItem[]): void {
+  if (control === null) return;
+  for (const item of items) {
+    if (item.kind !== 'event' || tapped.has(item)) continue;
+    tapped.add(item);
+    control.observe(item.event, item.receivedAt);
   }
 }
 
@@ -164,9 +195,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       if (change.to === 'up') pipeline?.pathRecovered();
     },
   });
+  let service: Service | undefined;
   const consumer = async (items: readonly IngestItem[]): Promise<void> => {
     if (!pipeline) throw new Error('pipeline not ready');
     lastActivityAt = clock.now();
+    tapControlEvents(service?.control ?? null, items);
     await pipeline.accept(
       items.map((item) =>
         item.kind === 'event'
@@ -193,7 +226,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   });
   pipeline = new Pipeline({ outbox, translator, sender: transmitter, clock, logger: logger.child({ stage: 'store' }), metrics });
   const memoryTrim = new MemoryTrim({ clock, logger: logger.child({ stage: 'memory' }), lastActivityAt: () => lastActivityAt });
-  const service = new Service(config, logger, metrics, clock, outbox, transmitter, ingest, pipeline, memoryTrim);
+  service = new Service(config, logger, metrics, clock, outbox, transmitter, ingest, pipeline, memoryTrim);
   await service.start();
   return service;
 }

@@ -1,0 +1,83 @@
+// Panel control inside `hik-arc run`: the control API on control.listen, commands confirmed by the
+// panel's own events on the receiver stream, every request through ingest's receiver client (one
+// Digest client, one lock-out guard). Off unless control.enabled and control.listen are set.
+
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/load.js';
+import { errorMessage } from '../errors.js';
+import type { ReceiverRequestClient } from '../ingest/index.js';
+import type { Logger } from '../log.js';
+import type { MetricsRegistry } from '../metrics.js';
+import type { VendorEvent } from '../translate/index.js';
+import { loadTokens } from './api-tokens.js';
+import { startControlApi, type RunningControlApi } from './control-api.js';
+import { ControlStore } from './control-store.js';
+import { controlSettingsFromConfig, PanelControl } from './panel-control.js';
+
+export interface RunningControl {
+  /** `host:port` of the control API. */
+  readonly address: string;
+  /** The stream tap: hands a vendor event to the commands waiting for their confirmation. */
+  observe(event: VendorEvent, receivedAt: number): void;
+  stop(): Promise<void>;
+}
+
+export interface ControlServiceOptions {
+  readonly config: Config;
+  readonly receiver: ReceiverRequestClient;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: MetricsRegistry;
+}
+
+export function controlApiConfigured(config: Config): boolean {
+  return config.control.enabled && config.control.listen !== '';
+}
+
+export async function startControl(options: ControlServiceOptions): Promise<RunningControl> {
+  const { config, clock, logger, metrics } = options;
+  const tokens = loadTokens(config.control.tokensFile);
+  const store = new ControlStore({ path: config.store.path });
+  const control = new PanelControl({
+    http: options.receiver.http,
+    basePath: options.receiver.basePath,
+    store,
+    settings: controlSettingsFromConfig(config),
+    confirmBy: 'events',
+    clock,
+    logger,
+    metrics,
+  });
+  let api: RunningControlApi;
+  try {
+    api = await startControlApi({
+      listen: config.control.listen,
+      tls: config.control.tlsCertFile === '' ? null : { certFile: config.control.tlsCertFile, keyFile: config.control.tlsKeyFile },
+      tokens,
+      control,
+      store,
+      clock,
+      logger,
+      metrics,
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  return {
+    address: `${api.address.address}:${api.address.port}`,
+    observe(event, receivedAt) {
+      // A defect here must never cost an alarm its way to the ARC.
+      try {
+        control.observe(event, receivedAt);
+      } catch (error) {
+        logger.error({ err: errorMessage(error), eventType: event.eventType }, 'control confirmation tap failed; the event goes on to the ARC');
+      }
+    },
+    async stop() {
+      await api.close();
+      await control.stop();
+      store.close();
+    },
+  };
+}
