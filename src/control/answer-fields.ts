@@ -13,11 +13,65 @@ export interface ReceiverDocument {
   readonly repaired: boolean;
 }
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}
+
+/**
+ * The guide's message templates leave values out: `"id": ,`, `"address":` and then the next key.
+ * Outside strings, a colon followed by `,`, `}`, `]` or another key gets a `null`. Runs only on a
+ * body the event repairs could not read.
+ */
+export function fillMissingValues(text: string): string {
+  const parts: string[] = [];
+  let copyFrom = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === QUOTE) {
+      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE && text.charCodeAt(i) !== 0x0a; i++) if (text.charCodeAt(i) === BACKSLASH) i++;
+      continue;
+    }
+    if (code !== COLON) continue;
+    let next = i + 1;
+    while (next < text.length && isSpace(text.charCodeAt(next))) next++;
+    const following = text[next];
+    let missing = following === ',' || following === '}' || following === ']';
+    if (following === '"') {
+      // A quoted token followed by a colon is the next key, not this key's value.
+      let end = next + 1;
+      for (; end < text.length && text.charCodeAt(end) !== QUOTE && text.charCodeAt(end) !== 0x0a; end++) if (text.charCodeAt(end) === BACKSLASH) end++;
+      let after = end + 1;
+      while (after < text.length && isSpace(text.charCodeAt(after))) after++;
+      missing = text.charCodeAt(after) === COLON;
+      if (missing) {
+        parts.push(text.slice(copyFrom, i + 1), ' null,');
+        copyFrom = i + 1;
+        continue;
+      }
+    }
+    if (missing) {
+      parts.push(text.slice(copyFrom, i + 1), ' null');
+      copyFrom = i + 1;
+    }
+  }
+  if (parts.length === 0) return text;
+  parts.push(text.slice(copyFrom));
+  return parts.join('');
+}
+
 /** The JSON object in an answer body, repaired when it must be; undefined when there is none. */
 export function readReceiverDocument(text: string): ReceiverDocument | undefined {
   if (text.trim() === '') return undefined;
   const parsed = parseTolerantJson(text);
-  return parsed.ok ? { value: parsed.value, repaired: parsed.repair !== 'none' } : undefined;
+  if (parsed.ok) return { value: parsed.value, repaired: parsed.repair !== 'none' };
+  const filled = fillMissingValues(text);
+  if (filled === text) return undefined;
+  const again = parseTolerantJson(filled);
+  return again.ok ? { value: again.value, repaired: true } : undefined;
 }
 
 export function objectAt(value: unknown, key: string): JsonObject | undefined {
