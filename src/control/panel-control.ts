@@ -304,6 +304,8 @@ export class PanelControl {
           const claimed = pending;
           pending = null; // settle() owns it now
           const settled = this.track(this.settle(panel, command, accepted, claimed));
+          // The panel's event came before the receiver's answer: the command is settled already.
+          if (claimed !== null && claimed.tracker.state !== 'waiting') return { record: await settled, settled };
           return { record: accepted, settled };
         }
         case 'partial': {

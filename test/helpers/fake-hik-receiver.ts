@@ -108,6 +108,8 @@ export interface FakeHikReceiver {
   /** Requests carrying an Authorization header that the fake did not accept. */
   failedLogins(): number;
   queueFault(...faults: SubscriptionFault[]): void;
+  /** Ends the open subscription stream cleanly, as a receiver restart would. */
+  endStream(): void;
   setAuthFault(fault: AuthFault | null): void;
   pushEvents(...documents: (string | Buffer)[]): void;
   addDevice(device: FakeDevice): void;
@@ -244,6 +246,16 @@ class Fake implements FakeHikReceiver {
 
   setAuthFault(fault: AuthFault | null): void {
     this.authFault = fault;
+  }
+
+  endStream(): void {
+    const task = this.task;
+    if (task === null || !task.open) return;
+    this.task = null;
+    void this.writing.then(() => {
+      task.open = false;
+      task.response.end();
+    });
   }
 
   pushEvents(...documents: (string | Buffer)[]): void {
