@@ -9,7 +9,7 @@ import type { ReceiverRequestClient } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { VendorEvent } from '../translate/index.js';
-import { loadTokens } from './api-tokens.js';
+import { loadTokens, type ApiToken } from './api-tokens.js';
 import { startControlApi, type RunningControlApi } from './control-api.js';
 import { ControlStore } from './control-store.js';
 import { controlSettingsFromConfig, PanelControl } from './panel-control.js';
@@ -24,6 +24,8 @@ export interface RunningControl {
 
 export interface ControlServiceOptions {
   readonly config: Config;
+  /** From controlTokens(): read before the service opens anything, so a bad file stops the start. */
+  readonly tokens: readonly ApiToken[];
   readonly receiver: ReceiverRequestClient;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -34,9 +36,13 @@ export function controlApiConfigured(config: Config): boolean {
   return config.control.enabled && config.control.listen !== '';
 }
 
+/** The API's tokens when the API is configured, else null; throws ConfigError (exit 78). */
+export function controlTokens(config: Config): readonly ApiToken[] | null {
+  return controlApiConfigured(config) ? loadTokens(config.control.tokensFile) : null;
+}
+
 export async function startControl(options: ControlServiceOptions): Promise<RunningControl> {
-  const { config, clock, logger, metrics } = options;
-  const tokens = loadTokens(config.control.tokensFile);
+  const { config, clock, logger, metrics, tokens } = options;
   const store = new ControlStore({ path: config.store.path });
   const control = new PanelControl({
     http: options.receiver.http,

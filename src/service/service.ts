@@ -4,7 +4,8 @@
 
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
-import { controlApiConfigured, startControl, type RunningControl } from '../control/control-service.js';
+import type { ApiToken } from '../control/api-tokens.js';
+import { controlTokens, startControl, type RunningControl } from '../control/control-service.js';
 import { errorMessage } from '../errors.js';
 import { createIngest, ingestSettingsFromConfig, type DispatcherFactory, type Ingest, type IngestItem } from '../ingest/index.js';
 import type { Logger } from '../log.js';
@@ -46,7 +47,7 @@ class Service implements RunningService {
   private state: ServiceState = 'running';
   private http: RunningHttpServer | null = null;
   private cancelPrune: () => void = () => undefined;
-  control: RunningControl | null = null;
+  private control: RunningControl | null = null;
 
   constructor(
     private readonly config: Config,
@@ -58,7 +59,14 @@ class Service implements RunningService {
     private readonly ingest: Ingest,
     private readonly pipeline: Pipeline,
     private readonly memoryTrim: MemoryTrim,
+    /** The control API's tokens; null when the API is off. */
+    private readonly controlTokens: readonly ApiToken[] | null,
   ) {}
+
+  /** The stream tap of panel control; null when the control API is off. */
+  get controlTap(): RunningControl | null {
+    return this.control;
+  }
 
   get httpAddress(): string | null {
     return this.http ? `${this.http.address.address}:${this.http.address.port}` : null;
@@ -69,9 +77,16 @@ class Service implements RunningService {
   }
 
   async start(): Promise<void> {
-    // First: a tokens file or port problem stops the start before anything is subscribed.
-    if (controlApiConfigured(this.config)) {
-      this.control = await startControl({ config: this.config, receiver: this.ingest.requestClient, clock: this.clock, logger: this.logger.child({ stage: 'control' }), metrics: this.metrics });
+    // First: a port problem stops the start before anything is subscribed.
+    if (this.controlTokens !== null) {
+      this.control = await startControl({
+        config: this.config,
+        tokens: this.controlTokens,
+        receiver: this.ingest.requestClient,
+        clock: this.clock,
+        logger: this.logger.child({ stage: 'control' }),
+        metrics: this.metrics,
+      });
     }
     this.pipeline.start();
     this.ingest.start();
@@ -179,6 +194,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const metrics = options.metrics ?? new MetricsRegistry();
+  // A bad tokens file stops the start before the store is opened (exit 78).
+  const tokens = controlTokens(config);
   registerProcessMetrics(metrics, clock);
   const outbox = new SqliteOutbox({
     path: config.store.path,
@@ -199,7 +216,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const consumer = async (items: readonly IngestItem[]): Promise<void> => {
     if (!pipeline) throw new Error('pipeline not ready');
     lastActivityAt = clock.now();
-    tapControlEvents(service?.control ?? null, items);
+    tapControlEvents(service?.controlTap ?? null, items);
     await pipeline.accept(
       items.map((item) =>
         item.kind === 'event'
@@ -226,7 +243,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   });
   pipeline = new Pipeline({ outbox, translator, sender: transmitter, clock, logger: logger.child({ stage: 'store' }), metrics });
   const memoryTrim = new MemoryTrim({ clock, logger: logger.child({ stage: 'memory' }), lastActivityAt: () => lastActivityAt });
-  service = new Service(config, logger, metrics, clock, outbox, transmitter, ingest, pipeline, memoryTrim);
+  service = new Service(config, logger, metrics, clock, outbox, transmitter, ingest, pipeline, memoryTrim, tokens);
   await service.start();
   return service;
 }

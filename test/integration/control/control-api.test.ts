@@ -255,6 +255,27 @@ describe('control API', { timeout: 60_000 }, () => {
     expect(header.status).toBe(400);
   });
 
+  it('status reads are cached for a few seconds; a command on the panel clears the cache', async () => {
+    const reads = (): number => site.hik.requests.filter((request) => request.url.startsWith('/ISAPI/SecurityCP/status/subSystems') && request.url.includes(panel(11).devIndex) && request.verdict === 'ok').length;
+    await call(site, 'GET', '/v1/panels/2011/status');
+    await call(site, 'GET', '/v1/panels/2011/status');
+    expect(reads()).toBe(1);
+    site.hik.securityCp.confirmation = 'before-answer';
+    expect((await call(site, 'POST', '/v1/panels/2011/partitions/1/arm', { body: body({ mode: 'stay' }) })).status).toBe(200);
+    const after = await call(site, 'GET', '/v1/panels/2011/status');
+    expect(reads()).toBe(2);
+    expect(after.body['partitions']).toEqual([
+      { id: 1, arming: 'stay', alarm: false },
+      { id: 2, arming: 'disarm', alarm: false },
+    ]);
+  });
+
+  it('counts commands by action and state', () => {
+    const text = site.service.metrics.render();
+    expect(text).toMatch(/hik_arc_control_commands_total\{action="arm",state="confirmed"\} [1-9]/);
+    expect(text).toMatch(/hik_arc_control_api_requests_total\{route="status",status="401"\} 2/);
+  });
+
   it('the audit trail verifies and holds the token name, never the token', async () => {
     const audit = await call(site, 'GET', '/v1/audit', { token: site.tokens.reader });
     expect(audit.status).toBe(200);
@@ -282,6 +303,39 @@ describe('control API and the lock-out guard', { timeout: 60_000 }, () => {
     } finally {
       await site.stop();
     }
+  });
+});
+
+describe('control API at stop and start', { timeout: 60_000 }, () => {
+  it('a command still waiting for its confirmation settles as not confirmed when the service stops', async () => {
+    const site = await startSite([makePanel(1)], { confirmTimeoutSec: 30 });
+    site.hik.securityCp.confirmation = 'never';
+    const posted = await call(site, 'POST', '/v1/panels/2001/partitions/1/disarm', { body: body() });
+    expect(posted.status).toBe(202);
+    await site.stop();
+    const lines = site.logs.filter((line) => line.includes('control command settled'));
+    expect(lines.some((line) => line.includes('"state":"unconfirmed"') && line.includes('HIKARC_CONTROL_UNCONFIRMED'))).toBe(true);
+  });
+
+  it('a tokens file that cannot be read stops the start with a configuration error', async () => {
+    const config = loadConfig({
+      overrides: {
+        'receiver.url': 'http://127.0.0.1:9',
+        'receiver.username': 'admin',
+        'receiver.password': 'x',
+        'receiver.account': 'AAAA',
+        'arc.primary': 'tcp://127.0.0.1:9',
+        'store.path': join(tempDir(), `bad-tokens-${process.pid}.db`),
+        'http.listen': '',
+        'control.enabled': true,
+        'control.listen': '127.0.0.1:0',
+        'control.tokensFile': join(tempDir(), 'no-such-tokens.json'),
+      },
+    });
+    await expect(startService({ config, logger: createLogger({ level: 'silent', destination: { write: () => undefined } }) })).rejects.toMatchObject({
+      code: 'HIKARC_CONTROL_TOKENS_INVALID',
+      problems: [expect.stringMatching(/^control\.tokensFile: cannot read/)],
+    });
   });
 });
 
