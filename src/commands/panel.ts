@@ -25,6 +25,7 @@ import {
 } from '../control/commands.js';
 import { ControlStore, type AuditEntry } from '../control/control-store.js';
 import { controlSettingsFromConfig, PanelControl, statusJson } from '../control/panel-control.js';
+import type { PanelInfo } from '../control/panel-lookup.js';
 import { isFaultedZone, zoneView, type ZoneStatus } from '../control/panel-status.js';
 import { ingestSettingsFromConfig, receiverClients } from '../ingest/index.js';
 import { MetricsRegistry } from '../metrics.js';
@@ -207,14 +208,30 @@ async function change(name: ChangeName, args: readonly string[], io: CliIo): Pro
   }
 }
 
-async function status(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, COMMON);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
-  const session = openSession(io, values.config);
+// The read commands share their frame: options, the session, the panel, then what they print.
+async function withPanel<const T extends Record<string, { type: 'string' | 'boolean' }>>(
+  args: readonly string[],
+  io: CliIo,
+  extra: T,
+  read: (session: Session, panel: PanelInfo, values: Record<string, string | boolean | undefined>) => Promise<number>,
+): Promise<number> {
+  const parsed = parseCommandArgs(args, { ...COMMON, ...extra });
+  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0] ?? ''}"`);
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const text = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const session = openSession(io, text('config'));
   try {
-    const panel = await session.control.resolve(required(values.panel, '--panel'));
+    const panel = await session.control.resolve(required(text('panel'), '--panel'));
+    return await read(session, panel, values);
+  } finally {
+    await session.close();
+  }
+}
+
+function status(args: readonly string[], io: CliIo): Promise<number> {
+  return withPanel(args, io, {}, async (session, panel, values) => {
     const view = await session.control.status(panel);
-    if (values.json === true) {
+    if (values['json'] === true) {
       writeJsonLine(io, statusJson(view));
       return EXIT.OK;
     }
@@ -225,46 +242,32 @@ async function status(args: readonly string[], io: CliIo): Promise<number> {
     line(io, `  zones: ${summary.total}, ${summary.open} open, ${summary.faulted} faulted, ${summary.alarm} in alarm, ${summary.bypassed} bypassed`);
     for (const zone of view.zones.filter(isFaultedZone)) line(io, zoneLine(zone));
     return EXIT.OK;
-  } finally {
-    await session.close();
-  }
+  });
 }
 
-async function zones(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...COMMON, faulted: { type: 'boolean' } });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
-  const session = openSession(io, values.config);
-  try {
-    const panel = await session.control.resolve(required(values.panel, '--panel'));
+function zones(args: readonly string[], io: CliIo): Promise<number> {
+  return withPanel(args, io, { faulted: { type: 'boolean' } }, async (session, panel, values) => {
     const all = await session.control.zones(panel);
-    const shown = values.faulted === true ? all.filter(isFaultedZone) : all;
-    if (values.json === true) writeJsonLine(io, { panel, zones: shown.map(zoneView) });
+    const shown = values['faulted'] === true ? all.filter(isFaultedZone) : all;
+    if (values['json'] === true) writeJsonLine(io, { panel, zones: shown.map(zoneView) });
     else {
-      line(io, `${panelTitle(panel)}: ${shown.length} zone(s)${values.faulted === true ? ' open or faulted' : ''}`);
+      line(io, `${panelTitle(panel)}: ${shown.length} zone(s)${values['faulted'] === true ? ' open or faulted' : ''}`);
       for (const zone of shown) line(io, zoneLine(zone));
     }
     return EXIT.OK;
-  } finally {
-    await session.close();
-  }
+  });
 }
 
-async function peripherals(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, COMMON);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
-  const session = openSession(io, values.config);
-  try {
-    const panel = await session.control.resolve(required(values.panel, '--panel'));
+function peripherals(args: readonly string[], io: CliIo): Promise<number> {
+  return withPanel(args, io, {}, async (session, panel, values) => {
     const list = await session.control.peripherals(panel);
-    if (values.json === true) writeJsonLine(io, { panel, peripherals: list });
+    if (values['json'] === true) writeJsonLine(io, { panel, peripherals: list });
     else {
       line(io, `${panelTitle(panel)}: ${list.length} peripheral(s)`);
       for (const device of list) line(io, `  ${device.kind} ${device.id ?? device.seq ?? '?'}${device.name === null ? '' : ` ${device.name}`}: ${device.status ?? '?'}${device.tamper === true ? ' (tamper)' : ''}`);
     }
     return EXIT.OK;
-  } finally {
-    await session.close();
-  }
+  });
 }
 
 function entryLine(entry: AuditEntry): string {

@@ -3,6 +3,7 @@
 // Later stages add their keys here, never in a second schema.
 
 import { z } from 'zod';
+import { splitListen } from '../http-listen.js';
 import { LOG_LEVELS } from '../log.js';
 import { isHexDigits } from '../transport/ascii.js';
 
@@ -251,7 +252,7 @@ const AES_KEY_BYTES: readonly number[] = [16, 24, 32];
 
 /** A listen address on the loopback interface (127.0.0.0/8, ::1, localhost). */
 export function isLoopbackListen(listen: string): boolean {
-  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, '').toLowerCase();
+  const host = splitListen(listen).host.toLowerCase();
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 

@@ -10,6 +10,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../clock.js';
 import { ConfigError, errorMessage, HikArcError, isHikArcError, type ErrorCode } from '../errors.js';
+import { closeServer, listenOn } from '../http-listen.js';
 import type { Logger } from '../log.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
@@ -82,11 +83,6 @@ function readJsonBody(request: IncomingMessage): Promise<unknown> {
     });
     request.on('error', reject);
   });
-}
-
-function splitListen(listen: string): { host: string; port: number } {
-  const at = listen.lastIndexOf(':');
-  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
 }
 
 function readPem(file: string, key: string): Buffer {
@@ -207,22 +203,7 @@ export async function startControlApi(options: ControlApiOptions): Promise<Runni
   server.keepAliveTimeout = 5_000;
   // A command may wait for the receiver (control.requestTimeoutSec) and for its status read back.
   server.requestTimeout = 0;
-  const { host, port } = splitListen(options.listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const address = await listenOn(server, options.listen);
   options.logger.info({ address: `${address.address}:${address.port}`, tls: options.tls !== null, tokens: options.tokens.length }, 'control API listening');
-  return {
-    address,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { address, close: () => closeServer(server) };
 }
