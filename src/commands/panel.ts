@@ -336,9 +336,20 @@ export const panelCommand: Command = {
   async run(args, io) {
     const [sub, ...rest] = args;
     if (sub === undefined) throw new UsageError('name a panel command');
-    if (isChange(sub)) return change(sub, rest, io);
-    const read = READS[sub];
-    if (read === undefined) throw new UsageError(`unknown panel command "${sub}"`);
-    return read(rest, io);
+    const run = (): Promise<number> => {
+      if (isChange(sub)) return change(sub, rest, io);
+      const read = READS[sub];
+      if (read === undefined) throw new UsageError(`unknown panel command "${sub}"`);
+      return read(rest, io);
+    };
+    try {
+      return await run();
+    } catch (error) {
+      // --json promises one object on stdout, failures included (usage and configuration aside).
+      if (rest.includes('--json') && isHikArcError(error) && !(error instanceof UsageError) && !(error instanceof ConfigError)) {
+        writeJsonLine(io, { state: 'failed', code: error.code, message: error.message, ...(error.detail === undefined ? {} : { detail: error.detail }) });
+      }
+      throw error;
+    }
   },
 };

@@ -122,6 +122,7 @@ describe('hik-arc panel status, zones, peripherals', () => {
     expect(run.stderr).toContain('HIKARC_CONTROL_PANEL_UNKNOWN');
     const arm = await r.change('arm', '--panel', 'no-such-panel', '--partition', '1', '--mode', 'away');
     expect(arm.code).toBe(1);
+    expect(record(arm)).toMatchObject({ state: 'failed', code: 'HIKARC_CONTROL_PANEL_UNKNOWN' });
     expect(r.hik.requests.some((request) => request.url.startsWith('/ISAPI/SecurityCP/'))).toBe(false);
   });
 });
