@@ -1,5 +1,5 @@
-// Panel control's I/O shell (docs/panel-control.md): finds the panel, reads its status, and
-// carries out one command under the safety rules: one command in flight per panel (a lease in the
+// Panel control's I/O shell (docs/panel-control.md): finds the panel, reads its status (through
+// PanelReader), and carries out one command under the safety rules: one command in flight per panel (a lease in the
 // store, shared with other processes), a per-receiver rate limit, the status cached for a few
 // seconds, every call through the ingest stage's Digest client and lock-out guard, an audit entry
 // written before anything is sent, never a retry, an unknown outcome answered by reading the
@@ -9,33 +9,21 @@ import { randomUUID } from 'node:crypto';
 import { sleep, type Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import { errorMessage, HikArcError, isHikArcError, type ErrorCode } from '../errors.js';
-import { readBodyText, type ReceiverHttp } from '../ingest/index.js';
+import type { ReceiverHttp } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import type { VendorEvent } from '../translate/index.js';
-import { describeAnswer, judgeCommandAnswer, readAnswer, refusalOf, REFUSAL_CODES, REFUSAL_MESSAGES, type ReceiverAnswer } from './answers.js';
+import { describeAnswer, judgeCommandAnswer, REFUSAL_CODES, REFUSAL_MESSAGES, type ReceiverAnswer } from './answers.js';
 import { describeCommand, type Actor, type ControlCommand } from './commands.js';
 import type { CommandRecord, CommandState, ConfirmingEvent, PanelRef, ReadBackRecord } from './command-record.js';
-import { ConfirmationTracker, expectationFor, matchEvent, readBackFor, statusShowsTarget, type StatusSnapshot, type TargetCheck } from './confirmation.js';
+import { ConfirmationTracker, expectationFor, matchEvent, type TargetCheck } from './confirmation.js';
 import type { AuditPhase, ControlStore } from './control-store.js';
-import type { PanelInfo } from './panel-lookup.js';
-import { findPanel } from './panel-lookup.js';
-import {
-  parseExDevStatus,
-  parseSubSystems,
-  parseZonePage,
-  partitionView,
-  summarizeZones,
-  zonesBlockingArming,
-  zoneView,
-  type PartitionStatus,
-  type Peripheral,
-  type ZoneStatus,
-  type ZoneSummary,
-} from './panel-status.js';
+import { findPanel, type PanelInfo } from './panel-lookup.js';
+import { PanelReader } from './panel-reader.js';
+import { partitionView, summarizeZones, zonesBlockingArming, zoneView, type PartitionStatus, type Peripheral, type ZoneStatus, type ZoneSummary } from './panel-status.js';
 import { SlidingWindow } from './rate-window.js';
-import { commandCall, exDevStatusCall, subSystemsCall, zoneListCall, zoneSearchCall, type ReceiverCall } from './receiver-calls.js';
+import { commandCall, type ReceiverCall } from './receiver-calls.js';
 
 export interface ControlSettings {
   readonly requestTimeoutMs: number;
@@ -98,9 +86,6 @@ export interface PanelControlOptions {
 
 const MINUTE_MS = 60_000;
 const PANEL_CACHE_MS = 60_000;
-const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
-const ZONE_PAGE_SIZE = 30;
-const MAX_ZONE_PAGES = 100;
 const MIN_POLL_MS = 250;
 const MAX_POLL_MS = 3_000;
 
@@ -157,15 +142,13 @@ export class PanelControl {
   private readonly reads: SlidingWindow;
   private readonly statusCache = new Map<string, { readonly atMs: number; readonly status: PanelStatusView }>();
   private readonly panels = new Map<string, { readonly atMs: number; readonly panel: PanelInfo }>();
-  private readonly zoneMethod = new Map<string, 'POST' | 'GET'>();
+  private readonly reader: PanelReader;
   private readonly pending: Pending[] = [];
   private settledRecently: Settled[] = [];
   private readonly stopping = new AbortController();
   private readonly running = new Set<Promise<unknown>>();
   private readonly commands: Counter;
   private readonly auditEntries: Counter;
-  private readonly statusReads: Counter;
-  private readonly repairs: Counter;
   private readonly lateEvents: Counter;
 
   constructor(private readonly options: PanelControlOptions) {
@@ -178,11 +161,19 @@ export class PanelControl {
     this.limited = new RateLimitedLog({ logger: options.logger, clock: options.clock });
     this.newId = options.newId ?? randomUUID;
     this.reads = new SlidingWindow(options.settings.requestsPerMinute, MINUTE_MS);
+    this.reader = new PanelReader({
+      http: options.http,
+      basePath: options.basePath,
+      requestTimeoutMs: options.settings.requestTimeoutMs,
+      signal: this.stopping.signal,
+      clock: options.clock,
+      limited: this.limited,
+      metrics: options.metrics,
+      newId: this.newId,
+    });
     const { metrics } = options;
     this.commands = metrics.counter('hik_arc_control_commands_total', 'Panel commands by action and final state', ['action', 'state']);
     this.auditEntries = metrics.counter('hik_arc_control_audit_entries_total', 'Entries appended to the control audit trail, by phase', ['phase']);
-    this.statusReads = metrics.counter('hik_arc_control_status_reads_total', 'Panel status reads from the receiver, by kind and outcome', ['kind', 'outcome']);
-    this.repairs = metrics.counter('hik_arc_control_answers_repaired_total', 'Receiver answers that were broken JSON and read tolerantly');
     this.lateEvents = metrics.counter('hik_arc_control_late_events_total', 'Confirming events that arrived after their command had settled');
   }
 
@@ -208,8 +199,8 @@ export class PanelControl {
     const cached = this.statusCache.get(panel.devIndex);
     if (cached !== undefined && now - cached.atMs < this.settings.statusCacheMs) return cached.status;
     this.takeRead();
-    const partitions = panel.otap ? null : await this.readPartitions(panel);
-    const zones = await this.readZones(panel);
+    const partitions = panel.otap ? null : await this.reader.readPartitions(panel);
+    const zones = await this.reader.readZones(panel);
     const status: PanelStatusView = { panel, partitions, zones, summary: summarizeZones(zones), readAt: new Date(this.clock.now()).toISOString() };
     this.statusCache.set(panel.devIndex, { atMs: this.clock.monotonic(), status });
     return status;
@@ -217,12 +208,12 @@ export class PanelControl {
 
   async zones(panel: PanelInfo): Promise<ZoneStatus[]> {
     this.takeRead();
-    return this.readZones(panel);
+    return this.reader.readZones(panel);
   }
 
   async peripherals(panel: PanelInfo): Promise<Peripheral[]> {
     this.takeRead();
-    return this.readPeripherals(panel);
+    return this.reader.readPeripherals(panel);
   }
 
   /** The current record of a command, from the audit trail. */
@@ -279,7 +270,7 @@ export class PanelControl {
       }
       let exchanged: { answer: ReceiverAnswer; text: string };
       try {
-        exchanged = await this.exchange(call);
+        exchanged = await this.reader.exchange(call);
       } catch (error) {
         const failure = sendFailure(error);
         this.dropPending(pending);
@@ -288,7 +279,7 @@ export class PanelControl {
           this.append('failed', record);
           return this.final(record);
         }
-        const readBack = await this.readBack(panel, command);
+        const readBack = await this.reader.readBack(panel, command);
         record = { ...record, state: 'unknown', code: 'HIKARC_CONTROL_OUTCOME_UNKNOWN', message: `${failure.message}; not resent, status read back`, readBack };
         this.append('no-answer', record);
         return this.final(record);
@@ -311,7 +302,7 @@ export class PanelControl {
         case 'partial': {
           this.dropPending(pending);
           const ids = verdict.failed.map((failure) => failure.id).join(', ');
-          const readBack = await this.readBack(panel, command);
+          const readBack = await this.reader.readBack(panel, command);
           record = { ...record, state: 'partial', code: 'HIKARC_CONTROL_PARTIAL', message: `the receiver reports failures for ${ids}; the rest was carried out`, readBack };
           this.append('answered', record);
           return this.final(record);
@@ -326,7 +317,7 @@ export class PanelControl {
         case 'unreadable': {
           this.dropPending(pending);
           this.limited.warn('HIKARC_CONTROL_BAD_ANSWER', { devIndex: panel.devIndex, httpStatus: answer.httpStatus, sample: answer.sample.slice(0, 200) }, 'receiver answer to a command cannot be read');
-          const readBack = await this.readBack(panel, command);
+          const readBack = await this.reader.readBack(panel, command);
           record = { ...record, state: 'unknown', code: 'HIKARC_CONTROL_OUTCOME_UNKNOWN', message: 'the receiver answered with a body that says nothing readable; status read back', readBack };
           this.append('no-answer', record);
           return this.final(record);
@@ -454,126 +445,11 @@ export class PanelControl {
     }
   }
 
-  private async exchange(call: ReceiverCall): Promise<{ answer: ReceiverAnswer; text: string }> {
-    const timeoutMs = this.settings.requestTimeoutMs;
-    const response = await this.http.request({
-      method: call.method,
-      path: call.path,
-      ...(call.body === undefined ? {} : { body: call.body }),
-      headersTimeoutMs: timeoutMs,
-      bodyTimeoutMs: timeoutMs,
-      signal: this.stopping.signal,
-    });
-    const text = response.ok ? await readBodyText(response.body, MAX_ANSWER_BYTES) : response.text;
-    const answer = readAnswer(response.statusCode, text);
-    if (answer.repaired) this.repairs.inc();
-    return { answer, text };
-  }
-
-  // A status read the receiver refused, with the refusal's own code.
-  private refusedRead(answer: ReceiverAnswer, what: string): HikArcError {
-    const refusal = refusalOf(null, answer);
-    return new HikArcError(REFUSAL_CODES[refusal], `${what}: ${REFUSAL_MESSAGES[refusal]}`, {
-      detail: { httpStatus: answer.httpStatus, subStatusCode: answer.status?.subStatusCode ?? null },
-    });
-  }
-
-  private async readDocument<T>(call: ReceiverCall, kind: string, parse: (text: string) => T): Promise<T> {
-    try {
-      const { answer, text } = await this.exchange(call);
-      if (answer.httpStatus < 200 || answer.httpStatus >= 300) throw this.refusedRead(answer, kind);
-      try {
-        const value = parse(text);
-        this.statusReads.inc({ kind, outcome: 'ok' });
-        return value;
-      } catch (error) {
-        // A 200 carrying a failed ResponseStatus instead of the document.
-        if (answer.status !== null && answer.status.statusCode !== 1) throw this.refusedRead(answer, kind);
-        throw error;
-      }
-    } catch (error) {
-      this.statusReads.inc({ kind, outcome: isHikArcError(error) ? error.code : 'network' });
-      if (isHikArcError(error) && error.code === 'HIKARC_CONTROL_BAD_ANSWER') {
-        this.limited.warn(error.code, { kind, sample: error.detail?.['sample'] ?? null }, 'receiver status answer cannot be read');
-      }
-      throw error;
-    }
-  }
-
-  private readPartitions(panel: PanelInfo): Promise<PartitionStatus[]> {
-    if (panel.otap) return Promise.reject(new HikArcError('HIKARC_CONTROL_NOT_SUPPORTED', 'the panel is connected over OTAP, which has no partition status (guide 7.13)'));
-    return this.readDocument(subSystemsCall(this.basePath, panel.devIndex), 'partitions', parseSubSystems);
-  }
-
-  private readPeripherals(panel: PanelInfo): Promise<Peripheral[]> {
-    if (panel.otap) return Promise.reject(new HikArcError('HIKARC_CONTROL_NOT_SUPPORTED', 'the panel is connected over OTAP, which has no peripheral status (guide 7.12)'));
-    return this.readDocument(exDevStatusCall(this.basePath, panel.devIndex), 'peripherals', parseExDevStatus);
-  }
-
-  // 7.14 documents a POST with paging, chapter 6 a GET: POST first, GET when the receiver does not
-  // know the POST, remembered per panel.
-  private async readZones(panel: PanelInfo): Promise<ZoneStatus[]> {
-    if (this.zoneMethod.get(panel.devIndex) === 'GET') return (await this.readDocument(zoneListCall(this.basePath, panel.devIndex), 'zones', parseZonePage)).zones.slice();
-    const searchId = this.newId();
-    const zones = new Map<number, ZoneStatus>();
-    for (let page = 0; page < MAX_ZONE_PAGES; page++) {
-      const call = zoneSearchCall(this.basePath, panel.devIndex, searchId, zones.size, ZONE_PAGE_SIZE);
-      let result;
-      try {
-        result = await this.readDocument(call, 'zones', parseZonePage);
-      } catch (error) {
-        if (page === 0 && isHikArcError(error) && error.code === 'HIKARC_CONTROL_NOT_SUPPORTED') {
-          this.zoneMethod.set(panel.devIndex, 'GET');
-          return this.readZones(panel);
-        }
-        throw error;
-      }
-      this.zoneMethod.set(panel.devIndex, 'POST');
-      const before = zones.size;
-      for (const zone of result.zones) zones.set(zone.id, zone);
-      if (!result.more) break;
-      if (zones.size === before) throw new HikArcError('HIKARC_CONTROL_BAD_ANSWER', 'the receiver answered MORE without new zones', { detail: { position: before } });
-    }
-    return [...zones.values()].sort((a, b) => a.id - b.id);
-  }
-
-  private async snapshot(panel: PanelInfo, command: ControlCommand): Promise<StatusSnapshot> {
-    switch (readBackFor(command)) {
-      case 'partitions':
-        return { partitions: await this.readPartitions(panel) };
-      case 'zones':
-        return { zones: await this.readZones(panel) };
-      case 'peripherals':
-        return { peripherals: await this.readPeripherals(panel) };
-    }
-  }
-
-  // What the record shows of a snapshot: the partitions, or the zones or relays of the command.
-  private snapshotView(command: ControlCommand, snapshot: StatusSnapshot): Record<string, unknown> {
-    if (snapshot.partitions !== undefined) return { partitions: snapshot.partitions.map(partitionView) };
-    if (snapshot.zones !== undefined) {
-      const ids = 'zones' in command ? command.zones : [];
-      return { zones: snapshot.zones.filter((zone) => ids.includes(zone.id)).map((zone) => ({ ...zoneView(zone), oneTimeDeactivationMode: zone.oneTimeDeactivationMode, deactivationMode: zone.deactivationMode })) };
-    }
-    const ids = 'relays' in command ? command.relays : [];
-    return { relays: (snapshot.peripherals ?? []).filter((peripheral) => peripheral.kind === 'relay' && peripheral.id !== null && ids.includes(peripheral.id)) };
-  }
-
-  /** Reads back what the command changes; never throws. Internal: not rate limited. */
-  private async readBack(panel: PanelInfo, command: ControlCommand): Promise<ReadBackRecord> {
-    try {
-      const snapshot = await this.snapshot(panel, command);
-      return { at: new Date(this.clock.now()).toISOString(), check: statusShowsTarget(command, snapshot), status: this.snapshotView(command, snapshot), error: null };
-    } catch (error) {
-      return { at: new Date(this.clock.now()).toISOString(), check: 'unknown', status: null, error: isHikArcError(error) ? `${error.code}: ${error.message}` : errorMessage(error) };
-    }
-  }
-
   private async explainRefusal(panel: PanelInfo, command: ControlCommand, record: CommandRecord, refusal: string): Promise<CommandRecord> {
     if (refusal === 'arming' && command.action === 'arm') return this.withBlockingZones(panel, command.partition, record);
     if (refusal === 'all-partitions' && !panel.otap) {
       try {
-        const ids = (await this.readPartitions(panel)).filter((partition) => partition.enabled !== false).map((partition) => partition.id);
+        const ids = (await this.reader.readPartitions(panel)).filter((partition) => partition.enabled !== false).map((partition) => partition.id);
         return { ...record, message: `${record.message ?? ''}: ${ids.join(', ')}` };
       } catch {
         return record;
@@ -585,7 +461,7 @@ export class PanelControl {
   // Guide 7.14: the open or faulted zones that keep the partition from arming. Never bypassed here.
   private async withBlockingZones(panel: PanelInfo, partition: number | 'all', record: CommandRecord): Promise<CommandRecord> {
     try {
-      const zones = zonesBlockingArming(await this.readZones(panel), partition);
+      const zones = zonesBlockingArming(await this.reader.readZones(panel), partition);
       const list = zones.map((zone) => `${zone.id}${zone.name === null ? '' : ` ${zone.name}`} (${zone.status ?? (zone.alarm === true ? 'alarm' : 'tamper')})`).join(', ');
       return { ...record, blockingZones: zones.map(zoneView), message: zones.length === 0 ? record.message : `${record.message ?? ''}; open or faulted zones: ${list}` };
     } catch (error) {
@@ -617,7 +493,7 @@ export class PanelControl {
       while (!this.stopping.signal.aborted) {
         if (pending !== null && pending.tracker.state !== 'waiting') return await this.finishByEvent(panel, command, record, pending);
         if (poll) {
-          lastCheck = await this.readBack(panel, command);
+          lastCheck = await this.reader.readBack(panel, command);
           if (lastCheck.check === 'reached') return this.finish({ ...record, state: 'confirmed', readBack: lastCheck, confirmation: { source: 'status', check: 'reached', at: lastCheck.at } }, pending);
         }
         const remaining = deadline - this.clock.monotonic();
@@ -628,7 +504,7 @@ export class PanelControl {
       if (this.stopping.signal.aborted) {
         return this.finish({ ...record, state: 'unconfirmed', code: 'HIKARC_CONTROL_UNCONFIRMED', message: 'the confirmation was not awaited: the service stopped' }, pending);
       }
-      const readBack = await this.readBack(panel, command);
+      const readBack = await this.reader.readBack(panel, command);
       record = { ...record, readBack, confirmation: { source: 'status', check: readBack.check, at: readBack.at } };
       return this.finish(this.byReadBack(record, readBack.check), pending);
     } catch (error) {
