@@ -30,6 +30,10 @@ export interface Expectation {
 const ARMED_AWAY = ['3401', '3400', '3442'];
 const ARMED_STAY = ['3441', '3400', '3442', '3408'];
 const ARMING_FAILED = ['1822'];
+const DISARMED = ['1401'];
+const ALARM_CLEARED = ['1406'];
+const BYPASSED = ['1570'];
+const BYPASS_RESTORED = ['3570'];
 // 1571 deactivated temporarily, 1573 deactivated, 1572 lid deactivated; 3571-3573 active again.
 const DEACTIVATED_ONCE = ['1571', '1572'];
 const DEACTIVATED_PERMANENTLY = ['1573', '1572'];
@@ -44,13 +48,13 @@ export function expectationFor(command: ControlCommand, zoneOffset: number): Exp
     case 'arm':
       return { confirms: command.mode === 'away' ? ARMED_AWAY : ARMED_STAY, refutes: ARMING_FAILED, partition: command.partition, zones: null };
     case 'disarm':
-      return { confirms: ['1401'], refutes: [], partition: command.partition, zones: null };
+      return { confirms: DISARMED, refutes: [], partition: command.partition, zones: null };
     case 'clear-alarm':
-      return { confirms: ['1406'], refutes: [], partition: command.partition, zones: null };
+      return { confirms: ALARM_CLEARED, refutes: [], partition: command.partition, zones: null };
     case 'bypass':
-      return { confirms: ['1570'], refutes: [], partition: null, zones: zones(command.zones) };
+      return { confirms: BYPASSED, refutes: [], partition: null, zones: zones(command.zones) };
     case 'bypass-restore':
-      return { confirms: ['3570'], refutes: [], partition: null, zones: zones(command.zones) };
+      return { confirms: BYPASS_RESTORED, refutes: [], partition: null, zones: zones(command.zones) };
     case 'deactivate': {
       const confirms = command.mode === 'off' ? REACTIVATED : command.permanent ? DEACTIVATED_PERMANENTLY : DEACTIVATED_ONCE;
       return { confirms, refutes: [], partition: null, zones: zones(command.zones) };
@@ -98,35 +102,55 @@ export function matchEvent(expectation: Expectation, panel: PanelIdentity, event
 
 export type TrackerState = 'waiting' | 'confirmed' | 'refuted';
 
+/** The events a command has had so far, by code and zone (in events' numbering). */
+export interface SeenEvent {
+  readonly code: string;
+  readonly zone: number | null;
+}
+
+/** Refuted by any refuting event; confirmed once every zone (or, without zones, one event) reported. */
+export function outcomeOf(expectation: Expectation, events: readonly SeenEvent[]): TrackerState {
+  if (events.some((event) => expectation.refutes.includes(event.code))) return 'refuted';
+  const confirming = events.filter((event) => expectation.confirms.includes(event.code));
+  if (expectation.zones === null) return confirming.length > 0 ? 'confirmed' : 'waiting';
+  return expectation.zones.every((zone) => confirming.some((event) => event.zone === zone)) ? 'confirmed' : 'waiting';
+}
+
+/** Every Hik code that confirms or refutes some command: the events worth a look. */
+export const CONFIRMATION_CODES: ReadonlySet<string> = new Set([
+  ...ARMED_AWAY,
+  ...ARMED_STAY,
+  ...ARMING_FAILED,
+  ...DISARMED,
+  ...ALARM_CLEARED,
+  ...BYPASSED,
+  ...BYPASS_RESTORED,
+  ...DEACTIVATED_ONCE,
+  ...DEACTIVATED_PERMANENTLY,
+  ...REACTIVATED,
+  ...OUTPUT_ON_FAILED,
+  ...OUTPUT_OFF_FAILED,
+]);
+
 /** Follows one command's events: a batch is confirmed once every zone has reported. */
 export class ConfirmationTracker {
-  private readonly waitingZones: Set<number> | null;
-  private current: TrackerState = 'waiting';
   readonly matched: Array<Extract<EventMatch, { kind: 'confirms' | 'refutes' }>> = [];
 
   constructor(
     readonly expectation: Expectation,
     readonly panel: PanelIdentity,
-  ) {
-    this.waitingZones = expectation.zones === null ? null : new Set(expectation.zones);
-  }
+  ) {}
 
   get state(): TrackerState {
-    return this.current;
+    return outcomeOf(this.expectation, this.matched);
   }
 
   /** True when the event concerned this command. */
   offer(event: VendorEvent): boolean {
-    if (this.current !== 'waiting') return false;
+    if (this.state !== 'waiting') return false;
     const match = matchEvent(this.expectation, this.panel, event);
     if (match.kind === 'unrelated') return false;
     this.matched.push(match);
-    if (match.kind === 'refutes') this.current = 'refuted';
-    else if (this.waitingZones === null) this.current = 'confirmed';
-    else {
-      if (match.zone !== null) this.waitingZones.delete(match.zone);
-      if (this.waitingZones.size === 0) this.current = 'confirmed';
-    }
     return true;
   }
 }

@@ -1,6 +1,7 @@
-// Panel control inside `hik-arc run`: the control API on control.listen, commands confirmed by the
-// panel's own events on the receiver stream, every request through ingest's receiver client (one
-// Digest client, one lock-out guard). Off unless control.enabled and control.listen are set.
+// Panel control inside `hik-arc run`, on with control.enabled: the panel events on the receiver
+// stream confirm commands (the API's, and those of `hik-arc panel`, through the audit trail), and
+// the control API serves on control.listen. Every request goes through ingest's receiver client
+// (one Digest client, one lock-out guard).
 
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
@@ -15,8 +16,8 @@ import { ControlStore } from './control-store.js';
 import { controlSettingsFromConfig, PanelControl } from './panel-control.js';
 
 export interface RunningControl {
-  /** `host:port` of the control API. */
-  readonly address: string;
+  /** `host:port` of the control API; null when control.listen is empty. */
+  readonly address: string | null;
   /** The stream tap: hands a vendor event to the commands waiting for their confirmation. */
   observe(event: VendorEvent, receivedAt: number): void;
   stop(): Promise<void>;
@@ -24,8 +25,8 @@ export interface RunningControl {
 
 export interface ControlServiceOptions {
   readonly config: Config;
-  /** From controlTokens(): read before the service opens anything, so a bad file stops the start. */
-  readonly tokens: readonly ApiToken[];
+  /** From controlTokens(), read before the service opens anything; null: no API. */
+  readonly tokens: readonly ApiToken[] | null;
   readonly receiver: ReceiverRequestClient;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -54,24 +55,26 @@ export async function startControl(options: ControlServiceOptions): Promise<Runn
     logger,
     metrics,
   });
-  let api: RunningControlApi;
+  let api: RunningControlApi | null = null;
   try {
-    api = await startControlApi({
-      listen: config.control.listen,
-      tls: config.control.tlsCertFile === '' ? null : { certFile: config.control.tlsCertFile, keyFile: config.control.tlsKeyFile },
-      tokens,
-      control,
-      store,
-      clock,
-      logger,
-      metrics,
-    });
+    if (tokens !== null) {
+      api = await startControlApi({
+        listen: config.control.listen,
+        tls: config.control.tlsCertFile === '' ? null : { certFile: config.control.tlsCertFile, keyFile: config.control.tlsKeyFile },
+        tokens,
+        control,
+        store,
+        clock,
+        logger,
+        metrics,
+      });
+    }
   } catch (error) {
     store.close();
     throw error;
   }
   return {
-    address: `${api.address.address}:${api.address.port}`,
+    address: api === null ? null : `${api.address.address}:${api.address.port}`,
     observe(event, receivedAt) {
       // A defect here must never cost an alarm its way to the ARC.
       try {
@@ -81,7 +84,7 @@ export async function startControl(options: ControlServiceOptions): Promise<Runn
       }
     },
     async stop() {
-      await api.close();
+      await api?.close();
       await control.stop();
       store.close();
     },

@@ -10,15 +10,16 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { HikArcError, errorMessage, type ErrorCode } from '../errors.js';
 import { canonicalJson, entryHash, GENESIS_HASH, verifyChain, type ChainRow, type ChainVerdict } from './audit-chain.js';
-import type { CommandRecord } from './command-record.js';
+import type { CommandRecord, ConfirmingEvent } from './command-record.js';
 
 /**
  * requested: written before the command is sent; answered: the receiver's answer; no-answer: the
  * outcome is unknown (with the status read back); failed: not carried out; not-sent: refused
- * before sending; settled: confirmed, refuted or unconfirmed; late-event: a confirming event
- * after the command had settled.
+ * before sending; observed: `run` saw the panel's event for a command another process (the
+ * command line) is waiting on; settled: confirmed, refuted or unconfirmed; late-event: a
+ * confirming event after the command had settled.
  */
-export const AUDIT_PHASES = ['requested', 'answered', 'no-answer', 'failed', 'not-sent', 'settled', 'late-event'] as const;
+export const AUDIT_PHASES = ['requested', 'answered', 'no-answer', 'failed', 'not-sent', 'observed', 'settled', 'late-event'] as const;
 export type AuditPhase = (typeof AUDIT_PHASES)[number];
 
 export interface AuditEntry {
@@ -161,6 +162,34 @@ export class ControlStore {
       this.db.prepare<[string], AuditRow>('SELECT seq, record, prev_hash, hash FROM control_audit WHERE command_id = ? ORDER BY seq DESC LIMIT 1').get(commandId),
     );
     return row === undefined ? undefined : toEntry(row);
+  }
+
+  /**
+   * Commands that may still be waiting for their panel's event: the last entry of each command
+   * since `since` (ISO) is its request, its acceptance or an event already observed.
+   */
+  awaitingConfirmation(since: string): AuditEntry[] {
+    return this.guarded('audit read', () =>
+      this.db
+        .prepare<[string], AuditRow>(
+          `SELECT seq, record, prev_hash, hash FROM control_audit a WHERE at >= ? AND phase IN ('requested', 'answered', 'observed')
+           AND seq = (SELECT MAX(b.seq) FROM control_audit b WHERE b.command_id = a.command_id) ORDER BY seq`,
+        )
+        .all(since)
+        .map(toEntry)
+        .filter((entry) => entry.command.state === 'requested' || entry.command.state === 'accepted'),
+    );
+  }
+
+  /** The panel events `run` observed for a command of this process, in order. */
+  observedEvents(commandId: string): ConfirmingEvent[] {
+    return this.guarded('audit read', () =>
+      this.db
+        .prepare<[string], AuditRow>("SELECT seq, record, prev_hash, hash FROM control_audit WHERE command_id = ? AND phase = 'observed' ORDER BY seq")
+        .all(commandId)
+        .map(toEntry)
+        .flatMap((entry) => (entry.command.confirmation?.source === 'event' ? entry.command.confirmation.events : [])),
+    );
   }
 
   /** Recomputes the whole chain. */

@@ -17,7 +17,7 @@ import type { VendorEvent } from '../translate/index.js';
 import { describeAnswer, judgeCommandAnswer, REFUSAL_CODES, REFUSAL_MESSAGES, type ReceiverAnswer } from './answers.js';
 import { describeCommand, type Actor, type ControlCommand } from './commands.js';
 import type { CommandRecord, CommandState, ConfirmingEvent, PanelRef, ReadBackRecord } from './command-record.js';
-import { ConfirmationTracker, expectationFor, matchEvent, type TargetCheck } from './confirmation.js';
+import { CONFIRMATION_CODES, ConfirmationTracker, expectationFor, matchEvent, outcomeOf, type TargetCheck, type TrackerState } from './confirmation.js';
 import type { AuditPhase, ControlStore } from './control-store.js';
 import { findPanel, type PanelInfo } from './panel-lookup.js';
 import { PanelReader } from './panel-reader.js';
@@ -95,6 +95,7 @@ const AUDIT_MESSAGES: Readonly<Record<AuditPhase, string>> = {
   'no-answer': 'control command without answer: outcome unknown, status read back',
   failed: 'control command not carried out',
   'not-sent': 'control command refused before sending',
+  observed: 'control command of another process: its panel event observed',
   settled: 'control command settled',
   'late-event': 'control command event after it had settled',
 };
@@ -122,6 +123,11 @@ interface Pending {
   readonly tracker: ConfirmationTracker;
   readonly events: ConfirmingEvent[];
   wake: () => void;
+}
+
+interface Seen {
+  readonly outcome: TrackerState;
+  readonly events: readonly ConfirmingEvent[];
 }
 
 interface Settled {
@@ -333,16 +339,23 @@ export class PanelControl {
 
   /** The stream tap of `run`: an event that confirms or refutes a command waiting for one. */
   observe(event: VendorEvent, receivedAt: number): void {
-    if (event.cidAlarm === null || (this.pending.length === 0 && this.settledRecently.length === 0)) return;
-    const confirming = (code: string, partition: number | null, zone: number | null): ConfirmingEvent => ({ code, partition, zone, receivedAt: new Date(receivedAt).toISOString() });
+    const code = event.cidAlarm?.cidCode;
+    if (code === undefined || code === null || !CONFIRMATION_CODES.has(code)) return;
+    const confirming = (match: { code: string; partition: number | null; zone: number | null }): ConfirmingEvent => ({
+      code: match.code,
+      partition: match.partition,
+      zone: match.zone,
+      receivedAt: new Date(receivedAt).toISOString(),
+    });
     for (const pending of this.pending) {
       const before = pending.tracker.matched.length;
       if (!pending.tracker.offer(event)) continue;
       const match = pending.tracker.matched[before];
-      if (match !== undefined) pending.events.push(confirming(match.code, match.partition, match.zone));
+      if (match !== undefined) pending.events.push(confirming(match));
       pending.wake();
       return;
     }
+    if (this.observeForOthers(event, confirming)) return;
     const now = this.clock.monotonic();
     this.settledRecently = this.settledRecently.filter((settled) => settled.untilMs > now);
     for (const settled of this.settledRecently) {
@@ -350,11 +363,34 @@ export class PanelControl {
       if (match.kind === 'unrelated') continue;
       this.lateEvents.inc();
       const at = new Date(this.clock.now()).toISOString();
-      const events = [confirming(match.code, match.partition, match.zone)];
+      const events = [confirming(match)];
       const outcome = match.kind === 'confirms' ? 'confirmed' : 'refuted';
       this.safeAppend('late-event', { ...settled.record, confirmation: { source: 'event', outcome, events, at } });
       return;
     }
+  }
+
+  // A command of `hik-arc panel` waits for its confirmation by reading the status back; the
+  // service, which holds the stream, writes the panel's event to the audit trail for it.
+  private observeForOthers(event: VendorEvent, confirming: (match: { code: string; partition: number | null; zone: number | null }) => ConfirmingEvent): boolean {
+    const windowMs = this.settings.confirmTimeoutMs + 2 * this.settings.requestTimeoutMs;
+    let waiting;
+    try {
+      waiting = this.store.awaitingConfirmation(new Date(this.clock.now() - windowMs).toISOString());
+    } catch (error) {
+      this.limited.warn('HIKARC_CONTROL_AUDIT_FAILED', { err: errorMessage(error) }, 'commands of other processes could not be read');
+      return false;
+    }
+    for (const entry of waiting) {
+      const record = entry.command;
+      if (this.pending.some((pending) => pending.commandId === record.commandId)) continue;
+      const match = matchEvent(expectationFor(record.command, this.settings.eventZoneOffset), record.panel, event);
+      if (match.kind === 'unrelated') continue;
+      const outcome = match.kind === 'confirms' ? 'confirmed' : 'refuted';
+      this.safeAppend('observed', { ...record, confirmation: { source: 'event', outcome, events: [confirming(match)], at: new Date(this.clock.now()).toISOString() } });
+      return true;
+    }
+    return false;
   }
 
   /** Stops waiting for confirmations; what is pending settles as not confirmed. */
@@ -491,7 +527,8 @@ export class PanelControl {
     try {
       let lastCheck: ReadBackRecord | null = null;
       while (!this.stopping.signal.aborted) {
-        if (pending !== null && pending.tracker.state !== 'waiting') return await this.finishByEvent(panel, command, record, pending);
+        const seen = this.eventsSoFar(command, accepted.commandId, pending);
+        if (seen.outcome !== 'waiting') return await this.finishByEvent(panel, command, record, seen, pending);
         if (poll) {
           lastCheck = await this.reader.readBack(panel, command);
           if (lastCheck.check === 'reached') return this.finish({ ...record, state: 'confirmed', readBack: lastCheck, confirmation: { source: 'status', check: 'reached', at: lastCheck.at } }, pending);
@@ -500,7 +537,8 @@ export class PanelControl {
         if (remaining <= 0) break;
         await this.pause(poll ? Math.min(this.pollMs(), remaining) : remaining, pending);
       }
-      if (pending !== null && pending.tracker.state !== 'waiting') return await this.finishByEvent(panel, command, record, pending);
+      const seen = this.eventsSoFar(command, accepted.commandId, pending);
+      if (seen.outcome !== 'waiting') return await this.finishByEvent(panel, command, record, seen, pending);
       if (this.stopping.signal.aborted) {
         return this.finish({ ...record, state: 'unconfirmed', code: 'HIKARC_CONTROL_UNCONFIRMED', message: 'the confirmation was not awaited: the service stopped' }, pending);
       }
@@ -527,11 +565,24 @@ export class PanelControl {
     }
   }
 
-  private async finishByEvent(panel: PanelInfo, command: ControlCommand, record: CommandRecord, pending: Pending): Promise<CommandRecord> {
-    const outcome = pending.tracker.state === 'refuted' ? 'refuted' : 'confirmed';
-    const confirmed: CommandRecord = { ...record, confirmation: { source: 'event', outcome, events: [...pending.events], at: new Date(this.clock.now()).toISOString() } };
+  // What the panel's events say so far: this process's own tap (run), or what `run` observed for
+  // this process and wrote to the audit trail (the command line).
+  private eventsSoFar(command: ControlCommand, commandId: string, pending: Pending | null): Seen {
+    if (pending !== null) return { outcome: pending.tracker.state, events: pending.events };
+    let events: ConfirmingEvent[] = [];
+    try {
+      events = this.store.observedEvents(commandId);
+    } catch (error) {
+      this.logger.warn({ code: isHikArcError(error) ? error.code : 'HIKARC_CONTROL_AUDIT_FAILED', err: errorMessage(error), commandId }, 'observed events could not be read');
+    }
+    return { outcome: outcomeOf(expectationFor(command, this.settings.eventZoneOffset), events), events };
+  }
+
+  private async finishByEvent(panel: PanelInfo, command: ControlCommand, record: CommandRecord, seen: Seen, pending: Pending | null): Promise<CommandRecord> {
+    const outcome = seen.outcome === 'refuted' ? 'refuted' : 'confirmed';
+    const confirmed: CommandRecord = { ...record, confirmation: { source: 'event', outcome, events: [...seen.events], at: new Date(this.clock.now()).toISOString() } };
     if (outcome === 'confirmed') return this.finish({ ...confirmed, state: 'confirmed' }, pending);
-    const code = pending.events.at(-1)?.code ?? '';
+    const code = seen.events.at(-1)?.code ?? '';
     if (command.action === 'arm') {
       const refused: CommandRecord = { ...confirmed, state: 'refused', code: 'HIKARC_CONTROL_ARMING_REFUSED', message: `the panel reported arming failed (${code})` };
       return this.finish(await this.withBlockingZones(panel, command.partition, refused), pending);

@@ -59,11 +59,11 @@ class Service implements RunningService {
     private readonly ingest: Ingest,
     private readonly pipeline: Pipeline,
     private readonly memoryTrim: MemoryTrim,
-    /** The control API's tokens; null when the API is off. */
+    /** The control API's tokens; null when the API is off (control.enabled alone still confirms). */
     private readonly controlTokens: readonly ApiToken[] | null,
   ) {}
 
-  /** The stream tap of panel control; null when the control API is off. */
+  /** The stream tap of panel control; null when control is off. */
   get controlTap(): RunningControl | null {
     return this.control;
   }
@@ -78,7 +78,7 @@ class Service implements RunningService {
 
   async start(): Promise<void> {
     // First: a port problem stops the start before anything is subscribed.
-    if (this.controlTokens !== null) {
+    if (this.config.control.enabled) {
       this.control = await startControl({
         config: this.config,
         tokens: this.controlTokens,

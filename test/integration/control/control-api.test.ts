@@ -15,6 +15,7 @@ import { startService, type RunningService } from '../../../src/service/service.
 import { Dc09Receiver, type FrameRecord } from '../../../src/transport/index.js';
 import { startFakeHikReceiver, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
 import { ANSWER_BODIES, makePanel, STATUS_OK, type FakePanel } from '../../helpers/fake-hik-security-cp.js';
+import { runCommand } from '../../helpers/run-cli.js';
 import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -25,6 +26,7 @@ interface Site {
   readonly logs: string[];
   readonly base: string;
   readonly tokens: Record<'all' | 'reader' | 'armer', string>;
+  readonly storePath: string;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ async function startSite(panels: FakePanel[], control: Record<string, unknown> =
   const reader = make('wallboard', ['read']);
   const armer = make('night-shift', ['arm']);
   const tokensFile = writeTempJson({ tokens: [all.entry, reader.entry, armer.entry] });
+  const storePath = join(tempDir(), `control-api-${process.pid}-${sites}.db`);
   const config = loadConfig({
     overrides: {
       'receiver.url': hik.url,
@@ -48,7 +51,7 @@ async function startSite(panels: FakePanel[], control: Record<string, unknown> =
       'receiver.account': 'AAAA',
       'receiver.heartbeatTimeoutSec': 5,
       'arc.primary': arc.url('tcp'),
-      'store.path': join(tempDir(), `control-api-${process.pid}-${sites}.db`),
+      'store.path': storePath,
       'http.listen': '',
       'log.level': 'info',
       'control.enabled': true,
@@ -71,6 +74,7 @@ async function startSite(panels: FakePanel[], control: Record<string, unknown> =
     logs,
     base: `http://${service.controlAddress ?? ''}`,
     tokens: { all: all.token, reader: reader.token, armer: armer.token },
+    storePath,
     async stop() {
       await service.stop();
       await hik.close();
@@ -300,6 +304,30 @@ describe('control API and the lock-out guard', { timeout: 60_000 }, () => {
       expect(refused.status).toBe(503);
       expect(refused.body).toMatchObject({ code: 'HIKARC_DIGEST_LOCKED' });
       expect(site.hik.requests.length).toBe(requests);
+    } finally {
+      await site.stop();
+    }
+  });
+});
+
+describe('hik-arc panel beside a running service', { timeout: 60_000 }, () => {
+  it('the service writes the panel events to the audit trail for the command line: 1822 after a 200 is a refusal, not an unknown', async () => {
+    const site = await startSite([makePanel(1)], { listen: '' });
+    try {
+      expect(site.service.controlAddress).toBeNull();
+      const config = writeTempJson({
+        receiver: { url: site.hik.url, username: 'admin', password: 'hik12345' },
+        store: { path: site.storePath },
+        control: { enabled: true, requestTimeoutSec: 1, confirmTimeoutSec: 5 },
+        log: { level: 'silent' },
+      });
+      site.hik.securityCp.queueFault({ type: 'arming-failed-after-200' });
+      const run = await runCommand(['panel', 'arm', '--config', config, '--panel', '2001', '--partition', '1', '--mode', 'away', '--operator', 'j.smith', '--reason', 'keyholder left', '--yes', '--json']);
+      expect(run.code).toBe(1);
+      expect(run.lines[0]).toMatchObject({ state: 'refused', code: 'HIKARC_CONTROL_ARMING_REFUSED', confirmation: { source: 'event', outcome: 'refuted', events: [{ code: '1822', partition: 1 }] } });
+      const audit = await runCommand(['panel', 'audit', '--config', config, '--json']);
+      const entries = (audit.lines[0] as { entries: Array<{ phase: string }> }).entries.map((entry) => entry.phase);
+      expect(entries).toEqual(['requested', 'answered', 'observed', 'settled']);
     } finally {
       await site.stop();
     }
