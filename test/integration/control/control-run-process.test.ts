@@ -2,13 +2,13 @@
 // panel's event on the stream, the event at the ARC too, SIGTERM; and a tokens file that cannot
 // be read stopping the start with exit 78.
 
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateToken } from '../../../src/control/api-tokens.js';
 import { Dc09Receiver, type FrameRecord } from '../../../src/transport/index.js';
 import { startFakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
+import { startHikArcProcess, type ServiceProcess } from '../../helpers/hik-arc-process.js';
 import { makePanel } from '../../helpers/fake-hik-security-cp.js';
 import { runCommand } from '../../helpers/run-cli.js';
 import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
@@ -19,34 +19,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-function startRun(config: Record<string, unknown>): { logs: Array<Record<string, unknown>>; stderr: () => string; exited: Promise<number | null>; kill: () => void } {
-  const child = spawn(process.execPath, ['bin/hik-arc.js', 'run', '--config', writeTempJson(config)], { stdio: 'pipe' });
-  const logs: Array<Record<string, unknown>> = [];
-  let partial = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    partial += chunk.toString('utf8');
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  return { logs, stderr: () => stderr, exited, kill: () => child.kill('SIGTERM') };
+function startRun(config: Record<string, unknown>): ServiceProcess {
+  return startHikArcProcess(config, cleanups);
 }
 
 describe('hik-arc run with the control API', { timeout: 60_000 }, () => {
@@ -87,7 +61,7 @@ describe('hik-arc run with the control API', { timeout: 60_000 }, () => {
       'the confirmation',
     );
     await waitFor(() => frames.some((frame) => frame.data?.startsWith('#2001|1401 01') === true), 10_000, 'the disarm event at the ARC');
-    run.kill();
+    run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(JSON.stringify(run.logs)).not.toContain(token);
   });

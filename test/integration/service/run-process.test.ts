@@ -2,7 +2,6 @@
 // (ours, and ioBroker.sia), with the ARC down for a while, SIGKILL and restart, SIGTERM, health,
 // metrics and the logs checked for secrets.
 
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,8 +10,9 @@ import { Dc09Receiver, NO_FAULT, parseFault, type FrameRecord } from '../../../s
 import { startIoBroker } from '../../helpers/dc09-iobroker.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { fixtureDocuments, startFakeHikReceiver, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
-import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
+import { tempDir } from '../../helpers/temp-files.js';
 import { freePort } from '../../helpers/free-port.js';
+import { startHikArcProcess, type ServiceProcess } from '../../helpers/hik-arc-process.js';
 
 const PASSWORD = 'hik12345';
 const AES_KEY = '603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4';
@@ -43,49 +43,13 @@ function missingPayloads(records: readonly FrameRecord[]): string[] {
   return [...expectedPayloads()].filter(([data, count]) => (got.get(data) ?? 0) < count).map(([data]) => data);
 }
 
-interface ServiceProcess {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly logs: Array<Record<string, unknown>>;
-  readonly stdout: () => string;
-  readonly exited: Promise<number | null>;
-}
-
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
 function startHikArc(config: Record<string, unknown>): ServiceProcess {
-  const child = spawn(process.execPath, ['bin/hik-arc.js', 'run', '--config', writeTempJson(config)], { stdio: 'pipe' });
-  let text = '';
-  const logs: Array<Record<string, unknown>> = [];
-  let partial = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    text += chunk.toString('utf8');
-    partial += chunk.toString('utf8');
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    if (stderr.includes('"level":"fatal"')) throw new Error(stderr);
-  });
-  return { child, logs, stdout: () => text, exited };
+  return startHikArcProcess(config, cleanups);
 }
 
 async function startArc(options: { port?: number; fault?: string; key?: string } = {}): Promise<{ receiver: Dc09Receiver; records: FrameRecord[] }> {
