@@ -16,7 +16,7 @@ import { RateLimitedLog } from '../rate-limited-log.js';
 import type { VendorEvent } from '../translate/index.js';
 import { describeAnswer, judgeCommandAnswer, REFUSAL_CODES, REFUSAL_MESSAGES, type ReceiverAnswer } from './answers.js';
 import { describeCommand, type Actor, type ControlCommand } from './commands.js';
-import type { CommandRecord, CommandState, ConfirmingEvent, PanelRef, ReadBackRecord } from './command-record.js';
+import type { CommandRecord, ConfirmingEvent, PanelRef, ReadBackRecord } from './command-record.js';
 import { CONFIRMATION_CODES, ConfirmationTracker, expectationFor, matchEvent, outcomeOf, type TargetCheck, type TrackerState } from './confirmation.js';
 import type { AuditPhase, ControlStore } from './control-store.js';
 import { findPanel, type PanelInfo } from './panel-lookup.js';
@@ -267,7 +267,8 @@ export class PanelControl {
     }
     let pending: Pending | null = null;
     try {
-      // Fail closed: a command that cannot be audited is not sent.
+      // Fail closed: a command that cannot be audited is not sent. Once it is sent, a failed
+      // entry is logged (safeAppend) and never reported as "not sent".
       this.append('requested', record);
       this.statusCache.delete(panel.devIndex);
       if (this.options.confirmBy === 'events') {
@@ -282,12 +283,12 @@ export class PanelControl {
         this.dropPending(pending);
         if (failure.kind === 'failed') {
           record = { ...record, state: 'failed', code: failure.code, message: failure.message };
-          this.append('failed', record);
+          this.safeAppend('failed', record);
           return this.final(record);
         }
         const readBack = await this.reader.readBack(panel, command);
         record = { ...record, state: 'unknown', code: 'HIKARC_CONTROL_OUTCOME_UNKNOWN', message: `${failure.message}; not resent, status read back`, readBack };
-        this.append('no-answer', record);
+        this.safeAppend('no-answer', record);
         return this.final(record);
       }
       const { answer } = exchanged;
@@ -296,7 +297,7 @@ export class PanelControl {
       switch (verdict.kind) {
         case 'accepted': {
           record = { ...record, state: 'accepted' };
-          this.append('answered', record);
+          this.safeAppend('answered', record);
           const accepted = record;
           const claimed = pending;
           pending = null; // settle() owns it now
@@ -310,14 +311,14 @@ export class PanelControl {
           const ids = verdict.failed.map((failure) => failure.id).join(', ');
           const readBack = await this.reader.readBack(panel, command);
           record = { ...record, state: 'partial', code: 'HIKARC_CONTROL_PARTIAL', message: `the receiver reports failures for ${ids}; the rest was carried out`, readBack };
-          this.append('answered', record);
+          this.safeAppend('answered', record);
           return this.final(record);
         }
         case 'refused': {
           this.dropPending(pending);
           record = { ...record, state: 'refused', code: REFUSAL_CODES[verdict.refusal], message: REFUSAL_MESSAGES[verdict.refusal] };
           record = await this.explainRefusal(panel, command, record, verdict.refusal);
-          this.append('answered', record);
+          this.safeAppend('answered', record);
           return this.final(record);
         }
         case 'unreadable': {
@@ -325,7 +326,7 @@ export class PanelControl {
           this.limited.warn('HIKARC_CONTROL_BAD_ANSWER', { devIndex: panel.devIndex, httpStatus: answer.httpStatus, sample: answer.sample.slice(0, 200) }, 'receiver answer to a command cannot be read');
           const readBack = await this.reader.readBack(panel, command);
           record = { ...record, state: 'unknown', code: 'HIKARC_CONTROL_OUTCOME_UNKNOWN', message: 'the receiver answered with a body that says nothing readable; status read back', readBack };
-          this.append('no-answer', record);
+          this.safeAppend('no-answer', record);
           return this.final(record);
         }
       }
@@ -593,7 +594,7 @@ export class PanelControl {
   private finish(record: CommandRecord, pending: Pending | null): CommandRecord {
     this.dropPending(pending);
     this.safeAppend('settled', record);
-    this.commands.inc({ action: record.action, state: record.state as CommandState });
+    this.commands.inc({ action: record.action, state: record.state });
     if (pending !== null) this.settledRecently.push({ record, tracker: pending.tracker, untilMs: this.clock.monotonic() + this.settings.confirmTimeoutMs });
     return record;
   }
