@@ -304,6 +304,22 @@ describe('hik-arc panel commands', () => {
   });
 });
 
+describe('hik-arc panel without an audit trail', () => {
+  it('sends nothing when the audit trail cannot be written', async () => {
+    const r = await rig();
+    const config = writeTempJson({
+      receiver: { url: r.hik.url, username: 'admin', password: PASSWORD },
+      store: { path: tempDir() }, // a directory: no database can be opened there
+      control: { enabled: true },
+      log: { level: 'silent' },
+    });
+    const run = await runCommand(['panel', 'disarm', '--config', config, '--panel', '2001', '--partition', '1', '--operator', 'j', '--reason', 'r', '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('HIKARC_CONTROL_AUDIT_FAILED');
+    expect(r.hik.requests).toEqual([]);
+  });
+});
+
 describe('hik-arc panel exit codes for bad usage and configuration', () => {
   it('64 without --yes, --operator or --reason, or with bad arguments', async () => {
     const r = await rig();
