@@ -6,6 +6,7 @@
 // 75 outcome unknown, 78 configuration.
 
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { systemClock } from '../clock.js';
 import { ConfigError, isHikArcError } from '../errors.js';
 import type { Config } from '../config/load.js';
@@ -109,6 +110,17 @@ function buildCommand(name: ChangeName, values: ChangeValues): ControlCommand {
   });
 }
 
+/** The system user behind the command line: the one sudo ran it for, else the process's own. */
+function systemLogin(io: CliIo): string | null {
+  const sudo = io.env['SUDO_USER'];
+  if (sudo !== undefined && sudo !== '') return sudo;
+  try {
+    return userInfo().username;
+  } catch {
+    return null;
+  }
+}
+
 /** Exit code of a command's final state. */
 export function exitCodeOf(state: CommandState): number {
   if (state === 'confirmed' || state === 'accepted') return EXIT.OK;
@@ -187,7 +199,7 @@ async function change(name: ChangeName, args: readonly string[], io: CliIo): Pro
   const panelId = required(values.panel, '--panel');
   const command = buildCommand(name, values as ChangeValues);
   const dryRun = values['dry-run'] === true;
-  const actor = dryRun ? null : asUsage(() => checkActor(values.operator, values.reason, 'cli', null));
+  const actor = dryRun ? null : asUsage(() => checkActor(values.operator, values.reason, { via: 'cli', login: systemLogin(io) }));
   if (!dryRun && values.yes !== true) throw new UsageError(`${describeCommand(command)} changes the panel: add --yes to confirm (or --dry-run to see the request)`);
   const session = openSession(io, values.config);
   try {
@@ -272,7 +284,8 @@ function peripherals(args: readonly string[], io: CliIo): Promise<number> {
 
 function entryLine(entry: AuditEntry): string {
   const { command } = entry;
-  return `#${entry.seq} ${entry.at} ${entry.phase} ${command.state}${command.code === null ? '' : ` ${command.code}`}: ${describeCommand(command.command)} on ${command.panel.account ?? command.panel.devIndex} by ${command.operator} (${command.via}${command.tokenName === null ? '' : ` ${command.tokenName}`}): ${command.reason} [${command.commandId}]`;
+  const origin = [command.via, command.tokenName === null ? null : `token ${command.tokenName}`, command.login === null ? null : `login ${command.login}`].filter((part) => part !== null).join(', ');
+  return `#${entry.seq} ${entry.at} ${entry.phase} ${command.state}${command.code === null ? '' : ` ${command.code}`}: ${describeCommand(command.command)} on ${command.panel.account ?? command.panel.devIndex} by ${command.operator} (${origin}): ${command.reason} [${command.commandId}]`;
 }
 
 async function audit(args: readonly string[], io: CliIo): Promise<number> {

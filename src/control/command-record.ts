@@ -58,6 +58,8 @@ export interface CommandRecord {
   readonly via: Actor['via'];
   /** The API token's name from the tokens file; never the token. */
   readonly tokenName: string | null;
+  /** The command line's system login. */
+  readonly login: string | null;
   readonly requestedAt: string;
   readonly request: RequestRecord;
   readonly answer: Readonly<Record<string, unknown>> | null;

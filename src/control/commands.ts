@@ -103,16 +103,27 @@ function checkText(value: string | undefined, what: string, max: number): string
 }
 
 export interface Actor {
-  /** Who asked (a person at the ARC, or the automation acting for one). */
+  /** Who asked (a person at the ARC, or the automation acting for one), as they wrote it. */
   readonly operator: string;
   readonly reason: string;
-  /** How the request came in: the command line, or the control API with the token's name. */
+  /** How the request came in: the command line, or the control API. */
   readonly via: 'cli' | 'api';
-  readonly token: string | null;
+  /** The API token's name from the tokens file; never the token. */
+  readonly tokenName: string | null;
+  /** The command line's system login (the sudo user behind it): who really typed the operator name. */
+  readonly login: string | null;
 }
 
-export function checkActor(operator: string | undefined, reason: string | undefined, via: Actor['via'], token: string | null): Actor {
-  return { operator: checkText(operator, 'operator', MAX_OPERATOR_CHARS), reason: checkText(reason, 'reason', MAX_REASON_CHARS), via, token };
+export type Origin = { readonly via: 'cli'; readonly login: string | null } | { readonly via: 'api'; readonly tokenName: string };
+
+export function checkActor(operator: string | undefined, reason: string | undefined, origin: Origin): Actor {
+  return {
+    operator: checkText(operator, 'operator', MAX_OPERATOR_CHARS),
+    reason: checkText(reason, 'reason', MAX_REASON_CHARS),
+    via: origin.via,
+    tokenName: origin.via === 'api' ? origin.tokenName : null,
+    login: origin.via === 'cli' ? origin.login : null,
+  };
 }
 
 /** A short text for logs and the command line: "arm away partition 1", "bypass zones 3,5". */

@@ -147,7 +147,7 @@ class ControlApi {
       const header = request.headers['idempotency-key'];
       const key = parsed.idempotencyKey ?? (typeof header === 'string' ? header : undefined);
       if (key === undefined || !/^[A-Za-z0-9._:-]{1,128}$/.test(key)) throw apiError('HIKARC_CONTROL_INVALID_REQUEST', 'an idempotencyKey (body) or Idempotency-Key header of 1 to 128 letters, digits, dots, dashes, colons or underscores is required');
-      const actor = checkActor(parsed.operator, parsed.reason, 'api', token.name);
+      const actor = checkActor(parsed.operator, parsed.reason, { via: 'api', tokenName: token.name });
       const panel = await control.resolve(parsed.panelId);
       const commandId = randomUUID();
       const claim = store.claimIdempotencyKey(token.name, key, requestFingerprint(parsed), commandId, clock.now());

@@ -356,7 +356,7 @@ describe('hik-arc panel audit', () => {
     await r.change('arm', '--panel', '2001', '--partition', '1', '--mode', 'stay');
     const text = await r.run('audit');
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/#1 \S+Z requested requested: arm away partition 1 on 2001 by j\.smith \(cli\): keyholder on site/);
+    expect(text.stdout).toMatch(/#1 \S+Z requested requested: arm away partition 1 on 2001 by j\.smith \(cli, login \S+\): keyholder on site/);
     expect(text.stdout).toMatch(/answered refused HIKARC_CONTROL_ARMING_REFUSED: arm stay partition 1/);
     expect(text.stdout).toMatch(/audit trail verified: 5 entries, head [0-9a-f]{64}/);
     const json = await r.run('audit', '--json');
@@ -370,6 +370,12 @@ describe('hik-arc panel audit', () => {
     raw.close();
     expect(dump).not.toContain(PASSWORD);
     expect(dump).not.toMatch(/authorization|Digest /i);
+  });
+
+  it('records the system login behind the operator name (the sudo user)', async () => {
+    const r = await rig();
+    const run = await runCommand(['panel', 'disarm', '--config', r.config, '--panel', '2001', '--partition', '1', '--operator', 'j.smith', '--reason', 'r', '--yes', '--json'], { SUDO_USER: 'alice' });
+    expect(record(run)).toMatchObject({ operator: 'j.smith', login: 'alice', via: 'cli', tokenName: null });
   });
 
   it('exit 1 when an entry was changed', async () => {

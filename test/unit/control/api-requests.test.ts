@@ -100,9 +100,10 @@ describe('shared argument checks', () => {
     expect(parseIdList('3, 5', 'zones')).toEqual([3, 5]);
     expect(() => parseIdList('3,,5', 'zones')).toThrow();
     expect(() => parseIdList('-1', 'relays')).toThrow();
-    expect(checkActor(' j.smith ', 'keyholder', 'cli', null)).toEqual({ operator: 'j.smith', reason: 'keyholder', via: 'cli', token: null });
-    expect(() => checkActor('j', '', 'cli', null)).toThrow(/reason is required/);
-    expect(() => checkActor('j\u0007', 'r', 'cli', null)).toThrow(/control characters/);
+    expect(checkActor(' j.smith ', 'keyholder', { via: 'cli', login: 'alice' })).toEqual({ operator: 'j.smith', reason: 'keyholder', via: 'cli', tokenName: null, login: 'alice' });
+    expect(checkActor('j', 'r', { via: 'api', tokenName: 'arc' })).toMatchObject({ via: 'api', tokenName: 'arc', login: null });
+    expect(() => checkActor('j', '', { via: 'cli', login: null })).toThrow(/reason is required/);
+    expect(() => checkActor('j\u0007', 'r', { via: 'cli', login: null })).toThrow(/control characters/);
   });
 });
 

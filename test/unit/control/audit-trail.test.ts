@@ -27,6 +27,7 @@ function record(commandId: string, state: CommandRecord['state'] = 'requested'):
     reason: 'keyholder on site',
     via: 'cli',
     tokenName: null,
+    login: 'alice',
     requestedAt: '2025-06-01T13:45:00.000Z',
     request: { method: 'PUT', path: '/ISAPI/SecurityCP/control/disarm/1?format=json&devIndex=dev-1', body: null },
     answer: null,
