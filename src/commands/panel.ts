@@ -128,13 +128,13 @@ export function exitCodeOf(state: CommandState): number {
   return EXIT.FAILURE;
 }
 
-interface Session {
+interface Connection {
   readonly config: Config;
   readonly control: PanelControl;
   close(): Promise<void>;
 }
 
-function openSession(io: CliIo, file: string | undefined): Session {
+function connectToReceiver(io: CliIo, file: string | undefined): Connection {
   const config = loadCommandConfig(io, { file, command: 'panel', requires: COMMAND_REQUIREMENTS.panel });
   if (!config.control.enabled) {
     throw new ConfigError('HIKARC_CONTROL_DISABLED', ['control.enabled: panel control is off; set it to true (or HIK_ARC_CONTROL_ENABLED=true) to use hik-arc panel']);
@@ -201,48 +201,48 @@ async function change(name: ChangeName, args: readonly string[], io: CliIo): Pro
   const dryRun = values['dry-run'] === true;
   const actor = dryRun ? null : asUsage(() => checkActor(values.operator, values.reason, { via: 'cli', login: systemLogin(io) }));
   if (!dryRun && values.yes !== true) throw new UsageError(`${describeCommand(command)} changes the panel: add --yes to confirm (or --dry-run to see the request)`);
-  const session = openSession(io, values.config);
+  const connection = connectToReceiver(io, values.config);
   try {
-    const panel = await session.control.resolve(panelId);
+    const panel = await connection.control.resolve(panelId);
     if (actor === null) {
-      const call = session.control.plan(panel, command);
+      const call = connection.control.plan(panel, command);
       if (values.json === true) writeJsonLine(io, { dryRun: true, panel, request: { method: call.method, path: call.path, body: call.body ?? null } });
       else line(io, `${call.method} ${call.path}${call.body === undefined ? '' : `\n${call.body}`}`);
       return EXIT.OK;
     }
-    const submitted = await session.control.submit(panel, command, actor);
+    const submitted = await connection.control.submit(panel, command, actor);
     const record = await submitted.settled;
     if (values.json === true) writeJsonLine(io, record);
     else printRecord(io, record);
     return exitCodeOf(record.state);
   } finally {
-    await session.close();
+    await connection.close();
   }
 }
 
-// The read commands share their frame: options, the session, the panel, then what they print.
+// The read commands share their frame: options, the connection, the panel, then what they print.
 async function withPanel<const T extends Record<string, { type: 'string' | 'boolean' }>>(
   args: readonly string[],
   io: CliIo,
   extra: T,
-  read: (session: Session, panel: PanelInfo, values: Record<string, string | boolean | undefined>) => Promise<number>,
+  read: (connection: Connection, panel: PanelInfo, values: Record<string, string | boolean | undefined>) => Promise<number>,
 ): Promise<number> {
   const parsed = parseCommandArgs(args, { ...COMMON, ...extra });
   if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0] ?? ''}"`);
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const text = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  const session = openSession(io, text('config'));
+  const connection = connectToReceiver(io, text('config'));
   try {
-    const panel = await session.control.resolve(required(text('panel'), '--panel'));
-    return await read(session, panel, values);
+    const panel = await connection.control.resolve(required(text('panel'), '--panel'));
+    return await read(connection, panel, values);
   } finally {
-    await session.close();
+    await connection.close();
   }
 }
 
 function status(args: readonly string[], io: CliIo): Promise<number> {
-  return withPanel(args, io, {}, async (session, panel, values) => {
-    const view = await session.control.status(panel);
+  return withPanel(args, io, {}, async (connection, panel, values) => {
+    const view = await connection.control.status(panel);
     if (values['json'] === true) {
       writeJsonLine(io, statusJson(view));
       return EXIT.OK;
@@ -258,8 +258,8 @@ function status(args: readonly string[], io: CliIo): Promise<number> {
 }
 
 function zones(args: readonly string[], io: CliIo): Promise<number> {
-  return withPanel(args, io, { faulted: { type: 'boolean' } }, async (session, panel, values) => {
-    const all = await session.control.zones(panel);
+  return withPanel(args, io, { faulted: { type: 'boolean' } }, async (connection, panel, values) => {
+    const all = await connection.control.zones(panel);
     const shown = values['faulted'] === true ? all.filter(isFaultedZone) : all;
     if (values['json'] === true) writeJsonLine(io, { panel, zones: shown.map(zoneView) });
     else {
@@ -271,8 +271,8 @@ function zones(args: readonly string[], io: CliIo): Promise<number> {
 }
 
 function peripherals(args: readonly string[], io: CliIo): Promise<number> {
-  return withPanel(args, io, {}, async (session, panel, values) => {
-    const list = await session.control.peripherals(panel);
+  return withPanel(args, io, {}, async (connection, panel, values) => {
+    const list = await connection.control.peripherals(panel);
     if (values['json'] === true) writeJsonLine(io, { panel, peripherals: list });
     else {
       line(io, `${panelTitle(panel)}: ${list.length} peripheral(s)`);
