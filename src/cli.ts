@@ -9,8 +9,9 @@ import { EXIT, reportFailure, type CliIo } from './commands/command.js';
 
 function help(io: CliIo): void {
   io.stdout.write('hik-arc: Hik IP Receiver Pro events to SIA DC-09 for alarm receiving centres\n\ncommands:\n');
-  for (const command of COMMANDS) io.stdout.write(`  ${command.usage}\n      ${command.summary}\n`);
-  io.stdout.write('\nexit codes: 0 ok, 1 failure, 64 usage error, 78 configuration error\n');
+  // A usage of several lines (hik-arc panel) is aligned under its first.
+  for (const command of COMMANDS) io.stdout.write(`  ${command.usage.replace(/\n\s*/g, '\n  ')}\n      ${command.summary}\n`);
+  io.stdout.write('\nexit codes: 0 ok, 1 failure, 64 usage error, 75 outcome unknown (panel commands), 78 configuration error\n');
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {

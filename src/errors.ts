@@ -114,6 +114,30 @@ export const ERROR_CODES = {
   HIKARC_MEDIA_BUSY: 'too many media downloads at once; the request was turned away',
   HIKARC_MEDIA_STORE_FAILED: 'the media reference table or the evidence folder could not be written',
   HIKARC_MEDIA_LISTEN_FAILED: 'the media endpoint could not be started (address in use, TLS certificate or key unreadable)',
+
+  // panel control (guide chapter 6, 7.5-7.14; docs/panel-control.md)
+  HIKARC_CONTROL_DISABLED: 'panel control is off in the configuration',
+  HIKARC_CONTROL_PANEL_UNKNOWN: 'no panel with that account, devIndex or serial, or the receiver does not know its devIndex',
+  HIKARC_CONTROL_PANEL_AMBIGUOUS: 'several devices match the panel given',
+  HIKARC_CONTROL_NOT_SUPPORTED: 'the panel or the receiver does not support this call',
+  HIKARC_CONTROL_ALL_PARTITIONS_UNSUPPORTED: 'the receiver refused the all-partitions id 0xffffffff',
+  HIKARC_CONTROL_ARMING_REFUSED: 'the panel refused to arm (open or faulted zones, or arming failed)',
+  HIKARC_CONTROL_REFUSED: 'the receiver or the panel refused the command',
+  HIKARC_CONTROL_LOW_PRIVILEGE: 'the receiver user has no permission for this call',
+  HIKARC_CONTROL_PANEL_UNREACHABLE: 'the receiver answered that it is busy or cannot reach the panel',
+  HIKARC_CONTROL_PARTIAL: 'a batch command was carried out for some zones or relays only',
+  HIKARC_CONTROL_OUTCOME_UNKNOWN: 'no answer after the command was sent: it may or may not have been carried out',
+  HIKARC_CONTROL_UNCONFIRMED: 'the receiver accepted the command but the panel did not show the change',
+  HIKARC_CONTROL_BAD_ANSWER: 'an answer from the receiver could not be read, even tolerantly',
+  HIKARC_CONTROL_PANEL_BUSY: 'another command for the same panel is in flight',
+  HIKARC_CONTROL_RATE_LIMITED: 'the per-receiver rate limit of control requests was reached',
+  HIKARC_CONTROL_INVALID_REQUEST: 'a control request is malformed (partition, zones, relays, operator, reason)',
+  HIKARC_CONTROL_UNAUTHORIZED: 'a control API request without a valid bearer token',
+  HIKARC_CONTROL_FORBIDDEN: 'the bearer token lacks the role the request needs',
+  HIKARC_CONTROL_IDEMPOTENCY_CONFLICT: 'an idempotency key was used again for a different request',
+  HIKARC_CONTROL_TOKENS_INVALID: 'the control API tokens file cannot be read or is invalid',
+  HIKARC_CONTROL_AUDIT_FAILED: 'the control audit trail could not be written; the command was not sent',
+  HIKARC_CONTROL_AUDIT_BROKEN: 'the control audit trail does not verify: an entry was changed, removed or reordered',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -139,7 +163,7 @@ export class ConfigError extends HikArcError {
   readonly problems: readonly string[];
 
   constructor(
-    code: 'HIKARC_CONFIG_INVALID' | 'HIKARC_CONFIG_MISSING' | 'HIKARC_CONFIG_UNREADABLE',
+    code: 'HIKARC_CONFIG_INVALID' | 'HIKARC_CONFIG_MISSING' | 'HIKARC_CONFIG_UNREADABLE' | 'HIKARC_CONTROL_DISABLED' | 'HIKARC_CONTROL_TOKENS_INVALID',
     problems: readonly string[],
     options: HikArcErrorOptions = {},
   ) {

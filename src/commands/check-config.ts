@@ -6,6 +6,7 @@ import { configFileWarnings, getSetting, redactConfig } from '../config/load.js'
 import { COMMAND_REQUIREMENTS, isRequirementCommand } from '../config/requirements.js';
 import { envName, isLoopbackHost, type Config } from '../config/schema.js';
 import { mediaDir } from '../media/index.js';
+import { controlTokens } from '../control/control-service.js';
 import { ConfigError } from '../errors.js';
 import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, type Command } from './command.js';
 
@@ -45,6 +46,8 @@ export const checkConfigCommand: Command = {
 
     const config = loadCommandConfig(io, { file, command: 'check-config' });
     for (const warning of configFileWarnings(file)) io.stderr.write(`hik-arc check-config: warning (${warning.code}): ${file}: ${warning.message}\n`);
+    // The control API's tokens file is part of the configuration `run` refuses to start without.
+    const tokens = controlTokens(config);
     const missingFor = new Map<string, string[]>();
     for (const [command, paths] of Object.entries(COMMAND_REQUIREMENTS)) {
       missingFor.set(command, paths.filter((path) => getSetting(config, path) === ''));
@@ -56,6 +59,7 @@ export const checkConfigCommand: Command = {
       }
     }
     io.stdout.write(`${file}: valid\n`);
+    if (tokens !== null) io.stdout.write(`  control API on ${config.control.listen}: ${tokens.length} token(s) in ${config.control.tokensFile}\n`);
     for (const [command, missing] of missingFor) {
       io.stdout.write(missing.length === 0 ? `  complete for ${command}\n` : `  not complete for ${command}: missing ${missing.join(', ')}\n`);
     }

@@ -23,8 +23,8 @@ export interface Command {
   run(args: readonly string[], io: CliIo): Promise<number>;
 }
 
-// sysexits.h: 64 usage, 78 configuration.
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 64, CONFIG: 78 } as const;
+// sysexits.h: 64 usage, 75 temporary failure (a panel command whose outcome is unknown), 78 configuration.
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 64, OUTCOME_UNKNOWN: 75, CONFIG: 78 } as const;
 
 export class UsageError extends HikArcError {
   override readonly name = 'UsageError';

@@ -5,6 +5,7 @@ import { checkConfigCommand } from './check-config.js';
 import { deadLettersCommand } from './dead-letters.js';
 import { demoCommand } from './demo.js';
 import { mediaCommand } from './media.js';
+import { panelCommand } from './panel.js';
 import { replayCommand } from './replay.js';
 import { requeueCommand } from './requeue.js';
 import { runCommand } from './run.js';
@@ -27,4 +28,5 @@ export const COMMANDS: readonly Command[] = [
   deadLettersCommand,
   requeueCommand,
   mediaCommand,
+  panelCommand,
 ];

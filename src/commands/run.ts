@@ -20,7 +20,7 @@ export const runCommand: Command = {
       for (const { code, file, mode, secrets, message } of configFileWarnings(values.config)) logger.warn({ code, file, mode, secrets }, message);
     }
     const service = await startService({ config, logger });
-    logger.info({ http: service.httpAddress, media: service.mediaAddress }, 'running');
+    logger.info({ http: service.httpAddress, media: service.mediaAddress, control: service.controlAddress }, 'running');
 
     const onHangup = (): void => logger.warn('SIGHUP ignored: hik-arc reopens nothing and reads its config only at start; restart the service to apply config changes');
     process.on('SIGHUP', onHangup);

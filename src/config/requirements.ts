@@ -7,6 +7,7 @@ export const COMMAND_REQUIREMENTS = {
   capture: ['receiver.url', 'receiver.username', 'receiver.password'],
   replay: ['arc.primary'],
   run: ['receiver.url', 'receiver.username', 'receiver.password', 'receiver.account', 'arc.primary'],
+  panel: ['receiver.url', 'receiver.username', 'receiver.password'],
 } as const satisfies Readonly<Record<string, readonly string[]>>;
 
 export type RequirementCommand = keyof typeof COMMAND_REQUIREMENTS;

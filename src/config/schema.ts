@@ -4,6 +4,7 @@
 
 import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { splitListen } from '../http-listen.js';
 import { LOG_LEVELS } from '../log.js';
 import { MAX_LINK_SUFFIX_LENGTH } from '../media/media-link.js';
 import { isDc09Account, isDc09HexField } from '../transport/ascii.js';
@@ -45,11 +46,6 @@ export function isLoopbackHost(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }
 
-/** Host (without IPv6 brackets) and port of a `HOST:PORT` listen address. */
-export function splitListen(listen: string): { host: string; port: number } {
-  const at = listen.lastIndexOf(':');
-  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
-}
 
 // The media link goes into the DC-09 [V] block, 256 characters at most (docs/media.md §3): the
 // public base must leave room for the path, the longest token and an item number.
@@ -156,6 +152,9 @@ export const formats = {
   nonNegativeInt(value: unknown): void {
     must(Number.isInteger(value) && (value as number) >= 0, `must be an integer of 0 or more: value was ${shown(value)}`);
   },
+  zoneOffset(value: unknown): void {
+    must(value === 0 || value === 1, `must be 0 or 1: value was ${shown(value)}`);
+  },
 } as const;
 
 function coerceJsonObject(value: unknown): unknown {
@@ -168,8 +167,10 @@ function coerceJsonObject(value: unknown): unknown {
 }
 
 function coerceBoolean(value: unknown): unknown {
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
+  if (typeof value !== 'string') return value;
+  const text = value.trim().toLowerCase();
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
   return value;
 }
 
@@ -245,6 +246,18 @@ export const SETTINGS = {
     maxFileMB: { doc: 'Largest media file fetched from the receiver, in MB', default: 200, format: formats.positiveInt, coerce: coerceInt },
     maxConcurrent: { doc: 'Downloads from the receiver at once (links opened and archive fetches together)', default: 2, format: formats.positiveInt, coerce: coerceInt },
     fetchTimeoutSec: { doc: 'Longest a whole media file may take to come from the receiver', default: 120, format: formats.positiveInt, coerce: coerceInt },
+  },
+  control: {
+    enabled: { doc: 'Panel control (arm, disarm, clear, bypass, deactivate, relays, status) from hik-arc panel and the control API; false refuses every panel command', default: false, format: formats.boolean, coerce: coerceBoolean },
+    listen: { doc: 'Address of the control API in hik-arc run; empty = off. A non-loopback address needs control.tlsCertFile and control.tlsKeyFile', default: '', format: formats.listenAddress },
+    tokensFile: { doc: 'JSON file of control API bearer tokens: name, SHA-256 of the token, roles (hik-arc panel token makes entries)', default: '', format: () => undefined },
+    tlsCertFile: { doc: 'PEM certificate of the control API; with control.tlsKeyFile it serves HTTPS', default: '', format: () => undefined },
+    tlsKeyFile: { doc: 'PEM private key of the control API certificate', default: '', format: () => undefined },
+    requestTimeoutSec: { doc: 'How long one control call waits for the receiver; after it the outcome is unknown and the status is read back, never resent', default: 10, format: formats.positiveInt, coerce: coerceInt },
+    confirmTimeoutSec: { doc: 'How long an accepted command waits for the panel to confirm it (event on the stream, or the status read back); longer than the exit delay of the panels', default: 60, format: formats.positiveInt, coerce: coerceInt },
+    statusCacheSec: { doc: 'A panel status read is reused for this long (0 = always read); a command clears it', default: 3, format: formats.nonNegativeInt, coerce: coerceInt },
+    requestsPerMinute: { doc: 'At most this many control calls per minute to the receiver (commands across processes, status reads in the service)', default: 20, format: formats.positiveInt, coerce: coerceInt },
+    eventZoneOffset: { doc: 'Zone number in panel events minus the zone id of the control calls (which count from 0): 1 when events count zones from 1', default: 1, format: formats.zoneOffset, coerce: coerceInt },
   },
   log: {
     level: { doc: 'Log level', default: 'info', format: [...LOG_LEVELS] },
@@ -328,11 +341,46 @@ export const configShape = z
       maxConcurrent: positive.max(64, 'must be at most 64'),
       fetchTimeoutSec: seconds,
     }),
+    control: z.object({
+      enabled: z.boolean(),
+      listen: z.string(),
+      tokensFile: z.string(),
+      tlsCertFile: z.string(),
+      tlsKeyFile: z.string(),
+      requestTimeoutSec: seconds.max(300),
+      confirmTimeoutSec: seconds.max(3600),
+      statusCacheSec: z.number().int().nonnegative().max(300),
+      requestsPerMinute: z.number().int().positive().max(600),
+      eventZoneOffset: z.union([z.literal(0), z.literal(1)]),
+    }),
     log: z.object({ level: z.enum(LOG_LEVELS) }),
   })
   ;
 
 const AES_KEY_BYTES: readonly number[] = [16, 24, 32];
+
+/** A listen address on the loopback interface (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackListen(listen: string): boolean {
+  const host = splitListen(listen).host.toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+// The control API changes the state of alarm panels: it needs tokens, and bearer tokens never
+// cross a network in clear text.
+function controlProblems(control: Readonly<Record<string, unknown>>): string[] {
+  const problems: string[] = [];
+  const listen = text(control['listen']);
+  const cert = text(control['tlsCertFile']);
+  const key = text(control['tlsKeyFile']);
+  if ((cert === '') !== (key === '')) problems.push('control.tlsCertFile: control.tlsCertFile and control.tlsKeyFile go together');
+  if (listen === '') return problems;
+  if (control['enabled'] !== true) problems.push('control.listen: the control API needs control.enabled true (or leave control.listen empty)');
+  if (text(control['tokensFile']) === '') problems.push('control.tokensFile: the control API needs a tokens file (hik-arc panel token makes entries)');
+  if (!isLoopbackListen(listen) && (cert === '' || key === '')) {
+    problems.push(`control.listen: ${listen} is not a loopback address; set control.tlsCertFile and control.tlsKeyFile to serve it over TLS`);
+  }
+  return problems;
+}
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
@@ -371,6 +419,7 @@ export function crossFieldProblems(raw: Readonly<Record<string, Readonly<Record<
       if (text(receiver[key]) !== '') problems.push(`receiver.${key}: only applies to an https:// receiver.url`);
     }
   }
+  problems.push(...controlProblems(raw['control'] ?? {}));
   problems.push(...mediaProblems(raw['media'] ?? {}));
   return problems;
 }

@@ -80,9 +80,20 @@ export interface Ingest {
   stop(): Promise<void>;
   /** Config `accounts` over the receiver's device list: give it to the Translator. */
   readonly directory: AccountDirectory;
+  /**
+   * The receiver client for requests beside the stream (device list, unsubscribe; panel control),
+   * sharing the stream's lock-out guard: a rejected or locked login stops every user.
+   */
+  readonly requestClient: ReceiverRequestClient;
   health(): IngestHealth;
   /** Lifecycle events as they happen; returns the unsubscribe function. */
   onStatus(listener: (status: IngestStatus) => void): () => void;
+}
+
+export interface ReceiverRequestClient {
+  readonly http: ReceiverHttp;
+  /** Path prefix of receiver.url, usually empty. */
+  readonly basePath: string;
 }
 
 const QUARANTINE_LOG_BYTES = 1024;
@@ -141,6 +152,7 @@ class Watchdog {
 
 class IngestStage implements Ingest {
   readonly directory: AccountDirectory;
+  readonly requestClient: ReceiverRequestClient;
   private state: IngestState = 'idle';
   private readonly settings: IngestSettings;
   private readonly logger: Logger;
@@ -201,6 +213,7 @@ class IngestStage implements Ingest {
     this.guard = this.clients.guard;
     this.streamHttp = this.clients.stream;
     this.controlHttp = this.clients.control;
+    this.requestClient = { http: this.controlHttp, basePath: this.basePath };
     this.receiverDirectory = new ReceiverDirectory({
       http: this.controlHttp,
       basePath: this.basePath,

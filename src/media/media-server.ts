@@ -11,7 +11,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../clock.js';
-import { splitListen } from '../config/schema.js';
+import { splitListen } from '../http-listen.js';
 import { errorMessage, HikArcError, isHikArcError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';

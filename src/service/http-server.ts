@@ -3,7 +3,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { splitListen } from '../config/schema.js';
+import { closeServer, listenOn } from '../http-listen.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 
@@ -50,22 +50,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
   });
   server.keepAliveTimeout = 5_000;
-  const { host, port } = splitListen(options.listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const address = await listenOn(server, options.listen);
   options.logger.info({ address: `${address.address}:${address.port}` }, 'health and metrics endpoint listening');
-  return {
-    address,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { address, close: () => closeServer(server) };
 }

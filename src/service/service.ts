@@ -4,6 +4,8 @@
 
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
+import type { ApiToken } from '../control/api-tokens.js';
+import { controlTokens, startControl, type RunningControl } from '../control/control-service.js';
 import { errorMessage } from '../errors.js';
 import { AuthGuard, createIngest, ingestSettingsFromConfig, type DispatcherFactory, type Ingest, type IngestItem } from '../ingest/index.js';
 import type { Logger } from '../log.js';
@@ -36,6 +38,8 @@ export interface RunningService {
   readonly httpAddress: string | null;
   /** The media endpoint's `host:port`; null when media.listen is empty. */
   readonly mediaAddress: string | null;
+  /** `host:port` of the control API; null when it is off. */
+  readonly controlAddress: string | null;
   readonly metrics: MetricsRegistry;
   /** SIGTERM: stop taking parts, unsubscribe, finish what is in flight, leave the rest stored. */
   stop(): Promise<StopReport>;
@@ -52,6 +56,7 @@ class Service implements RunningService {
   private state: ServiceState = 'running';
   private http: RunningHttpServer | null = null;
   private cancelPrune: () => void = () => undefined;
+  private control: RunningControl | null = null;
 
   constructor(
     private readonly config: Config,
@@ -63,7 +68,14 @@ class Service implements RunningService {
     private readonly ingest: Ingest,
     private readonly memoryTrim: MemoryTrim,
     private readonly media: MediaStage | null,
+    /** The control API's tokens; null when the API is off (control.enabled alone still confirms). */
+    private readonly controlTokens: readonly ApiToken[] | null,
   ) {}
+
+  /** The stream tap of panel control; null when control is off. */
+  get controlTap(): RunningControl | null {
+    return this.control;
+  }
 
   get httpAddress(): string | null {
     return this.http ? `${this.http.address.address}:${this.http.address.port}` : null;
@@ -73,7 +85,22 @@ class Service implements RunningService {
     return this.media?.address ?? null;
   }
 
+  get controlAddress(): string | null {
+    return this.control?.address ?? null;
+  }
+
   async start(): Promise<void> {
+    // First: a port problem stops the start before anything is subscribed.
+    if (this.config.control.enabled) {
+      this.control = await startControl({
+        config: this.config,
+        tokens: this.controlTokens,
+        receiver: this.ingest.requestClient,
+        clock: this.clock,
+        logger: this.logger.child({ stage: 'control' }),
+        metrics: this.metrics,
+      });
+    }
     await this.media?.start();
     this.stack.start();
     this.ingest.start();
@@ -127,6 +154,8 @@ class Service implements RunningService {
     this.setState('stopping');
     this.cancelPrune();
     this.memoryTrim.stop();
+    // No new panel commands; what waits for a confirmation settles as not confirmed.
+    await this.control?.stop();
     // 1. No new parts: unsubscribe, and hand what ingest already holds to the outbox.
     await this.ingest.stop();
     // 2. What is in flight gets its ACK or is aborted; alarms the store could not take are still
@@ -166,6 +195,23 @@ class Service implements RunningService {
   }
 }
 
+// Items a failed store write hands over again were shown to the tap already.
+const tapped = new WeakSet<IngestItem>();
+
+/**
+ * The confirmation hook of panel control (docs/panel-control.md §6): each vendor event is shown to
+ * the commands waiting for their panel's confirmation. It only reads: the items go on to the
+ * pipeline, and so to the ARC, unchanged.
+ */
+function tapControlEvents(control: RunningControl | null, items: readonly IngestItem[]): void {
+  if (control === null) return;
+  for (const item of items) {
+    if (item.kind !== 'event' || tapped.has(item)) continue;
+    tapped.add(item);
+    control.observe(item.event, item.receivedAt);
+  }
+}
+
 /** Standard process gauges: memory is what an operator watches during a long ARC outage. */
 function registerProcessMetrics(metrics: MetricsRegistry, clock: Clock): void {
   const startedAt = clock.now();
@@ -180,6 +226,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const metrics = options.metrics ?? new MetricsRegistry();
+  // A bad tokens file stops the start before the store is opened (exit 78).
+  const tokens = controlTokens(config);
   registerProcessMetrics(metrics, clock);
   const writeFailures = metrics.counter('hik_arc_store_write_failures_total', 'Commits of the outbox that failed (each is retried until it lands), by code', ['code']);
   // Opened, checked and locked before anything else: a damaged store or a second service stops here.
@@ -194,9 +242,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   });
   let stack: DeliveryStack | undefined;
   let lastActivityAt = clock.now();
+  let service: Service | undefined;
   const consumer = async (items: readonly IngestItem[]): Promise<void> => {
     if (!stack) throw new Error('pipeline not ready');
     lastActivityAt = clock.now();
+    tapControlEvents(service?.controlTap ?? null, items);
     await stack.pipeline.accept(
       items.map((item) =>
         item.kind === 'event'
@@ -246,7 +296,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     throw error;
   }
   const memoryTrim = new MemoryTrim({ clock, logger: logger.child({ stage: 'memory' }), lastActivityAt: () => lastActivityAt });
-  const service = new Service(config, logger, metrics, clock, outbox, stack, ingest, memoryTrim, media);
+  service = new Service(config, logger, metrics, clock, outbox, stack, ingest, memoryTrim, media, tokens);
   try {
     await service.start();
   } catch (error) {

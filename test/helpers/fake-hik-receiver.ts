@@ -5,6 +5,8 @@
 // wrong Content-Types, lock bodies under other names, trickled parts, https with a self-signed
 // certificate). Events are offered in order across subscriptions: an event counts as delivered once
 // its part is fully written, so one cut mid-part is sent again on the next stream.
+// The SecurityCP calls (panel status and control, chapter 6) are in fake-hik-security-cp.ts; their
+// panels are in the device list, and the events they report go out on the stream.
 
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,6 +14,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { FakeDigest, authorizationParams, type FakeDigestAlgorithm } from './fake-hik-receiver-digest.js';
 import { FakeMediaFiles, type FakeMediaFile } from './fake-hik-media.js';
+import { FakeSecurityCp, type FakePanel, type FakeSecurityCpOptions } from './fake-hik-security-cp.js';
 import { seededRandom } from './dc09-random.js';
 import { waitFor } from './wait-for.js';
 
@@ -20,6 +23,10 @@ export interface FakeDevice {
   readonly devSerial: string;
   readonly accountID: string;
   readonly devName: string;
+  /** Device list fields as A.41 has them; a panel's come from its FakePanel. */
+  readonly devSource?: number;
+  readonly connectionMode?: number;
+  readonly devStatus?: 'online' | 'offline';
 }
 
 export type SubscriptionFault =
@@ -111,6 +118,8 @@ export interface FakeHikReceiverOptions {
   readonly tls?: { readonly key: string; readonly cert: string };
   /** Media files by request path (guide 7.1), with their faults in `media`. */
   readonly media?: Readonly<Record<string, FakeMediaFile>>;
+  /** Panels and behaviour of the SecurityCP calls. */
+  readonly securityCp?: FakeSecurityCpOptions;
 }
 
 export interface RecordedRequest {
@@ -143,11 +152,15 @@ export interface FakeHikReceiver {
   readonly cancelled: readonly string[];
   /** Events fully written to some stream. */
   readonly delivered: number;
+  /** The SecurityCP side: panels, fault queue, the command requests it answered. */
+  readonly securityCp: FakeSecurityCp;
   /** Authorized subscription requests. */
   subscribeCount(): number;
   /** Requests carrying an Authorization header that the fake did not accept. */
   failedLogins(): number;
   queueFault(...faults: SubscriptionFault[]): void;
+  /** Ends the open subscription stream cleanly, as a receiver restart would. */
+  endStream(): void;
   setAuthFault(fault: AuthFault | null): void;
   setDeviceList(behaviour: DeviceListBehaviour): void;
   /** Destroys the connection of the open stream now (the task goes with it). */
@@ -255,6 +268,7 @@ class Fake implements FakeHikReceiver {
   private readonly random: () => number;
   private wakeStreams: Array<() => void> = [];
   private closed = false;
+  readonly securityCp: FakeSecurityCp;
 
   constructor(private readonly options: FakeHikReceiverOptions) {
     this.digest = new FakeDigest({
@@ -273,6 +287,7 @@ class Fake implements FakeHikReceiver {
     this.authFault = options.authFault ?? null;
     this.deviceListBehaviour = options.deviceList ?? {};
     this.random = seededRandom(options.chunking?.seed ?? 1);
+    this.securityCp = new FakeSecurityCp(options.securityCp ?? {}, { pushEvents: (...documents) => this.pushEvents(...documents), delivered: () => this.delivered });
     const handler = (request: IncomingMessage, response: ServerResponse): void => {
       this.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) response.writeHead(500).end(String(error));
@@ -312,6 +327,17 @@ class Fake implements FakeHikReceiver {
     if (task === null) return;
     task.open = false;
     task.response.destroy();
+  }
+
+
+  endStream(): void {
+    const task = this.task;
+    if (task === null || !task.open) return;
+    this.task = null;
+    void this.writing.then(() => {
+      task.open = false;
+      task.response.end();
+    });
   }
 
   pushEvents(...documents: FakeDocument[]): void {
@@ -391,6 +417,7 @@ class Fake implements FakeHikReceiver {
 
     if (method === 'POST' && url === SUBSCRIBE_URL) return this.subscribe(response);
     if (method === 'POST' && url === DEVICE_LIST_URL) return this.deviceList(body, response);
+    if (url.startsWith('/ISAPI/SecurityCP/')) return this.securityCp.handle(method, url, body, response, request);
     const unsubscribe = method === 'DELETE' ? UNSUBSCRIBE_PATTERN.exec(url) : null;
     if (unsubscribe) return this.unsubscribe(decodeURIComponent(unsubscribe[1] as string), response);
     if (method === 'GET' && this.media.serve(url, response)) return;
@@ -534,10 +561,12 @@ class Fake implements FakeHikReceiver {
   private deviceList(body: string, response: ServerResponse): void {
     let position = 0;
     let maxResult = 0;
+    let key: string | undefined;
     try {
-      const search = (JSON.parse(body) as { SearchDescription?: { position?: unknown; maxResult?: unknown } }).SearchDescription;
+      const search = (JSON.parse(body) as { SearchDescription?: { position?: unknown; maxResult?: unknown; Filter?: { key?: unknown } } }).SearchDescription;
       position = Number(search?.position);
       maxResult = Number(search?.maxResult);
+      key = typeof search?.Filter?.key === 'string' ? search.Filter.key.toLowerCase() : undefined;
     } catch {
       position = Number.NaN;
     }
@@ -550,16 +579,19 @@ class Fake implements FakeHikReceiver {
       response.writeHead(behaviour.status, { 'content-type': 'application/json' }).end(ANSWERS.busy.body);
       return;
     }
-    const listed = behaviour.listNone === true ? [] : this.devices;
+    // A.40 Filter.key: a fuzzy search over serial, name and account.
+    const all = [...this.devices, ...this.securityCp.panels.map(panelDevice)];
+    const matching = key === undefined ? all : all.filter((device) => [device.devSerial, device.devName, device.accountID].some((field) => (field ?? '').toLowerCase().includes(key)));
+    const listed = behaviour.listNone === true ? [] : matching;
     const from = behaviour.ignorePosition === true ? 0 : position;
     const page = listed.slice(from, from + Math.min(maxResult, this.options.pageLimit ?? 20));
     const more = from + page.length < listed.length;
     const result: Record<string, unknown> = {};
     if (behaviour.omitStatusString !== true) result['responseStatusStrg'] = page.length === 0 ? 'NO MATCH' : more ? 'MORE' : 'OK';
-    result['numOfDevice'] = listed.length;
+    result['numOfDevice'] = behaviour.listNone === true ? 0 : all.length;
     result['numOfMatches'] = page.length;
     if (behaviour.omitTotalMatches !== true) result['totalMatches'] = listed.length;
-    if (page.length > 0) result['MatchList'] = page.map((device) => ({ Device: { ...device, devStatus: 'online', devSource: 0, connectionMode: 3 } }));
+    if (page.length > 0) result['MatchList'] = page.map((device) => ({ Device: { devStatus: 'online', devSource: 0, connectionMode: 3, ...device } }));
     let text = JSON.stringify({ SearchResult: result }, null, behaviour.missingComma === true ? 2 : undefined);
     // A.41 itself: `"devIndex": "..."` with no comma before the next member.
     if (behaviour.missingComma === true) text = text.replace(/("devIndex": "[^"]*"),/, '$1');
@@ -587,6 +619,19 @@ class Fake implements FakeHikReceiver {
       response.on('close', () => clearTimeout(timer));
     }
   }
+}
+
+// A.41: devSource 7 / connectionMode 4 is an OTAP alarm device, 0 / 3 a panel over ISUP.
+function panelDevice(panel: FakePanel): FakeDevice {
+  return {
+    devIndex: panel.devIndex,
+    devSerial: panel.serial,
+    accountID: panel.account,
+    devName: panel.name,
+    devSource: panel.otap === true ? 7 : 0,
+    connectionMode: panel.otap === true ? 4 : 3,
+    devStatus: panel.online === false ? 'offline' : 'online',
+  };
 }
 
 export async function startFakeHikReceiver(options: FakeHikReceiverOptions = {}): Promise<FakeHikReceiver> {

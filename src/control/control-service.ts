@@ -1,0 +1,92 @@
+// Panel control inside `hik-arc run`, on with control.enabled: the panel events on the receiver
+// stream confirm commands (the API's, and those of `hik-arc panel`, through the audit trail), and
+// the control API serves on control.listen. Every request goes through ingest's receiver client
+// (one Digest client, one lock-out guard).
+
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/load.js';
+import { errorMessage } from '../errors.js';
+import type { ReceiverRequestClient } from '../ingest/index.js';
+import type { Logger } from '../log.js';
+import type { MetricsRegistry } from '../metrics.js';
+import type { VendorEvent } from '../translate/index.js';
+import { loadTokens, type ApiToken } from './api-tokens.js';
+import { startControlApi, type RunningControlApi } from './control-api.js';
+import { ControlStore } from './control-store.js';
+import { controlSettingsFromConfig, PanelControl } from './panel-control.js';
+
+export interface RunningControl {
+  /** `host:port` of the control API; null when control.listen is empty. */
+  readonly address: string | null;
+  /** The stream tap: hands a vendor event to the commands waiting for their confirmation. */
+  observe(event: VendorEvent, receivedAt: number): void;
+  stop(): Promise<void>;
+}
+
+export interface ControlServiceOptions {
+  readonly config: Config;
+  /** From controlTokens(), read before the service opens anything; null: no API. */
+  readonly tokens: readonly ApiToken[] | null;
+  readonly receiver: ReceiverRequestClient;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: MetricsRegistry;
+}
+
+export function controlApiConfigured(config: Config): boolean {
+  return config.control.enabled && config.control.listen !== '';
+}
+
+/** The API's tokens when the API is configured, else null; throws ConfigError (exit 78). */
+export function controlTokens(config: Config): readonly ApiToken[] | null {
+  return controlApiConfigured(config) ? loadTokens(config.control.tokensFile) : null;
+}
+
+export async function startControl(options: ControlServiceOptions): Promise<RunningControl> {
+  const { config, clock, logger, metrics, tokens } = options;
+  const store = new ControlStore({ path: config.store.path });
+  const control = new PanelControl({
+    http: options.receiver.http,
+    basePath: options.receiver.basePath,
+    store,
+    settings: controlSettingsFromConfig(config),
+    confirmBy: 'events',
+    clock,
+    logger,
+    metrics,
+  });
+  let api: RunningControlApi | null = null;
+  try {
+    if (tokens !== null) {
+      api = await startControlApi({
+        listen: config.control.listen,
+        tls: config.control.tlsCertFile === '' ? null : { certFile: config.control.tlsCertFile, keyFile: config.control.tlsKeyFile },
+        tokens,
+        control,
+        store,
+        clock,
+        logger,
+        metrics,
+      });
+    }
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  return {
+    address: api === null ? null : `${api.address.address}:${api.address.port}`,
+    observe(event, receivedAt) {
+      // A defect here must never cost an alarm its way to the ARC.
+      try {
+        control.observe(event, receivedAt);
+      } catch (error) {
+        logger.error({ err: errorMessage(error), eventType: event.eventType }, 'control confirmation tap failed; the event goes on to the ARC');
+      }
+    },
+    async stop() {
+      await api?.close();
+      await control.stop();
+      store.close();
+    },
+  };
+}
