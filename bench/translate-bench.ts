@@ -11,26 +11,28 @@ import { buildCorpus } from './corpus.js';
 type IngestModule = typeof import('../src/ingest/multipart-parser.js');
 type StreamItemsModule = typeof import('../src/ingest/stream-items.js');
 type TranslateModule = typeof import('../src/translate/index.js');
+type DirectoryModule = typeof import('../src/ingest/account-directory.js');
 type TransportModule = typeof import('../src/transport/index.js');
 
 interface HotPath {
   readonly MultipartParser: IngestModule['MultipartParser'];
   readonly classifyStreamEvent: StreamItemsModule['classifyStreamEvent'];
   readonly Translator: TranslateModule['Translator'];
-  readonly StaticAccountDirectory: TranslateModule['StaticAccountDirectory'];
+  readonly StaticAccountDirectory: DirectoryModule['StaticAccountDirectory'];
   readonly transport: TransportModule;
 }
 
 /** The hot-path modules under `root`: a compiled build, or the sources when none is given. */
 async function loadHotPath(root: string): Promise<HotPath> {
   const load = async <T>(path: string): Promise<T> => (await import(pathToFileURL(`${root}/${path}`).href)) as T;
-  const [ingest, items, translate, transport] = await Promise.all([
+  const [ingest, items, translate, directory, transport] = await Promise.all([
     load<IngestModule>('ingest/multipart-parser.js'),
     load<StreamItemsModule>('ingest/stream-items.js'),
     load<TranslateModule>('translate/index.js'),
+    load<DirectoryModule>('ingest/account-directory.js'),
     load<TransportModule>('transport/index.js'),
   ]);
-  return { MultipartParser: ingest.MultipartParser, classifyStreamEvent: items.classifyStreamEvent, Translator: translate.Translator, StaticAccountDirectory: translate.StaticAccountDirectory, transport };
+  return { MultipartParser: ingest.MultipartParser, classifyStreamEvent: items.classifyStreamEvent, Translator: translate.Translator, StaticAccountDirectory: directory.StaticAccountDirectory, transport };
 }
 
 /** Where the pipeline round may stop: after the multipart parser, the normalized event, the translation, the frame. */

@@ -8,7 +8,7 @@ export interface BackoffPolicy {
   readonly factor: number;
 }
 
-/** Re-subscription to the receiver: 1 s growing to 60 s (ingest notes §A.4). */
+/** Re-subscription to the receiver: 1 s growing to 60 s (docs/hik-receiver.md §Stream liveness). */
 export const RECONNECT_BACKOFF: BackoffPolicy = { minMs: 1_000, maxMs: 60_000, factor: 2 };
 
 /**

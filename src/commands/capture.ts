@@ -7,7 +7,7 @@ import { systemClock } from '../clock.js';
 import { COMMAND_REQUIREMENTS } from '../config/requirements.js';
 import { errorMessage } from '../errors.js';
 import { captureStream } from '../ingest/capture-stream.js';
-import { ingestSettingsFromConfig } from '../ingest/index.js';
+import { ingestSettingsFromConfig } from '../config/stage-settings.js';
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, type Command, rejectPositionals } from './command.js';
 
 function durationMs(value: string | undefined): number | undefined {

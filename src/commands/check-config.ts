@@ -5,8 +5,7 @@
 import { configFileWarnings, getSetting, redactConfig } from '../config/load.js';
 import { COMMAND_REQUIREMENTS, isRequirementCommand } from '../config/requirements.js';
 import { envName, isLoopbackHost, type Config } from '../config/schema.js';
-import { mediaDir } from '../media/index.js';
-import { controlTokens } from '../control/control-service.js';
+import { controlTokens, mediaDir } from '../config/stage-settings.js';
 import { ConfigError } from '../errors.js';
 import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, type Command } from './command.js';
 

@@ -14,25 +14,12 @@ import { COMMAND_REQUIREMENTS } from '../config/requirements.js';
 import type { Config } from '../config/load.js';
 import { HikArcError } from '../errors.js';
 import { AuthGuard } from '../ingest/index.js';
-import {
-  downloadToFile,
-  mediaLink,
-  MediaStore,
-  mediaDir,
-  mediaEnabled,
-  mediaLinker,
-  mediaSettingsFromConfig,
-  readMediaToken,
-  receiverMediaClient,
-  receiverMediaPath,
-  signMediaToken,
-  tokenInText,
-  verifyMediaToken,
-  type MediaReference,
-} from '../media/index.js';
+import { downloadToFile, mediaLink, MediaStore, mediaLinker, readMediaToken, receiverMediaClient, receiverMediaPath, signMediaToken, tokenInText, verifyMediaToken, type MediaReference } from '../media/index.js';
+import { mediaDir, mediaEnabled, mediaSettingsFromConfig } from '../config/stage-settings.js';
 import { MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
-import type { AlarmMessage, VendorEvent } from '../translate/index.js';
+import type { AlarmMessage } from '../translate/index.js';
+import type { VendorEvent } from '../ingest/index.js';
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command } from './command.js';
 
 /**

@@ -25,10 +25,11 @@ import {
   type ControlCommand,
 } from '../control/commands.js';
 import { ControlStore, type AuditEntry } from '../control/control-store.js';
-import { controlSettingsFromConfig, PanelControl, statusJson } from '../control/panel-control.js';
+import { PanelControl, statusJson } from '../control/panel-control.js';
+import { controlSettingsFromConfig, ingestSettingsFromConfig } from '../config/stage-settings.js';
 import type { PanelInfo } from '../control/panel-lookup.js';
 import { isFaultedZone, zoneView, type ZoneStatus } from '../control/panel-status.js';
-import { ingestSettingsFromConfig, receiverClients } from '../ingest/index.js';
+import { receiverClients } from '../ingest/index.js';
 import { MetricsRegistry } from '../metrics.js';
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command } from './command.js';
 

@@ -2,7 +2,7 @@
 // decrypts, checks the timestamp window, answers ACK / NAK / DUH (or the chosen fault) and prints
 // one JSON line per received frame. It is an ARC stand-in, not an ARC: nothing is stored.
 
-import { isDc09Account } from '../config/schema.js';
+import { isDc09Account } from '../transport/dc09-fields.js';
 import { parseListenUrl } from '../transport/destination.js';
 import { Dc09Receiver, type ListenAddress } from '../transport/dc09-receiver.js';
 import { DEFAULT_TIMESTAMP_WINDOW, FAULT_NAMES, parseFault } from '../transport/receiver-answer.js';

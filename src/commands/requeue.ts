@@ -3,7 +3,8 @@
 // account set), so it goes out with the account it should have had. The service, if running,
 // picks requeued events up within seconds.
 
-import { StaticAccountDirectory, Translator, type AlarmMessage, type VendorEvent } from '../translate/index.js';
+import { Translator, type AlarmMessage } from '../translate/index.js';
+import { StaticAccountDirectory, type VendorEvent } from '../ingest/index.js';
 import { decodeStoredEvent, encodeStoredEvent, type StoredEvent } from '../service/stored-event.js';
 import type { Config } from '../config/load.js';
 import { openSqliteOutbox, type OutboxEntry } from '../outbox/index.js';

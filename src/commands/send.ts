@@ -2,7 +2,7 @@
 // SIA payload builders, arc.* settings) and delivers it to one ARC receiver, printing the outcome as
 // one JSON line. Exit 0 only on an ACK: installers use it to prove the path to the ARC.
 
-import { isDc09Account, isDc09HexField } from '../config/schema.js';
+import { isDc09Account, isDc09HexField } from '../transport/dc09-fields.js';
 import { isHikArcError } from '../errors.js';
 import { reportNumber } from '../translate/event-mapping.js';
 import { admCidPayload, lookupCode, siaDcsPayload, type Qualifier } from '../translate/index.js';

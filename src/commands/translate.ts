@@ -7,7 +7,7 @@ import { formats } from '../config/schema.js';
 import { ConfigError, HikArcError, errorMessage } from '../errors.js';
 import { readEventFile } from '../ingest/event-file.js';
 import type { Logger } from '../log.js';
-import { StaticAccountDirectory } from '../translate/account-directory.js';
+import { StaticAccountDirectory } from '../ingest/account-directory.js';
 import { Translator, type DocumentOutcome, type Translation } from '../translate/translator.js';
 import { EXIT, commandLogger, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command } from './command.js';
 

@@ -7,14 +7,13 @@ import { z } from 'zod';
 import { splitListen } from '../http-listen.js';
 import { LOG_LEVELS } from '../log.js';
 import { MAX_LINK_SUFFIX_LENGTH } from '../media/media-link.js';
-import { isDc09Account, isDc09HexField } from '../transport/ascii.js';
-import { MAX_VIDEO_LINK_BYTES } from '../transport/event-message.js';
+import { normalizeFingerprint, PEM_CERTIFICATE } from '../ingest/receiver-tls.js';
+import { isDc09Account, isDc09HexField } from '../transport/dc09-fields.js';
+import { ARC_DESTINATION_PATTERN, LISTEN_PATTERN } from '../transport/destination.js';
+import { ARC_FORMATS, MAX_VIDEO_LINK_BYTES } from '../transport/event-message.js';
 
-// The DC-09 field rules live with the codec; the config checks its keys with them.
-export { isDc09Account, isDc09HexField };
+// The DC-09 field rules live with the codec (transport/dc09-fields.ts); the config checks its keys with them.
 
-export const ARC_DESTINATION_PATTERN = /^(tcp|udp):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-export const LISTEN_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 function shown(value: unknown): string {
   return typeof value === 'number' ? String(value) : JSON.stringify(value);
@@ -32,14 +31,6 @@ export function hasUrlCredentials(text: string): boolean {
 // Never "value was ...": the value may be a password. The key is named by the caller.
 const URL_CREDENTIALS = 'must not carry credentials (user:password@)';
 
-/** A SHA-256 certificate fingerprint as `AB:CD:…` (32 bytes), from hex with or without colons. */
-export function normalizeFingerprint(text: string): string | undefined {
-  const hex = text.trim().replace(/[:\s]/g, '');
-  if (!/^[0-9A-Fa-f]{64}$/.test(hex)) return undefined;
-  return (hex.toUpperCase().match(/../g) as string[]).join(':');
-}
-
-export const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 /** A listen or URL host that only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -206,7 +197,7 @@ export const SETTINGS = {
   arc: {
     primary: { doc: 'Primary ARC receiver: tcp://HOST:PORT or udp://HOST:PORT', default: '', format: formats.arcDestination },
     secondary: { doc: 'Backup ARC receiver, used after the primary fails; empty for none', default: '', format: formats.arcDestination },
-    format: { doc: 'DC-09 payload: adm-cid (Contact ID) or sia-dcs (SIA DC-03)', default: 'adm-cid', format: ['adm-cid', 'sia-dcs'] },
+    format: { doc: 'DC-09 payload: adm-cid (Contact ID) or sia-dcs (SIA DC-03)', default: 'adm-cid', format: [...ARC_FORMATS] },
     receiverNumber: { doc: 'DC-09 R field (1 to 6 hex digits)', default: '0', format: formats.hexField },
     linePrefix: { doc: 'DC-09 L field, the account prefix (1 to 6 hex digits)', default: '0', format: formats.hexField },
     key: { doc: 'AES key for encrypted DC-09 (16/24/32 bytes); empty sends plain frames', default: '', format: () => undefined, sensitive: true },
@@ -306,7 +297,7 @@ export const configShape = z
     arc: z.object({
       primary: z.string(),
       secondary: z.string(),
-      format: z.enum(['adm-cid', 'sia-dcs']),
+      format: z.enum(ARC_FORMATS),
       receiverNumber: z.string().refine(isDc09HexField, 'must be 1 to 6 hex digits').transform((value) => value.toUpperCase()),
       linePrefix: z.string().refine(isDc09HexField, 'must be 1 to 6 hex digits').transform((value) => value.toUpperCase()),
       key: z.string(),
@@ -448,4 +439,3 @@ function mediaProblems(media: Readonly<Record<string, unknown>>): string[] {
 export type Config = z.infer<typeof configShape>;
 export type MediaConfig = Config['media'];
 export type ArcFormat = Config['arc']['format'];
-export type TranslateSettings = Config['translate'];

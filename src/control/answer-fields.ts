@@ -3,7 +3,7 @@
 // trailing commas, `"id": ,`, comments). One tolerant parse, then field readers that accept the
 // types devices send for a value (a number as a string, a boolean as "true") and nothing looser.
 
-import { isPlainObject, parseTolerantJson } from '../translate/event-json.js';
+import { isPlainObject, parseTolerantJson } from '../vendor-json/tolerant-json.js';
 
 export type JsonObject = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
 // confirm or refute a command, a tracker that follows a batch zone by zone, and whether a status
 // read back shows the command's target.
 
-import type { VendorEvent } from '../translate/index.js';
+import type { VendorEvent } from '../ingest/index.js';
 import type { ControlCommand, PartitionTarget } from './commands.js';
 import type { PartitionStatus, Peripheral, ZoneStatus } from './panel-status.js';
 

@@ -4,16 +4,15 @@
 // (one Digest client, one lock-out guard).
 
 import type { Clock } from '../clock.js';
-import type { Config } from '../config/load.js';
 import { errorMessage } from '../errors.js';
 import type { ReceiverRequestClient } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
-import type { VendorEvent } from '../translate/index.js';
-import { loadTokens, type ApiToken } from './api-tokens.js';
+import type { VendorEvent } from '../ingest/index.js';
+import type { ApiToken } from './api-tokens.js';
 import { startControlApi, type RunningControlApi } from './control-api.js';
 import { ControlStore } from './control-store.js';
-import { controlSettingsFromConfig, PanelControl } from './panel-control.js';
+import { PanelControl, type ControlSettings } from './panel-control.js';
 
 export interface RunningControl {
   /** `host:port` of the control API; null when control.listen is empty. */
@@ -23,8 +22,17 @@ export interface RunningControl {
   stop(): Promise<void>;
 }
 
+/** What panel control in `hik-arc run` is built from (config/stage-settings.ts derives it). */
+export interface ControlServiceSettings {
+  readonly storePath: string;
+  /** The control API's address; empty: no API (stream confirmations only). */
+  readonly listen: string;
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+  readonly control: ControlSettings;
+}
+
 export interface ControlServiceOptions {
-  readonly config: Config;
+  readonly settings: ControlServiceSettings;
   /** From controlTokens(), read before the service opens anything; null: no API. */
   readonly tokens: readonly ApiToken[] | null;
   readonly receiver: ReceiverRequestClient;
@@ -33,23 +41,14 @@ export interface ControlServiceOptions {
   readonly metrics: MetricsRegistry;
 }
 
-export function controlApiConfigured(config: Config): boolean {
-  return config.control.enabled && config.control.listen !== '';
-}
-
-/** The API's tokens when the API is configured, else null; throws ConfigError (exit 78). */
-export function controlTokens(config: Config): readonly ApiToken[] | null {
-  return controlApiConfigured(config) ? loadTokens(config.control.tokensFile) : null;
-}
-
 export async function startControl(options: ControlServiceOptions): Promise<RunningControl> {
-  const { config, clock, logger, metrics, tokens } = options;
-  const store = new ControlStore({ path: config.store.path });
+  const { settings, clock, logger, metrics, tokens } = options;
+  const store = new ControlStore({ path: settings.storePath });
   const control = new PanelControl({
     http: options.receiver.http,
     basePath: options.receiver.basePath,
     store,
-    settings: controlSettingsFromConfig(config),
+    settings: settings.control,
     confirmBy: 'events',
     clock,
     logger,
@@ -59,8 +58,8 @@ export async function startControl(options: ControlServiceOptions): Promise<Runn
   try {
     if (tokens !== null) {
       api = await startControlApi({
-        listen: config.control.listen,
-        tls: config.control.tlsCertFile === '' ? null : { certFile: config.control.tlsCertFile, keyFile: config.control.tlsKeyFile },
+        listen: settings.listen,
+        tls: settings.tls,
         tokens,
         control,
         store,

@@ -7,13 +7,12 @@
 
 import { randomUUID } from 'node:crypto';
 import { sleep, type Clock } from '../clock.js';
-import type { Config } from '../config/load.js';
 import { errorMessage, HikArcError, isHikArcError, type ErrorCode } from '../errors.js';
 import type { ReceiverHttp } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
-import type { VendorEvent } from '../translate/index.js';
+import type { VendorEvent } from '../ingest/index.js';
 import { describeAnswer, judgeCommandAnswer, REFUSAL_CODES, REFUSAL_MESSAGES, type ReceiverAnswer } from './answers.js';
 import { describeCommand, type Actor, type ControlCommand } from './commands.js';
 import type { CommandRecord, ConfirmingEvent, PanelRef, ReadBackRecord } from './command-record.js';
@@ -31,17 +30,6 @@ export interface ControlSettings {
   readonly statusCacheMs: number;
   readonly requestsPerMinute: number;
   readonly eventZoneOffset: number;
-}
-
-export function controlSettingsFromConfig(config: Config): ControlSettings {
-  const { control } = config;
-  return {
-    requestTimeoutMs: control.requestTimeoutSec * 1000,
-    confirmTimeoutMs: control.confirmTimeoutSec * 1000,
-    statusCacheMs: control.statusCacheSec * 1000,
-    requestsPerMinute: control.requestsPerMinute,
-    eventZoneOffset: control.eventZoneOffset,
-  };
 }
 
 export interface PanelStatusView {

@@ -5,7 +5,7 @@
 
 import { HikArcError } from '../errors.js';
 import { DEVICE_LIST_PATH, readBodyText, type ReceiverHttp } from '../ingest/index.js';
-import { normalizeAccount } from '../translate/index.js';
+import { normalizeAccount } from '../ingest/index.js';
 import { arrayAt, integerField, listEntries, objectAt, readReceiverDocument, textField } from './answer-fields.js';
 import type { PanelRef } from './command-record.js';
 

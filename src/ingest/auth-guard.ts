@@ -1,5 +1,5 @@
 // The lockout guard. Hikvision receivers lock an account (or the client address) after a few failed
-// logins and some count a retried stale nonce as one (guide chapter 2; ingest notes §B.3), so a
+// logins and some count a retried stale nonce as one (guide chapter 2; docs/hik-receiver.md §Digest and lock-out), so a
 // client that retries on every 401 locks itself out. After a rejected login nothing is sent for the
 // hold-off; once the receiver reports a lock nothing is sent until the configuration changes, which
 // means a new guard. A `stale=true` answer earns one re-signed request only for credentials the

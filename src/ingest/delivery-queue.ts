@@ -9,7 +9,7 @@ import { sleep, type Clock } from '../clock.js';
 import { errorMessage, isHikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
-import type { AlarmMessage, VendorEvent } from '../translate/index.js';
+import type { VendorEvent } from './vendor-event.js';
 
 export type IngestItem =
   | {
@@ -17,14 +17,15 @@ export type IngestItem =
       readonly event: VendorEvent;
       /** The part as received (UTF-8), for the store and for support. */
       readonly raw: string;
-      /** Our own wall clock at receipt: device time is data only (ingest notes §0.10). */
+      /** Our own wall clock at receipt: device time is data only (docs/hik-receiver.md §Device time). */
       readonly receivedAt: number;
       readonly subscriptionId: string | null;
     }
   | {
+      /** The stream has been down too long (`fault`) or is back (`restore`), for `account`. */
       readonly kind: 'link';
       readonly state: 'fault' | 'restore';
-      readonly alarm: AlarmMessage;
+      readonly account: string;
       readonly at: number;
     };
 
@@ -139,7 +140,7 @@ export class DeliveryQueue {
             code: 'HIKARC_INGEST_CONSUMER_FAILED',
             items: batch.length,
             kind: first.kind,
-            eventType: first.kind === 'event' ? first.event.eventType : first.alarm.eventType,
+            eventType: first.kind === 'event' ? first.event.eventType : `link ${first.state}`,
             attempt: attempt + 1,
             retryInMs: delayMs,
             cause: isHikArcError(error) ? error.code : undefined,

@@ -19,12 +19,12 @@
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
-import { isDc09Account } from '../config/schema.js';
+import { isDc09Account } from '../transport/dc09-fields.js';
 import { errorMessage, HikArcError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, Gauge, MetricsRegistry } from '../metrics.js';
-import { normalizeAccount, StaticAccountDirectory, type AccountDirectory } from '../translate/index.js';
-import { isPlainObject, parseTolerantJson } from '../translate/event-json.js';
+import { normalizeAccount, StaticAccountDirectory, type AccountDirectory } from './account-directory.js';
+import { isPlainObject, parseTolerantJson } from '../vendor-json/tolerant-json.js';
 import { readBodyText, type ReceiverHttp } from './receiver-http.js';
 
 export const DEVICE_LIST_PATH = '/ISAPI/ContentMgmt/DeviceMgmt/deviceList?format=json';

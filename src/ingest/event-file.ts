@@ -3,7 +3,7 @@
 // response head), JSON lines, pretty-printed documents one after another, or a JSON array.
 
 import { HikArcError } from '../errors.js';
-import { splitDocuments } from '../translate/json-scan.js';
+import { splitDocuments } from '../vendor-json/json-scan.js';
 import { boundaryFromCapture, boundaryFromContentType, MultipartParser } from './multipart-parser.js';
 
 export type EventFileFormat = 'multipart' | 'json';
@@ -105,7 +105,7 @@ export function readEventFile(bytes: Buffer, name: string): EventFile {
     return readMultipart(body.subarray(bodyStart), boundary);
   }
   if (headBoundary !== undefined) return readMultipart(body, headBoundary);
-  // A capture whose first part came without its delimiter (ingest notes §A.3) still has them later.
+  // A capture whose first part came without its delimiter (docs/hik-receiver.md §Multipart quirks) still has them later.
   const laterBoundary = lead.startsWith('{') ? boundaryFromCapture(body.subarray(bodyStart)) : undefined;
   if (laterBoundary !== undefined) return readMultipart(body.subarray(bodyStart), laterBoundary);
   if (lead.startsWith('{') || lead.startsWith('[')) return readJson(body.subarray(bodyStart));

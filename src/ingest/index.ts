@@ -6,7 +6,9 @@ export { defaultDispatcherFactory, receiverClients, type DispatcherFactory } fro
 export { readBodyText, type ReceiverHttp } from './receiver-http.js';
 export { DEVICE_LIST_PATH } from './device-directory.js';
 export { parseResponseStatus, type ResponseStatusInfo } from './receiver-status.js';
-export { ingestSettingsFromConfig, INGEST_DEFAULTS, type IngestSettings } from './settings.js';
+export { INGEST_DEFAULTS, directoryCachePathFor, type IngestSettings } from './settings.js';
 export type { LinkState } from './link-supervisor.js';
 export { AuthGuard, type LockInfo } from './auth-guard.js';
+export { decodeEventDocument, normalizeDocument, type DecodedDocument, type MediaUrl, type VendorEvent } from './vendor-event.js';
+export { LayeredAccountDirectory, StaticAccountDirectory, normalizeAccount, type AccountDirectory } from './account-directory.js';
 export type { RefusalKind } from './receiver-status.js';

@@ -11,12 +11,13 @@
 
 import { backoffDelay } from '../backoff.js';
 import { sleep, systemClock, type CancelTimer, type Clock } from '../clock.js';
-import { isDc09Account } from '../config/schema.js';
+import { isDc09Account } from '../transport/dc09-fields.js';
 import { errorMessage, isHikArcError, type ErrorCode, type HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, Gauge, MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
-import { LayeredAccountDirectory, normalizeAccount, receiverLinkAlarm, StaticAccountDirectory, type AccountDirectory, type VendorEvent } from '../translate/index.js';
+import { LayeredAccountDirectory, normalizeAccount, StaticAccountDirectory, type AccountDirectory } from './account-directory.js';
+import { type VendorEvent } from './vendor-event.js';
 import type { AuthGuard, LockInfo } from './auth-guard.js';
 import { DeliveryQueue, type IngestConsumer, type IngestItem } from './delivery-queue.js';
 import { ReceiverDirectory, type RefreshOutcome } from './device-directory.js';
@@ -319,7 +320,7 @@ class IngestStage implements Ingest {
         if (this.isStopping) break;
         this.subscribeFailures.inc({ reason: outcome.reason });
         this.emit({ type: 'stream-lost', reason: outcome.reason, code: outcome.code });
-        // Reset only once the new stream has proven itself with a heartbeat (ingest notes §A.4).
+        // Reset only once the new stream has proven itself with a heartbeat (docs/hik-receiver.md §Stream liveness).
         if (this.stream?.sawHeartbeat === true) attempt = 0;
         if (outcome.reason === 'auth') continue; // the gate holds or locks before the next try
         if (outcome.refusal?.kind === 'subscription-taken') await this.cancelEarlierSubscription();
@@ -605,14 +606,14 @@ class IngestStage implements Ingest {
       this.logger.error({ code: 'HIKARC_INGEST_LINK_NO_ACCOUNT', state }, 'upstream link change cannot be reported: receiver.account is not set');
       return;
     }
-    const alarm = receiverLinkAlarm(account, state);
-    this.queue.push({ kind: 'link', state, alarm, at: this.clock.now() });
+    // The next stage turns the change into its alarm (E350 / R350, translate's receiverLinkAlarm).
+    this.queue.push({ kind: 'link', state, account, at: this.clock.now() });
     this.linkAlarms.inc({ state, delivered: 'true' });
     this.emit({ type: 'link-alarm', state, delivered: true });
     if (state === 'fault') {
-      this.logger.error({ account, cid: alarm.cid, sia: alarm.sia, downForMs: this.settings.linkLossReportMs }, 'receiver event stream down: reporting the link fault to the ARC');
+      this.logger.error({ account, downForMs: this.settings.linkLossReportMs }, 'receiver event stream down: reporting the link fault to the ARC');
     } else {
-      this.logger.info({ account, cid: alarm.cid, sia: alarm.sia }, 'receiver event stream back: reporting the link restore to the ARC');
+      this.logger.info({ account }, 'receiver event stream back: reporting the link restore to the ARC');
     }
   }
 
@@ -733,7 +734,7 @@ class IngestStage implements Ingest {
         this.logger.error(
           item.kind === 'event'
             ? { code: 'HIKARC_INGEST_UNDELIVERED_AT_STOP', kind: item.kind, eventType: item.event.eventType, devIndex: item.event.devIndex, receivedAt: item.receivedAt, raw: item.raw }
-            : { code: 'HIKARC_INGEST_UNDELIVERED_AT_STOP', kind: item.kind, state: item.state, account: item.alarm.account, at: item.at },
+            : { code: 'HIKARC_INGEST_UNDELIVERED_AT_STOP', kind: item.kind, state: item.state, account: item.account, at: item.at },
           'item not delivered before the stop deadline',
         );
       }

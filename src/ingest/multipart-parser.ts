@@ -1,6 +1,6 @@
 // Incremental multipart/mixed parser for the receiver's never-ending subscription body (guide §5.1,
 // RFC 2046 §5.1). Pure: bytes in, parts out, no I/O. Built for the framing quirks devices are known
-// for (ingest notes §A.3): the delimiter is searched for anywhere, not only at a line start (bodies
+// for (docs/hik-receiver.md §Multipart quirks): the delimiter is searched for anywhere, not only at a line start (bodies
 // arrive glued to it: `{...}--boundary`); the first part may have no delimiter or no headers;
 // delimiter lines come twice; Content-Length may be missing, short or long; image parts are skipped.
 //
@@ -21,7 +21,7 @@
 // too long): it is quarantined and the rest of it skipped, the stream kept.
 
 import { HikArcError, type ErrorCode } from '../errors.js';
-import { JsonScanner, isCompleteDocument } from '../translate/json-scan.js';
+import { JsonScanner, isCompleteDocument } from '../vendor-json/json-scan.js';
 
 export const DEFAULT_MAX_PART_BYTES = 4 * 1024 * 1024;
 const MAX_HEADER_BYTES = 16 * 1024;

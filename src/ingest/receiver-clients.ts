@@ -12,7 +12,7 @@ import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { buildConnector, Client, type Dispatcher } from 'undici';
 import { sleep, type Clock } from '../clock.js';
-import { normalizeFingerprint } from '../config/schema.js';
+import { normalizeFingerprint } from './receiver-tls.js';
 import { ConfigError, HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';

@@ -1,5 +1,5 @@
 // Requests to the receiver with HTTP Digest on an undici dispatcher (request(), never fetch: see
-// ingest notes §B.1). Each request goes out unsigned, a 401 challenge is answered once, and a
+// docs/hik-receiver.md §Digest and lock-out). Each request goes out unsigned, a 401 challenge is answered once, and a
 // `stale=true` answer is signed once more with the new nonce when the guard allows it (credentials
 // accepted before); nothing else is retried here. Stale is looked at before lock fields: the usual
 // userCheck body ("unlock", attempts left) rides along on a stale answer too. Every body that is not
@@ -142,7 +142,7 @@ export class ReceiverHttp {
       const stale = next?.challenge.stale === true;
       // RFC 7616 §3.3 stale: the credentials were right, the nonce had expired. Once only, and only
       // for credentials the receiver accepted before: some devices count even this retry as a
-      // failed login (ingest notes §B.3), and some answer a wrong password with stale=true.
+      // failed login (docs/hik-receiver.md §Digest and lock-out), and some answer a wrong password with stale=true.
       if (signed === 1 && stale && this.guard.mayRetryStale) {
         this.logger.info({ method: request.method, path: request.path }, 'receiver nonce stale: signing once more');
         plan = next;

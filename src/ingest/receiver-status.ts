@@ -76,7 +76,7 @@ const REFUSAL_CODES: Readonly<Record<RefusalKind, ErrorCode>> = {
 function kindOf(httpStatus: number, status: ResponseStatusInfo | null): RefusalKind {
   const sub = status?.subStatusCode?.toLowerCase() ?? '';
   // Shares statusString "Invalid Operation" with the Private case; only subStatusCode tells them
-  // apart (ingest notes §0.2).
+  // apart (docs/hik-receiver.md §Subscription).
   if (sub === 'nomoretaskscanbeadded' || status?.errorCode === NO_MORE_TASKS_ERROR_CODE) return 'subscription-taken';
   if (httpStatus === 503 || status?.statusCode === STATUS_DEVICE_BUSY || BUSY_SUB_STATUS.has(sub)) return 'busy';
   const invalidOperation = sub === 'invalidoperation' || (sub === '' && (status?.statusString ?? '').trim().toLowerCase() === 'invalid operation');

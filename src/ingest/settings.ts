@@ -1,11 +1,8 @@
-// Everything the ingest stage is tuned by, in milliseconds. The service derives it from the
-// configuration; tests pass their own (heartbeat timeouts in the hundreds of milliseconds).
+// Everything the ingest stage is tuned by, in milliseconds. The config derives it
+// (config/stage-settings.ts); tests pass their own (heartbeat timeouts in the hundreds of milliseconds).
 
-import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { RECONNECT_BACKOFF, type BackoffPolicy } from '../backoff.js';
-import type { Config } from '../config/load.js';
-import { ConfigError, errorMessage } from '../errors.js';
 import { DEFAULT_MAX_PART_BYTES } from './multipart-parser.js';
 
 export interface IngestSettings {
@@ -67,32 +64,3 @@ export function directoryCachePathFor(storePath: string): string | null {
   return join(dirname(storePath), `${basename(storePath, extname(storePath))}.devices.json`);
 }
 
-function caPem(file: string): string | null {
-  if (file === '') return null;
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError('HIKARC_CONFIG_INVALID', [`receiver.caFile: cannot be read: ${errorMessage(error)}`]);
-  }
-}
-
-export function ingestSettingsFromConfig(config: Config): IngestSettings {
-  const { receiver } = config;
-  return {
-    url: receiver.url,
-    username: receiver.username,
-    password: receiver.password,
-    account: receiver.account,
-    accounts: config.accounts,
-    heartbeatTimeoutMs: receiver.heartbeatTimeoutSec * SECOND_MS,
-    authRetryMs: receiver.authRetrySec * SECOND_MS,
-    linkLossReportMs: receiver.linkLossReportSec * SECOND_MS,
-    directoryRefreshMs: receiver.directoryRefreshSec * SECOND_MS,
-    reconnectBackoff: RECONNECT_BACKOFF,
-    maxPartBytes: DEFAULT_MAX_PART_BYTES,
-    directoryCachePath: directoryCachePathFor(config.store.path),
-    caPem: caPem(receiver.caFile),
-    certFingerprint: receiver.certFingerprint === '' ? null : receiver.certFingerprint,
-    ...INGEST_DEFAULTS,
-  };
-}

@@ -5,7 +5,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import { HikArcError } from '../errors.js';
-import { decodeEventDocument, type VendorEvent } from '../translate/index.js';
+import { decodeEventDocument, type VendorEvent } from './vendor-event.js';
 import type { MultipartEvent } from './multipart-parser.js';
 import { parseResponseStatus, type ResponseStatusInfo } from './receiver-status.js';
 

@@ -11,7 +11,8 @@ import { ReceiverHttp } from '../ingest/receiver-http.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
-import type { AlarmMessage, VendorEvent } from '../translate/index.js';
+import type { AlarmMessage } from '../translate/index.js';
+import type { VendorEvent } from '../ingest/index.js';
 import { FetchSlots } from './fetch-slots.js';
 import { MediaArchive } from './media-archive.js';
 import { MediaLibrary } from './media-library.js';
@@ -20,7 +21,7 @@ import { startMediaServer, type RunningMediaServer } from './media-server.js';
 import type { MediaSettings } from './media-settings.js';
 import { MediaStore } from './media-store.js';
 
-export { mediaEnabled, mediaSettingsFromConfig, mediaDir, MEDIA_DEFAULTS, type MediaSettings } from './media-settings.js';
+export { MEDIA_DEFAULTS, type MediaSettings } from './media-settings.js';
 export { MediaStore, type MediaReference, type MediaItem } from './media-store.js';
 export { MediaLibrary, type LocalCopy } from './media-library.js';
 export { mediaLink, tokenInText } from './media-link.js';

@@ -1,9 +1,7 @@
 // Everything the media stage is tuned by, in milliseconds and bytes. The service derives it from
 // the configuration; tests pass their own (caps of a few kilobytes, timeouts of a second).
 
-import { dirname, join } from 'node:path';
 import type { BackoffPolicy } from '../backoff.js';
-import type { Config } from '../config/load.js';
 
 export interface MediaSettings {
   /** media.listen; empty: no endpoint, the [V] block keeps the receiver path. */
@@ -38,7 +36,6 @@ export interface MediaSettings {
 
 const SECOND_MS = 1_000;
 const HOUR_MS = 3_600 * SECOND_MS;
-const MB = 1024 * 1024;
 
 // A clip is often still being pulled from the camera when the alarm arrives (the receiver's
 // visualState, guide A.9): the archive tries again at about 15 s, 30 s, 1, 2 and 4 minutes.
@@ -51,33 +48,3 @@ export const MEDIA_DEFAULTS = {
   pruneIntervalMs: HOUR_MS,
 } as const;
 
-/** Whether `hik-arc run` needs the media stage at all: a link endpoint, or the archive. */
-export function mediaEnabled(config: Config): boolean {
-  return config.media.listen !== '' || config.media.archive;
-}
-
-/** media.dir, or a `media` folder next to the store file. */
-export function mediaDir(config: Config): string {
-  return config.media.dir !== '' ? config.media.dir : join(dirname(config.store.path), 'media');
-}
-
-export function mediaSettingsFromConfig(config: Config): MediaSettings {
-  const { media, receiver } = config;
-  return {
-    listen: media.listen,
-    publicUrl: media.publicUrl,
-    tls: media.tlsCert !== '' && media.tlsKey !== '' ? { certFile: media.tlsCert, keyFile: media.tlsKey } : null,
-    secret: media.secret,
-    linkTtlMs: media.linkTtlHours * HOUR_MS,
-    archive: media.archive,
-    dir: mediaDir(config),
-    storePath: config.store.path,
-    retentionMs: media.retentionDays * 24 * HOUR_MS,
-    maxDiskBytes: media.maxDiskMB * MB,
-    maxFileBytes: media.maxFileMB * MB,
-    maxConcurrent: media.maxConcurrent,
-    fetchTimeoutMs: media.fetchTimeoutSec * SECOND_MS,
-    receiver: { url: receiver.url, username: receiver.username, password: receiver.password, authRetryMs: receiver.authRetrySec * SECOND_MS },
-    ...MEDIA_DEFAULTS,
-  };
-}

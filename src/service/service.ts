@@ -5,13 +5,14 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import type { ApiToken } from '../control/api-tokens.js';
-import { controlTokens, startControl, type RunningControl } from '../control/control-service.js';
+import { startControl, type RunningControl } from '../control/control-service.js';
+import { controlServiceSettingsFromConfig, controlTokens, ingestSettingsFromConfig, mediaEnabled, mediaSettingsFromConfig } from '../config/stage-settings.js';
 import { errorMessage } from '../errors.js';
-import { AuthGuard, createIngest, ingestSettingsFromConfig, type DispatcherFactory, type Ingest, type IngestItem } from '../ingest/index.js';
+import { AuthGuard, createIngest, type DispatcherFactory, type Ingest, type IngestItem } from '../ingest/index.js';
 import type { Logger } from '../log.js';
-import { createMediaStage, mediaEnabled, mediaSettingsFromConfig, type MediaStage } from '../media/index.js';
+import { createMediaStage, type MediaStage } from '../media/index.js';
 import { MetricsRegistry } from '../metrics.js';
-import { Translator } from '../translate/index.js';
+import { receiverLinkAlarm, Translator } from '../translate/index.js';
 import { openSqliteOutbox, type CloseReport, type StoreOutbox } from '../outbox/index.js';
 import { composeDelivery, type DeliveryStack } from './compose.js';
 import { startHttpServer, type HealthReport, type RunningHttpServer } from './http-server.js';
@@ -93,7 +94,7 @@ class Service implements RunningService {
     // First: a port problem stops the start before anything is subscribed.
     if (this.config.control.enabled) {
       this.control = await startControl({
-        config: this.config,
+        settings: controlServiceSettingsFromConfig(this.config),
         tokens: this.controlTokens,
         receiver: this.ingest.requestClient,
         clock: this.clock,
@@ -251,7 +252,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       items.map((item) =>
         item.kind === 'event'
           ? { kind: 'event' as const, event: item.event, receivedAt: item.receivedAt, source: 'stream' as const, key: item }
-          : { kind: 'alarm' as const, alarm: item.alarm, receivedAt: item.at },
+          : { kind: 'alarm' as const, alarm: receiverLinkAlarm(item.account, item.state), receivedAt: item.at },
       ),
     );
   };

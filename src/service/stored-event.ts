@@ -4,7 +4,8 @@
 // event - it is most of the bytes. Rows of the first schema (one JSON object holding both as the
 // payload) are still read.
 
-import type { AlarmMessage, VendorEvent } from '../translate/index.js';
+import type { AlarmMessage } from '../translate/index.js';
+import type { VendorEvent } from '../ingest/index.js';
 
 /** The service delivers to one ARC; the outbox allows more delivery channels later. */
 export const ARC_DESTINATION = 'arc';

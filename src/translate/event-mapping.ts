@@ -2,11 +2,22 @@
 // rules of each event family (Appendix B event types, Appendix D code tables). No account, no
 // state: those are the translator's business.
 
-import type { TranslateSettings } from '../config/schema.js';
 import type { ErrorCode } from '../errors.js';
 import { lookupCode, lookupLowerCode, type CodeFamily, type CodeRow } from './code-tables.js';
 import type { Qualifier } from './payload.js';
-import type { CidFields, VendorEvent } from './vendor-event.js';
+import type { CidFields, VendorEvent } from '../ingest/vendor-event.js';
+
+/** What translation is tuned by (the config's `translate.*`, docs in config/schema.ts). */
+export interface TranslateSettings {
+  /** Account for devices without one; empty keeps their events as unroutable dead letters. */
+  readonly fallbackAccount: string;
+  /** An eventType hik-arc does not know: `forward` as CID 140 / SIA UA, or `drop`. */
+  readonly unknownEvent: 'forward' | 'drop';
+  /** eventState inactive for families without a restore code: `drop`, or send as `restore`. */
+  readonly inactive: 'drop' | 'restore';
+  /** A re-sent durative alarm within this window of its last forward is not forwarded again; 0 = off. */
+  readonly repeatWindowSec: number;
+}
 
 export type EventFamily = CodeFamily | 'pir' | 'unknown';
 

@@ -1,4 +1,4 @@
-// The two DC-09 data payloads of one alarm (DC-09 reference §2): ADM-CID (SIA DC-05 Contact ID)
+// The two DC-09 data payloads of one alarm (DC-09 docs/dc09.md §Payloads): ADM-CID (SIA DC-05 Contact ID)
 // `#ACCT|QEEE GG CCC` and SIA-DCS (SIA DC-03) `#ACCT|Nri<area>/<CC><nnn>`. Both are always computed
 // so the ARC format is a transport setting, not a translation one.
 
@@ -30,7 +30,7 @@ export function admCidPayload(fields: PayloadFields): string {
   return `#${fields.account}|${fields.qualifier}${fields.code} ${pad(fields.partition, 2)} ${pad(fields.reportNumber, 3)}`;
 }
 
-// The Ajax form `Nri<area>/<code><number>`: every receiver we know parses it (DC-09 reference §2.2).
+// The Ajax form `Nri<area>/<code><number>`: every receiver we know parses it (DC-09 docs/dc09.md §Payloads).
 export function siaDcsPayload(fields: PayloadFields): string {
   return `#${fields.account}|Nri${fields.partition}/${fields.sia}${pad(fields.reportNumber, 3)}`;
 }

@@ -3,16 +3,16 @@
 // and anything that is not plainly routine (heartbeat, repeat) is logged.
 
 import { systemClock, type Clock } from '../clock.js';
-import type { TranslateSettings } from '../config/schema.js';
+import type { TranslateSettings } from './event-mapping.js';
 import { silentLogger, type Logger } from '../log.js';
 import { MetricsRegistry, type Counter } from '../metrics.js';
-import { isDc09Account } from '../config/schema.js';
-import { normalizeAccount, type AccountDirectory } from './account-directory.js';
-import type { RepairLevel } from './event-json.js';
+import { isDc09Account } from '../transport/dc09-fields.js';
+import { normalizeAccount, type AccountDirectory } from '../ingest/account-directory.js';
+import type { RepairLevel } from '../vendor-json/tolerant-json.js';
 import { isStatusEvent, mapEvent, reportNumber, type EventCodes, type EventFamily } from './event-mapping.js';
 import { admCidPayload, siaDcsPayload, type Qualifier } from './payload.js';
 import { RepeatFilter } from './repeat-filter.js';
-import { decodeEventDocument, type VendorEvent } from './vendor-event.js';
+import { decodeEventDocument, type VendorEvent } from '../ingest/vendor-event.js';
 import type { HikArcError } from '../errors.js';
 
 export interface AlarmMessage {

@@ -2,19 +2,18 @@
 // dispatcher that feeds them from an outbox. Built here from the config and nowhere else.
 
 import { systemClock, type Clock } from '../clock.js';
-import type { Config } from '../config/schema.js';
 import { ConfigError, isHikArcError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { MetricsRegistry } from '../metrics.js';
 import { createMemoryOutbox, type Outbox, type OutboxEntry } from '../outbox/index.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import { ArcPath, type PathState, type PathStateChange } from './arc-path.js';
-import { isDc09Account } from './ascii.js';
+import { isDc09Account } from './dc09-fields.js';
 import { connectLink } from './connect.js';
 import { createRandomPadSource, parseAesKey, type KeyFormat, type PadSource } from './dc09-crypto.js';
 import { ackTimeoutFor, parseDestinationUrl, type DestinationName } from './destination.js';
 import { Dispatcher, type DispatchOutcome } from './dispatcher.js';
-import { supervisionTemplate, type AlarmPayload, type HeaderSettings } from './event-message.js';
+import { supervisionTemplate, type AlarmPayload, type ArcFormat, type HeaderSettings } from './event-message.js';
 import type { LinkConnector } from './link.js';
 import { transportMetrics } from './transport-metrics.js';
 
@@ -47,10 +46,26 @@ export interface ArcDeliveryDeps {
   readonly onOutcome?: (outcome: DispatchOutcome) => void;
 }
 
-export type ArcSettings = Pick<
-  Config['arc'],
-  'primary' | 'secondary' | 'format' | 'receiverNumber' | 'linePrefix' | 'key' | 'keyFormat' | 'ackTimeoutMs' | 'attempts' | 'supervisionSec' | 'maxInFlight' | 'connections'
->;
+/** What the transport is tuned by: the config's `arc.*` (docs in config/schema.ts, docs/delivery.md). */
+export interface ArcSettings {
+  /** `tcp://HOST:PORT` or `udp://HOST:PORT`. */
+  readonly primary: string;
+  /** Same form; empty for none. */
+  readonly secondary: string;
+  readonly format: ArcFormat;
+  readonly receiverNumber: string;
+  readonly linePrefix: string;
+  /** AES key text, empty for plain frames; read as `keyFormat`. */
+  readonly key: string;
+  readonly keyFormat: KeyFormat;
+  /** 0: the transport's default (10 s TCP, 5 s UDP). */
+  readonly ackTimeoutMs: number;
+  readonly attempts: number;
+  readonly supervisionSec: number;
+  readonly maxInFlight: number;
+  /** TCP connections per path; 0: as many as maxInFlight. */
+  readonly connections: number;
+}
 
 /** The key bytes of `arc.key`, or null when it is empty; a ConfigError names a bad key. */
 export function arcKey(key: string, format: KeyFormat): Buffer | null {

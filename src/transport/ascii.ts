@@ -1,5 +1,5 @@
 // Byte constants and hex helpers shared by the DC-09 codec. The codec works on Buffers (DC-09
-// reference §4.6: lengths and CRCs are over bytes), so these read and write bytes, never strings.
+// docs/dc09.md §Bytes on the wire: lengths and CRCs are over bytes), so these read and write bytes, never strings.
 
 export const BYTE = {
   LF: 0x0a,
@@ -22,7 +22,7 @@ export const BYTE = {
 const UPPER_HEX = '0123456789ABCDEF';
 const UPPER_HEX_BYTES = Buffer.from(UPPER_HEX, 'latin1');
 
-// Value of each byte as a hex digit, or -1. Both cases: receivers send lower-case hex (reference §3).
+// Value of each byte as a hex digit, or -1. Both cases: receivers send lower-case hex (docs/dc09.md §Encryption).
 const HEX_VALUE: Int8Array = (() => {
   const table = new Int8Array(256).fill(-1);
   for (let i = 0; i < 16; i++) {
@@ -127,12 +127,3 @@ export function printable(bytes: Uint8Array, max = 120): string {
   return bytes.length > max ? `${out}...` : out;
 }
 
-/** A DC-09 account: 3 to 16 hex digits (docs/dc09.md §Header fields). */
-export function isDc09Account(text: string): boolean {
-  return isHexDigits(text, 3, 16);
-}
-
-/** A DC-09 receiver (R) or line prefix (L) field: 1 to 6 hex digits. */
-export function isDc09HexField(text: string): boolean {
-  return isHexDigits(text, 1, 6);
-}

@@ -1,5 +1,5 @@
 // CRC-16/ARC (poly 0x8005 reflected = 0xA001, init 0, no final xor), the DC-09 frame CRC
-// (reference §1.2; check value of "123456789" is 0xBB3D). The tables are generated from the
+// (docs/dc09.md §Frame layout; check value of "123456789" is 0xBB3D). The tables are generated from the
 // polynomial once: the DC-07 published table has a typo (entry 101), so it is never copied.
 
 // Slicing by four (Intel's slicing-by-N applied to a 16-bit register): table k gives the CRC of a

@@ -1,7 +1,7 @@
-// DC-09 encryption (reference §3): AES-128/192/256 in CBC mode with an all-zero IV, no PKCS#7, the
+// DC-09 encryption (docs/dc09.md §Encryption): AES-128/192/256 in CBC mode with an all-zero IV, no PKCS#7, the
 // region `<pad>|<data>]...<timestamp>` padded to whole blocks by a 1-16 byte pad that never holds
 // `|`, `[` or `]` (2013 §5.4.4.2-3). One cipher object per message: CBC state must not carry over
-// from one message to the next (the pysiaalarm ≤0.3.3 bug, reference §3 "Decryption gotchas").
+// from one message to the next (the pysiaalarm ≤0.3.3 bug, docs/dc09.md §Encryption "Decryption gotchas").
 
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { Dc09Error } from './transport-errors.js';
@@ -30,7 +30,7 @@ function algorithm(key: Uint8Array): 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cb
 /**
  * Key bytes from the configured text. `hex` is the standard's binary key (Hikvision, ioBroker,
  * North Latitude); `ascii` uses the characters themselves, as pysiaalarm / Home Assistant do
- * (reference §3 "Key format trap"). The message never contains the key.
+ * (docs/dc09.md §Encryption "Key format trap"). The message never contains the key.
  */
 export function parseAesKey(text: string, format: KeyFormat): Buffer {
   if (format === 'hex') {
@@ -59,7 +59,7 @@ interface BlockCipher {
   final(): Buffer;
 }
 
-// No PKCS#7 either way (reference §3): ioBroker.sia's extra block comes from leaving it on.
+// No PKCS#7 either way (docs/dc09.md §Encryption): ioBroker.sia's extra block comes from leaving it on.
 function run(cipher: BlockCipher, input: Uint8Array): Buffer {
   cipher.setAutoPadding(false);
   const head = cipher.update(input);
@@ -81,7 +81,7 @@ export function decryptBlocks(key: Uint8Array, ciphertext: Uint8Array): Buffer {
 export type PadSource = (target: Buffer, offset: number, length: number) => void;
 
 // Alphanumeric pads: legal (any byte but | [ ]), and they survive receivers that decode the
-// plaintext as text before looking for the pipe (reference §3 "Our pad choice").
+// plaintext as text before looking for the pipe (docs/dc09.md §Encryption "Our pad choice").
 const PAD_ALPHABET = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 'latin1');
 // Largest multiple of the alphabet size below 256: bytes above it are skipped so every character is
 // equally likely.

@@ -1,28 +1,28 @@
-// SIA DC-09 frames as bytes (reference §1):
+// SIA DC-09 frames as bytes (docs/dc09.md §Frame layout):
 //   <LF><CRC><0LLL>"<id>"<seq>[R<rcvr>]L<pref>#<acct>[<data>][<x>...]<_timestamp><CR>
 // Encoding writes straight into one Buffer; decoding never throws on input bytes and returns a typed
-// error instead. Decoding is tolerant where real receivers deviate (reference §4.4, §6.5, §11) and
+// error instead. Decoding is tolerant where real receivers deviate (docs/dc09.md §Answers, §Receivers seen in the field) and
 // records each deviation as a quirk so it can be logged.
 
-import { isDc09Account, isDc09HexField } from '../config/schema.js';
+import { isDc09Account, isDc09HexField } from './dc09-fields.js';
 import { BYTE, hexValue, indexOfByte, isHexDigits, isLowerHexLetter, readDecimal, readHex, writeDecimal, writeHex, writeHexBytes, writeLatin1 } from './ascii.js';
 import { crc16Arc } from './crc16.js';
 import { AES_BLOCK_BYTES, decryptBlocks, encryptBlocks, padLength, type PadSource } from './dc09-crypto.js';
 import { Dc09Error, fail, ok, type Result } from './transport-errors.js';
 import { DC09_TIMESTAMP_LENGTH, readDc09Timestamp, writeDc09Timestamp } from './dc09-timestamp.js';
 
-/** ID tokens without quotes or the `*` of encryption (reference §1.4). */
+/** ID tokens without quotes or the `*` of encryption (docs/dc09.md §Frame layout). */
 export const DC09_TOKENS = ['SIA-DCS', 'ADM-CID', 'NULL', 'ACK', 'NAK', 'DUH', 'RSP'] as const;
 export type Dc09Token = (typeof DC09_TOKENS)[number];
 
 export const MAX_SEQUENCE = 9999;
-/** `0LLL`: the body is at most 0x0FFF bytes (reference §1.3). */
+/** `0LLL`: the body is at most 0x0FFF bytes (docs/dc09.md §Frame layout). */
 export const MAX_BODY_BYTES = 0x0fff;
 /** LF, CRC, length, body, CR. */
 export const MAX_FRAME_BYTES = 1 + 4 + 4 + MAX_BODY_BYTES + 1;
 const BODY_START = 9;
 
-/** One extended-data block `[<id><value>]`, e.g. `[V<url>]` (reference §2.3). */
+/** One extended-data block `[<id><value>]`, e.g. `[V<url>]` (docs/dc09.md §Payloads). */
 export interface Dc09Block {
   /** One upper-case letter. */
   readonly id: string;
@@ -90,7 +90,7 @@ export type Dc09Frame = PlainFrame | SealedFrame;
 export type ReadableFrame = PlainFrame | OpenedFrame;
 
 export interface EncodeOptions {
-  /** AES key: the frame is sent as `"*<id>"` with the encrypted region (reference §3). */
+  /** AES key: the frame is sent as `"*<id>"` with the encrypted region (docs/dc09.md §Encryption). */
   readonly key?: Uint8Array | null;
   /** Pad bytes for an encrypted frame; a fresh random pad per frame in production. */
   readonly pad?: PadSource;
@@ -102,7 +102,7 @@ export const NO_QUIRKS: readonly Dc09Quirk[] = Object.freeze([]);
 function isBlockId(id: string): boolean {
   return id.length === 1 && id.charCodeAt(0) >= 0x41 && id.charCodeAt(0) <= 0x5a;
 }
-// Printable ASCII and Latin-1 letters (Windows-1252 text fields, reference §4.6), minus the
+// Printable ASCII and Latin-1 letters (Windows-1252 text fields, docs/dc09.md §Bytes on the wire), minus the
 // brackets that delimit data and blocks. CR/LF would split the frame on the wire.
 function isFrameCharacter(code: number): boolean {
   return code >= 0x20 && code !== BYTE.OPEN && code !== BYTE.CLOSE && (code <= 0x7e || code >= 0xa0) && code <= 0xff;
@@ -279,7 +279,7 @@ function hexRunEnd(bytes: Uint8Array, from: number, to: number): number {
 
 // End of the hex digits of an R or L field. The NAK pseudo-account `A0` is hex as well, so when
 // the run is not followed by the next header field (`L0A0[`, `L0R0A0[`), it ends at its first A
-// (reference §4.1).
+// (docs/dc09.md §Answers).
 function fieldEnd(bytes: Uint8Array, from: number, to: number): number {
   const run = hexRunEnd(bytes, from, to);
   const next = bytes[run];
@@ -300,7 +300,7 @@ interface ParsedContent {
 /**
  * `<data>][<x>...]<_timestamp>` between `start` and `end`. Bytes after the timestamp are an error
  * in a clear frame; inside a decrypted region they are tolerated (ioBroker.sia appends a PKCS#7
- * block to its *ACK, reference §3 "Encrypted responses").
+ * block to its *ACK, docs/dc09.md §Encryption "Encrypted responses").
  */
 function parseContent(bytes: Uint8Array, start: number, end: number, allowTrailing: boolean): Result<ParsedContent> {
   const close = indexOfByte(bytes, BYTE.CLOSE, start, end);
@@ -356,7 +356,7 @@ function parseHeader(bytes: Uint8Array, start: number, end: number, inherited: D
 
   let receiver: string | null = null;
   let line: string | null = null;
-  // R and L: each at most once; L before R is pysiaalarm's generic NAK (reference §4.1).
+  // R and L: each at most once; L before R is pysiaalarm's generic NAK (docs/dc09.md §Answers).
   for (;;) {
     const byte = bytes[at];
     if (byte === BYTE.R && receiver === null) {
@@ -366,7 +366,7 @@ function parseHeader(bytes: Uint8Array, start: number, end: number, inherited: D
       if (line !== null) quirks = withQuirk(quirks, DC09_QUIRKS.FIELD_ORDER);
       at = digitsEnd;
     } else if (byte === 0x4e && receiver === null && line === null && Buffer.compare(NONE, bytes.subarray(at, at + 4)) === 0) {
-      // Home Assistant writes Python's None where the R field goes (reference §6.5).
+      // Home Assistant writes Python's None where the R field goes (docs/dc09.md §Receivers seen in the field).
       quirks = withQuirk(quirks, DC09_QUIRKS.RECEIVER_NONE);
       at += 4;
     } else if (byte === BYTE.L && line === null) {
@@ -394,7 +394,7 @@ function parseHeader(bytes: Uint8Array, start: number, end: number, inherited: D
     account = text(bytes, at + 1, digitsEnd);
     at = digitsEnd;
   } else if (token === 'NAK') {
-    // SIAbroker leaves the A0 pseudo-account out of its NAK (reference §4.1).
+    // SIAbroker leaves the A0 pseudo-account out of its NAK (docs/dc09.md §Answers).
     quirks = withQuirk(quirks, DC09_QUIRKS.NO_ACCOUNT);
   } else {
     return fail('HIKARC_DC09_BAD_HEADER', 'the #account field is missing');
@@ -405,7 +405,7 @@ function parseHeader(bytes: Uint8Array, start: number, end: number, inherited: D
 
 /**
  * Decodes one frame, LF to CR inclusive. Checks length and CRC (accepting ELDES's variant that
- * counts the CR, reference §6.1) and the header; an encrypted frame comes back sealed, to be opened
+ * counts the CR, docs/dc09.md §Bytes on the wire) and the header; an encrypted frame comes back sealed, to be opened
  * with openFrame and the account's key.
  */
 export function decodeFrame(bytes: Uint8Array): Result<Dc09Frame> {
@@ -453,7 +453,7 @@ function decryptFailed(message: string): Result<OpenedFrame> {
 /**
  * The clear content of a frame: a plain frame as it is, an encrypted one decrypted with `key`. The
  * decrypted region is searched, not sliced from the end: the pad terminator may be missing
- * (pysiaalarm, fioletoven *ACK) and junk may follow the timestamp (ioBroker.sia), reference §3.
+ * (pysiaalarm, fioletoven *ACK) and junk may follow the timestamp (ioBroker.sia), docs/dc09.md §Encryption.
  */
 export function openFrame(frame: Dc09Frame, key: Uint8Array | null): Result<ReadableFrame> {
   if (!frame.encrypted) return ok(frame);
@@ -507,7 +507,7 @@ export type BareToken = 'NAK' | 'DUH';
 
 export type Dc09Item =
   | { readonly kind: 'frame'; readonly frame: Dc09Frame; readonly raw: Buffer }
-  /** pysiaalarm answers an unknown account with the five bytes `"NAK"` (or `"DUH"`), reference §6.5. */
+  /** pysiaalarm answers an unknown account with the five bytes `"NAK"` (or `"DUH"`), docs/dc09.md §Receivers seen in the field. */
   | { readonly kind: 'bare'; readonly token: BareToken; readonly raw: Buffer }
   | { readonly kind: 'error'; readonly error: Dc09Error; readonly raw: Buffer };
 
@@ -541,7 +541,7 @@ function copy(bytes: Uint8Array, start: number, end: number): Buffer {
 /**
  * Splits received bytes into frames (LF ... CR), bare NAK/DUH answers and errors for bytes that
  * belong to no frame; returns the incomplete tail. One read may hold several frames (ioBroker.sia
- * writes its NAK twice) and a frame may arrive in pieces (reference §4.4).
+ * writes its NAK twice) and a frame may arrive in pieces (docs/dc09.md §Answers).
  */
 export function decodeFrames(bytes: Uint8Array): DecodedStream {
   const items: Dc09Item[] = [];

@@ -32,7 +32,7 @@ export interface Dc09ReceiverOptions {
   readonly timestampWindow?: TimestampWindow | null;
   /** One fault, or several: the first that applies to a frame's account is used. */
   readonly fault?: ReceiverFault | readonly ReceiverFault[];
-  /** Close each TCP connection after answering, as ioBroker.sia can (reference §11). */
+  /** Close each TCP connection after answering, as ioBroker.sia can (docs/dc09.md §Receivers seen in the field). */
   readonly closeAfterAnswer?: boolean;
   readonly clock?: Clock;
   readonly logger?: Logger;

@@ -1,6 +1,6 @@
 // The DC-09 timestamp `_HH:MM:SS,MM-DD-YYYY`: always UTC ("transmitted with a reference of GMT"),
-// month before day, 20 bytes with the underscore (reference §1.7). UTC getters only: local time and
-// the 0-based month are the two classic receiver bugs (reference §6.3).
+// month before day, 20 bytes with the underscore (docs/dc09.md §Timestamps). UTC getters only: local time and
+// the 0-based month are the two classic receiver bugs (docs/dc09.md §Bytes on the wire).
 
 import { BYTE, readDecimal, writeDecimal } from './ascii.js';
 

@@ -1,7 +1,10 @@
 // Where frames go: `tcp://HOST:PORT` or `udp://HOST:PORT` (arc.primary, arc.secondary), and the
-// per-transport ACK timeout defaults (reference §4.5: 10 s TCP, 5 s UDP).
+// per-transport ACK timeout defaults (docs/dc09.md §Retries: 10 s TCP, 5 s UDP).
 
-import { ARC_DESTINATION_PATTERN } from '../config/schema.js';
+/** `tcp://HOST:PORT` or `udp://HOST:PORT`; IPv6 hosts in brackets. */
+export const ARC_DESTINATION_PATTERN = /^(tcp|udp):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+/** `HOST:PORT` of a listening socket. */
+export const LISTEN_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 export const DESTINATION_NAMES = ['primary', 'secondary'] as const;
 export type DestinationName = (typeof DESTINATION_NAMES)[number];

@@ -1,9 +1,12 @@
 // The DC-09 message for one translated alarm, and the NULL link test: which token and payload the
 // configured format uses, the R/L/account header, and the `[V<link>]` verification block.
 
-import type { ArcFormat } from '../config/schema.js';
 import type { Dc09Block, Dc09Message, Dc09Token } from './dc09-frame.js';
 import { SUPERVISION_SEQUENCE } from '../outbox/sequence.js';
+
+/** The DC-09 payload formats: Contact ID (`ADM-CID`) or SIA DC-03 (`SIA-DCS`). */
+export const ARC_FORMATS = ['adm-cid', 'sia-dcs'] as const;
+export type ArcFormat = (typeof ARC_FORMATS)[number];
 
 /** What the transport needs of an AlarmMessage from the translate stage. */
 export interface AlarmPayload {
@@ -17,7 +20,7 @@ export interface AlarmPayload {
 
 export interface HeaderSettings {
   readonly format: ArcFormat;
-  /** R field; always sent (a missing R made Home Assistant answer with `None`, reference §6.5). */
+  /** R field; always sent (a missing R made Home Assistant answer with `None`, docs/dc09.md §Receivers seen in the field). */
   readonly receiverNumber: string;
   readonly linePrefix: string;
 }
@@ -77,7 +80,7 @@ export function eventTemplate(alarm: AlarmPayload, settings: HeaderSettings, seq
   };
 }
 
-/** `"NULL"0000R<r>L<l>#<acct>[]`, reference §4.7 and vector V5. */
+/** `"NULL"0000R<r>L<l>#<acct>[]`, docs/dc09.md §Link supervision; vector V5 of §Test vectors. */
 export function supervisionTemplate(account: string, settings: HeaderSettings): MessageTemplate {
   return {
     token: 'NULL',

@@ -16,7 +16,7 @@ export interface LinkHandlers {
 export interface Link {
   /** TCP chunks may split or join frames; a UDP datagram is exactly one answer. */
   readonly stream: boolean;
-  /** Hands one whole frame to the OS in one write (reference §5: one frame per write). */
+  /** Hands one whole frame to the OS in one write (docs/dc09.md §Connections: one frame per write). */
   send(frame: Buffer): Promise<void>;
   close(): void;
 }

@@ -1,5 +1,5 @@
 // What the built-in commissioning receiver answers to each received item, as a pure function: the
-// validation order an ARC applies (reference §1.8) and the answers of §4.1, plus fault injection for
+// validation order an ARC applies (docs/dc09.md §Test receiver, §Answers), plus fault injection for
 // tests. The socket server in dc09-receiver.ts only moves the bytes.
 
 import type { ErrorCode } from '../errors.js';
@@ -132,7 +132,7 @@ export function ackFor(header: Dc09Header, key: Uint8Array | null, nowMs: number
   );
 }
 
-/** `"NAK"0000R0L0A0[]_<receiver time>`, never encrypted (reference §4.1). */
+/** `"NAK"0000R0L0A0[]_<receiver time>`, never encrypted (docs/dc09.md §Answers). */
 export function nakAt(nowMs: number): Buffer {
   return encodeFrame({ token: 'NAK', sequence: 0, receiver: '0', line: '0', account: '0', accountMark: 'A', data: '', extended: [], timestamp: nowMs });
 }
@@ -191,7 +191,7 @@ function judge(item: Dc09Item, policy: ReceiverPolicy, nowMs: number, transport:
     return { record, judgement: problem('NAK', 'HIKARC_DC09_UNKNOWN_ACCOUNT', `account ${frame.account} is not configured`), header };
   }
   if (policy.key !== null && !frame.encrypted) {
-    // ioBroker.sia refuses clear frames for an account with a key (reference §11).
+    // ioBroker.sia refuses clear frames for an account with a key (docs/dc09.md §Receivers seen in the field).
     return { record, judgement: problem('NAK', 'HIKARC_DC09_KEY_MISMATCH', 'a clear frame where encryption is configured'), header };
   }
   const opened = openFrame(frame, policy.key);

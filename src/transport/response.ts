@@ -22,7 +22,7 @@ export type ResponseVerdict =
       readonly kind: 'ack';
       /** The receiver's clock from an *ACK (or an ACK that carries one), epoch ms. */
       readonly receiverTime: number | null;
-      /** R or L differ from ours: accepted (some receivers mangle them, reference §6.5) but logged. */
+      /** R or L differ from ours: accepted (some receivers mangle them, docs/dc09.md §Receivers seen in the field) but logged. */
       readonly headerMismatch: boolean;
       readonly quirks: readonly Dc09Quirk[];
     }

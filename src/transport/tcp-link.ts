@@ -1,5 +1,5 @@
 // DC-09 over TCP: one connection per destination, reused while the receiver keeps it open. Some
-// receivers close after every answer (ioBroker.sia option, reference §5/§11); the link reports the
+// receivers close after every answer (ioBroker.sia option, docs/dc09.md §Connections/§11); the link reports the
 // close and the channel opens a new one for the next frame.
 
 import { connect, type Socket } from 'node:net';

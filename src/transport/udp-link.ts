@@ -1,5 +1,5 @@
 // DC-09 over UDP: one frame per datagram. The socket is connected to the receiver, so only its
-// datagrams come back (dc09_spt requires the answer to come from the target port, reference §4.5)
+// datagrams come back (dc09_spt requires the answer to come from the target port, docs/dc09.md §Retries)
 // and an ICMP "port unreachable" surfaces as a socket error instead of silence.
 
 import { createSocket, type Socket } from 'node:dgram';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ARC_DESTINATION, encodeStoredEvent } from '../../src/service/stored-event.js';
-import { decodeEventDocument } from '../../src/translate/index.js';
+import { decodeEventDocument } from '../../src/ingest/index.js';
 import { openSqliteOutbox } from '../../src/outbox/index.js';
 import { tempDir, writeTempJson } from '../helpers/temp-files.js';
 

@@ -6,7 +6,7 @@ import { afterEach } from 'vitest';
 import { createIngest, type Ingest, type IngestConsumer, type IngestItem, type IngestSettings, type IngestStatus } from '../../../src/ingest/index.js';
 import { createLogger } from '../../../src/log.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
-import { decodeEventDocument } from '../../../src/translate/index.js';
+import { decodeEventDocument } from '../../../src/ingest/index.js';
 import { startFakeHikReceiver, waitUntil, type FakeHikReceiver, type FakeHikReceiverOptions } from '../../helpers/fake-hik-receiver.js';
 
 export { waitUntil };

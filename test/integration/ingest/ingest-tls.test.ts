@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { ingestSettingsFromConfig } from '../../../src/ingest/index.js';
+import { ingestSettingsFromConfig } from '../../../src/config/stage-settings.js';
 import { events, receiverSuite } from './ingest-harness.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/tls/${name}`, import.meta.url), 'utf8');

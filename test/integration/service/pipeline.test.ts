@@ -9,7 +9,8 @@ import { createMemoryOutbox, MemoryStorage, StoreOutbox, type NewOutboxEntry, ty
 import { composeDelivery, type DeliveryStack } from '../../../src/service/compose.js';
 import type { DeliveryOutcome, Pipeline } from '../../../src/service/pipeline.js';
 import { ARC_DESTINATION } from '../../../src/service/stored-event.js';
-import { decodeEventDocument, StaticAccountDirectory, Translator, type VendorEvent } from '../../../src/translate/index.js';
+import { Translator } from '../../../src/translate/index.js';
+import { decodeEventDocument, StaticAccountDirectory, type VendorEvent } from '../../../src/ingest/index.js';
 import { NO_FAULT, parseFault } from '../../../src/transport/index.js';
 import { startRecordingReceiver, type RecordingReceiver } from '../../helpers/dc09-loopback.js';
 import { waitFor } from '../../helpers/wait-for.js';

@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeEventDocument, StaticAccountDirectory, Translator } from '../../../src/translate/index.js';
+import { Translator } from '../../../src/translate/index.js';
+import { decodeEventDocument, StaticAccountDirectory } from '../../../src/ingest/index.js';
 import { NO_FAULT, type FrameRecord } from '../../../src/transport/index.js';
 import { startIoBroker } from '../../helpers/dc09-iobroker.js';
 import { waitFor } from '../../helpers/wait-for.js';

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ARC_DESTINATION, decodeStoredEvent, encodeStoredEvent } from '../../../src/service/stored-event.js';
-import { decodeEventDocument } from '../../../src/translate/index.js';
+import { decodeEventDocument } from '../../../src/ingest/index.js';
 import { openSqliteOutbox } from '../../../src/outbox/index.js';
 import { runCommand } from '../../helpers/run-cli.js';
 import { tempDir, writeTempJson } from '../../helpers/temp-files.js';

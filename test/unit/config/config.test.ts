@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { loadConfig, redactConfig, requireSettings } from '../../../src/config/load.js';
-import { envName, isDc09Account, isDc09HexField, listSettings } from '../../../src/config/schema.js';
+import { envName, listSettings } from '../../../src/config/schema.js';
+import { isDc09Account, isDc09HexField } from '../../../src/transport/dc09-fields.js';
 import { ConfigError } from '../../../src/errors.js';
 import { runCommand } from '../../helpers/run-cli.js';
 import { writeTempFile, writeTempJson } from '../../helpers/temp-files.js';

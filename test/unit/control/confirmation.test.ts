@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ControlCommand } from '../../../src/control/commands.js';
 import { ConfirmationTracker, expectationFor, isFromPanel, matchEvent, statusShowsTarget, type PanelIdentity } from '../../../src/control/confirmation.js';
-import { decodeEventDocument, type VendorEvent } from '../../../src/translate/index.js';
+import { decodeEventDocument, type VendorEvent } from '../../../src/ingest/index.js';
 
 const PANEL: PanelIdentity = { devIndex: 'C0FFEE00-0001-4000-8000-000000000001', account: '2001', serial: 'DS-1' };
 

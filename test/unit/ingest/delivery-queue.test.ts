@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DeliveryQueue, type IngestItem } from '../../../src/ingest/delivery-queue.js';
 import { silentLogger } from '../../../src/log.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
-import { receiverLinkAlarm, type VendorEvent } from '../../../src/translate/index.js';
+import { type VendorEvent } from '../../../src/ingest/index.js';
 import { flush, ManualClock } from '../../helpers/manual-clock.js';
 
 function eventItem(n: number): IngestItem {
@@ -30,7 +30,7 @@ describe('DeliveryQueue', () => {
       active--;
     }, clock);
     for (let i = 0; i < 5; i++) queue.push(eventItem(i));
-    queue.push({ kind: 'link', state: 'fault', alarm: receiverLinkAlarm('AAAA', 'fault'), at: 0 });
+    queue.push({ kind: 'link', state: 'fault', account: 'AAAA', at: 0 });
     await flush();
     await flush();
     expect(seen).toEqual(['raw 0', 'raw 1', 'raw 2', 'raw 3', 'raw 4', 'fault']);

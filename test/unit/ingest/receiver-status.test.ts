@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyRefusal, isStatusOk, parseResponseStatus } from '../../../src/ingest/receiver-status.js';
 
-// Bodies as the receiver sends them (ingest notes §0; guide A.39 and Appendix C).
+// Bodies as the receiver sends them (docs/hik-receiver.md §Subscription; guide A.39 and Appendix C).
 const NOT_PRIVATE = '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"invalidOperation","errorCode":1073741825,"errorMsg":"invalidOperation"}';
 const TAKEN = '{\r\n "requestURL": "/ISAPI/Event/notification/subscribeDeviceMgmt?format=json",\r\n "statusCode": 4,\r\n "statusString": "Invalid Operation",\r\n "subStatusCode": "noMoreTasksCanBeAdded",\r\n "errorCode": 1073746314,\r\n "errorMsg": "noMoreTasksCanBeAdded"\r\n}';
 const BUSY = '{"statusCode":2,"statusString":"Device Busy","subStatusCode":"networkError","errorCode":536870921}';

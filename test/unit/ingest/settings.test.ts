@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RECONNECT_BACKOFF } from '../../../src/backoff.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { ingestSettingsFromConfig } from '../../../src/ingest/index.js';
+import { ingestSettingsFromConfig } from '../../../src/config/stage-settings.js';
 
 describe('ingestSettingsFromConfig', () => {
   it('turns the receiver.* seconds into milliseconds and keeps the documented defaults', () => {

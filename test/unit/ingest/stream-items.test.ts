@@ -18,7 +18,7 @@ describe('classifyStreamEvent', () => {
     expect(classifyStreamEvent(part(text))).toEqual({ kind: 'subscription-id', id });
   });
 
-  it('recognises heartbeats by eventType in any case, with dataTime (A.12, ingest notes §A.1)', () => {
+  it('recognises heartbeats by eventType in any case, with dataTime (A.12, docs/hik-receiver.md §Stream liveness)', () => {
     const item = classifyStreamEvent(part('{"EventNotificationAlert":{"dataTime":"2018-12-26T19:39:21+08:00","eventType":"heartBeat"}}'));
     expect(item.kind).toBe('heartbeat');
     expect(classifyStreamEvent(part('{"EventNotificationAlert":{"eventType":"HEARTBEAT"}}')).kind).toBe('heartbeat');

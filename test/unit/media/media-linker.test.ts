@@ -11,7 +11,8 @@ import { RateLimitedLog } from '../../../src/rate-limited-log.js';
 import { MemoryStorage, StoreOutbox, type NewOutboxEntry } from '../../../src/outbox/index.js';
 import { Pipeline } from '../../../src/service/pipeline.js';
 import { decodeStoredAlarm } from '../../../src/service/stored-event.js';
-import { decodeEventDocument, StaticAccountDirectory, Translator, type AlarmMessage, type VendorEvent } from '../../../src/translate/index.js';
+import { Translator, type AlarmMessage } from '../../../src/translate/index.js';
+import { decodeEventDocument, StaticAccountDirectory, type VendorEvent } from '../../../src/ingest/index.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 
 const SECRET = 'media-secret-for-tests-0123456789abcdef';

@@ -4,9 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseMultipart } from '../../../src/ingest/multipart-parser.js';
-import { parseTolerantJson, salvageAlert } from '../../../src/translate/event-json.js';
-import { ALERT_FIELDS, CID_FIELDS, type FieldKind } from '../../../src/translate/alert-fields.js';
-import { alertShape, projectAlert, readAlert, validateAlert } from '../../../src/translate/vendor-event.js';
+import { parseTolerantJson } from '../../../src/vendor-json/tolerant-json.js';
+import { salvageAlert } from '../../../src/ingest/alert-salvage.js';
+import { ALERT_FIELDS, CID_FIELDS, type FieldKind } from '../../../src/ingest/alert-fields.js';
+import { alertShape, projectAlert, readAlert, validateAlert } from '../../../src/ingest/vendor-event.js';
 import { buildCorpus } from '../../../bench/corpus.js';
 
 function alertOf(text: string): Record<string, unknown> {

@@ -3,8 +3,8 @@
 // repaired. Both must give the same answer.
 
 import { describe, expect, it } from 'vitest';
-import { quickRepair } from '../../../src/translate/event-json.js';
-import { isCompleteDocument } from '../../../src/translate/json-scan.js';
+import { quickRepair } from '../../../src/vendor-json/tolerant-json.js';
+import { isCompleteDocument } from '../../../src/vendor-json/json-scan.js';
 
 const CASES: ReadonlyArray<readonly [string, boolean]> = [
   ['{"a":1}', true],

@@ -1,11 +1,11 @@
 // Each translation rule of the foundation issue (§4), one family or rule per block.
 
 import { describe, expect, it } from 'vitest';
-import type { TranslateSettings } from '../../../src/config/schema.js';
+import type { TranslateSettings } from '../../../src/translate/index.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
-import { StaticAccountDirectory } from '../../../src/translate/account-directory.js';
+import { StaticAccountDirectory } from '../../../src/ingest/account-directory.js';
 import { Translator, receiverLinkAlarm, type AlarmMessage, type Translation } from '../../../src/translate/translator.js';
-import { decodeEventDocument, type VendorEvent } from '../../../src/translate/vendor-event.js';
+import { decodeEventDocument, type VendorEvent } from '../../../src/ingest/vendor-event.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 
 const SETTINGS: TranslateSettings = { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 };

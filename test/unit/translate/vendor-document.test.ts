@@ -3,8 +3,9 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { normalizeFullWidth, parseTolerantJson, salvageAlert } from '../../../src/translate/event-json.js';
-import { decodeEventDocument, type VendorEvent } from '../../../src/translate/vendor-event.js';
+import { normalizeFullWidth, parseTolerantJson } from '../../../src/vendor-json/tolerant-json.js';
+import { salvageAlert } from '../../../src/ingest/alert-salvage.js';
+import { decodeEventDocument, type VendorEvent } from '../../../src/ingest/vendor-event.js';
 
 function decodeEvent(text: string): VendorEvent {
   const decoded = decodeEventDocument(text);

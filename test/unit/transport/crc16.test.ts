@@ -15,7 +15,7 @@ function bitwiseCrc16Arc(bytes: Uint8Array): number {
   return crc;
 }
 
-describe('CRC-16/ARC (reference §1.2)', () => {
+describe('CRC-16/ARC (docs/dc09.md §Frame layout)', () => {
   it('has the check value 0xBB3D for "123456789"', () => {
     expect(crc16Arc(Buffer.from('123456789', 'latin1'))).toBe(0xbb3d);
   });
@@ -31,7 +31,7 @@ describe('CRC-16/ARC (reference §1.2)', () => {
     }
   });
 
-  it('is not CRC-CCITT (a common wrong choice, reference §1.2)', () => {
+  it('is not CRC-CCITT (a common wrong choice, docs/dc09.md §Frame layout)', () => {
     expect(crc16Arc(Buffer.from('123456789', 'latin1'))).not.toBe(0x29b1);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRandomPadSource, decryptBlocks, encryptBlocks, fixedPad, padLength, parseAesKey } from '../../../src/transport/dc09-crypto.js';
 
-describe('AES keys (reference §3 "Key format trap")', () => {
+describe('AES keys (docs/dc09.md §Encryption "Key format trap")', () => {
   it.each([
     ['hex AES-128', '000102030405060708090A0B0C0D0E0F', 'hex', 16],
     ['hex AES-192, lower case', '000102030405060708090a0b0c0d0e0f1011121314151617', 'hex', 24],

@@ -51,7 +51,7 @@ function frameItems(items: readonly Dc09Item[]): Dc09Frame[] {
   return items.flatMap((item) => (item.kind === 'frame' ? [item.frame] : []));
 }
 
-describe('DC-09 vectors V1-V13 (reference §9)', () => {
+describe('DC-09 vectors V1-V13 (docs/dc09.md §Test vectors)', () => {
   describe.each(DC09_VECTORS.map((vector) => [vector.name, vector] as const))('%s', (_name, vector) => {
     const bytes = frameBytes(vector.text);
     const key = keyOf(vector);
@@ -136,7 +136,7 @@ describe('decode errors carry exact codes', () => {
     ['R with 7 digits', framed('"SIA-DCS"0001R1234567L0#1234[#1234|Nri1/BA015]'), 'HIKARC_DC09_BAD_HEADER'],
     ['2-digit account', framed('"SIA-DCS"0001L0#12[#12|Nri1/BA015]'), 'HIKARC_DC09_BAD_HEADER'],
     ['17-digit account', framed('"SIA-DCS"0001L0#12345678901234567[]'), 'HIKARC_DC09_BAD_HEADER'],
-    ['no account (other panel, reference §1.6)', framed('"SIA-DCS"0001L[#9999|NBA2]'), 'HIKARC_DC09_BAD_HEADER'],
+    ['no account (other panel, docs/dc09.md §Header fields)', framed('"SIA-DCS"0001L[#9999|NBA2]'), 'HIKARC_DC09_BAD_HEADER'],
     ['pseudo-account on an event', framed('"SIA-DCS"0001R0L0A0[]'), 'HIKARC_DC09_BAD_HEADER'],
     ['account not followed by [', framed('"SIA-DCS"0001L0#1234X[]'), 'HIKARC_DC09_BAD_HEADER'],
     ['data not closed', framed('"SIA-DCS"0001L0#1234[#1234|Nri1/BA015'), 'HIKARC_DC09_BAD_DATA'],
@@ -172,7 +172,7 @@ describe('decode errors carry exact codes', () => {
   });
 });
 
-describe('real-world frames of reference §9.1 decode', () => {
+describe('real-world frames (docs/dc09.md §Test vectors) decode', () => {
   const corpus: ReadonlyArray<readonly [string, string, Partial<Dc09Frame> | string]> = [
     ['Ajax heartbeat', 'B40B0039"SIA-DCS"0004L0#AAA[#AAA|Nri0/RP0000]_09:10:30,02-20-2023', { token: 'SIA-DCS', sequence: 4, account: 'AAA', data: '#AAA|Nri0/RP0000', timestamp: utc(2023, 2, 20, 9, 10, 30) }],
     ['Ajax encrypted', '6EDD0075"*SIA-DCS"8959L0#AAA[A99CB4359155815BB119C65A30ED125F79717A05AB0595EC96DCDBE571370C7E20B115644551DDA6FAD3449AB6E73703', { token: 'SIA-DCS', encrypted: true, sequence: 8959, account: 'AAA' }],
@@ -205,7 +205,7 @@ describe('real-world frames of reference §9.1 decode', () => {
   });
 });
 
-describe('tolerant decoding of what real receivers answer (reference §3, §6.5, §11)', () => {
+describe('tolerant decoding of what real receivers answer (docs/dc09.md §Encryption, §Receivers seen in the field)', () => {
   const key = parseAesKey('000102030405060708090A0B0C0D0E0F', 'hex');
   const ts = utc(2025, 6, 1, 13, 45, 13);
 
@@ -333,7 +333,7 @@ describe('encoding', () => {
     expect(() => encodeFrame(timed, { key, pad: fixedPad('ABCDEFGHI|') })).toThrow(expect.objectContaining({ code: 'HIKARC_DC09_INVALID_MESSAGE' }));
   });
 
-  it('counts bytes, not JS characters: Latin-1 text is one byte per character (reference §4.6)', () => {
+  it('counts bytes, not JS characters: Latin-1 text is one byte per character (docs/dc09.md §Bytes on the wire)', () => {
     const frame = encodeFrame({ ...base, extended: [{ id: 'L', value: 'Küche' }] });
     const body = bodyOf(frame);
     expect(Number.parseInt(frame.subarray(5, 9).toString('latin1'), 16)).toBe(body.length);

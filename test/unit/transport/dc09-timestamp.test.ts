@@ -6,7 +6,7 @@ function read(text: string): number | undefined {
   return readDc09Timestamp(Buffer.from(text, 'latin1'), 0);
 }
 
-describe('DC-09 timestamp _HH:MM:SS,MM-DD-YYYY (reference §1.7)', () => {
+describe('DC-09 timestamp _HH:MM:SS,MM-DD-YYYY (docs/dc09.md §Timestamps)', () => {
   const savedTz = process.env['TZ'];
   afterEach(() => {
     if (savedTz === undefined) delete process.env['TZ'];

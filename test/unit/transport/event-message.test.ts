@@ -6,7 +6,7 @@ import { receiverLinkAlarm } from '../../../src/translate/index.js';
 const ADM: HeaderSettings = { format: 'adm-cid', receiverNumber: '0', linePrefix: '0' };
 const alarm = { account: '1234', admCid: '#1234|1130 01 015', siaDcs: '#1234|Nri1/BA015', videoUrl: null };
 
-describe('the [V] verification block (reference §2.3)', () => {
+describe('the [V] verification block (docs/dc09.md §Payloads)', () => {
   it('is absent without a link', () => {
     expect(videoLinkBlock(null)).toEqual({ kind: 'none' });
     expect(videoLinkBlock('')).toEqual({ kind: 'none' });

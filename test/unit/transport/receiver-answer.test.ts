@@ -26,7 +26,7 @@ function answer(bytes: Buffer, policy: ReceiverPolicy = OPEN, now = V3_TIME, fau
   return answerItem(item(bytes), policy, fault, now, 'tcp', pad);
 }
 
-describe('the built-in receiver answers like an ARC (reference §1.8, §4.1)', () => {
+describe('the built-in receiver answers like an ARC (docs/dc09.md §Test receiver, §Answers)', () => {
   it('acknowledges V3 with exactly V6', () => {
     const result = answer(vector('V3'));
     expect(result.response?.equals(vector('V6'))).toBe(true);
@@ -97,7 +97,7 @@ describe('the built-in receiver answers like an ARC (reference §1.8, §4.1)', (
     expect(answer(vector('V9'), { ...OPEN, key: parseAesKey('11'.repeat(16), 'hex') }).record).toMatchObject({ response: 'NAK', error: { code: 'HIKARC_DC09_DECRYPT_FAILED' } });
   });
 
-  it('checks the timestamp window -40/+20 s (reference §4.3), and can skip it', () => {
+  it('checks the timestamp window -40/+20 s (docs/dc09.md §Timestamps), and can skip it', () => {
     const policy = { ...OPEN, window: DEFAULT_TIMESTAMP_WINDOW };
     expect(answer(vector('V3'), policy, V3_TIME + 39_000).record.response).toBe('ACK');
     expect(answer(vector('V3'), policy, V3_TIME + 41_000).record).toMatchObject({ response: 'NAK', error: { code: 'HIKARC_DC09_TIMESTAMP_WINDOW' } });

@@ -21,7 +21,7 @@ function text(name: string): string {
   return vector.text;
 }
 
-describe('classifying an answer against the frame in flight (reference §4.4)', () => {
+describe('classifying an answer against the frame in flight (docs/dc09.md §Answers)', () => {
   it('V6 acknowledges V3', () => {
     expect(classifyResponse(item(frameBytes(text('V6'))), CLEAR)).toMatchObject({ kind: 'ack', headerMismatch: false, receiverTime: null });
   });
@@ -42,7 +42,7 @@ describe('classifying an answer against the frame in flight (reference §4.4)', 
     expect(classifyResponse(item(framed('"ACK"0003L0#abcd[]')), { ...CLEAR, account: 'ABCD' })).toMatchObject({ kind: 'ack' });
   });
 
-  it('accepts an ACK with other R/L fields, flagged (Home Assistant writes None, reference §6.5)', () => {
+  it('accepts an ACK with other R/L fields, flagged (Home Assistant writes None, docs/dc09.md §Receivers seen in the field)', () => {
     expect(classifyResponse(item(framed('"ACK"0003R9L7#1234[]')), { ...CLEAR, receiver: '0' })).toMatchObject({ kind: 'ack', headerMismatch: true });
     expect(classifyResponse(item(framed('"ACK"0003NoneL0#1234[]')), { ...CLEAR, receiver: '0' })).toMatchObject({ kind: 'ack', quirks: ['receiver-none'] });
   });

@@ -1,14 +1,15 @@
-// Tolerant parsing of one vendor JSON document. Devices send broken JSON (the API guide's own
+// Tolerant parsing of one vendor JSON document, for every reader of the receiver's JSON (event
+// parts, the device list, control answers). Devices send broken JSON (the API guide's own
 // Appendix A examples have missing and trailing commas, full-width `，`/`：`, duplicate keys, bare
-// `...` placeholders and a missing quote). Three steps, cheapest first:
+// `...` placeholders and a missing quote). Two steps, cheapest first:
 //   1. JSON.parse — almost every part on a healthy stream;
 //   2. repair — full-width punctuation outside strings to ASCII, then jsonrepair, guarded so that a
-//      truncated document or several glued documents are never "completed" into something else;
-//   3. salvage — pull the scalar fields an alarm needs out of the text, so the alarm is not lost.
+//      truncated document or several glued documents are never "completed" into something else.
+// What cannot be repaired is salvaged by the reader that knows which fields matter (an alarm's:
+// src/ingest/alert-salvage.ts).
 
 import { jsonrepair } from 'jsonrepair';
 import { HikArcError, errorMessage } from '../errors.js';
-import { ALERT_FIELDS, CID_FIELDS, type AlertField, type CidField } from './alert-fields.js';
 import { isJsonWhitespace, JSON_CHAR as CHAR } from './json-scan.js';
 
 export type RepairLevel = 'none' | 'repaired' | 'salvaged';
@@ -216,61 +217,3 @@ export function parseTolerantJson(input: string): TolerantParse {
 
 // Salvage looks for every scalar an alarm needs; the alert's own ones stay at the top, the rest
 // (partition, zone, code, link) go into the CID block.
-type SalvageKey = AlertField | CidField;
-const SALVAGE_KEYS: readonly SalvageKey[] = [...new Set<SalvageKey>([...objectKeys(ALERT_FIELDS), ...objectKeys(CID_FIELDS)])];
-const TOP_LEVEL_KEYS: readonly AlertField[] = objectKeys(ALERT_FIELDS).filter((key) => !(key in CID_FIELDS));
-
-function objectKeys<T extends object>(value: T): Array<keyof T & string> {
-  return Object.keys(value) as Array<keyof T & string>;
-}
-
-// `"key"` (or `"key` with its closing quote missing) then `:` then a string or a number. A value
-// counts only when it is seen to end: a string at its closing quote, a number at the first
-// character that cannot continue it. A number at the very end of the text may be the prefix of a
-// longer one (`"zoneNo":1` of 12) and is not taken.
-const SALVAGE_PATTERNS: ReadonlyMap<SalvageKey, RegExp> = new Map(
-  SALVAGE_KEYS.map((key) => [key, new RegExp(`"${key}"?\\s*:\\s*(?:"((?:[^"\\\\\\n]|\\\\.)*)"|(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)(?=[^0-9.eE+-]))`)]),
-);
-
-// The member the text was cut in: a key, its colon, and a value that runs to the end of the text.
-const CUT_AT_END = /"([A-Za-z]+)"?\s*:\s*(?:"(?:[^"\\\n]|\\.)*|-?[0-9.eE+-]*)$/;
-const SALVAGE_KEY_SET: ReadonlySet<string> = new Set(SALVAGE_KEYS);
-
-/**
- * Last resort for a document that cannot be repaired: the first value of each alarm field, placed
- * where the normalizer expects it (CIDAlarm for CID alarms, VideoReview.HikCIDParams otherwise).
- * A field whose value was cut by truncation is missing, never its prefix, and is named in
- * `defects`. Returns undefined when not even an eventType can be found.
- */
-export function salvageAlert(input: string, defects?: string[]): Record<string, unknown> | undefined {
-  const text = normalizeFullWidth(stripBom(input));
-  const found = new Map<SalvageKey, string | number>();
-  for (const [key, pattern] of SALVAGE_PATTERNS) {
-    const match = pattern.exec(text);
-    if (!match) continue;
-    found.set(key, match[1] !== undefined ? match[1] : Number(match[2]));
-  }
-  const eventType = found.get('eventType');
-  if (typeof eventType !== 'string' || eventType.trim() === '') return undefined;
-  const cut = CUT_AT_END.exec(text)?.[1];
-  if (cut !== undefined && SALVAGE_KEY_SET.has(cut) && !found.has(cut as SalvageKey)) defects?.push(`${cut}: value cut by truncation; treated as missing`);
-
-  const alert: Record<string, unknown> = {};
-  for (const key of TOP_LEVEL_KEYS) {
-    if (found.has(key)) alert[key] = found.get(key);
-  }
-  const cidFields: Record<string, unknown> = {};
-  const zone = found.get('zoneNo') ?? found.get('ZoneNo');
-  if (found.has('CIDCode')) cidFields['CIDCode'] = found.get('CIDCode');
-  if (found.has('CIDParam')) cidFields['CIDParam'] = found.get('CIDParam');
-  if (found.has('subSys')) cidFields['subSys'] = found.get('subSys');
-  if (eventType.trim().toLowerCase() === 'cidalarm') {
-    if (zone !== undefined) cidFields['zoneNo'] = zone;
-    alert['CIDAlarm'] = cidFields;
-  } else {
-    if (zone !== undefined) cidFields['ZoneNo'] = zone;
-    if (found.has('videoURL')) cidFields['videoURL'] = found.get('videoURL');
-    alert['VideoReview'] = { HikCIDParams: cidFields };
-  }
-  return { EventNotificationAlert: alert };
-}

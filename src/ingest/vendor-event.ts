@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import { HikArcError } from '../errors.js';
 import { ALERT_FIELDS, CAPTURE_LIST, CID_FIELDS, VIDEO_INFO_LIST, type FieldKind } from './alert-fields.js';
-import { isPlainObject, parseTolerantJson, salvageAlert, type RepairLevel } from './event-json.js';
+import { isPlainObject, parseTolerantJson, type RepairLevel } from '../vendor-json/tolerant-json.js';
+import { salvageAlert } from './alert-salvage.js';
 
 const INTEGER_TEXT = /^\s*[-+]?\d{1,10}\s*$/;
 
