@@ -489,7 +489,6 @@ export class StoreOutbox implements Outbox {
     for (const [id, version, inserted] of versions) {
       const overlay = this.overlay.get(id);
       if (overlay === undefined) continue;
-      this.landed.set(id, version);
       if (inserted) {
         overlay.insert = false;
         overlay.attachment = null;
@@ -505,11 +504,14 @@ export class StoreOutbox implements Outbox {
         this.laneOnLanding.delete(id);
         if (overlay.row.state === 'pending' && overlay.row.sequence !== null) this.lanes.add(overlay.row.destination, overlay.row.account, id, overlay.row.nextAttemptAt);
       }
-      // A change made while the commit ran keeps the row for the next one.
+      // A change made while the commit ran keeps the row for the next one; what waited for the
+      // version that landed is told so. A row that leaves the overlay needs no note: nothing waits.
       if (overlay.version === version) {
         this.overlay.delete(id);
         // Just stored and about to be claimed: kept at hand, so the claim need not read it back.
         if (inserted && overlay.row.state === 'pending') this.remember(overlay.row);
+      } else {
+        this.landed.set(id, version);
       }
     }
     this.storeRecovered();
@@ -600,8 +602,9 @@ export class StoreOutbox implements Outbox {
       else keep.push(ticket);
     }
     this.tickets = keep;
-    // landed versions are only needed while someone waits for them
+    // Landed versions are only needed while someone waits for them.
     if (this.tickets.length === 0) this.landed.clear();
+    else for (const id of this.landed.keys()) if (!this.overlay.has(id)) this.landed.delete(id);
   }
 
   // Lanes are claimed oldest first, so the rows worth keeping are the oldest not yet decided: once
