@@ -1,6 +1,5 @@
-// The scalar fields of an EventNotificationAlert that hik-arc reads, in one list: zod's schema and
-// its projection are built from it, salvage looks for exactly these, and a test holds the direct
-// path (readAlert) to it field by field.
+// The scalar fields of an EventNotificationAlert that hik-arc reads, in one list: the reader
+// (vendor-event.ts) reads exactly these, each by its kind, and salvage looks for exactly these.
 
 export type FieldKind = 'text' | 'integer';
 

@@ -1,11 +1,10 @@
-// Validates a parsed vendor document into a normalized VendorEvent. Field by field it is lenient in
-// the ways devices need (numbers sent as strings, `" abnormal"`, `dataTime` for `dateTime`, a document
-// without its EventNotificationAlert wrapper) and strict where a wrong value would send a wrong alarm:
-// a number comes from a string only when the string is a plain integer (`z.coerce.number()` would
-// turn `""` into zone 0). A field that fails validation is dropped and recorded as a defect; it never
-// costs the whole alarm.
+// Reads a parsed vendor document into a normalized VendorEvent, in one pass over the field table of
+// alert-fields.ts. Field by field it is lenient in the ways devices need (numbers sent as strings,
+// `" abnormal"`, `dataTime` for `dateTime`, a document without its EventNotificationAlert wrapper)
+// and strict where a wrong value would send a wrong alarm: a number comes from a string only when
+// the string is a plain integer (a general coercion would turn `""` into zone 0). A field that cannot
+// be read is dropped and named in the event's defects; it never costs the whole alarm.
 
-import { z } from 'zod';
 import { HikArcError } from '../errors.js';
 import { ALERT_FIELDS, CAPTURE_LIST, CID_FIELDS, VIDEO_INFO_LIST, type FieldKind } from './alert-fields.js';
 import { isPlainObject, parseTolerantJson, type RepairLevel } from '../vendor-json/tolerant-json.js';
@@ -13,10 +12,8 @@ import { salvageAlert } from './alert-salvage.js';
 
 const INTEGER_TEXT = /^\s*[-+]?\d{1,10}\s*$/;
 
-// The documented conversions (asInteger, asText) happen before any type check, on the direct path
-// (readAlert) and on zod's (projectAlert) alike: a plain integer string becomes a number, text is
-// trimmed, an empty string is no value. zod then validates plain types; whatever could not be
-// converted reaches it unchanged and is rejected.
+// The documented conversions: a plain integer string becomes a number, text is trimmed, an empty
+// string is no value, a number where text belongs is its decimal text.
 function asInteger(value: unknown): unknown {
   if (value === undefined || value === null || typeof value === 'number') return value ?? null;
   return typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : value;
@@ -31,32 +28,41 @@ function asText(value: unknown): unknown {
   return typeof value === 'number' ? String(value) : value;
 }
 
-const FIELD_SCHEMA = { text: z.string().nullish(), integer: z.number().int('not an integer').nullish() } as const;
-const FIELD_CONVERSION = { text: asText, integer: asInteger } as const satisfies Record<FieldKind, (value: unknown) => unknown>;
+type FieldValue<K extends FieldKind> = K extends 'text' ? string | null : number | null;
+type FieldValues<T extends Readonly<Record<string, FieldKind>>> = { -readonly [K in keyof T]: FieldValue<T[K]> };
 
-type ScalarShape<T extends Record<string, FieldKind>> = { [K in keyof T]: (typeof FIELD_SCHEMA)[T[K]] };
-
-function scalarShape<T extends Record<string, FieldKind>>(fields: T): ScalarShape<T> {
-  return Object.fromEntries(Object.entries(fields).map(([key, kind]) => [key, FIELD_SCHEMA[kind]])) as ScalarShape<T>;
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return `"${value.length > 20 ? `${value.slice(0, 20)}…` : value}"`;
+  return typeof value === 'object' ? 'an object' : String(value);
 }
 
-/** The listed fields of `value`, converted as readAlert converts them. */
-function projectScalars(value: Record<string, unknown>, fields: Readonly<Record<string, FieldKind>>): Record<string, unknown> {
-  const projected: Record<string, unknown> = {};
-  for (const [key, kind] of Object.entries(fields)) projected[key] = FIELD_CONVERSION[kind](value[key]);
-  return projected;
+/**
+ * The fields of `source` that `fields` lists, converted; one that does not convert to its kind is
+ * null and named in `defects` (`CIDAlarm.zoneNo: "1a" is not an integer; ignored`).
+ */
+function readFields<T extends Readonly<Record<string, FieldKind>>>(source: Record<string, unknown>, fields: T, place: string, defects: string[]): FieldValues<T> {
+  const values: Record<string, string | number | null> = {};
+  for (const key in fields) {
+    const raw = source[key];
+    if (fields[key] === 'text') {
+      const text = asText(raw);
+      if (text === null || typeof text === 'string') values[key] = text;
+      else {
+        defects.push(`${place}${key}: ${describe(raw)} is not text; ignored`);
+        values[key] = null;
+      }
+    } else {
+      const number = asInteger(raw);
+      if (number === null || Number.isSafeInteger(number)) values[key] = number as number | null;
+      else {
+        defects.push(`${place}${key}: ${describe(raw)} is not an integer; ignored`);
+        values[key] = null;
+      }
+    }
+  }
+  return values as FieldValues<T>;
 }
-
-const cidFieldsShape = z.object({ ...scalarShape(CID_FIELDS), [VIDEO_INFO_LIST]: z.unknown() });
-
-export const alertShape = z.object({
-  ...scalarShape(ALERT_FIELDS),
-  [CAPTURE_LIST]: z.unknown(),
-  CIDAlarm: cidFieldsShape.nullish(),
-  VideoReview: z.object({ HikCIDParams: cidFieldsShape.nullish() }).nullish(),
-});
-
-type AlertFields = z.infer<typeof alertShape>;
 
 /** The eight comma-separated sub-parameters of CIDParam (guide A.5/A.6); -1 means none. */
 export interface CidParam {
@@ -209,132 +215,45 @@ function mediaUrlsOf(alert: Record<string, unknown>, hikCid: unknown, visibleLig
   return urls.length === 0 ? NO_MEDIA : urls;
 }
 
-function removePath(root: Record<string, unknown>, path: readonly PropertyKey[]): Record<string, unknown> {
-  if (path.length === 0) return root;
-  const [head, ...rest] = path;
-  const copy: Record<string, unknown> = { ...root };
-  const key = String(head);
-  if (rest.length === 0) delete copy[key];
-  else {
-    const child = copy[key];
-    if (isPlainObject(child)) copy[key] = removePath(child, rest);
-    else delete copy[key];
-  }
-  return copy;
-}
-
-// Each round drops the fields zod rejected; a handful of rounds covers every nesting level.
-const MAX_VALIDATION_ROUNDS = 4;
-
-// Only the fields hik-arc reads, converted as readAlert converts them, for zod to judge and name
-// the defects of a document readAlert rejected.
-function projectCid(value: unknown): unknown {
-  return isPlainObject(value) ? { ...projectScalars(value, CID_FIELDS), [VIDEO_INFO_LIST]: value[VIDEO_INFO_LIST] } : (value ?? null);
-}
-
-export function projectAlert(alert: Record<string, unknown>): Record<string, unknown> {
-  const review = alert['VideoReview'];
-  return {
-    ...projectScalars(alert, ALERT_FIELDS),
-    [CAPTURE_LIST]: alert[CAPTURE_LIST],
-    CIDAlarm: projectCid(alert['CIDAlarm']),
-    VideoReview: isPlainObject(review) ? { HikCIDParams: projectCid(review['HikCIDParams']) } : (review ?? null),
-  };
-}
-
-export function validateAlert(alert: Record<string, unknown>, defects: string[]): AlertFields {
-  let candidate = projectAlert(alert);
-  for (let round = 0; round < MAX_VALIDATION_ROUNDS; round++) {
-    const result = alertShape.safeParse(candidate);
-    if (result.success) return result.data;
-    for (const issue of result.error.issues) {
-      defects.push(`${issue.path.join('.')}: ${issue.message}; ignored`);
-      candidate = removePath(candidate, issue.path);
-    }
-  }
-  return alertShape.parse({});
-}
-
-// The direct path: the VendorEvent read straight from the parsed alert, converting as projectAlert
-// does and accepting exactly the types alertShape accepts (a test holds the two together). Nearly
-// every document passes; for the others zod runs on the projection to name what is wrong, and the
-// event is read from what it leaves.
-const REJECTED = Symbol('rejected by alertShape');
-type Read<T> = T | null | typeof REJECTED;
-
-function readText(value: unknown): Read<string> {
-  const text = asText(value);
-  return text === null || typeof text === 'string' ? text : REJECTED;
-}
-
-function readInteger(value: unknown): Read<number> {
-  const number = asInteger(value);
-  return number === null || Number.isSafeInteger(number) ? (number as number | null) : REJECTED;
-}
-
-function readCid(value: unknown, defects: string[]): Read<CidFields> {
+function readCid(value: unknown, place: string, defects: string[]): CidFields | null {
   if (value === undefined || value === null) return null;
-  if (!isPlainObject(value)) return REJECTED;
-  const cidCode = readText(value['CIDCode']);
-  const cidParam = readText(value['CIDParam']);
-  const subSys = readInteger(value['subSys']);
-  const zoneNo = readInteger(value['zoneNo']);
-  const upperZoneNo = readInteger(value['ZoneNo']);
-  const videoUrl = readText(value['videoURL']);
-  if (cidCode === REJECTED || cidParam === REJECTED || subSys === REJECTED || zoneNo === REJECTED || upperZoneNo === REJECTED || videoUrl === REJECTED) return REJECTED;
-  return { cidCode, subSys, zoneNo: zoneNo ?? upperZoneNo, cidParam: parseCidParam(cidParam, defects), videoUrl: link(videoUrl) };
+  if (!isPlainObject(value)) {
+    defects.push(`${place}: ${describe(value)} is not an object; ignored`);
+    return null;
+  }
+  const fields = readFields(value, CID_FIELDS, `${place}.`, defects);
+  return { cidCode: fields.CIDCode, subSys: fields.subSys, zoneNo: fields.zoneNo ?? fields.ZoneNo, cidParam: parseCidParam(fields.CIDParam, defects), videoUrl: link(fields.videoURL) };
 }
 
-/** The event, or undefined when alertShape would reject a field (then nothing is added to defects). */
-export function readAlert(alert: Record<string, unknown>, repair: RepairLevel, defects: string[]): VendorEvent | undefined {
-  const mark = defects.length;
-  const eventType = readText(alert['eventType']);
-  const eventState = readText(alert['eventState']);
-  const dateTime = readText(alert['dateTime']);
-  const dataTime = readText(alert['dataTime']);
-  const activePostCount = readInteger(alert['activePostCount']);
-  const devIndex = readText(alert['devIndex']);
-  const deviceId = readText(alert['deviceID']);
-  const deviceSerial = readText(alert['deviceSerial']);
-  const channelId = readInteger(alert['channelID']);
-  const status = readText(alert['status']);
-  const subSys = readInteger(alert['subSys']);
-  const zoneNo = readInteger(alert['zoneNo']);
-  const upperZoneNo = readInteger(alert['ZoneNo']);
-  const inputIoPortId = readInteger(alert['inputIOPortID']);
-  const videoUrl = readText(alert['videoURL']);
-  const visibleLightUrl = readText(alert['visibleLightURL']);
-  const thermalUrl = readText(alert['thermalURL']);
-  const pictureUrl = readText(alert['pictureURL']);
-  const cidAlarm = readCid(alert['CIDAlarm'], defects);
+/** The event of one alert object; every field that cannot be read is named in `defects`. */
+export function readAlert(alert: Record<string, unknown>, repair: RepairLevel, defects: string[]): VendorEvent {
+  const fields = readFields(alert, ALERT_FIELDS, '', defects);
+  const cidAlarm = readCid(alert['CIDAlarm'], 'CIDAlarm', defects);
   const review = alert['VideoReview'];
-  const hikCidValue = isPlainObject(review) ? review['HikCIDParams'] : undefined;
-  const hikCid = review === undefined || review === null ? null : isPlainObject(review) ? readCid(hikCidValue, defects) : REJECTED;
-  if (
-    eventType === REJECTED || eventState === REJECTED || dateTime === REJECTED || dataTime === REJECTED || activePostCount === REJECTED ||
-    devIndex === REJECTED || deviceId === REJECTED || deviceSerial === REJECTED || channelId === REJECTED || status === REJECTED ||
-    subSys === REJECTED || zoneNo === REJECTED || upperZoneNo === REJECTED || inputIoPortId === REJECTED || videoUrl === REJECTED ||
-    visibleLightUrl === REJECTED || thermalUrl === REJECTED || pictureUrl === REJECTED || cidAlarm === REJECTED || hikCid === REJECTED
-  ) {
-    defects.length = mark;
-    return undefined;
+  let hikCidValue: unknown;
+  let hikCid: CidFields | null = null;
+  if (isPlainObject(review)) {
+    hikCidValue = review['HikCIDParams'];
+    hikCid = readCid(hikCidValue, 'VideoReview.HikCIDParams', defects);
+  } else if (review !== undefined && review !== null) {
+    defects.push(`VideoReview: ${describe(review)} is not an object; ignored`);
   }
-  if (eventType === null) defects.push('eventType missing');
+  if (fields.eventType === null) defects.push('eventType missing');
   return {
-    eventType: eventType ?? '',
-    eventState: eventState?.toLowerCase() ?? null,
-    dateTime: dateTime ?? dataTime,
-    activePostCount,
-    devIndex,
-    deviceId,
-    deviceSerial,
-    channelId,
-    status: status?.toLowerCase() ?? null,
-    subSys,
-    zoneNo: upperZoneNo ?? zoneNo,
-    inputIoPortId,
-    videoUrl: link(videoUrl),
-    mediaUrls: mediaUrlsOf(alert, hikCidValue, link(visibleLightUrl), link(thermalUrl), link(pictureUrl)),
+    eventType: fields.eventType ?? '',
+    eventState: fields.eventState?.toLowerCase() ?? null,
+    dateTime: fields.dateTime ?? fields.dataTime,
+    activePostCount: fields.activePostCount,
+    devIndex: fields.devIndex,
+    deviceId: fields.deviceID,
+    deviceSerial: fields.deviceSerial,
+    channelId: fields.channelID,
+    status: fields.status?.toLowerCase() ?? null,
+    subSys: fields.subSys,
+    zoneNo: fields.ZoneNo ?? fields.zoneNo,
+    inputIoPortId: fields.inputIOPortID,
+    videoUrl: link(fields.videoURL),
+    mediaUrls: mediaUrlsOf(alert, hikCidValue, link(fields.visibleLightURL), link(fields.thermalURL), link(fields.pictureURL)),
     cidAlarm,
     hikCid,
     repair,
@@ -363,10 +282,7 @@ export function normalizeDocument(value: Record<string, unknown>, repair: Repair
     };
   }
 
-  // What zod leaves always reads (a test holds readAlert to alertShape); the error is a safety net.
-  const event = readAlert(alert, repair, defects) ?? readAlert(validateAlert(alert, defects), repair, defects);
-  if (event === undefined) return { kind: 'error', error: new HikArcError('HIKARC_EVENT_UNPARSEABLE', `the alert has no readable fields (${defects.join('; ')})`) };
-  return { kind: 'event', event };
+  return { kind: 'event', event: readAlert(alert, repair, defects) };
 }
 
 /** Text of one part or line → event, control document or error; never throws. */
