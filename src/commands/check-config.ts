@@ -2,9 +2,9 @@
 // names every problem, and says which commands the file is complete for. Warnings (a file holding
 // secrets that others may read) go to stderr and do not change the exit code.
 
-import { configFileWarnings, getSetting, redactConfig } from '../config/load.js';
+import { configFileWarnings, getSetting, missingProblem, redactConfig } from '../config/load.js';
 import { COMMAND_REQUIREMENTS, isRequirementCommand } from '../config/requirements.js';
-import { envName, isLoopbackHost, type Config } from '../config/schema.js';
+import { isLoopbackHost, type Config } from '../config/schema.js';
 import { controlTokens, mediaDir } from '../config/stage-settings.js';
 import { ConfigError } from '../errors.js';
 import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, type Command } from './command.js';
@@ -54,7 +54,7 @@ export const checkConfigCommand: Command = {
     if (target !== undefined) {
       const missing = missingFor.get(target) ?? [];
       if (missing.length > 0) {
-        throw new ConfigError('HIKARC_CONFIG_MISSING', missing.map((path) => `${path}: required by "hik-arc ${target}" (set it in the config file or ${envName(path)})`));
+        throw new ConfigError('HIKARC_CONFIG_MISSING', missing.map((path) => missingProblem(path, target)));
       }
     }
     io.stdout.write(`${file}: valid\n`);

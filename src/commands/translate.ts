@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseJsonFile } from '../config/load.js';
-import { formats } from '../config/schema.js';
+import { checkAccountMap } from '../config/formats.js';
 import { ConfigError, HikArcError, errorMessage } from '../errors.js';
 import { readEventFile } from '../ingest/event-file.js';
 import type { Logger } from '../log.js';
@@ -20,7 +20,7 @@ function readAccountsFile(file: string): Record<string, string> {
   }
   const value = parseJsonFile(text, `--accounts ${file}`);
   try {
-    formats.accountMap(value);
+    checkAccountMap(value);
   } catch (error) {
     throw new ConfigError('HIKARC_CONFIG_INVALID', [`--accounts ${file}: ${errorMessage(error)}`]);
   }

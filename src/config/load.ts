@@ -1,15 +1,15 @@
-// Loads the configuration once at start: defaults, then the file, then `HIK_ARC_*` environment
-// overrides; validates everything (every problem is reported, not just the first) and returns a
-// deep-frozen object. Nothing reads process.env after this. A problem names its key and never
-// echoes a value that may be a secret: no password, no URL with credentials, no text around a JSON
-// syntax error (that is given by line and column).
+// Loads the configuration once at start: convict applies the defaults, then the file, then the
+// `HIK_ARC_*` environment (the injected one: nothing reads process.env here), then command-line
+// overrides; every problem is reported, not just the first, and the result is deep-frozen. A
+// problem names its key and never echoes a value that may be a secret: no password, no URL with
+// credentials, no text around a JSON syntax error (that is given by line and column).
 
 import { readFileSync, statSync } from 'node:fs';
 import convict from 'convict';
 import { ConfigError, errorMessage } from '../errors.js';
 import { redactUrlCredentials } from '../log.js';
 import { findJsonSyntaxError } from './json-syntax.js';
-import { configShape, crossFieldProblems, envName, listSettings, SETTINGS, type Config } from './schema.js';
+import { crossFieldProblems, listSettings, SENSITIVE_PATHS, type Config } from './schema.js';
 
 export type { Config } from './schema.js';
 
@@ -26,23 +26,18 @@ export const EX_CONFIG = 78;
 
 type ConvictSchema = Record<string, unknown>;
 
-function buildConvictSchema(): ConvictSchema {
+// The convict schema is the declaration itself, with each key's variable name.
+function convictSchema(): ConvictSchema {
   const schema: ConvictSchema = {};
-  for (const { path, setting } of listSettings()) {
+  for (const { path, env, setting } of listSettings()) {
     const parts = path.split('.');
     let node = schema;
     for (const part of parts.slice(0, -1)) {
       node[part] ??= {};
       node = node[part] as ConvictSchema;
     }
-    const format = typeof setting.format === 'function' ? setting.format : [...setting.format];
-    node[parts[parts.length - 1] as string] = {
-      doc: setting.doc,
-      default: setting.default,
-      format,
-      env: envName(path),
-      sensitive: setting.sensitive === true,
-    };
+    const format = typeof setting.format === 'string' ? setting.format : [...setting.format];
+    node[parts[parts.length - 1] as string] = { doc: setting.doc, default: setting.default, format, env, sensitive: setting.sensitive };
   }
   return schema;
 }
@@ -84,8 +79,6 @@ export function parseJsonFile(text: string, what: string): unknown {
   }
 }
 
-const SENSITIVE_PATHS: ReadonlySet<string> = new Set(listSettings().filter(({ setting }) => setting.sensitive === true).map(({ path }) => path));
-
 // convict ends a problem with `: value was "<JSON>"`. Kept when it helps ("tcp://nowhere"), dropped
 // when the value may hold a secret: credentials in a URL, or any `@`.
 function withoutSecretEcho(problem: string): string {
@@ -95,18 +88,6 @@ function withoutSecretEcho(problem: string): string {
   const echoed = match[2] as string;
   if (SENSITIVE_PATHS.has(key) || echoed.includes('@')) return match[1] as string;
   return problem;
-}
-
-// convict reads environment strings verbatim; numbers and the accounts map need converting first.
-function coercedEnv(env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const { path, setting } of listSettings()) {
-    const name = envName(path);
-    const raw = env[name];
-    if (raw === undefined) continue;
-    out[path] = setting.coerce ? setting.coerce(raw) : raw;
-  }
-  return out;
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -128,21 +109,21 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+const KNOWN_VARIABLES: ReadonlySet<string> = new Set(listSettings().map(({ env }) => env));
+
 export function loadConfig(options: LoadConfigOptions = {}): Config {
-  const schema = buildConvictSchema();
-  // env is applied by us (with coercion), so convict gets an empty environment and no argv.
-  const store = convict(schema as convict.Schema<Record<string, unknown>>, { env: {}, args: [] });
+  const env = options.env ?? {};
+  const store = convict(convictSchema() as convict.Schema<Record<string, unknown>>, { env: env as NodeJS.ProcessEnv, args: [] });
   if (options.file !== undefined) {
     const fileValues = readConfigFile(options.file);
     if (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues)) {
       throw new ConfigError('HIKARC_CONFIG_UNREADABLE', [`config file ${options.file} must hold a JSON object`]);
     }
+    // convict lays the environment over the file again after each load.
     store.load(fileValues);
   }
-  const overrides: Record<string, unknown> = {};
-  for (const [path, value] of Object.entries(coercedEnv(options.env ?? {}))) setPath(overrides, path, value);
-  for (const [path, value] of Object.entries(options.overrides ?? {})) setPath(overrides, path, value);
-  store.load(overrides);
+  // Command-line values win over the environment; set() does not re-read it.
+  for (const [path, value] of Object.entries(options.overrides ?? {})) store.set(path, value);
 
   const problems: string[] = [];
   try {
@@ -152,32 +133,32 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       if (line.trim() !== '') problems.push(withoutSecretEcho(line.replace(/^configuration param '([^']+)' /, '$1: ')));
     }
   }
-  const known = new Set(listSettings().map(({ path }) => envName(path)));
-  for (const name of Object.keys(options.env ?? {})) {
-    if (name.startsWith('HIK_ARC_') && !known.has(name)) problems.push(`${name}: not a known setting (typo?)`);
+  // convict ignores a variable it does not declare; a mistyped one would silently do nothing.
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('HIK_ARC_') && !KNOWN_VARIABLES.has(name)) problems.push(`${name}: not a known setting (typo?)`);
   }
   const properties = store.getProperties();
-  problems.push(...crossFieldProblems(properties as Record<string, Record<string, unknown>>));
-  const parsed = configShape.safeParse(properties);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const path = issue.path.join('.');
-      // convict already named this key (or its parent map): one line per problem is enough.
-      if (problems.some((problem) => problem.startsWith(`${path}:`) || path.startsWith(`${problem.split(':')[0]}.`))) continue;
-      problems.push(`${path}: ${issue.message}`);
-    }
+  problems.push(...crossFieldProblems(properties));
+  if (problems.length > 0) throw new ConfigError('HIKARC_CONFIG_INVALID', problems);
+  for (const { path, setting } of listSettings()) {
+    if (setting.canonical !== undefined) setPath(properties, path, (setting.canonical as (value: unknown) => unknown)(getSetting(properties, path)));
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError('HIKARC_CONFIG_INVALID', problems);
-  return deepFreeze(parsed.data);
+  return deepFreeze(properties as unknown as Config);
 }
 
-/** Dotted paths of settings a command cannot run without. */
-export type SettingPath = ReturnType<typeof listSettings>[number]['path'];
-
-export function getSetting(config: Config, path: string): unknown {
+export function getSetting(config: object, path: string): unknown {
   let node: unknown = config;
   for (const part of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
   return node;
+}
+
+function variableOf(path: string): string {
+  return listSettings().find((listed) => listed.path === path)?.env ?? path;
+}
+
+/** The problem line of a setting `hik-arc COMMAND` needs and does not have. */
+export function missingProblem(path: string, command: string): string {
+  return `${path}: required by "hik-arc ${command}" (set it in the config file or ${variableOf(path)})`;
 }
 
 /** Throws one ConfigError naming every required setting that is empty. */
@@ -189,7 +170,7 @@ export function requireSettings(config: Config, paths: readonly string[], comman
   if (missing.length > 0) {
     throw new ConfigError(
       'HIKARC_CONFIG_MISSING',
-      missing.map((path) => `${path}: required by "hik-arc ${command}" (set it in the config file or ${envName(path)})`),
+      missing.map((path) => missingProblem(path, command)),
     );
   }
 }
@@ -197,8 +178,8 @@ export function requireSettings(config: Config, paths: readonly string[], comman
 /** The config with every sensitive setting masked and URL credentials removed, for logs and `check-config`. */
 export function redactConfig(config: Config): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(config, (_key, value: unknown) => (typeof value === 'string' ? redactUrlCredentials(value) : value))) as Record<string, unknown>;
-  for (const { path, setting } of listSettings()) {
-    if (setting.sensitive === true && getSetting(config, path) !== '') setPath(copy, path, '[redacted]');
+  for (const path of SENSITIVE_PATHS) {
+    if (getSetting(config, path) !== '') setPath(copy, path, '[redacted]');
   }
   return copy;
 }
@@ -237,7 +218,7 @@ export function configFileWarnings(file: string): ConfigFileWarning[] {
   if (secrets.length === 0) return [];
   const octal = mode.toString(8).padStart(4, '0');
   const who = (mode & 0o070) !== 0 && (mode & 0o007) !== 0 ? 'its group and everyone' : (mode & 0o007) !== 0 ? 'everyone' : 'its group';
-  const variables = secrets.map((path) => envName(path)).join(' and ');
+  const variables = secrets.map((path) => variableOf(path)).join(' and ');
   return [
     {
       code: 'HIKARC_CONFIG_FILE_READABLE',
@@ -249,4 +230,3 @@ export function configFileWarnings(file: string): ConfigFileWarning[] {
   ];
 }
 
-export { SETTINGS };

@@ -1,262 +1,220 @@
-// The one place every setting is declared. convict owns the sources (file, `HIK_ARC_*` environment,
-// defaults, `doc`, `sensitive`); zod owns the typed shape and the rules that span several keys.
-// Later stages add their keys here, never in a second schema.
+// The one declaration of every setting: its doc, default, format, whether it is a secret, and the
+// value config/example.json shows. Everything else is derived from it: the convict schema with
+// its `HIK_ARC_*` variable names (load.ts), the TypeScript type of the loaded config, redaction,
+// check-config's report, config/example.json and the README table (describe.ts). Later stages
+// add their keys here, never in a second place.
 
-import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { KEY_FORMATS, parseAesKey } from '../transport/dc09-crypto.js';
+import { ARC_FORMATS } from '../transport/event-message.js';
 import { splitListen } from '../http-listen.js';
+import { normalizeFingerprint } from '../ingest/receiver-tls.js';
 import { LOG_LEVELS } from '../log.js';
-import { MAX_LINK_SUFFIX_LENGTH } from '../media/media-link.js';
-import { normalizeFingerprint, PEM_CERTIFICATE } from '../ingest/receiver-tls.js';
-import { isDc09Account, isDc09HexField } from '../transport/dc09-fields.js';
-import { ARC_DESTINATION_PATTERN, LISTEN_PATTERN } from '../transport/destination.js';
-import { ARC_FORMATS, MAX_VIDEO_LINK_BYTES } from '../transport/event-message.js';
+import { FORMAT, integerFormat, isLoopbackHost } from './formats.js';
 
-// The DC-09 field rules live with the codec (transport/dc09-fields.ts); the config checks its keys with them.
+export { hasUrlCredentials, isLoopbackHost, MAX_PUBLIC_URL_LENGTH, MIN_MEDIA_SECRET_LENGTH } from './formats.js';
 
-
-function shown(value: unknown): string {
-  return typeof value === 'number' ? String(value) : JSON.stringify(value);
-}
-
-function must(ok: boolean, message: string): void {
-  if (!ok) throw new Error(message);
-}
-
-/** True when a URL-shaped text carries `user[:password]@` in its authority. */
-export function hasUrlCredentials(text: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(text);
-}
-
-// Never "value was ...": the value may be a password. The key is named by the caller.
-const URL_CREDENTIALS = 'must not carry credentials (user:password@)';
-
-/** A listen or URL host that only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
-}
-
-
-// The media link goes into the DC-09 [V] block, 256 characters at most (docs/media.md §3): the
-// public base must leave room for the path, the longest token and an item number.
-export const MAX_PUBLIC_URL_LENGTH = MAX_VIDEO_LINK_BYTES - MAX_LINK_SUFFIX_LENGTH;
-export const MIN_MEDIA_SECRET_LENGTH = 32;
-
-function parsedUrl(value: unknown): URL | undefined {
-  try {
-    return new URL(String(value));
-  } catch {
-    return undefined;
-  }
-}
-
-function portInRange(port: string | undefined): boolean {
-  const value = Number(port);
-  return Number.isInteger(value) && value > 0 && value < 65536;
-}
-
-// convict format checks: each throws with a message that names what the value must look like.
-export const formats = {
-  account(value: unknown): void {
-    must(typeof value === 'string' && (value === '' || isDc09Account(value)), 'must be 3 to 16 hex digits (0-9, A-F) or empty');
-  },
-  requiredAccount(value: unknown): void {
-    must(typeof value === 'string' && isDc09Account(value), 'must be 3 to 16 hex digits (0-9, A-F)');
-  },
-  hexField(value: unknown): void {
-    must(typeof value === 'string' && isDc09HexField(value), 'must be 1 to 6 hex digits');
-  },
-  receiverUrl(value: unknown): void {
-    if (value === '') return;
-    must(!hasUrlCredentials(String(value)), `${URL_CREDENTIALS}; use receiver.username and receiver.password`);
-    let url: URL | undefined;
-    try {
-      url = new URL(String(value));
-    } catch {
-      url = undefined;
-    }
-    must(url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:'), 'must be an http:// or https:// URL of the Hik IP Receiver Pro, or empty');
-    must(url?.username === '' && url?.password === '', 'must not carry credentials; use receiver.username and receiver.password');
-  },
-  arcDestination(value: unknown): void {
-    if (value === '') return;
-    must(!hasUrlCredentials(String(value)), URL_CREDENTIALS);
-    const match = typeof value === 'string' ? ARC_DESTINATION_PATTERN.exec(value) : null;
-    must(match !== null && portInRange(match[3]), 'must be tcp://HOST:PORT or udp://HOST:PORT, or empty');
-  },
-  listenAddress(value: unknown): void {
-    if (value === '') return;
-    const match = typeof value === 'string' ? LISTEN_PATTERN.exec(value) : null;
-    // Port 0 picks a free port (logged at start); used by tests.
-    must(match !== null && (match[2] === '0' || portInRange(match[2])), 'must be HOST:PORT (e.g. 127.0.0.1:9309), or empty to turn the HTTP endpoint off');
-  },
-  pemFile(value: unknown): void {
-    if (value === '') return;
-    must(typeof value === 'string', 'must be the path of a PEM file');
-    let text: string;
-    try {
-      text = readFileSync(value as string, 'utf8');
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      throw new Error(`cannot be read (${typeof code === 'string' ? code : 'error'}): give the path of the PEM file with the receiver certificate or its CA`);
-    }
-    must(PEM_CERTIFICATE.test(text), 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
-  },
-  certFingerprint(value: unknown): void {
-    if (value === '') return;
-    must(typeof value === 'string' && normalizeFingerprint(value) !== undefined, 'must be a SHA-256 fingerprint: 64 hex digits, with or without colons');
-  },
-  accountMap(value: unknown): void {
-    must(typeof value === 'object' && value !== null && !Array.isArray(value), 'must be an object mapping devIndex or device serial to an account');
-    for (const [device, account] of Object.entries(value as Record<string, unknown>)) {
-      must(device.trim() !== '', 'must not have an empty devIndex or serial');
-      must(typeof account === 'string' && isDc09Account(account), `entry "${device}" must map to 3 to 16 hex digits`);
-    }
-  },
-  publicUrl(value: unknown): void {
-    if (value === '') return;
-    const url = parsedUrl(value);
-    must(url !== undefined && (url.protocol === 'https:' || url.protocol === 'http:'), 'must be the https:// (or http://) base URL the ARC reaches hik-arc at, or empty');
-    must(url?.username === '' && url?.password === '' && url?.search === '' && url?.hash === '', 'must be a plain base URL: no credentials, query or fragment');
-    must(String(value).length <= MAX_PUBLIC_URL_LENGTH, `must be at most ${MAX_PUBLIC_URL_LENGTH} characters, so that the whole link fits the DC-09 [V] block (256)`);
-  },
-  readableFile(value: unknown): void {
-    if (value === '') return;
-    let readable = typeof value === 'string';
-    try {
-      if (readable) accessSync(value as string, fsConstants.R_OK);
-    } catch {
-      readable = false;
-    }
-    must(readable, `must be a readable file: ${shown(value)}`);
-  },
-  mediaSecret(value: unknown): void {
-    must(typeof value === 'string' && (value === '' || value.length >= MIN_MEDIA_SECRET_LENGTH), `must be at least ${MIN_MEDIA_SECRET_LENGTH} characters (e.g. openssl rand -hex 32), or empty`);
-  },
-  boolean(value: unknown): void {
-    must(typeof value === 'boolean', `must be true or false: value was ${shown(value)}`);
-  },
-  positiveInt(value: unknown): void {
-    must(Number.isInteger(value) && (value as number) > 0, `must be a positive integer: value was ${shown(value)}`);
-  },
-  nonNegativeInt(value: unknown): void {
-    must(Number.isInteger(value) && (value as number) >= 0, `must be an integer of 0 or more: value was ${shown(value)}`);
-  },
-  zoneOffset(value: unknown): void {
-    must(value === 0 || value === 1, `must be 0 or 1: value was ${shown(value)}`);
-  },
-} as const;
-
-function coerceJsonObject(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    return value;
-  }
-}
-
-function coerceBoolean(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  const text = value.trim().toLowerCase();
-  if (text === 'true' || text === '1') return true;
-  if (text === 'false' || text === '0') return false;
-  return value;
-}
-
-function coerceInt(value: unknown): unknown {
-  if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) return Number(value);
-  return value;
-}
-
-interface Setting {
+export interface Setting<T> {
   readonly doc: string;
-  readonly default: unknown;
-  readonly format: ((value: unknown) => void) | readonly string[];
-  readonly sensitive?: boolean;
-  /** Environment values are strings; this turns them into the setting's type. */
-  readonly coerce?: (value: unknown) => unknown;
+  readonly default: T;
+  /** A convict format name (formats.ts) or the list of allowed values. */
+  readonly format: string | readonly string[];
+  /** Never logged, never echoed in a problem, masked by redactConfig and check-config --print. */
+  readonly sensitive: boolean;
+  /** The value config/example.json shows (a typical site), the default when not given. */
+  readonly example: T;
+  /** The form the stages read (upper-case hex, no trailing slash); applied after validation. */
+  canonical?(value: T): T;
 }
 
-type SettingTree = { readonly [key: string]: Setting | SettingTree };
+type AnySetting = Setting<string> | Setting<number> | Setting<boolean> | Setting<Readonly<Record<string, string>>>;
+export type SettingTree = { readonly [key: string]: AnySetting | SettingTree };
+
+interface TextOptions {
+  readonly format?: string;
+  readonly default?: string;
+  readonly example?: string;
+  readonly sensitive?: boolean;
+  readonly canonical?: (value: string) => string;
+}
+
+function text(doc: string, options: TextOptions = {}): Setting<string> {
+  const fallback = options.default ?? '';
+  return {
+    doc,
+    default: fallback,
+    format: options.format ?? FORMAT.text,
+    sensitive: options.sensitive === true,
+    example: options.example ?? fallback,
+    ...(options.canonical === undefined ? {} : { canonical: options.canonical }),
+  };
+}
+
+function integer(doc: string, fallback: number, range: { readonly min: number; readonly max?: number; readonly example?: number }): Setting<number> {
+  return { doc, default: fallback, format: integerFormat(range.min, range.max), sensitive: false, example: range.example ?? fallback };
+}
+
+function flag(doc: string, fallback: boolean): Setting<boolean> {
+  return { doc, default: fallback, format: FORMAT.boolean, sensitive: false, example: fallback };
+}
+
+function choice<const Values extends readonly string[]>(doc: string, values: Values, fallback: Values[number]): Setting<Values[number]> {
+  return { doc, default: fallback, format: values, sensitive: false, example: fallback };
+}
+
+const upperCase = (value: string): string => value.toUpperCase();
 
 export const SETTINGS = {
   receiver: {
-    url: { doc: 'Base URL of the Hik IP Receiver Pro API, e.g. http://10.0.0.5:80', default: '', format: formats.receiverUrl },
-    username: { doc: 'User for HTTP Digest authentication on the receiver', default: '', format: () => undefined },
-    password: { doc: 'Password for that user', default: '', format: () => undefined, sensitive: true },
-    account: { doc: 'DC-09 account used for events about the receiver itself and for upstream link faults (E350/R350)', default: '', format: formats.account },
-    heartbeatTimeoutSec: { doc: 'Re-subscribe when no part at all arrives for this long (the receiver sends a heartbeat every 10 s)', default: 30, format: formats.positiveInt, coerce: coerceInt },
-    authRetrySec: { doc: 'After a rejected login, wait this long before trying again (the receiver locks accounts after a few failures)', default: 600, format: formats.positiveInt, coerce: coerceInt },
-    linkLossReportSec: { doc: 'Report the upstream link fault to the ARC once the stream has been down this long', default: 60, format: formats.positiveInt, coerce: coerceInt },
-    directoryRefreshSec: { doc: 'Refresh the device list (devIndex to account) this often', default: 300, format: formats.positiveInt, coerce: coerceInt },
-    caFile: { doc: 'PEM file of the certificate (or CA) to trust for an https:// receiver.url, e.g. its self-signed certificate', default: '', format: formats.pemFile },
-    certFingerprint: { doc: 'SHA-256 fingerprint of the receiver certificate to accept (pinning; the name in it is then not checked); empty = none', default: '', format: formats.certFingerprint },
+    url: text('Base URL of the Hik IP Receiver Pro API, http(s)://HOST:PORT. Its Automation Output protocol must be enabled and set to Private, or the subscription is refused with 403. Credentials in it are refused: use username and password.', {
+      format: FORMAT.receiverUrl,
+      example: 'http://192.168.1.50:80',
+    }),
+    username: text('Receiver user for HTTP Digest authentication.', { example: 'arc-link' }),
+    password: text('Password of that user (never logged). Prefer HIK_ARC_RECEIVER_PASSWORD in the service environment; a config file holding it that its group or everyone can read gets a warning (chmod 600).', {
+      sensitive: true,
+      example: 'change-me',
+    }),
+    account: text("DC-09 account (3-16 hex digits) for events about the receiver itself and for hik-arc's upstream link fault E350/YC and restore R350/YK.", {
+      format: FORMAT.account,
+      example: '9000',
+      canonical: upperCase,
+    }),
+    heartbeatTimeoutSec: integer('The receiver sends a heartbeat every 10 s; with no part at all for this long the stream is dropped and re-subscribed.', 30, { min: 5 }),
+    authRetrySec: integer('After a rejected login, wait this long before trying again: the receiver locks an account after a few failed logins.', 600, { min: 1 }),
+    linkLossReportSec: integer('Report the upstream link fault to the ARC once the stream has been down this long.', 60, { min: 1 }),
+    directoryRefreshSec: integer(
+      "Refresh the receiver's device list (devIndex and serial to accountID) this often. The last complete list is kept next to the outbox (store.path with .devices.json) and used at the next start until the receiver gives a new one.",
+      300,
+      { min: 1 },
+    ),
+    caFile: text("For an https:// url: PEM file of the certificate (or its CA) to trust, e.g. the receiver's self-signed certificate exported from its web page. It must carry the address or name used in url; otherwise use certFingerprint. Empty = the system CAs.", {
+      format: FORMAT.pemCertificateFile,
+    }),
+    certFingerprint: text(
+      'For an https:// url: SHA-256 fingerprint of the receiver certificate (64 hex digits, colons allowed) to accept exactly that certificate, whatever name it carries. The TLS error line shows the fingerprint the receiver presented; check it on the receiver before pasting it. Verification is never turned off.',
+      { format: FORMAT.certFingerprint, canonical: (value) => (value === '' ? '' : (normalizeFingerprint(value) ?? value)) },
+    ),
   },
   arc: {
-    primary: { doc: 'Primary ARC receiver: tcp://HOST:PORT or udp://HOST:PORT', default: '', format: formats.arcDestination },
-    secondary: { doc: 'Backup ARC receiver, used after the primary fails; empty for none', default: '', format: formats.arcDestination },
-    format: { doc: 'DC-09 payload: adm-cid (Contact ID) or sia-dcs (SIA DC-03)', default: 'adm-cid', format: [...ARC_FORMATS] },
-    receiverNumber: { doc: 'DC-09 R field (1 to 6 hex digits)', default: '0', format: formats.hexField },
-    linePrefix: { doc: 'DC-09 L field, the account prefix (1 to 6 hex digits)', default: '0', format: formats.hexField },
-    key: { doc: 'AES key for encrypted DC-09 (16/24/32 bytes); empty sends plain frames', default: '', format: () => undefined, sensitive: true },
-    keyFormat: { doc: 'How arc.key is written: hex (32/48/64 hex digits) or ascii (16/24/32 characters)', default: 'hex', format: ['hex', 'ascii'] },
-    ackTimeoutMs: { doc: 'How long to wait for the ARC answer; 0 = 10000 over TCP, 5000 over UDP', default: 0, format: formats.nonNegativeInt, coerce: coerceInt },
-    attempts: { doc: 'Sends of one alarm per destination in one round before moving to the next destination', default: 3, format: formats.positiveInt, coerce: coerceInt },
-    maxInFlight: { doc: 'Frames outstanding at once per destination (never two of one account); the window that makes a slow ARC fast', default: 64, format: formats.positiveInt, coerce: coerceInt },
-    connections: { doc: 'TCP connections per destination, each carrying one frame at a time; 0 = as many as arc.maxInFlight. UDP uses one socket per frame outstanding', default: 0, format: formats.nonNegativeInt, coerce: coerceInt },
-    supervisionSec: { doc: 'Send a DC-09 NULL link test after this much idle time; 0 = off', default: 0, format: formats.nonNegativeInt, coerce: coerceInt },
+    primary: text('Primary ARC receiver: tcp://HOST:PORT or udp://HOST:PORT.', { format: FORMAT.arcDestination, example: 'tcp://10.20.0.10:5000' }),
+    secondary: text('Backup ARC receiver, same form, used after arc.attempts failures on the primary; empty for none.', { format: FORMAT.arcDestination, example: 'udp://10.20.0.11:5000' }),
+    format: choice('DC-09 payload: adm-cid (Contact ID, e.g. #1234|1130 01 015) or sia-dcs (SIA DC-03, e.g. #1234|Nri1/BA015).', ARC_FORMATS, 'adm-cid'),
+    receiverNumber: text('DC-09 receiver number R (1-6 hex digits), as the ARC assigns it.', { format: FORMAT.hexField, default: '0', example: '1', canonical: upperCase }),
+    linePrefix: text('DC-09 account prefix / line L (1-6 hex digits), as the ARC assigns it.', { format: FORMAT.hexField, default: '0', example: '1', canonical: upperCase }),
+    key: text('AES key for encrypted DC-09 (never logged); empty sends plain frames. 32/48/64 hex digits with keyFormat hex, 16/24/32 characters with keyFormat ascii. Prefer HIK_ARC_ARC_KEY.', { sensitive: true }),
+    keyFormat: choice("How arc.key is written: hex (the standard; Hikvision panels, ioBroker) or ascii (the key's characters are the key bytes: pysiaalarm / Home Assistant).", KEY_FORMATS, 'hex'),
+    ackTimeoutMs: integer("How long to wait for the ARC's answer to one frame; 0 = 10000 over TCP, 5000 over UDP.", 0, { min: 0 }),
+    attempts: integer(
+      'Sends of one alarm to one destination in one round (same sequence number, fresh timestamp) before moving to the next destination; a round without an ACK puts only that account on hold (5 s growing to 60 s).',
+      3,
+      { min: 1, max: 100 },
+    ),
+    maxInFlight: integer('Frames outstanding at once per destination, never two of one account: with the ARC taking 100 ms per ACK, 64 in flight deliver 640 alarms a second instead of 10.', 64, {
+      min: 1,
+      max: 1024,
+    }),
+    connections: integer(
+      'TCP connections per destination, each stop-and-wait; 0 = as many as arc.maxInFlight. Lower it if the ARC limits connections per client (the window shrinks with it). UDP ignores it: one socket per frame outstanding.',
+      0,
+      { min: 0, max: 1024 },
+    ),
+    supervisionSec: integer('Send a DC-09 NULL link test after this many idle seconds; 0 = off. Set it well below the reporting time of the ATS category the ARC requires.', 0, { min: 0, example: 180 }),
   },
-  accounts: { doc: 'Map of devIndex or device serial to DC-09 account; overrides the receiver device list', default: {}, format: formats.accountMap, coerce: coerceJsonObject },
+  accounts: {
+    doc: 'devIndex or device serial to DC-09 account; overrides the account the receiver lists for the device. Events carrying a deviceID use it as their account. As an environment variable: JSON.',
+    default: {},
+    format: FORMAT.accountMap,
+    sensitive: false,
+    example: { '2cd6716d-767f-4756-ac55-50276a5e3b4a': '1234', E60250720: '5678' },
+    canonical: (map) => Object.fromEntries(Object.entries(map).map(([device, account]) => [device, account.toUpperCase()])),
+  } satisfies Setting<Readonly<Record<string, string>>>,
   translate: {
-    fallbackAccount: { doc: 'Account for events whose device has no known account; empty keeps them as unroutable', default: '', format: formats.account },
-    unknownEvent: { doc: 'Unknown eventType: forward as CID 140 / SIA UA, or drop', default: 'forward', format: ['forward', 'drop'] },
-    inactive: { doc: 'eventState inactive for families without a restore code (encoding, radar, access): drop, or send as restore', default: 'drop', format: ['drop', 'restore'] },
-    repeatWindowSec: { doc: 'A re-sent durative alarm (activePostCount > 1) within this window of the last forward is not forwarded again', default: 60, format: formats.nonNegativeInt, coerce: coerceInt },
+    fallbackAccount: text('Account for events from devices without a known account; empty keeps such events as unroutable dead letters (hik-arc dead-letters) instead.', {
+      format: FORMAT.account,
+      canonical: upperCase,
+    }),
+    unknownEvent: choice('An eventType hik-arc does not know: forward (as Contact ID 140 / SIA UA, with the type in the description) or drop.', ['forward', 'drop'] as const, 'forward'),
+    inactive: choice('eventState inactive for camera, radar and access events, whose tables have no restore code: drop, or restore (sent with qualifier 3).', ['drop', 'restore'] as const, 'drop'),
+    repeatWindowSec: integer('A durative alarm re-sent with activePostCount above 1 within this many seconds of its last forward is not forwarded again; 0 forwards every repeat.', 60, { min: 0 }),
   },
   store: {
-    path: { doc: 'SQLite outbox file; created on first run', default: './var/hik-arc.db', format: () => undefined },
-    maxSizeMB: { doc: 'Size cap of the outbox file in MB (writes fail as on a full disk beyond it); 0 = none', default: 0, format: formats.nonNegativeInt, coerce: coerceInt },
-    retentionHours: { doc: 'Delivered alarms are kept this long for audit, then removed', default: 168, format: formats.positiveInt, coerce: coerceInt },
+    path: text('SQLite store-and-forward outbox, created on first run (under systemd: /var/lib/hik-arc/hik-arc.db).', { format: FORMAT.filePath, default: './var/hik-arc.db' }),
+    maxSizeMB: integer('Size cap of the outbox file in MB; 0 = none. Past it new alarms cannot be stored (held in memory and retried, logged as HIKARC_STORE_FULL), so leave room for a long ARC outage.', 0, {
+      min: 0,
+    }),
+    retentionHours: integer('Delivered alarms stay in the outbox this long (an audit trail of what the ARC acknowledged, and when), then are removed.', 168, { min: 1 }),
   },
   http: {
-    listen: { doc: 'Address for /healthz and /metrics; empty turns it off', default: '127.0.0.1:9309', format: formats.listenAddress },
+    listen: text('Address of GET /healthz and GET /metrics (Prometheus); empty turns the endpoint off.', { format: FORMAT.listen, default: '127.0.0.1:9309' }),
   },
   media: {
-    listen: { doc: 'Address of the media endpoint that serves signed verification links (GET /v1/media/TOKEN); empty keeps the receiver path in the [V] block', default: '', format: formats.listenAddress },
-    publicUrl: { doc: 'Base URL the ARC opens the links at, e.g. https://hik-arc.arc.example:9443; required with media.listen', default: '', format: formats.publicUrl },
-    tlsCert: { doc: 'PEM certificate (chain) of the media endpoint; required when media.listen is not a loopback address', default: '', format: formats.readableFile },
-    tlsKey: { doc: 'PEM private key of that certificate', default: '', format: formats.readableFile },
-    secret: { doc: 'Secret that signs the links (at least 32 characters); required with media.listen', default: '', format: formats.mediaSecret, sensitive: true },
-    linkTtlHours: { doc: 'A link opens for this long after the alarm', default: 72, format: formats.positiveInt, coerce: coerceInt },
-    archive: { doc: 'Fetch each alarm\'s media as it arrives and keep it on disk (evidence beyond the receiver\'s own rotation)', default: false, format: formats.boolean, coerce: coerceBoolean },
-    dir: { doc: 'Folder of the kept media; empty = a "media" folder next to store.path', default: '', format: () => undefined },
-    retentionDays: { doc: 'Kept media and media references are removed this long after the alarm', default: 30, format: formats.positiveInt, coerce: coerceInt },
-    maxDiskMB: { doc: 'Disk cap of the media folder in MB; past it the oldest alarms\' files go first', default: 2048, format: formats.positiveInt, coerce: coerceInt },
-    maxFileMB: { doc: 'Largest media file fetched from the receiver, in MB', default: 200, format: formats.positiveInt, coerce: coerceInt },
-    maxConcurrent: { doc: 'Downloads from the receiver at once (links opened and archive fetches together)', default: 2, format: formats.positiveInt, coerce: coerceInt },
-    fetchTimeoutSec: { doc: 'Longest a whole media file may take to come from the receiver', default: 120, format: formats.positiveInt, coerce: coerceInt },
+    listen: text('Address of the media endpoint that serves signed verification links (GET /v1/media/TOKEN). Not a loopback address: media.tlsCert and media.tlsKey are needed; a loopback address suits a TLS proxy in front. Empty = off.', {
+      format: FORMAT.listen,
+    }),
+    publicUrl: text('The base URL the ARC opens links at, as the ARC reaches this host (through NAT or the proxy), e.g. https://hik-arc.arc.example:9443. At most 192 characters: the whole link must fit the DC-09 [V] block.', {
+      format: FORMAT.publicUrl,
+      canonical: (value) => value.replace(/\/+$/, ''),
+    }),
+    tlsCert: text('PEM certificate (with its chain) the media endpoint presents; must name the host of publicUrl.', { format: FORMAT.readableFile }),
+    tlsKey: text('PEM private key of that certificate (readable by the hik-arc user only).', { format: FORMAT.readableFile }),
+    secret: text('Signs the links (never logged); at least 32 characters, e.g. openssl rand -hex 32. Prefer HIK_ARC_MEDIA_SECRET. Changing it makes every link issued before invalid (hik-arc media link issues new ones).', {
+      format: FORMAT.mediaSecret,
+      sensitive: true,
+    }),
+    linkTtlHours: integer('A link opens for this many hours after the alarm (the expiry is signed into it); hik-arc media link --alarm ID issues a fresh one.', 72, { min: 1 }),
+    archive: flag(
+      "true: fetch each alarm's pictures and clips from the receiver as soon as the alarm arrives and keep them, so the evidence survives the receiver's own rotation and a receiver outage when the operator looks. false: fetch when a link is opened (and keep that copy too).",
+      false,
+    ),
+    dir: text('Folder of the kept media files; empty = a folder media next to store.path (under systemd /var/lib/hik-arc/media).'),
+    retentionDays: integer('Kept files, and the references links point to, are removed this many days after the alarm.', 30, { min: 1 }),
+    maxDiskMB: integer('Disk cap of the media folder in MB; past it the files of the oldest alarms are removed first (a later request fetches them from the receiver again while it still has them).', 2048, {
+      min: 1,
+    }),
+    maxFileMB: integer('Largest single file fetched from the receiver, in MB; a longer clip is refused (HIKARC_MEDIA_TOO_LARGE).', 200, { min: 1 }),
+    maxConcurrent: integer('Downloads from the receiver at once, links opened and archive fetches together (links first); the receiver is an embedded box.', 2, { min: 1, max: 64 }),
+    fetchTimeoutSec: integer('Longest one file may take to come from the receiver before the download is given up (HIKARC_MEDIA_RECEIVER_TIMEOUT).', 120, { min: 1 }),
   },
   control: {
-    enabled: { doc: 'Panel control (arm, disarm, clear, bypass, deactivate, relays, status) from hik-arc panel and the control API; false refuses every panel command', default: false, format: formats.boolean, coerce: coerceBoolean },
-    listen: { doc: 'Address of the control API in hik-arc run; empty = off. A non-loopback address needs control.tlsCertFile and control.tlsKeyFile', default: '', format: formats.listenAddress },
-    tokensFile: { doc: 'JSON file of control API bearer tokens: name, SHA-256 of the token, roles (hik-arc panel token makes entries)', default: '', format: () => undefined },
-    tlsCertFile: { doc: 'PEM certificate of the control API; with control.tlsKeyFile it serves HTTPS', default: '', format: () => undefined },
-    tlsKeyFile: { doc: 'PEM private key of the control API certificate', default: '', format: () => undefined },
-    requestTimeoutSec: { doc: 'How long one control call waits for the receiver; after it the outcome is unknown and the status is read back, never resent', default: 10, format: formats.positiveInt, coerce: coerceInt },
-    confirmTimeoutSec: { doc: 'How long an accepted command waits for the panel to confirm it (event on the stream, or the status read back); longer than the exit delay of the panels', default: 60, format: formats.positiveInt, coerce: coerceInt },
-    statusCacheSec: { doc: 'A panel status read is reused for this long (0 = always read); a command clears it', default: 3, format: formats.nonNegativeInt, coerce: coerceInt },
-    requestsPerMinute: { doc: 'At most this many control calls per minute to the receiver (commands across processes, status reads in the service)', default: 20, format: formats.positiveInt, coerce: coerceInt },
-    eventZoneOffset: { doc: 'Zone number in panel events minus the zone id of the control calls (which count from 0): 1 when events count zones from 1', default: 1, format: formats.zoneOffset, coerce: coerceInt },
+    enabled: flag('Panel control from the ARC (hik-arc panel and the control API): arm, disarm, clear alarm, bypass, deactivate, relays, status. false refuses every panel command; audit still works.', false),
+    listen: text('Address of the control API in hik-arc run; empty = off. Loopback unless TLS is set (control.tlsCertFile, control.tlsKeyFile): bearer tokens never travel in clear.', { format: FORMAT.listen }),
+    tokensFile: text('JSON file of API tokens, each {name, sha256, roles}; the token itself is never stored. hik-arc panel token --name NAME --roles read,arm prints a token and its entry.', {
+      example: '/etc/hik-arc/control-tokens.json',
+    }),
+    tlsCertFile: text('PEM certificate for the control API; with tlsKeyFile it serves HTTPS (required for a non-loopback listen).'),
+    tlsKeyFile: text('PEM private key of that certificate.'),
+    requestTimeoutSec: integer('How long one control call waits for the receiver. After it the outcome is unknown: the command is never sent again, the status is read back (exit 75, HTTP 504).', 10, {
+      min: 1,
+      max: 300,
+    }),
+    confirmTimeoutSec: integer(
+      "How long an accepted command waits for the panel to confirm it (its event on the stream in hik-arc run, its status read back in hik-arc panel). Keep it above the panels' exit delay.",
+      60,
+      { min: 1, max: 3600 },
+    ),
+    statusCacheSec: integer('A panel status read is reused this long (0 = always read the receiver); every command clears it.', 3, { min: 0, max: 300 }),
+    requestsPerMinute: integer('At most this many commands per minute to the receiver, over every hik-arc process (counted in the audit trail), and as many status reads in the service.', 20, {
+      min: 1,
+      max: 600,
+    }),
+    eventZoneOffset: integer(
+      "Zone number in the panel's events minus the zone id of control calls (which count from 0): 1 when the events count zones from 1, as keypads do. Check it once per panel model with a bypass.",
+      1,
+      { min: 0, max: 1 },
+    ),
   },
   log: {
-    level: { doc: 'Log level', default: 'info', format: [...LOG_LEVELS] },
+    level: choice('fatal, error, warn, info, debug, trace or silent. Logs are JSON lines on stdout (journald).', LOG_LEVELS, 'info'),
   },
 } as const satisfies SettingTree;
 
-export function isSetting(node: Setting | SettingTree): node is Setting {
-  return typeof (node as Setting).doc === 'string' && 'default' in node;
+type ValueTree<Tree> = { readonly [Key in keyof Tree]: Tree[Key] extends Setting<infer Value> ? Value : ValueTree<Tree[Key]> };
+
+/** The loaded configuration: the type follows SETTINGS. */
+export type Config = ValueTree<typeof SETTINGS>;
+
+export function isSetting(node: AnySetting | SettingTree): node is AnySetting {
+  return typeof node.doc === 'string' && 'default' in node;
 }
 
 /** `receiver.heartbeatTimeoutSec` → `HIK_ARC_RECEIVER_HEARTBEAT_TIMEOUT_SEC`. */
@@ -264,168 +222,71 @@ export function envName(path: string): string {
   return `HIK_ARC_${path.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
-/** Every setting with its dotted path, in declaration order. */
-export function listSettings(tree: SettingTree = SETTINGS, prefix = ''): Array<{ path: string; setting: Setting }> {
-  const out: Array<{ path: string; setting: Setting }> = [];
+export interface ListedSetting {
+  readonly path: string;
+  readonly env: string;
+  readonly setting: AnySetting;
+}
+
+function listed(tree: SettingTree, prefix: string): ListedSetting[] {
+  const out: ListedSetting[] = [];
   for (const [key, node] of Object.entries(tree)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
-    if (isSetting(node)) out.push({ path, setting: node });
-    else out.push(...listSettings(node, path));
+    if (isSetting(node)) out.push({ path, env: envName(path), setting: node });
+    else out.push(...listed(node, path));
   }
   return out;
 }
 
-const account = z.string().refine(isDc09Account, 'must be 3 to 16 hex digits').transform((value) => value.toUpperCase());
-const optionalAccount = z.union([z.literal(''), account]);
-const positive = z.number().int().positive();
-const seconds = positive;
+const LISTED: readonly ListedSetting[] = Object.freeze(listed(SETTINGS, ''));
 
-export const configShape = z
-  .object({
-    receiver: z.object({
-      url: z.string(),
-      username: z.string(),
-      password: z.string(),
-      account: optionalAccount,
-      heartbeatTimeoutSec: seconds.min(5, 'must be at least 5 seconds (heartbeats come every 10 s)'),
-      authRetrySec: seconds,
-      linkLossReportSec: seconds,
-      directoryRefreshSec: seconds,
-      caFile: z.string(),
-      certFingerprint: z.string().transform((value) => (value === '' ? '' : (normalizeFingerprint(value) ?? value))),
-    }),
-    arc: z.object({
-      primary: z.string(),
-      secondary: z.string(),
-      format: z.enum(ARC_FORMATS),
-      receiverNumber: z.string().refine(isDc09HexField, 'must be 1 to 6 hex digits').transform((value) => value.toUpperCase()),
-      linePrefix: z.string().refine(isDc09HexField, 'must be 1 to 6 hex digits').transform((value) => value.toUpperCase()),
-      key: z.string(),
-      keyFormat: z.enum(['hex', 'ascii']),
-      ackTimeoutMs: z.number().int().nonnegative(),
-      attempts: z.number().int().positive().max(100),
-      maxInFlight: z.number().int().positive().max(1024),
-      connections: z.number().int().nonnegative().max(1024),
-      supervisionSec: z.number().int().nonnegative(),
-    }),
-    accounts: z.record(z.string(), account),
-    translate: z.object({
-      fallbackAccount: optionalAccount,
-      unknownEvent: z.enum(['forward', 'drop']),
-      inactive: z.enum(['drop', 'restore']),
-      repeatWindowSec: z.number().int().nonnegative(),
-    }),
-    store: z.object({ path: z.string().min(1, 'must name a file'), maxSizeMB: z.number().int().nonnegative(), retentionHours: z.number().int().positive() }),
-    http: z.object({ listen: z.string() }),
-    media: z.object({
-      listen: z.string(),
-      publicUrl: z.string().transform((value) => value.replace(/\/+$/, '')),
-      tlsCert: z.string(),
-      tlsKey: z.string(),
-      secret: z.string(),
-      linkTtlHours: positive,
-      archive: z.boolean(),
-      dir: z.string(),
-      retentionDays: positive,
-      maxDiskMB: positive,
-      maxFileMB: positive,
-      maxConcurrent: positive.max(64, 'must be at most 64'),
-      fetchTimeoutSec: seconds,
-    }),
-    control: z.object({
-      enabled: z.boolean(),
-      listen: z.string(),
-      tokensFile: z.string(),
-      tlsCertFile: z.string(),
-      tlsKeyFile: z.string(),
-      requestTimeoutSec: seconds.max(300),
-      confirmTimeoutSec: seconds.max(3600),
-      statusCacheSec: z.number().int().nonnegative().max(300),
-      requestsPerMinute: z.number().int().positive().max(600),
-      eventZoneOffset: z.union([z.literal(0), z.literal(1)]),
-    }),
-    log: z.object({ level: z.enum(LOG_LEVELS) }),
-  })
-  ;
+/** Every setting with its dotted path and variable name, in declaration order. */
+export function listSettings(): readonly ListedSetting[] {
+  return LISTED;
+}
 
-const AES_KEY_BYTES: readonly number[] = [16, 24, 32];
+/** Dotted paths of the secrets. */
+export const SENSITIVE_PATHS: ReadonlySet<string> = new Set(LISTED.filter(({ setting }) => setting.sensitive).map(({ path }) => path));
 
 /** A listen address on the loopback interface (127.0.0.0/8, ::1, localhost). */
 export function isLoopbackListen(listen: string): boolean {
-  const host = splitListen(listen).host.toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return isLoopbackHost(splitListen(listen).host);
 }
+
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+type RawSection = Readonly<Record<string, unknown>>;
 
 // The control API changes the state of alarm panels: it needs tokens, and bearer tokens never
 // cross a network in clear text.
-function controlProblems(control: Readonly<Record<string, unknown>>): string[] {
+function controlProblems(control: RawSection): string[] {
   const problems: string[] = [];
-  const listen = text(control['listen']);
-  const cert = text(control['tlsCertFile']);
-  const key = text(control['tlsKeyFile']);
+  const listen = textOf(control['listen']);
+  const cert = textOf(control['tlsCertFile']);
+  const key = textOf(control['tlsKeyFile']);
   if ((cert === '') !== (key === '')) problems.push('control.tlsCertFile: control.tlsCertFile and control.tlsKeyFile go together');
   if (listen === '') return problems;
   if (control['enabled'] !== true) problems.push('control.listen: the control API needs control.enabled true (or leave control.listen empty)');
-  if (text(control['tokensFile']) === '') problems.push('control.tokensFile: the control API needs a tokens file (hik-arc panel token makes entries)');
+  if (textOf(control['tokensFile']) === '') problems.push('control.tokensFile: the control API needs a tokens file (hik-arc panel token makes entries)');
   if (!isLoopbackListen(listen) && (cert === '' || key === '')) {
     problems.push(`control.listen: ${listen} is not a loopback address; set control.tlsCertFile and control.tlsKeyFile to serve it over TLS`);
   }
   return problems;
 }
 
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
-
-/**
- * Rules that span several keys. They run on the raw values even when single keys are invalid, so
- * one run of check-config names every problem.
- */
-export function crossFieldProblems(raw: Readonly<Record<string, Readonly<Record<string, unknown>>>>): string[] {
-  const problems: string[] = [];
-  const arc = raw['arc'] ?? {};
-  const receiver = raw['receiver'] ?? {};
-  const key = text(arc['key']);
-  const keyFormat = arc['keyFormat'];
-  if (key !== '') {
-    // DC-09 §5.4.5: AES-128/192/256; the key is binary, written as hex or as its ASCII bytes.
-    const bytes = keyFormat === 'ascii' ? (/^[\x20-\x7e]*$/.test(key) ? key.length : -1) : /^[0-9A-Fa-f]*$/.test(key) ? key.length / 2 : -1;
-    if (!AES_KEY_BYTES.includes(bytes)) {
-      problems.push(
-        keyFormat === 'ascii'
-          ? 'arc.key: must be 16, 24 or 32 printable characters (AES-128/192/256) when arc.keyFormat is ascii'
-          : 'arc.key: must be 32, 48 or 64 hex digits (AES-128/192/256) when arc.keyFormat is hex',
-      );
-    }
-  }
-  if (text(arc['secondary']) !== '' && arc['secondary'] === arc['primary']) {
-    problems.push('arc.secondary: must differ from arc.primary');
-  }
-  if (text(receiver['url']) !== '' && (text(receiver['username']) === '' || text(receiver['password']) === '')) {
-    problems.push('receiver.username: receiver.username and receiver.password are needed with receiver.url');
-  }
-  const url = text(receiver['url']);
-  if (url !== '' && !/^https:/i.test(url)) {
-    for (const key of ['caFile', 'certFingerprint'] as const) {
-      if (text(receiver[key]) !== '') problems.push(`receiver.${key}: only applies to an https:// receiver.url`);
-    }
-  }
-  problems.push(...controlProblems(raw['control'] ?? {}));
-  problems.push(...mediaProblems(raw['media'] ?? {}));
-  return problems;
-}
-
 // docs/media.md §6: a link is only as private as its token, so it travels over TLS unless the
 // endpoint is reachable from this machine alone (then a TLS proxy in front is the operator's job).
-function mediaProblems(media: Readonly<Record<string, unknown>>): string[] {
+function mediaProblems(media: RawSection): string[] {
   const problems: string[] = [];
-  const listen = text(media['listen']);
-  const cert = text(media['tlsCert']);
-  const key = text(media['tlsKey']);
+  const listen = textOf(media['listen']);
+  const cert = textOf(media['tlsCert']);
+  const key = textOf(media['tlsKey']);
   if ((cert === '') !== (key === '')) problems.push(`${cert === '' ? 'media.tlsCert' : 'media.tlsKey'}: media.tlsCert and media.tlsKey are set together`);
   if (listen !== '') {
-    if (text(media['publicUrl']) === '') problems.push('media.publicUrl: needed with media.listen (the base URL the ARC opens the links at)');
-    if (text(media['secret']) === '') problems.push('media.secret: needed with media.listen (it signs the links; e.g. openssl rand -hex 32)');
+    if (textOf(media['publicUrl']) === '') problems.push('media.publicUrl: needed with media.listen (the base URL the ARC opens the links at)');
+    if (textOf(media['secret']) === '') problems.push('media.secret: needed with media.listen (it signs the links; e.g. openssl rand -hex 32)');
     if (!isLoopbackHost(splitListen(listen).host) && (cert === '' || key === '')) {
       problems.push('media.tlsCert: media.tlsCert and media.tlsKey are needed when media.listen is not a loopback address (links carry their token in the clear otherwise)');
     }
@@ -436,6 +297,41 @@ function mediaProblems(media: Readonly<Record<string, unknown>>): string[] {
   return problems;
 }
 
-export type Config = z.infer<typeof configShape>;
-export type MediaConfig = Config['media'];
-export type ArcFormat = Config['arc']['format'];
+function keyProblems(arc: RawSection): string[] {
+  const key = textOf(arc['key']);
+  const keyFormat = arc['keyFormat'];
+  if (key === '' || !KEY_FORMATS.includes(keyFormat as (typeof KEY_FORMATS)[number])) return [];
+  // The transport's own parser decides (DC-09 §Encryption); its message never holds the key.
+  try {
+    parseAesKey(key, keyFormat as (typeof KEY_FORMATS)[number]);
+    return [];
+  } catch (error) {
+    return [`arc.key: ${(error as Error).message} (arc.keyFormat is ${String(keyFormat)})`];
+  }
+}
+
+/**
+ * Rules that span several keys. They run on the raw values even when single keys are invalid, so
+ * one run of check-config names every problem.
+ */
+export function crossFieldProblems(raw: Readonly<Record<string, unknown>>): string[] {
+  const section = (name: string): RawSection => {
+    const value = raw[name];
+    return typeof value === 'object' && value !== null ? (value as RawSection) : {};
+  };
+  const arc = section('arc');
+  const receiver = section('receiver');
+  const problems = keyProblems(arc);
+  if (textOf(arc['secondary']) !== '' && arc['secondary'] === arc['primary']) problems.push('arc.secondary: must differ from arc.primary');
+  const url = textOf(receiver['url']);
+  if (url !== '' && (textOf(receiver['username']) === '' || textOf(receiver['password']) === '')) {
+    problems.push('receiver.username: receiver.username and receiver.password are needed with receiver.url');
+  }
+  if (url !== '' && !/^https:/i.test(url)) {
+    for (const key of ['caFile', 'certFingerprint'] as const) {
+      if (textOf(receiver[key]) !== '') problems.push(`receiver.${key}: only applies to an https:// receiver.url`);
+    }
+  }
+  problems.push(...controlProblems(section('control')), ...mediaProblems(section('media')));
+  return problems;
+}

@@ -65,7 +65,28 @@ describe('loadConfig', () => {
   it('checks the AES key length against its format', () => {
     expect(loadConfig({ overrides: { 'arc.key': '000102030405060708090A0B0C0D0E0F' } }).arc.key).toHaveLength(32);
     expect(loadConfig({ overrides: { 'arc.key': 'AAAAAAAAAAAAAAAA', 'arc.keyFormat': 'ascii' } }).arc.keyFormat).toBe('ascii');
-    expect(problemsOf(() => loadConfig({ overrides: { 'arc.key': 'AAAAAAAAAAAAAAAA' } }))[0]).toMatch(/^arc\.key: must be 32, 48 or 64 hex digits/);
+    // The transport's own key parser decides, so config and codec cannot disagree.
+    expect(problemsOf(() => loadConfig({ overrides: { 'arc.key': 'AAAAAAAAAAAAAAAA' } }))).toEqual([
+      'arc.key: a hex AES key is 32, 48 or 64 hex digits; this one has 16 characters (arc.keyFormat is hex)',
+    ]);
+  });
+
+  it('reads only whole numbers from the environment, and lets command-line values win over it', () => {
+    expect(problemsOf(() => loadConfig({ env: { HIK_ARC_ARC_ATTEMPTS: '3x' } }))).toEqual(['arc.attempts: must be an integer from 1 to 100: value was "3x"']);
+    expect(problemsOf(() => loadConfig({ env: { HIK_ARC_CONTROL_ENABLED: 'yes' } }))).toEqual(['control.enabled: must be true or false: value was "yes"']);
+    const config = loadConfig({ env: { HIK_ARC_ARC_PRIMARY: 'tcp://10.0.0.1:5000' }, overrides: { 'arc.primary': 'tcp://10.0.0.2:5000' } });
+    expect(config.arc.primary).toBe('tcp://10.0.0.2:5000');
+  });
+
+  it('gives the stages the canonical form: upper-case hex, a fingerprint as colon pairs, a base URL without a trailing slash', () => {
+    const fingerprint = 'ab'.repeat(32);
+    const config = loadConfig({
+      file: writeTempJson({ receiver: { account: 'abc', url: 'https://10.0.0.5', username: 'u', password: 'p', certFingerprint: fingerprint }, arc: { receiverNumber: 'a1' }, accounts: { 'dev-1': 'def' } }),
+    });
+    expect(config.receiver.account).toBe('ABC');
+    expect(config.receiver.certFingerprint).toBe(`${'AB:'.repeat(31)}AB`);
+    expect(config.arc.receiverNumber).toBe('A1');
+    expect(config.accounts).toEqual({ 'dev-1': 'DEF' });
   });
 
   it('reports an unreadable or non-JSON file clearly', () => {
