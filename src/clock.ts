@@ -38,3 +38,21 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Waits for `work` to settle, at most `ms` on the given clock; true when it settled in time. The
+ * timer is cancelled as soon as the work is done: a pending timer would keep the process alive past
+ * its stop. Never rejects (a failed `work` has settled). The one deadline race of the project.
+ */
+export async function settleWithin(clock: Clock, work: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, sleep(clock, Math.max(0, ms), timer.signal).then(() => false)]);
+  } finally {
+    timer.abort();
+  }
+}

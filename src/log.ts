@@ -91,7 +91,3 @@ export function createLogger(options: LoggerOptions): Logger {
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
-/** Child logger for one pipeline stage; every line it writes carries `stage`. */
-export function stageLogger(root: Logger, stage: 'ingest' | 'translate' | 'transport' | 'store' | 'http' | 'cli'): Logger {
-  return root.child({ stage });
-}

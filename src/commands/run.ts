@@ -4,7 +4,7 @@
 import { configFileWarnings, redactConfig } from '../config/load.js';
 import { COMMAND_REQUIREMENTS } from '../config/requirements.js';
 import { startService } from '../service/service.js';
-import { EXIT, commandLogger, loadCommandConfig, parseCommandArgs, UsageError, type Command, rejectPositionals } from './command.js';
+import { EXIT, commandLogger, loadCommandConfig, parseCommandArgs, type Command, rejectPositionals } from './command.js';
 
 export const runCommand: Command = {
   name: 'run',

@@ -3,6 +3,7 @@
 // trailing commas, `"id": ,`, comments). One tolerant parse, then field readers that accept the
 // types devices send for a value (a number as a string, a boolean as "true") and nothing looser.
 
+import { BYTE, isJsonWhitespace } from '../bytes.js';
 import { isPlainObject, parseTolerantJson } from '../vendor-json/tolerant-json.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -13,13 +14,7 @@ export interface ReceiverDocument {
   readonly repaired: boolean;
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-
-function isSpace(code: number): boolean {
-  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
-}
+const { QUOTE, BACKSLASH, COLON, LF } = BYTE;
 
 /**
  * The guide's message templates leave values out: `"id": ,`, `"address":` and then the next key.
@@ -32,20 +27,20 @@ export function fillMissingValues(text: string): string {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code === QUOTE) {
-      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE && text.charCodeAt(i) !== 0x0a; i++) if (text.charCodeAt(i) === BACKSLASH) i++;
+      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE && text.charCodeAt(i) !== LF; i++) if (text.charCodeAt(i) === BACKSLASH) i++;
       continue;
     }
     if (code !== COLON) continue;
     let next = i + 1;
-    while (next < text.length && isSpace(text.charCodeAt(next))) next++;
+    while (next < text.length && isJsonWhitespace(text.charCodeAt(next))) next++;
     const following = text[next];
     let missing = following === ',' || following === '}' || following === ']';
     if (following === '"') {
       // A quoted token followed by a colon is the next key, not this key's value.
       let end = next + 1;
-      for (; end < text.length && text.charCodeAt(end) !== QUOTE && text.charCodeAt(end) !== 0x0a; end++) if (text.charCodeAt(end) === BACKSLASH) end++;
+      for (; end < text.length && text.charCodeAt(end) !== QUOTE && text.charCodeAt(end) !== LF; end++) if (text.charCodeAt(end) === BACKSLASH) end++;
       let after = end + 1;
-      while (after < text.length && isSpace(text.charCodeAt(after))) after++;
+      while (after < text.length && isJsonWhitespace(text.charCodeAt(after))) after++;
       missing = text.charCodeAt(after) === COLON;
       if (missing) {
         parts.push(text.slice(copyFrom, i + 1), ' null,');

@@ -5,7 +5,7 @@
 // the store hiccuped).
 
 import { backoffDelay, type BackoffPolicy } from '../backoff.js';
-import { sleep, type Clock } from '../clock.js';
+import { settleWithin, sleep, type Clock } from '../clock.js';
 import { errorMessage, isHikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
@@ -95,11 +95,7 @@ export class DeliveryQueue {
    */
   async drain(deadlineMs: number): Promise<IngestItem[]> {
     const remaining = Math.max(0, deadlineMs - this.options.clock.monotonic());
-    if (this.pumping !== null) {
-      const timer = new AbortController();
-      await Promise.race([this.pumping, sleep(this.options.clock, remaining, timer.signal)]);
-      timer.abort();
-    }
+    if (this.pumping !== null) await settleWithin(this.options.clock, this.pumping, remaining);
     this.closed = true;
     this.closing.abort();
     this.wakeRoomWaiters();

@@ -2,6 +2,7 @@
 // multipart capture of the subscription stream (bytes as received, optionally with the HTTP
 // response head), JSON lines, pretty-printed documents one after another, or a JSON array.
 
+import { BYTE, isJsonWhitespace } from '../bytes.js';
 import { HikArcError } from '../errors.js';
 import { splitDocuments } from '../vendor-json/json-scan.js';
 import { boundaryFromCapture, boundaryFromContentType, MultipartParser } from './multipart-parser.js';
@@ -22,7 +23,7 @@ const SAMPLE_CHARS = 200;
 
 function firstNonSpace(bytes: Buffer): number {
   let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  while (i < bytes.length && isJsonWhitespace(bytes[i] as number)) i++;
   return i;
 }
 
@@ -69,7 +70,7 @@ function readJson(bytes: Buffer): EventFile {
         error: new HikArcError('HIKARC_EVENT_UNPARSEABLE', 'text outside any JSON document'),
         sample: sampleOf(slice),
       });
-    } else if (slice[0] === 0x5b && span.complete) {
+    } else if (slice[0] === BYTE.OPEN_BRACKET && span.complete) {
       // An array of documents: each element on its own, so one broken element costs only itself.
       const inner = splitDocuments(slice.subarray(1, slice.length - 1));
       const parts = [...inner.spans.map((s) => ({ s, isJunk: false })), ...inner.junk.map((s) => ({ s, isJunk: true }))].sort((a, b) => a.s.start - b.s.start);

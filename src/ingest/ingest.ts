@@ -10,7 +10,7 @@
 // never in front of alarms from known devices. Repeated warnings go through a rate-limited log.
 
 import { backoffDelay } from '../backoff.js';
-import { sleep, systemClock, type CancelTimer, type Clock } from '../clock.js';
+import { settleWithin, sleep, systemClock, type CancelTimer, type Clock } from '../clock.js';
 import { isDc09Account } from '../transport/dc09-fields.js';
 import { errorMessage, isHikArcError, type ErrorCode, type HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -720,11 +720,7 @@ class IngestStage implements Ingest {
     // sent before is still read. Then stop reading.
     if (id !== null) await this.cancel(id, Math.max(1, Math.min(this.settings.requestTimeoutMs, remaining() / 2)));
     this.stream?.controller.abort();
-    if (this.runPromise !== null) {
-      const timer = new AbortController();
-      await Promise.race([this.runPromise, sleep(this.clock, remaining(), timer.signal)]);
-      timer.abort();
-    }
+    if (this.runPromise !== null) await settleWithin(this.clock, this.runPromise, remaining());
     // Events waiting for the device list go now, with whatever the list knows.
     this.releaseParked();
     const left = await this.queue.drain(this.clock.monotonic() + remaining());
@@ -741,9 +737,7 @@ class IngestStage implements Ingest {
     }
     this.warnings.flush();
     await this.clients.close(remaining());
-    const closing = new AbortController();
-    await Promise.race([directoryClosed, sleep(this.clock, remaining(), closing.signal)]);
-    closing.abort();
+    await settleWithin(this.clock, directoryClosed, remaining());
     this.setState('stopped');
     this.emit({ type: 'stopped', undelivered: left.length });
   }

@@ -20,6 +20,7 @@
 // abandonPart() gives up on the part in progress (the stream's owner calls it when one part takes
 // too long): it is quarantined and the rest of it skipped, the stream kept.
 
+import { BYTE, isJsonWhitespace } from '../bytes.js';
 import { HikArcError, type ErrorCode } from '../errors.js';
 import { JsonScanner, isCompleteDocument } from '../vendor-json/json-scan.js';
 
@@ -28,18 +29,11 @@ const MAX_HEADER_BYTES = 16 * 1024;
 const QUARANTINE_SAMPLE_BYTES = 1024;
 const DEFAULT_BOUNDARY = 'boundary';
 
-const CR = 0x0d;
-const LF = 0x0a;
-const SPACE = 0x20;
-const TAB = 0x09;
-const DASH = 0x2d;
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
+const { CR, LF, SPACE, TAB, DASH, OPEN_BRACE, OPEN_BRACKET, COLON } = BYTE;
 const BOM = [0xef, 0xbb, 0xbf] as const;
 const BLANK_LINE = Buffer.from('\r\n\r\n', 'latin1');
 const CRLF = Buffer.from('\r\n', 'latin1');
 const DIGITS = /^\d+$/;
-const COLON = 0x3a;
 
 export type PartDefect =
   | 'no leading delimiter'
@@ -108,7 +102,7 @@ function matchAt(buffer: Buffer, at: number, pattern: Buffer): -1 | 0 | 1 {
 }
 
 function isWhitespace(byte: number | undefined): boolean {
-  return byte === SPACE || byte === TAB || byte === CR || byte === LF;
+  return byte !== undefined && isJsonWhitespace(byte);
 }
 
 function isDocumentStart(byte: number | undefined): boolean {

@@ -11,7 +11,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { buildConnector, Client, type Dispatcher } from 'undici';
-import { sleep, type Clock } from '../clock.js';
+import { settleWithin, type Clock } from '../clock.js';
 import { normalizeFingerprint } from './receiver-tls.js';
 import { ConfigError, HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -141,10 +141,8 @@ export function receiverClients(options: ReceiverClientsOptions): ReceiverClient
     stream: new ReceiverHttp({ ...common, dispatcher: dispatchers[0] }),
     control: new ReceiverHttp({ ...common, dispatcher: dispatchers[1] }),
     async close(withinMs) {
-      const timer = new AbortController();
-      const closed = Promise.all(dispatchers.map((dispatcher) => dispatcher.close().catch(() => undefined))).then(() => true);
-      const inTime = await Promise.race([closed, sleep(options.clock, withinMs, timer.signal).then(() => false)]);
-      timer.abort();
+      const closed = Promise.all(dispatchers.map((dispatcher) => dispatcher.close().catch(() => undefined)));
+      const inTime = await settleWithin(options.clock, closed, withinMs);
       if (!inTime) await Promise.all(dispatchers.map((dispatcher) => dispatcher.destroy().catch(() => undefined)));
     },
   };

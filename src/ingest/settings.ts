@@ -2,8 +2,7 @@
 // (config/stage-settings.ts); tests pass their own (heartbeat timeouts in the hundreds of milliseconds).
 
 import { basename, dirname, extname, join } from 'node:path';
-import { RECONNECT_BACKOFF, type BackoffPolicy } from '../backoff.js';
-import { DEFAULT_MAX_PART_BYTES } from './multipart-parser.js';
+import type { BackoffPolicy } from '../backoff.js';
 
 export interface IngestSettings {
   /** receiver.url: origin plus an optional path prefix. */

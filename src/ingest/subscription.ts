@@ -1,7 +1,7 @@
 // The subscription requests of guide §5.1 / §7.3 / §7.4: open the arming-mode subscription to every
 // event of every device, and cancel it by id. Used by the ingest stage and by `hik-arc capture`.
 
-import { sleep, systemClock, type Clock } from '../clock.js';
+import { settleWithin, systemClock, type Clock } from '../clock.js';
 import { errorMessage, HikArcError } from '../errors.js';
 import { readBodyText, type ReceiverHttp, type ResponseBody } from './receiver-http.js';
 import { boundaryFromContentType } from './multipart-parser.js';
@@ -73,8 +73,6 @@ const REFUSAL_NOT_MULTIPART = { code: 'HIKARC_RECEIVER_BAD_RESPONSE', message: R
 async function readSample(body: ResponseBody, maxBytes: number, withinMs: number, clock: Clock | undefined): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  const timer = new AbortController();
-  const deadline = sleep(clock ?? systemClock, withinMs, timer.signal);
   const reading = (async () => {
     for await (const chunk of body) {
       chunks.push(chunk as Buffer);
@@ -82,8 +80,7 @@ async function readSample(body: ResponseBody, maxBytes: number, withinMs: number
       if (size >= maxBytes) break;
     }
   })().catch(() => undefined);
-  await Promise.race([reading, deadline]);
-  timer.abort();
+  await settleWithin(clock ?? systemClock, reading, withinMs);
   body.destroy();
   return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
 }

@@ -21,10 +21,6 @@ export function lookupLowerCode(family: CodeFamily, lowerKey: string): CodeRow |
   return INDEXES.get(family)?.get(lowerKey);
 }
 
-export function familyRows(family: CodeFamily): readonly CodeRow[] {
-  return GENERATED_TABLES[family];
-}
-
 export interface TableRow {
   readonly family: CodeFamily;
   readonly key: string;

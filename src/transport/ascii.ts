@@ -1,23 +1,7 @@
 // Byte constants and hex helpers shared by the DC-09 codec. The codec works on Buffers (DC-09
 // docs/dc09.md §Bytes on the wire: lengths and CRCs are over bytes), so these read and write bytes, never strings.
 
-export const BYTE = {
-  LF: 0x0a,
-  CR: 0x0d,
-  QUOTE: 0x22,
-  HASH: 0x23,
-  STAR: 0x2a,
-  PIPE: 0x7c,
-  OPEN: 0x5b,
-  CLOSE: 0x5d,
-  UNDERSCORE: 0x5f,
-  COLON: 0x3a,
-  COMMA: 0x2c,
-  DASH: 0x2d,
-  R: 0x52,
-  L: 0x4c,
-  A: 0x41,
-} as const;
+export { BYTE } from '../bytes.js';
 
 const UPPER_HEX = '0123456789ABCDEF';
 const UPPER_HEX_BYTES = Buffer.from(UPPER_HEX, 'latin1');

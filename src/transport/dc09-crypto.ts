@@ -43,11 +43,6 @@ export function parseAesKey(text: string, format: KeyFormat): Buffer {
   return Buffer.from(text, 'latin1');
 }
 
-export function aesKeyBits(key: Uint8Array): number {
-  algorithm(key);
-  return key.length * 8;
-}
-
 /** Pad length for `restLength` bytes after the pad: 1..16, a full block when already aligned. */
 export function padLength(restLength: number): number {
   return AES_BLOCK_BYTES - (restLength % AES_BLOCK_BYTES);

@@ -105,7 +105,7 @@ function isBlockId(id: string): boolean {
 // Printable ASCII and Latin-1 letters (Windows-1252 text fields, docs/dc09.md §Bytes on the wire), minus the
 // brackets that delimit data and blocks. CR/LF would split the frame on the wire.
 function isFrameCharacter(code: number): boolean {
-  return code >= 0x20 && code !== BYTE.OPEN && code !== BYTE.CLOSE && (code <= 0x7e || code >= 0xa0) && code <= 0xff;
+  return code >= 0x20 && code !== BYTE.OPEN_BRACKET && code !== BYTE.CLOSE_BRACKET && (code <= 0x7e || code >= 0xa0) && code <= 0xff;
 }
 
 function isFrameText(text: string): boolean {
@@ -180,7 +180,7 @@ function writeHeader(target: Buffer, offset: number, message: Dc09Message, encry
   at = writeLatin1(target, at, message.line);
   target[at++] = message.accountMark === 'A' ? BYTE.A : BYTE.HASH;
   at = writeLatin1(target, at, message.account);
-  target[at++] = BYTE.OPEN;
+  target[at++] = BYTE.OPEN_BRACKET;
   return at;
 }
 
@@ -195,14 +195,14 @@ function contentLength(message: Dc09Content): number {
 function writeContent(target: Buffer, offset: number, message: Dc09Content): number {
   let at = writeFrameText(target, offset, message.data);
   if (at < 0) return -1;
-  target[at++] = BYTE.CLOSE;
+  target[at++] = BYTE.CLOSE_BRACKET;
   for (const block of message.extended) {
     if (!isBlockId(block.id)) return -1;
-    target[at++] = BYTE.OPEN;
+    target[at++] = BYTE.OPEN_BRACKET;
     target[at++] = block.id.charCodeAt(0);
     at = writeFrameText(target, at, block.value);
     if (at < 0) return -1;
-    target[at++] = BYTE.CLOSE;
+    target[at++] = BYTE.CLOSE_BRACKET;
   }
   if (message.timestamp !== null) {
     writeDc09Timestamp(target, at, message.timestamp);
@@ -237,7 +237,7 @@ export function encodeFrame(message: Dc09Message, options?: EncodeOptions): Buff
     options.pad(plaintext, 0, pad);
     for (let i = 0; i < pad; i++) {
       const byte = plaintext[i];
-      if (byte === BYTE.PIPE || byte === BYTE.OPEN || byte === BYTE.CLOSE) throw invalid('a pad byte is |, [ or ] (DC-09 2013 §5.4.4.2)');
+      if (byte === BYTE.PIPE || byte === BYTE.OPEN_BRACKET || byte === BYTE.CLOSE_BRACKET) throw invalid('a pad byte is |, [ or ] (DC-09 2013 §5.4.4.2)');
     }
     plaintext[pad] = BYTE.PIPE;
     if (writeContent(plaintext, pad + 1, message) < 0) throw contentProblem(message);
@@ -303,18 +303,18 @@ interface ParsedContent {
  * block to its *ACK, docs/dc09.md §Encryption "Encrypted responses").
  */
 function parseContent(bytes: Uint8Array, start: number, end: number, allowTrailing: boolean): Result<ParsedContent> {
-  const close = indexOfByte(bytes, BYTE.CLOSE, start, end);
+  const close = indexOfByte(bytes, BYTE.CLOSE_BRACKET, start, end);
   if (close < 0) return fail('HIKARC_DC09_BAD_DATA', 'the data is not closed by ]');
-  if (indexOfByte(bytes, BYTE.OPEN, start, close) >= 0) return fail('HIKARC_DC09_BAD_DATA', 'the data holds a [');
+  if (indexOfByte(bytes, BYTE.OPEN_BRACKET, start, close) >= 0) return fail('HIKARC_DC09_BAD_DATA', 'the data holds a [');
   const data = text(bytes, start, close);
   let at = close + 1;
   let extended: Dc09Block[] | null = null;
-  while (at < end && bytes[at] === BYTE.OPEN) {
-    const blockEnd = indexOfByte(bytes, BYTE.CLOSE, at + 1, end);
+  while (at < end && bytes[at] === BYTE.OPEN_BRACKET) {
+    const blockEnd = indexOfByte(bytes, BYTE.CLOSE_BRACKET, at + 1, end);
     if (blockEnd < 0) return fail('HIKARC_DC09_BAD_DATA', 'an extended block is not closed by ]');
     const id = bytes[at + 1] as number;
     if (blockEnd === at + 1 || id < 0x41 || id > 0x5a) return fail('HIKARC_DC09_BAD_DATA', 'an extended block does not start with an upper-case letter');
-    if (indexOfByte(bytes, BYTE.OPEN, at + 1, blockEnd) >= 0) return fail('HIKARC_DC09_BAD_DATA', 'an extended block holds a [');
+    if (indexOfByte(bytes, BYTE.OPEN_BRACKET, at + 1, blockEnd) >= 0) return fail('HIKARC_DC09_BAD_DATA', 'an extended block holds a [');
     (extended ??= []).push({ id: String.fromCharCode(id), value: text(bytes, at + 2, blockEnd) });
     at = blockEnd + 1;
   }
@@ -399,7 +399,7 @@ function parseHeader(bytes: Uint8Array, start: number, end: number, inherited: D
   } else {
     return fail('HIKARC_DC09_BAD_HEADER', 'the #account field is missing');
   }
-  if (bytes[at] !== BYTE.OPEN || at >= end) return fail('HIKARC_DC09_BAD_HEADER', 'the header is not followed by [');
+  if (bytes[at] !== BYTE.OPEN_BRACKET || at >= end) return fail('HIKARC_DC09_BAD_HEADER', 'the header is not followed by [');
   return ok({ header: { token, sequence, receiver, line, account, accountMark }, encrypted, open: at, quirks });
 }
 
@@ -486,7 +486,7 @@ export function openFrame(frame: Dc09Frame, key: Uint8Array | null): Result<Read
     contentStart = pipe + 1;
   } else {
     // Without the pipe only an empty-data answer (`<pad>]_ts`) can be read: the pad runs to `]`.
-    const close = indexOfByte(plain, BYTE.CLOSE, 0, Math.min(plain.length, AES_BLOCK_BYTES + 1));
+    const close = indexOfByte(plain, BYTE.CLOSE_BRACKET, 0, Math.min(plain.length, AES_BLOCK_BYTES + 1));
     if (close < 0) return decryptFailed('no pad terminator in the decrypted region (wrong key?)');
     quirks = withQuirk(quirks, DC09_QUIRKS.NO_PAD_TERMINATOR);
     padEnd = close;

@@ -5,7 +5,7 @@
 // answer means for the alarm in hand.
 
 import type { BackoffPolicy } from '../backoff.js';
-import { sleep, type CancelTimer, type Clock } from '../clock.js';
+import { settleWithin, sleep, type CancelTimer, type Clock } from '../clock.js';
 import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Outbox, OutboxEntry } from '../outbox/index.js';
@@ -125,18 +125,13 @@ export class Dispatcher {
     this.setState('stopping');
     for (const path of this.options.paths) path.stopTimers();
     this.poke();
-    // Timers of the deadline are cancelled as soon as the work is done: a pending timer would keep
-    // the process alive past its stop.
-    const timeUp = new AbortController();
-    const deadlinePassed = sleep(this.clock, deadlineMs, timeUp.signal);
-    await Promise.race([this.loop, deadlinePassed]);
+    if (this.loop !== undefined) await settleWithin(this.clock, this.loop, deadlineMs);
     this.claimDeadlinePassed = true;
     this.poke();
     await this.loop;
     while (this.rounds.size > 0 && this.clock.monotonic() < deadline) {
-      await Promise.race([Promise.allSettled([...this.rounds.values()]), deadlinePassed]);
+      if (!(await settleWithin(this.clock, Promise.allSettled([...this.rounds.values()]), deadline - this.clock.monotonic()))) break;
     }
-    timeUp.abort();
     for (const path of this.options.paths) path.stop();
     await Promise.allSettled([...this.rounds.values()]);
     this.cancelTimer?.();

@@ -3,22 +3,9 @@
 // closes an open string at a line feed, so one missing quote (`"videoURL: "..."`, seen in the
 // vendor guide) does not swallow the rest of the document.
 
-/** The JSON syntax characters, as bytes and as UTF-16 code units alike (they are all ASCII). */
-export const JSON_CHAR = {
-  TAB: 0x09,
-  LF: 0x0a,
-  CR: 0x0d,
-  SPACE: 0x20,
-  QUOTE: 0x22,
-  COMMA: 0x2c,
-  COLON: 0x3a,
-  OPEN_BRACKET: 0x5b,
-  BACKSLASH: 0x5c,
-  CLOSE_BRACKET: 0x5d,
-  OPEN_BRACE: 0x7b,
-  CLOSE_BRACE: 0x7d,
-} as const;
-const { TAB, CR, SPACE, QUOTE, BACKSLASH, LF: LINE_FEED, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = JSON_CHAR;
+import { BYTE, isJsonWhitespace } from '../bytes.js';
+
+const { QUOTE, BACKSLASH, LF: LINE_FEED, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET } = BYTE;
 
 export class JsonScanner {
   private depth = 0;
@@ -68,10 +55,6 @@ export class JsonScanner {
     }
     return -1;
   }
-}
-
-export function isJsonWhitespace(code: number): boolean {
-  return code === SPACE || code === TAB || code === LINE_FEED || code === CR;
 }
 
 /**

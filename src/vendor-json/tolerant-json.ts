@@ -10,7 +10,7 @@
 
 import { jsonrepair } from 'jsonrepair';
 import { HikArcError, errorMessage } from '../errors.js';
-import { isJsonWhitespace, JSON_CHAR as CHAR } from './json-scan.js';
+import { BYTE as CHAR, isJsonWhitespace } from '../bytes.js';
 
 export type RepairLevel = 'none' | 'repaired' | 'salvaged';
 
