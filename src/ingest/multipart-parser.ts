@@ -23,6 +23,7 @@
 import { BYTE, isJsonWhitespace } from '../bytes.js';
 import { HikArcError, type ErrorCode } from '../errors.js';
 import { JsonScanner, isCompleteDocument } from '../vendor-json/json-scan.js';
+import { MultipartFastLane } from './multipart-fast-lane.js';
 
 export const DEFAULT_MAX_PART_BYTES = 4 * 1024 * 1024;
 const MAX_HEADER_BYTES = 16 * 1024;
@@ -32,7 +33,6 @@ const DEFAULT_BOUNDARY = 'boundary';
 const { CR, LF, SPACE, TAB, DASH, OPEN_BRACE, OPEN_BRACKET, COLON } = BYTE;
 const BOM = [0xef, 0xbb, 0xbf] as const;
 const BLANK_LINE = Buffer.from('\r\n\r\n', 'latin1');
-const CRLF = Buffer.from('\r\n', 'latin1');
 const DIGITS = /^\d+$/;
 
 export type PartDefect =
@@ -61,6 +61,8 @@ export type MultipartEvent =
 
 export interface MultipartParserOptions {
   readonly maxPartBytes?: number;
+  /** The template fast path for bursts (multipart-fast-lane.ts); on unless turned off. */
+  readonly fastLane?: boolean;
 }
 
 /** Boundary from a Content-Type header, quoted or not; `boundary` when absent (the vendor default). */
@@ -78,17 +80,8 @@ export function boundaryFromCapture(bytes: Buffer): string | undefined {
   return match[1].replace(/--$/, '');
 }
 
-// The same Content-Type comes on every part: remember the last answer instead of a regex each time.
-let lastContentType: string | null = null;
-let lastIsJson = true;
-
 function isJsonType(contentType: string | null): boolean {
-  if (contentType === null) return true;
-  if (contentType !== lastContentType) {
-    lastContentType = contentType;
-    lastIsJson = /json|text\/plain/i.test(contentType);
-  }
-  return lastIsJson;
+  return contentType === null || /json|text\/plain/i.test(contentType);
 }
 
 /** -1 when `pattern` is not at `at`, 0 when the buffer ends inside it, 1 when it is there. */
@@ -125,8 +118,6 @@ function bomThenDocument(bytes: Buffer, at: number): Answer {
 // the part). So bytes once written are never overwritten: a full backing is replaced by a fresh one
 // holding the live bytes, and the old one lives on only as long as the parts that view it.
 const MIN_BACKING_BYTES = 16 * 1024;
-// Shared by every part of the fast path, which has none by definition.
-const NO_DEFECTS: readonly PartDefect[] = Object.freeze([]);
 
 /** A growable, append-only byte window: amortised O(1) per byte instead of a concat per chunk. */
 class ByteWindow {
@@ -180,8 +171,7 @@ export class MultipartParser {
   private headerCount = 0;
   /** The line after the last delimiter was a bare CRLF: the part may teach the fast lane. */
   private plainDelimiterLine = false;
-  /** Header bytes of the parts of this stream, around the Content-Length digits (see fastParts). */
-  private template: { readonly prefix: Buffer; readonly suffix: Buffer; readonly contentType: string } | null = null;
+  private readonly fastLane: MultipartFastLane | null;
   private defects: PartDefect[] = [];
   private contentLength: number | null = null;
   private contentType: string | null = null;
@@ -197,6 +187,12 @@ export class MultipartParser {
   constructor(boundary: string, options: MultipartParserOptions = {}) {
     this.delimiter = Buffer.from(`--${boundary}`, 'latin1');
     this.maxPartBytes = options.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
+    this.fastLane = options.fastLane === false ? null : new MultipartFastLane(this.maxPartBytes, (buffer, bodyStart, length) => this.bodyAt(buffer, bodyStart, length));
+  }
+
+  /** Parts the fast lane released (0 when it is off). */
+  get fastLaneParts(): number {
+    return this.fastLane?.parts ?? 0;
   }
 
   push(chunk: Uint8Array): MultipartEvent[] {
@@ -384,7 +380,11 @@ export class MultipartParser {
   // After `--boundary`: `--` closes the body (a new subscription would start over); otherwise
   // optional transport padding and the line end, or (glued) a body straight away.
   private stepDelimiterLine(buffer: Buffer, events: MultipartEvent[]): boolean {
-    if (this.template !== null && this.fastParts(buffer, events)) return true;
+    const fast = this.fastLane?.take(buffer, events) ?? 0;
+    if (fast > 0) {
+      this.consume(fast);
+      return true;
+    }
     let i = 0;
     while (i < buffer.length && (buffer[i] === SPACE || buffer[i] === TAB)) i++;
     const next = buffer[i];
@@ -435,9 +435,10 @@ export class MultipartParser {
     }
   }
 
-  // The usual case in one pass over the bytes: a header block that ends with a blank line and holds
-  // neither a delimiter, nor a blank or indented line, nor a body start. Anything unusual goes line
-  // by line in stepHeaders.
+  // Fast path: the usual case in one pass over the bytes, a header block that ends with a blank line
+  // and holds neither a delimiter, nor a blank or indented line, nor a body start. Why: line by line
+  // costs a state step and a string per line. Anything unusual goes line by line in stepHeaders,
+  // which reads every block correctly on its own: to remove this, return false here.
   private parseHeaderBlock(buffer: Buffer): boolean {
     const blank = buffer.indexOf(BLANK_LINE);
     if (blank < 0 || blank + BLANK_LINE.length > MAX_HEADER_BYTES - this.headerBytes) return false;
@@ -467,54 +468,22 @@ export class MultipartParser {
       }
       start = next + 1;
     }
-    this.learnTemplate(buffer, digits, blank + BLANK_LINE.length);
+    // A clean part (bare CRLF after the delimiter, no defects, a JSON type) teaches the fast lane.
+    if (this.fastLane !== null && this.plainDelimiterLine && digits !== null && this.defects.length === 0 && this.contentType !== null && isJsonType(this.contentType)) {
+      this.fastLane.learn(buffer.subarray(0, blank + BLANK_LINE.length), digits, this.contentType);
+    }
     this.headerBytes += blank + BLANK_LINE.length;
     this.consume(blank + BLANK_LINE.length);
     this.beginBody();
     return true;
   }
 
-  // A receiver sends the same header bytes on every part but the Content-Length digits. A clean
-  // part (bare CRLF after the delimiter, no defects, a JSON type) leaves its headers as a template.
-  private learnTemplate(buffer: Buffer, digits: { start: number; end: number } | null, blockEnd: number): void {
-    if (!this.plainDelimiterLine || digits === null || this.defects.length > 0 || this.contentType === null || !isJsonType(this.contentType)) return;
-    this.template = {
-      prefix: Buffer.concat([CRLF, buffer.subarray(0, digits.start)]),
-      suffix: Buffer.from(buffer.subarray(digits.end, blockEnd)),
-      contentType: this.contentType,
-    };
-  }
-
-  // Right after a delimiter: parts whose headers match the template byte for byte, whose body is
-  // exactly Content-Length long and followed by the next real delimiter, are released in one step
-  // each, one after another in the same bytes, consumed once at the end. They give what the general
-  // path gives (same body, type, no defects), without its state changes: the bulk of a burst.
-  // Anything else (or bytes still missing) goes the general way.
-  private fastParts(buffer: Buffer, events: MultipartEvent[]): boolean {
-    let consumed = 0;
-    for (let next = this.fastPartAt(buffer, 0, events); next > 0; next = this.fastPartAt(buffer, next, events)) consumed = next;
-    if (consumed === 0) return false;
-    this.consume(consumed);
-    return true;
-  }
-
-  /** The part right after the delimiter ending at `from`: where its own delimiter ends, or 0. */
-  private fastPartAt(buffer: Buffer, from: number, events: MultipartEvent[]): number {
-    const template = this.template as NonNullable<MultipartParser['template']>;
-    if (matchAt(buffer, from, template.prefix) !== 1) return 0;
-    let at = from + template.prefix.length;
-    let length = 0;
-    const digitsStart = at;
-    for (let byte = buffer[at]; byte !== undefined && byte >= 0x30 && byte <= 0x39; byte = buffer[++at]) length = length * 10 + (byte - 0x30);
-    if (at === digitsStart || at - digitsStart > 10 || length === 0 || length > this.maxPartBytes) return 0;
-    if (matchAt(buffer, at, template.suffix) !== 1) return 0;
-    const bodyStart = at + template.suffix.length;
+  /** The body of `length` bytes at `bodyStart` when a real delimiter follows it (see delimiterAfterBody); for the fast lane. */
+  private bodyAt(buffer: Buffer, bodyStart: number, length: number): { body: Buffer; next: number } | null {
     const delimiterAt = this.delimiterAfterBody(buffer, bodyStart, length);
-    if (delimiterAt < 0) return 0;
+    if (delimiterAt < 0) return null;
     const body = this.trimmedBody(buffer, bodyStart, bodyStart + length);
-    if (body.length === 0) return 0;
-    events.push({ type: 'part', part: { contentType: template.contentType, contentLength: length, body, defects: NO_DEFECTS } });
-    return delimiterAt + this.delimiter.length;
+    return body.length === 0 ? null : { body, next: delimiterAt + this.delimiter.length };
   }
 
   private stepHeaders(buffer: Buffer, events: MultipartEvent[]): boolean {
@@ -621,10 +590,11 @@ export class MultipartParser {
     return buffer.subarray(start, stop);
   }
 
-  // Content-Length exactly right and a real delimiter right behind the body, after an optional line
-  // break (a burst: every part but the last of a chunk): the body is what the delimiter path would
-  // cut, found without scanning it. Returns the delimiter's offset, or -1; also when the body holds
-  // an earlier real delimiter, which is not this case.
+  // Fast path: Content-Length exactly right and a real delimiter right behind the body, after an
+  // optional line break (a burst: every part but the last of a chunk): the body is what the
+  // delimiter path would cut, found without scanning it byte by byte. Returns the delimiter's
+  // offset, or -1; also when the body holds an earlier real delimiter, which is not this case. To
+  // remove it, return -1: the brace scan finds every such body as well.
   private delimiterAfterBody(buffer: Buffer, bodyStart: number, length: number): number {
     let at = bodyStart + length;
     if (buffer[at] === CR) at++;

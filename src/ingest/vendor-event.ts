@@ -16,7 +16,12 @@ const INTEGER_TEXT = /^\s*[-+]?\d{1,10}\s*$/;
 // string is no value, a number where text belongs is its decimal text.
 function asInteger(value: unknown): unknown {
   if (value === undefined || value === null || typeof value === 'number') return value ?? null;
-  return typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : value;
+  return typeof value === 'string' ? (integerOf(value) ?? value) : value;
+}
+
+/** A plain decimal integer (optional sign, surrounding spaces, at most 10 digits), else undefined. */
+function integerOf(text: string): number | undefined {
+  return INTEGER_TEXT.test(text) ? Number(text) : undefined;
 }
 
 function asText(value: unknown): unknown {
@@ -126,28 +131,6 @@ export type DecodedDocument =
   | { readonly kind: 'control'; readonly name: 'SubscribeDeviceMgmtRsp' | 'ResponseStatus'; readonly value: Record<string, unknown> }
   | { readonly kind: 'error'; readonly error: HikArcError };
 
-// Plain decimal integer (optional sign, surrounding spaces), else undefined. Hand-written: this
-// runs for every field of every CID alarm.
-function parseIntegerField(text: string, from: number, to: number): number | undefined {
-  let i = from;
-  let end = to;
-  while (i < end && text.charCodeAt(i) === 0x20) i++;
-  while (end > i && text.charCodeAt(end - 1) === 0x20) end--;
-  let negative = false;
-  if (i < end && (text.charCodeAt(i) === 0x2d || text.charCodeAt(i) === 0x2b)) {
-    negative = text.charCodeAt(i) === 0x2d;
-    i++;
-  }
-  if (i === end || end - i > 10) return undefined;
-  let value = 0;
-  for (; i < end; i++) {
-    const digit = text.charCodeAt(i) - 0x30;
-    if (digit < 0 || digit > 9) return undefined;
-    value = value * 10 + digit;
-  }
-  return negative ? -value : value;
-}
-
 const CID_PARAM_NUMBERS = 7;
 
 function parseCidParam(raw: string | null | undefined, defects: string[]): CidParam | null {
@@ -162,7 +145,7 @@ function parseCidParam(raw: string | null | undefined, defects: string[]): CidPa
       defects.push(`CIDParam: expected 8 comma-separated fields, found ${field + 1}`);
       return null;
     }
-    const value = parseIntegerField(raw, start, comma);
+    const value = integerOf(raw.slice(start, comma));
     if (value === undefined) {
       defects.push(`CIDParam: field ${field + 1} "${raw.slice(start, comma).trim()}" is not an integer`);
       numbers.push(null);

@@ -113,22 +113,11 @@ function isFrameText(text: string): boolean {
   return true;
 }
 
-/** Writes frame text at `offset` and returns the offset after it, or -1 at a character that is not frame text. */
-function writeFrameText(target: Buffer, offset: number, text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (!isFrameCharacter(code)) return -1;
-    target[offset + i] = code;
-  }
-  return offset + text.length;
-}
-
 function invalid(message: string): Dc09Error {
   return new Dc09Error('HIKARC_DC09_INVALID_MESSAGE', message);
 }
 
-// What encodeFrame checks before it writes. The text fields are checked as they are written (a
-// second pass over them cost as much as the write); checkContent names what was wrong.
+// What encodeFrame checks before it writes anything.
 function checkHeader(message: Dc09Message, encrypted: boolean): Dc09Error | undefined {
   if (!DC09_TOKENS.includes(message.token)) return invalid(`unknown DC-09 token "${String(message.token)}"`);
   if (encrypted && message.token === 'NAK') return invalid('a NAK is never encrypted (DC-09 2013 §5.5.1.8)');
@@ -191,17 +180,14 @@ function contentLength(message: Dc09Content): number {
 }
 
 // `<data>][<x>...]<_timestamp>`: the same bytes in clear frames and inside the encrypted region.
-// -1 when a text field is not frame text (see checkContent).
+// The text was checked by checkContent (Latin-1 frame text, one byte per character).
 function writeContent(target: Buffer, offset: number, message: Dc09Content): number {
-  let at = writeFrameText(target, offset, message.data);
-  if (at < 0) return -1;
+  let at = writeLatin1(target, offset, message.data);
   target[at++] = BYTE.CLOSE_BRACKET;
   for (const block of message.extended) {
-    if (!isBlockId(block.id)) return -1;
     target[at++] = BYTE.OPEN_BRACKET;
     target[at++] = block.id.charCodeAt(0);
-    at = writeFrameText(target, at, block.value);
-    if (at < 0) return -1;
+    at = writeLatin1(target, at, block.value);
     target[at++] = BYTE.CLOSE_BRACKET;
   }
   if (message.timestamp !== null) {
@@ -211,10 +197,6 @@ function writeContent(target: Buffer, offset: number, message: Dc09Content): num
   return at;
 }
 
-function contentProblem(message: Dc09Content): Dc09Error {
-  return checkContent(message) ?? invalid('a text field cannot be written');
-}
-
 /**
  * The frame bytes of `message`, LF to CR. Throws Dc09Error `HIKARC_DC09_INVALID_MESSAGE` when a
  * field cannot be sent (callers check with checkMessage first to turn that into a result).
@@ -222,7 +204,7 @@ function contentProblem(message: Dc09Content): Dc09Error {
 export function encodeFrame(message: Dc09Message, options?: EncodeOptions): Buffer {
   const key = options?.key ?? null;
   const encrypted = key !== null;
-  const problem = checkHeader(message, encrypted);
+  const problem = checkMessage(message, encrypted);
   if (problem) throw problem;
   const header = headerLength(message, encrypted);
   const content = contentLength(message);
@@ -240,7 +222,7 @@ export function encodeFrame(message: Dc09Message, options?: EncodeOptions): Buff
       if (byte === BYTE.PIPE || byte === BYTE.OPEN_BRACKET || byte === BYTE.CLOSE_BRACKET) throw invalid('a pad byte is |, [ or ] (DC-09 2013 §5.4.4.2)');
     }
     plaintext[pad] = BYTE.PIPE;
-    if (writeContent(plaintext, pad + 1, message) < 0) throw contentProblem(message);
+    writeContent(plaintext, pad + 1, message);
     region = encryptBlocks(key, plaintext);
   }
   const bodyLength = header + (region === null ? content : region.length * 2);
@@ -250,7 +232,6 @@ export function encodeFrame(message: Dc09Message, options?: EncodeOptions): Buff
   frame[0] = BYTE.LF;
   const contentStart = writeHeader(frame, BODY_START, message, encrypted);
   const end = region === null ? writeContent(frame, contentStart, message) : writeHexBytes(frame, contentStart, region);
-  if (end < 0) throw contentProblem(message);
   frame[end] = BYTE.CR;
   writeHex(frame, 1, crc16Arc(frame, BODY_START, end), 4);
   writeHex(frame, 5, bodyLength, 4);

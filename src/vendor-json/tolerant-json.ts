@@ -158,17 +158,11 @@ export function stripBom(text: string): string {
 }
 
 /** Parses one JSON object document, repairing it when it must. Arrays are not documents here. */
-// JSON.parse of a broken document throws a SyntaxError whose stack trace nobody reads; capturing
-// it costs more than the parse. The limit is restored before anything else can run.
 function parseOrUndefined(text: string): unknown {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
   try {
     return JSON.parse(text) as unknown;
   } catch {
     return undefined;
-  } finally {
-    Error.stackTraceLimit = limit;
   }
 }
 

@@ -23,8 +23,14 @@ function seen(events: readonly MultipartEvent[]): Seen[] {
   });
 }
 
+// Every vector runs with the fast lane on and off (src/ingest/multipart-fast-lane.ts): both must
+// give the same parts, so the fast lane can be removed without changing what is read.
+const LANES = [{ fastLane: true }, { fastLane: false }] as const;
+
 function whole(bytes: Buffer, boundary: string, options?: MultipartParserOptions): Seen[] {
-  return seen(parseMultipart(bytes, boundary, options));
+  const [on, off] = LANES.map((lane) => seen(parseMultipart(bytes, boundary, { ...options, ...lane })));
+  expect(off, 'fast lane off').toEqual(on);
+  return on as Seen[];
 }
 
 function byteByByte(bytes: Buffer, boundary: string, options?: MultipartParserOptions): Seen[] {
@@ -40,14 +46,17 @@ function splitAt(bytes: Buffer, at: number, boundary: string, options?: Multipar
   return seen([...parser.push(bytes.subarray(0, at)), ...parser.push(bytes.subarray(at)), ...parser.end()]);
 }
 
-/** Asserts the vector gives `expected` whole, byte by byte, and split at every position. */
+/** Asserts the vector gives `expected` whole, byte by byte, and split at every position, fast lane on and off. */
 function expectEveryChunking(bytes: Buffer, boundary: string, expected: readonly Seen[], options?: MultipartParserOptions): void {
   expect(whole(bytes, boundary, options)).toEqual(expected);
-  expect(byteByByte(bytes, boundary, options)).toEqual(expected);
-  for (let at = 1; at < bytes.length; at++) {
-    const result = splitAt(bytes, at, boundary, options);
-    if (JSON.stringify(result) !== JSON.stringify(expected)) {
-      expect({ splitAt: at, result }).toEqual({ splitAt: at, result: expected });
+  for (const lane of LANES) {
+    const laneOptions = { ...options, ...lane };
+    expect(byteByByte(bytes, boundary, laneOptions), `fastLane ${lane.fastLane}`).toEqual(expected);
+    for (let at = 1; at < bytes.length; at++) {
+      const result = splitAt(bytes, at, boundary, laneOptions);
+      if (JSON.stringify(result) !== JSON.stringify(expected)) {
+        expect({ fastLane: lane.fastLane, splitAt: at, result }).toEqual({ fastLane: lane.fastLane, splitAt: at, result: expected });
+      }
     }
   }
 }
@@ -62,7 +71,19 @@ function framed(body: string, headers = `Content-Type: ${JSON_TYPE}\r\nContent-L
 
 const part = (body: string, defects: string[] = [], type: string | null = JSON_TYPE): Seen => ({ part: body, type, defects: defects.sort() });
 
-describe('multipart vectors (each whole, byte by byte and split at every position)', () => {
+describe('the fast lane', () => {
+  it('releases the parts of a burst once a clean part has taught it the headers, and nothing when off', () => {
+    const burst = Buffer.from(framed(A) + framed(B) + framed(A) + framed(B) + '--boundary\r\n');
+    const on = new MultipartParser('boundary');
+    const off = new MultipartParser('boundary', { fastLane: false });
+    const parts = (parser: MultipartParser): Seen[] => seen(parser.push(burst));
+    expect(parts(off)).toEqual(parts(on));
+    expect(on.fastLaneParts).toBeGreaterThan(0);
+    expect(off.fastLaneParts).toBe(0);
+  });
+});
+
+describe('multipart vectors (each whole, byte by byte and split at every position, fast lane on and off)', () => {
   it('two well-formed parts with CRLF', () => {
     expectEveryChunking(Buffer.from(framed(A) + framed(B)), 'boundary', [part(A), part(B)]);
   });
@@ -273,11 +294,13 @@ describe('the guide examples fixture (subscription response and 32 events, frame
 
   it('gives the same parts byte by byte and split at every position', () => {
     const expected = whole(bytes, 'boundary');
-    expect(byteByByte(bytes, 'boundary')).toEqual(expected);
-    for (let at = 1; at < bytes.length; at += 1) {
-      const parser = new MultipartParser('boundary');
-      const count = parser.push(bytes.subarray(0, at)).length + parser.push(bytes.subarray(at)).length + parser.end().length;
-      if (count !== expected.length) expect({ at, count }).toEqual({ at, count: expected.length });
+    for (const lane of LANES) {
+      expect(byteByByte(bytes, 'boundary', lane)).toEqual(expected);
+      for (let at = 1; at < bytes.length; at += 1) {
+        const parser = new MultipartParser('boundary', lane);
+        const count = parser.push(bytes.subarray(0, at)).length + parser.push(bytes.subarray(at)).length + parser.end().length;
+        if (count !== expected.length) expect({ ...lane, at, count }).toEqual({ ...lane, at, count: expected.length });
+      }
     }
   });
 });

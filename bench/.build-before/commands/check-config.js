@@ -1,0 +1,72 @@
+// `hik-arc check-config FILE [--for COMMAND]`: validates a config file the way the commands will,
+// names every problem, and says which commands the file is complete for. Warnings (a file holding
+// secrets that others may read) go to stderr and do not change the exit code.
+import { configFileWarnings, getSetting, missingProblem, redactConfig } from '../config/load.js';
+import { COMMAND_REQUIREMENTS, isRequirementCommand } from '../config/requirements.js';
+import { isLoopbackHost } from '../config/schema.js';
+import { controlTokens, mediaDir } from '../config/stage-settings.js';
+import { ConfigError } from '../errors.js';
+import { EXIT, loadCommandConfig, parseCommandArgs, UsageError } from './command.js';
+/** What the media settings mean for the operator who opens a [V] link (docs/media.md). */
+export function mediaRemarks(config) {
+    const { media } = config;
+    const remarks = [];
+    if (media.listen === '') {
+        remarks.push("note: media.listen is not set, so the [V] block carries the receiver's own path to the picture or clip: an ARC operator can open it only from the receiver's network and with the receiver's admin login. Set media.listen, media.publicUrl and media.secret for signed links the operator can open.");
+    }
+    else {
+        remarks.push(`media links: ${media.publicUrl}/v1/media/<token>, open for ${media.linkTtlHours} h after the alarm`);
+        if (new URL(media.publicUrl).protocol === 'http:' && !isLoopbackHost(new URL(media.publicUrl).hostname)) {
+            remarks.push('note: media.publicUrl is http://, so links and media cross the network unencrypted; use https:// unless the path to the ARC is private');
+        }
+    }
+    if (media.archive)
+        remarks.push(`media archive: each alarm's media is fetched as it arrives and kept in ${mediaDir(config)} for ${media.retentionDays} days, at most ${media.maxDiskMB} MB (oldest first out)`);
+    return remarks;
+}
+export const checkConfigCommand = {
+    name: 'check-config',
+    summary: 'validate a config file and name every bad or missing key',
+    usage: `hik-arc check-config FILE [--for ${Object.keys(COMMAND_REQUIREMENTS).join('|')}] [--print]`,
+    async run(args, io) {
+        const { values, positionals } = parseCommandArgs(args, {
+            config: { type: 'string' },
+            for: { type: 'string' },
+            print: { type: 'boolean' },
+        });
+        const file = values.config ?? positionals[0];
+        if (file === undefined)
+            throw new UsageError('name the config file to check');
+        if (positionals.length > (values.config === undefined ? 1 : 0))
+            throw new UsageError('check one config file at a time');
+        const target = values.for;
+        if (target !== undefined && !isRequirementCommand(target))
+            throw new UsageError(`--for must be one of ${Object.keys(COMMAND_REQUIREMENTS).join(', ')}`);
+        const config = loadCommandConfig(io, { file, command: 'check-config' });
+        for (const warning of configFileWarnings(file))
+            io.stderr.write(`hik-arc check-config: warning (${warning.code}): ${file}: ${warning.message}\n`);
+        // The control API's tokens file is part of the configuration `run` refuses to start without.
+        const tokens = controlTokens(config);
+        const missingFor = new Map();
+        for (const [command, paths] of Object.entries(COMMAND_REQUIREMENTS)) {
+            missingFor.set(command, paths.filter((path) => getSetting(config, path) === ''));
+        }
+        if (target !== undefined) {
+            const missing = missingFor.get(target) ?? [];
+            if (missing.length > 0) {
+                throw new ConfigError('HIKARC_CONFIG_MISSING', missing.map((path) => missingProblem(path, target)));
+            }
+        }
+        io.stdout.write(`${file}: valid\n`);
+        if (tokens !== null)
+            io.stdout.write(`  control API on ${config.control.listen}: ${tokens.length} token(s) in ${config.control.tokensFile}\n`);
+        for (const [command, missing] of missingFor) {
+            io.stdout.write(missing.length === 0 ? `  complete for ${command}\n` : `  not complete for ${command}: missing ${missing.join(', ')}\n`);
+        }
+        for (const remark of mediaRemarks(config))
+            io.stdout.write(`  ${remark}\n`);
+        if (values.print === true)
+            io.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+        return EXIT.OK;
+    },
+};

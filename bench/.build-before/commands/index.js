@@ -1,0 +1,29 @@
+// Every `hik-arc` command, in the order `hik-arc help` lists them.
+import { captureCommand } from './capture.js';
+import { checkConfigCommand } from './check-config.js';
+import { deadLettersCommand } from './dead-letters.js';
+import { demoCommand } from './demo.js';
+import { mediaCommand } from './media.js';
+import { panelCommand } from './panel.js';
+import { replayCommand } from './replay.js';
+import { requeueCommand } from './requeue.js';
+import { runCommand } from './run.js';
+import { receiverCommand } from './receiver.js';
+import { sendCommand } from './send.js';
+import { tablesCommand } from './tables.js';
+import { translateCommand } from './translate.js';
+export const COMMANDS = [
+    runCommand,
+    translateCommand,
+    tablesCommand,
+    checkConfigCommand,
+    captureCommand,
+    sendCommand,
+    receiverCommand,
+    replayCommand,
+    demoCommand,
+    deadLettersCommand,
+    requeueCommand,
+    mediaCommand,
+    panelCommand,
+];

@@ -1,0 +1,76 @@
+// `hik-arc receiver`: a DC-09 receiver for commissioning and tests. It checks length and CRC,
+// decrypts, checks the timestamp window, answers ACK / NAK / DUH (or the chosen fault) and prints
+// one JSON line per received frame. It is an ARC stand-in, not an ARC: nothing is stored.
+import { isDc09Account } from '../transport/dc09-fields.js';
+import { parseListenUrl } from '../transport/destination.js';
+import { Dc09Receiver } from '../transport/dc09-receiver.js';
+import { DEFAULT_TIMESTAMP_WINDOW, FAULT_NAMES, parseFault } from '../transport/receiver-answer.js';
+import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, rejectPositionals } from './command.js';
+import { integerOption, keyOption } from './send.js';
+const MAX_DURATION_SEC = 7 * 24 * 3600;
+export const receiverCommand = {
+    name: 'receiver',
+    summary: 'run a DC-09 test receiver that answers ACK/NAK/DUH (or a fault) and prints one JSON line per frame',
+    usage: 'hik-arc receiver --listen tcp://HOST:PORT [--listen udp://HOST:PORT] [--key K --key-format hex|ascii] [--account A ...] [--duration S] ' +
+        '[--fault FAULT[@ACCOUNT,...] ...] [--no-timestamp-check] [--close-after-answer] [--config FILE]; FAULT: ' + FAULT_NAMES.join('|'),
+    async run(args, io) {
+        const { values, positionals } = parseCommandArgs(args, {
+            listen: { type: 'string', multiple: true },
+            key: { type: 'string' },
+            'key-format': { type: 'string' },
+            account: { type: 'string', multiple: true },
+            duration: { type: 'string' },
+            fault: { type: 'string', multiple: true },
+            'no-timestamp-check': { type: 'boolean' },
+            'close-after-answer': { type: 'boolean' },
+            config: { type: 'string' },
+        });
+        rejectPositionals(positionals);
+        const listen = (values.listen ?? []).map((url) => {
+            const address = parseListenUrl(url);
+            if (address === undefined)
+                throw new UsageError(`--listen ${url}: must be tcp://HOST:PORT or udp://HOST:PORT (port 0 picks a free one)`);
+            return { transport: address.transport, host: address.host, port: address.port };
+        });
+        if (listen.length === 0)
+            throw new UsageError('give at least one --listen tcp://HOST:PORT or udp://HOST:PORT');
+        const accounts = values.account ?? [];
+        for (const account of accounts)
+            if (!isDc09Account(account))
+                throw new UsageError(`--account ${account}: must be 3 to 16 hex digits`);
+        const fault = (values.fault ?? []).map((text) => {
+            const parsed = parseFault(text);
+            if (parsed === undefined)
+                throw new UsageError(`--fault ${text}: must be one of ${FAULT_NAMES.join(', ')}, optionally @ACCOUNT,ACCOUNT for those accounts only`);
+            return parsed;
+        });
+        const durationSec = values.duration === undefined ? null : integerOption(values.duration, 'duration', 1, MAX_DURATION_SEC, 0);
+        const key = keyOption(values.key, values['key-format']);
+        const config = loadCommandConfig(io, { file: values.config, command: 'receiver' });
+        const receiver = await Dc09Receiver.start({
+            listen,
+            key,
+            accounts,
+            timestampWindow: values['no-timestamp-check'] === true ? null : DEFAULT_TIMESTAMP_WINDOW,
+            fault,
+            closeAfterAnswer: values['close-after-answer'] === true,
+            logger: commandLogger(io, config.log.level, 'stderr', 'receiver'),
+            onFrame: (record) => writeJsonLine(io, record),
+        });
+        for (const address of receiver.addresses)
+            io.stderr.write(`hik-arc receiver: listening on ${address.url}\n`);
+        await new Promise((resolve) => {
+            if (io.signal?.aborted) {
+                resolve();
+                return;
+            }
+            const timer = durationSec === null ? undefined : setTimeout(resolve, durationSec * 1000);
+            io.signal?.addEventListener('abort', () => {
+                clearTimeout(timer);
+                resolve();
+            }, { once: true });
+        });
+        await receiver.stop();
+        return EXIT.OK;
+    },
+};

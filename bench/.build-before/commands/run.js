@@ -1,0 +1,42 @@
+// `hik-arc run --config FILE`: the service. JSON logs on stdout (journald); SIGTERM/SIGINT stop it
+// in order and exit 0; SIGHUP is logged and ignored, because every setting is read once at start.
+import { configFileWarnings, redactConfig } from '../config/load.js';
+import { COMMAND_REQUIREMENTS } from '../config/requirements.js';
+import { startService } from '../service/service.js';
+import { EXIT, commandLogger, loadCommandConfig, parseCommandArgs, rejectPositionals } from './command.js';
+export const runCommand = {
+    name: 'run',
+    summary: 'run the service: receiver stream → translate → outbox → ARC',
+    usage: 'hik-arc run --config FILE',
+    async run(args, io) {
+        const { values, positionals } = parseCommandArgs(args, { config: { type: 'string' } });
+        rejectPositionals(positionals);
+        const config = loadCommandConfig(io, { file: values.config, command: 'run', requires: COMMAND_REQUIREMENTS.run });
+        const logger = commandLogger(io, config.log.level, 'stdout', 'run');
+        logger.info({ config: redactConfig(config) }, 'starting');
+        if (values.config !== undefined) {
+            for (const { code, file, mode, secrets, message } of configFileWarnings(values.config))
+                logger.warn({ code, file, mode, secrets }, message);
+        }
+        const service = await startService({ config, logger });
+        logger.info({ http: service.httpAddress, media: service.mediaAddress, control: service.controlAddress }, 'running');
+        const onHangup = () => logger.warn('SIGHUP ignored: hik-arc reopens nothing and reads its config only at start; restart the service to apply config changes');
+        process.on('SIGHUP', onHangup);
+        try {
+            await new Promise((resolve) => {
+                if (io.signal?.aborted)
+                    resolve();
+                io.signal?.addEventListener('abort', () => resolve(), { once: true });
+            });
+            logger.info('stop requested');
+            const report = await service.stop();
+            // Alarms that reached neither the store nor the ARC: the journal holds them, the exit code says so.
+            if (report.unstored > 0)
+                return EXIT.FAILURE;
+        }
+        finally {
+            process.off('SIGHUP', onHangup);
+        }
+        return EXIT.OK;
+    },
+};

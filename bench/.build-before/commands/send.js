@@ -1,0 +1,132 @@
+// `hik-arc send`: builds one alarm the way the service does (security-control table, Contact ID /
+// SIA payload builders, arc.* settings) and delivers it to one ARC receiver, printing the outcome as
+// one JSON line. Exit 0 only on an ACK: installers use it to prove the path to the ARC.
+import { isDc09Account, isDc09HexField } from '../transport/dc09-fields.js';
+import { isHikArcError } from '../errors.js';
+import { reportNumber } from '../translate/event-mapping.js';
+import { admCidPayload, lookupCode, siaDcsPayload } from '../translate/index.js';
+import { KEY_FORMATS, parseAesKey } from '../transport/dc09-crypto.js';
+import { parseDestinationUrl } from '../transport/destination.js';
+import { deliverOne } from '../transport/arc-delivery.js';
+import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, rejectPositionals } from './command.js';
+/** An integer flag in [min, max], or `fallback` when absent. */
+export function integerOption(value, flag, min, max, fallback) {
+    if (value === undefined)
+        return fallback;
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < min || number > max)
+        throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}`);
+    return number;
+}
+/** Key bytes from `--key` / `--key-format`, or null without a key. */
+export function keyOption(key, keyFormat) {
+    if (keyFormat !== undefined && !KEY_FORMATS.includes(keyFormat))
+        throw new UsageError('--key-format must be hex or ascii');
+    if (key === undefined || key === '')
+        return null;
+    try {
+        return parseAesKey(key, (keyFormat ?? 'hex'));
+    }
+    catch (error) {
+        throw new UsageError(`--key: ${isHikArcError(error) ? error.message : String(error)}`);
+    }
+}
+function eventCodes(hik, cid, sia) {
+    if (hik !== undefined) {
+        if (cid !== undefined || sia !== undefined)
+            throw new UsageError('give either --hik or --cid with --sia, not both');
+        const row = lookupCode('security-control', hik);
+        if (!row)
+            throw new UsageError(`Hik code ${hik} is not in the security-control table; give --cid and --sia instead`);
+        return { cid: row.cid, sia: row.sia };
+    }
+    if (cid === undefined || sia === undefined)
+        throw new UsageError('give --hik CODE, or --cid and --sia');
+    if (!/^[ER]\d{3}$/.test(cid))
+        throw new UsageError('--cid must be E or R and three digits, e.g. E130');
+    if (!/^[A-Z]{2}$/.test(sia))
+        throw new UsageError('--sia must be two upper-case letters, e.g. BA');
+    return { cid, sia };
+}
+export const sendCommand = {
+    name: 'send',
+    summary: 'send one alarm to an ARC receiver as SIA DC-09 and print the outcome (exit 0 only on ACK)',
+    usage: 'hik-arc send --to tcp://HOST:PORT (--hik CODE | --cid E130 --sia BA) --account A [--partition N] [--zone N] [--user N] [--video-url URL] ' +
+        '[--format adm-cid|sia-dcs] [--key K --key-format hex|ascii] [--receiver R] [--line L] [--timeout-ms N] [--attempts N] [--config FILE]',
+    async run(args, io) {
+        const { values, positionals } = parseCommandArgs(args, {
+            to: { type: 'string' },
+            hik: { type: 'string' },
+            cid: { type: 'string' },
+            sia: { type: 'string' },
+            account: { type: 'string' },
+            partition: { type: 'string' },
+            zone: { type: 'string' },
+            user: { type: 'string' },
+            'video-url': { type: 'string' },
+            format: { type: 'string' },
+            key: { type: 'string' },
+            'key-format': { type: 'string' },
+            receiver: { type: 'string' },
+            line: { type: 'string' },
+            'timeout-ms': { type: 'string' },
+            attempts: { type: 'string' },
+            config: { type: 'string' },
+        });
+        rejectPositionals(positionals);
+        const config = loadCommandConfig(io, { file: values.config, command: 'send' });
+        const to = values.to ?? config.arc.primary;
+        if (to === '')
+            throw new UsageError('give --to tcp://HOST:PORT (or arc.primary in --config)');
+        if (parseDestinationUrl(to) === undefined)
+            throw new UsageError('--to must be tcp://HOST:PORT or udp://HOST:PORT');
+        if (values.account === undefined || !isDc09Account(values.account))
+            throw new UsageError('--account must be 3 to 16 hex digits');
+        const account = values.account.toUpperCase();
+        const codes = eventCodes(values.hik, values.cid, values.sia);
+        const partition = integerOption(values.partition, 'partition', 0, 99, 0);
+        const zone = integerOption(values.zone, 'zone', 0, 999, 0);
+        const user = values.user === undefined ? null : integerOption(values.user, 'user', 0, 999, 0);
+        const format = values.format ?? config.arc.format;
+        if (format !== 'adm-cid' && format !== 'sia-dcs')
+            throw new UsageError('--format must be adm-cid or sia-dcs');
+        const receiverNumber = (values.receiver ?? config.arc.receiverNumber).toUpperCase();
+        const linePrefix = (values.line ?? config.arc.linePrefix).toUpperCase();
+        if (!isDc09HexField(receiverNumber))
+            throw new UsageError('--receiver must be 1 to 6 hex digits');
+        if (!isDc09HexField(linePrefix))
+            throw new UsageError('--line must be 1 to 6 hex digits');
+        const key = values.key === undefined ? keyOption(config.arc.key, config.arc.keyFormat) : keyOption(values.key, values['key-format']);
+        const code = codes.cid.slice(1);
+        const fields = { account, qualifier: (codes.cid.startsWith('R') ? 3 : 1), code, sia: codes.sia, partition, reportNumber: reportNumber({ code, zone, user }) };
+        const alarm = { account, admCid: admCidPayload(fields), siaDcs: siaDcsPayload(fields), videoUrl: values['video-url'] ?? null };
+        // The service's own delivery path: the same framing, numbering, attempts and answer checks.
+        const outcome = await deliverOne({
+            ...config.arc,
+            primary: to,
+            secondary: '',
+            format,
+            receiverNumber,
+            linePrefix,
+            ackTimeoutMs: integerOption(values['timeout-ms'], 'timeout-ms', 1, 600_000, config.arc.ackTimeoutMs),
+            attempts: integerOption(values.attempts, 'attempts', 1, 100, config.arc.attempts),
+            supervisionSec: 0,
+        }, alarm, { supervisionAccount: '', key, logger: commandLogger(io, config.log.level, 'stderr', 'send'), ...(io.signal === undefined ? {} : { signal: io.signal }) });
+        const sent = { to, format, account, cid: codes.cid, sia: codes.sia, data: format === 'adm-cid' ? alarm.admCid : alarm.siaDcs, encrypted: key !== null };
+        if (outcome !== null && outcome.outcome === 'acked') {
+            writeJsonLine(io, { delivered: true, ...sent, sequence: outcome.sequence, attempts: outcome.attempts, latencyMs: Math.round(outcome.roundMs), code: null, detail: null });
+            return EXIT.OK;
+        }
+        const failure = outcome?.failures[0];
+        writeJsonLine(io, {
+            delivered: false,
+            ...sent,
+            sequence: outcome?.entry.sequence ?? null,
+            attempts: failure?.attempts ?? 0,
+            latencyMs: null,
+            code: failure?.code ?? (outcome === null ? 'HIKARC_TRANSPORT_STOPPED' : outcome.code),
+            detail: outcome === null ? 'stopped before the ARC answered' : outcome.detail,
+        });
+        return EXIT.FAILURE;
+    },
+};

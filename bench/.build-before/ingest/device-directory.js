@@ -1,0 +1,346 @@
+// The receiver's device list (guide §7.2, A.40 SearchDescription, A.41 SearchResult): devIndex and
+// devSerial to accountID, read page by page. It sits under the config `accounts` map
+// (LayeredAccountDirectory), so the operator's mapping always wins.
+//
+// Receivers answer this as badly as they send events, and a wrong list routes alarms to another
+// customer's account, so:
+// - a page goes through the same tolerant JSON path as events (A.41's own example misses a comma);
+// - paging follows whichever of totalMatches and responseStatusStrg ("MORE" / "OK" / "NO MATCH") the
+//   receiver gives, else goes on until a page comes back empty (numOfMatches 0): a short page is no
+//   end, since receivers cap pages below maxResult. Devices are counted once by devIndex, and a page
+//   with nothing new (a receiver ignoring `position`) ends the read;
+// - every page request has a hard total deadline (headers and body), not only idle timeouts;
+// - only a complete read replaces the last good list. A partial one (repeated page, fewer entries
+//   than totalMatches, page limit, or no devices at all where there were some) is laid over it, a
+//   failed one changes nothing;
+// - the last good list is kept on disk (written atomically), and read at start, so a restart during
+//   a receiver fault still routes right.
+import { readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { isDc09Account } from '../transport/dc09-fields.js';
+import { errorMessage, HikArcError } from '../errors.js';
+import { normalizeAccount, StaticAccountDirectory } from './account-directory.js';
+import { isPlainObject, parseTolerantJson } from '../vendor-json/tolerant-json.js';
+import { readBodyText } from './receiver-http.js';
+export const DEVICE_LIST_PATH = '/ISAPI/ContentMgmt/DeviceMgmt/deviceList?format=json';
+// A device list of thousands of panels is megabytes of JSON; a page is read whole before parsing.
+const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+// Bounds the paging loop when a receiver keeps answering with one new device per page.
+const MAX_PAGES = 2000;
+const CACHE_VERSION = 1;
+export function searchDescription(position, maxResult) {
+    return JSON.stringify({ SearchDescription: { position, maxResult } });
+}
+function record(value) {
+    return isPlainObject(value) ? value : undefined;
+}
+function text(value) {
+    if (typeof value === 'number')
+        return String(value);
+    if (typeof value !== 'string')
+        return null;
+    const trimmed = value.trim();
+    return trimmed === '' ? null : trimmed;
+}
+function count(value) {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0)
+        return value;
+    if (typeof value === 'string' && /^\s*\d{1,9}\s*$/.test(value))
+        return Number(value);
+    return null;
+}
+function searchStatus(value) {
+    const status = typeof value === 'string' ? value.trim().toUpperCase().replace(/[\s_]+/g, ' ') : '';
+    return status === 'OK' || status === 'MORE' || status === 'NO MATCH' ? status : null;
+}
+function directoryError(message, sample) {
+    return new HikArcError('HIKARC_RECEIVER_DIRECTORY_FAILED', message, { detail: { sample: sample.slice(0, 200) } });
+}
+/** One SearchResult page, broken JSON repaired; throws HIKARC_RECEIVER_DIRECTORY_FAILED when it is not one. */
+export function parseSearchResult(body) {
+    const parsed = parseTolerantJson(body);
+    if (!parsed.ok)
+        throw directoryError(`the device list page is not JSON: ${parsed.error.message}`, body);
+    const result = record(parsed.value['SearchResult']);
+    if (result === undefined)
+        throw directoryError('the device list page has no SearchResult', body);
+    const matches = Array.isArray(result['MatchList']) ? result['MatchList'] : [];
+    const devices = [];
+    for (const entry of matches) {
+        const device = record(record(entry)?.['Device']) ?? record(entry);
+        if (device === undefined)
+            continue;
+        devices.push({ devIndex: text(device['devIndex']), devSerial: text(device['devSerial']), accountId: text(device['accountID']) });
+    }
+    return {
+        devices,
+        entries: matches.length,
+        totalMatches: count(result['totalMatches']),
+        numOfMatches: count(result['numOfMatches']),
+        status: searchStatus(result['responseStatusStrg']),
+        repaired: parsed.repair !== 'none',
+    };
+}
+/** Who a device is, for counting it once: its devIndex, else its serial (either case). */
+function identity(device) {
+    const id = device.devIndex ?? device.devSerial;
+    return id === null ? null : id.trim().toLowerCase();
+}
+/** One list of devices: the lookup, and who is in it. */
+class DeviceList {
+    devices;
+    accounts;
+    /** Identities of devices with a valid account. */
+    withAccount;
+    withoutAccount;
+    constructor(devices) {
+        this.devices = devices;
+        const map = {};
+        const withAccount = new Set();
+        let withoutAccount = 0;
+        for (const device of devices) {
+            if (device.accountId === null) {
+                withoutAccount++;
+                continue;
+            }
+            const id = identity(device);
+            if (isDc09Account(normalizeAccount(device.accountId)) && id !== null)
+                withAccount.add(id);
+            else
+                withoutAccount++;
+            if (device.devIndex !== null)
+                map[device.devIndex] = device.accountId;
+            if (device.devSerial !== null)
+                map[device.devSerial] = device.accountId;
+        }
+        this.accounts = new StaticAccountDirectory(map);
+        this.withAccount = withAccount;
+        this.withoutAccount = withoutAccount;
+    }
+}
+const EMPTY_LIST = new DeviceList([]);
+function isDevice(value) {
+    if (!isPlainObject(value))
+        return false;
+    return ['devIndex', 'devSerial', 'accountId'].every((key) => value[key] === null || typeof value[key] === 'string');
+}
+export class ReceiverDirectory {
+    options;
+    /** The last complete read (or the one from disk). */
+    good = EMPTY_LIST;
+    /** A partial read after it, asked first. */
+    overlay = null;
+    inFlight = null;
+    lastUnknownRefreshMs = null;
+    abort = new AbortController();
+    refreshes;
+    devices;
+    saving = Promise.resolve();
+    constructor(options) {
+        this.options = options;
+        this.refreshes = options.metrics.counter('hik_arc_ingest_directory_refreshes_total', 'Device list refreshes from the receiver, by outcome (ok, partial, failed)', ['outcome']);
+        this.devices = options.metrics.gauge('hik_arc_ingest_directory_devices', 'Devices with an account in the device list in use');
+        this.loadFromDisk();
+    }
+    accountFor(devIndex, deviceSerial) {
+        return this.overlay?.accounts.accountFor(devIndex, deviceSerial) ?? this.good.accounts.accountFor(devIndex, deviceSerial);
+    }
+    /** Devices with a valid account in the list in use. */
+    get deviceCount() {
+        if (this.overlay === null)
+            return this.good.withAccount.size;
+        const ids = new Set(this.good.withAccount);
+        for (const id of this.overlay.withAccount)
+            ids.add(id);
+        return ids.size;
+    }
+    /** The refresh running now, if any. */
+    get pending() {
+        return this.inFlight;
+    }
+    /** Reads the whole list; one refresh at a time (a second caller shares the first). Never throws. */
+    refresh(reason) {
+        if (this.inFlight !== null)
+            return this.inFlight;
+        const running = this.load(reason).finally(() => {
+            this.inFlight = null;
+        });
+        this.inFlight = running;
+        return running;
+    }
+    /** The rate-limited refresh for an unknown devIndex: the running one, a new one, or none. */
+    refreshForUnknown() {
+        if (this.inFlight !== null)
+            return this.inFlight;
+        const now = this.options.clock.monotonic();
+        if (this.lastUnknownRefreshMs !== null && now - this.lastUnknownRefreshMs < this.options.unknownRefreshMinMs)
+            return undefined;
+        this.lastUnknownRefreshMs = now;
+        return this.refresh('unknown-device');
+    }
+    /** Stops any read in progress; resolves once the last write to disk is done. */
+    async close() {
+        this.abort.abort();
+        await this.saving;
+    }
+    async load(reason) {
+        const { logger } = this.options;
+        let read;
+        try {
+            read = await this.readAllPages();
+        }
+        catch (error) {
+            this.refreshes.inc({ outcome: 'failed' });
+            const code = error instanceof HikArcError ? error.code : 'HIKARC_RECEIVER_DIRECTORY_FAILED';
+            // A login on hold was logged where it was refused; the list simply waits for the next refresh.
+            const level = code === 'HIKARC_DIGEST_HOLD' || code === 'HIKARC_DIGEST_LOCKED' || this.abort.signal.aborted ? 'debug' : 'error';
+            logger[level]({ code, reason, err: errorMessage(error) }, 'device list could not be read: keeping the last one');
+            return 'failed';
+        }
+        const list = new DeviceList(read.devices);
+        const fields = { reason, devices: read.devices.length, totalMatches: read.totalMatches, pages: read.pages };
+        if (read.repairedPages > 0)
+            logger.warn({ reason, repairedPages: read.repairedPages }, 'device list pages were broken JSON: repaired');
+        if (list.withoutAccount > 0)
+            logger.warn({ reason, devices: read.devices.length, withoutAccount: list.withoutAccount }, 'devices in the receiver list without a valid 3-16 hex digit accountID');
+        // A receiver that suddenly lists nothing (a restart, a glitch) is not believed over a list that
+        // had devices: their alarms would all go to the fallback account.
+        const incomplete = read.incomplete ?? (read.devices.length === 0 && this.good.devices.length > 0 ? 'the receiver listed no devices' : null);
+        if (incomplete !== null) {
+            this.overlay = list;
+            this.refreshes.inc({ outcome: 'partial' });
+            this.devices.set(undefined, this.deviceCount);
+            logger.warn({ code: 'HIKARC_RECEIVER_DIRECTORY_PARTIAL', ...fields, why: incomplete, lastGoodDevices: this.good.devices.length }, 'device list read only in part: used over the last good list, which stays');
+            return 'partial';
+        }
+        this.good = list;
+        this.overlay = null;
+        this.refreshes.inc({ outcome: 'ok' });
+        this.devices.set(undefined, this.deviceCount);
+        logger.info(fields, 'device list read');
+        this.save(read.devices);
+        return 'ok';
+    }
+    /** One page request under a hard deadline for headers and body together. */
+    async readPage(position) {
+        const { http, pageSize, requestTimeoutMs, basePath, clock } = this.options;
+        const deadline = new AbortController();
+        const cancel = clock.setTimer(requestTimeoutMs, () => deadline.abort());
+        try {
+            const response = await http.request({
+                method: 'POST',
+                path: `${basePath}${DEVICE_LIST_PATH}`,
+                body: searchDescription(position, pageSize),
+                signal: AbortSignal.any([this.abort.signal, deadline.signal]),
+                headersTimeoutMs: requestTimeoutMs,
+                bodyTimeoutMs: requestTimeoutMs,
+            });
+            if (!response.ok) {
+                throw new HikArcError('HIKARC_RECEIVER_DIRECTORY_FAILED', `the receiver answered the device list with HTTP ${response.statusCode}`, {
+                    detail: { statusCode: response.statusCode, sample: response.text.slice(0, 200) },
+                });
+            }
+            return parseSearchResult(await readBodyText(response.body, MAX_PAGE_BYTES));
+        }
+        catch (error) {
+            if (deadline.signal.aborted && !this.abort.signal.aborted) {
+                throw new HikArcError('HIKARC_RECEIVER_DIRECTORY_FAILED', `the device list page at position ${position} did not arrive within ${requestTimeoutMs} ms`, { cause: error });
+            }
+            throw error;
+        }
+        finally {
+            cancel();
+        }
+    }
+    async readAllPages() {
+        const seen = new Set();
+        const devices = [];
+        let totalMatches = null;
+        let position = 0;
+        let repairedPages = 0;
+        for (let page = 1; page <= MAX_PAGES; page++) {
+            const result = await this.readPage(position);
+            if (result.repaired)
+                repairedPages++;
+            totalMatches = result.totalMatches ?? totalMatches;
+            let added = 0;
+            for (const device of result.devices) {
+                const id = identity(device);
+                if (id !== null && seen.has(id))
+                    continue;
+                if (id !== null)
+                    seen.add(id);
+                devices.push(device);
+                added++;
+            }
+            const done = (incomplete) => {
+                // However it ended, fewer entries than the receiver said it has is no complete list.
+                const entries = position + result.entries;
+                const short = incomplete === null && totalMatches !== null && entries < totalMatches ? `${entries} of ${totalMatches} entries` : null;
+                return { devices, totalMatches, incomplete: incomplete ?? short, pages: page, repairedPages };
+            };
+            if (result.entries === 0 || result.status === 'OK' || result.status === 'NO MATCH')
+                return done(null);
+            // Nothing new on a non-empty page: the receiver answers the same page again (it ignores
+            // position); going on would only count the same devices again.
+            if (added === 0)
+                return done(`page ${page} at position ${position} repeated devices already read`);
+            position += result.entries;
+            if (result.status === 'MORE')
+                continue;
+            if (totalMatches !== null && position >= totalMatches)
+                return done(null);
+            // Neither total nor status: the end is an empty page (one request more than needed).
+        }
+        return { devices, totalMatches, incomplete: `stopped after ${MAX_PAGES} pages`, pages: MAX_PAGES, repairedPages };
+    }
+    loadFromDisk() {
+        const path = this.options.cachePath;
+        if (path === undefined || path === null)
+            return;
+        let text;
+        try {
+            text = readFileSync(path, 'utf8');
+        }
+        catch (error) {
+            if (error.code !== 'ENOENT')
+                this.cacheFailed('read', path, error);
+            return;
+        }
+        try {
+            const value = JSON.parse(text);
+            const saved = isPlainObject(value) ? value : {};
+            const devices = saved['version'] === CACHE_VERSION ? saved['devices'] : undefined;
+            if (!Array.isArray(devices) || !devices.every(isDevice))
+                throw new Error('not a device list written by hik-arc');
+            this.good = new DeviceList(devices);
+            this.devices.set(undefined, this.deviceCount);
+            this.options.logger.info({ path, devices: devices.length, savedAt: saved['savedAt'] }, 'device list read from disk');
+        }
+        catch (error) {
+            this.cacheFailed('read', path, error);
+        }
+    }
+    // Written whole to a temporary file and renamed over the old one: a crash leaves the old list or
+    // the new one, never half of one. Writes queue behind each other.
+    save(devices) {
+        const path = this.options.cachePath;
+        if (path === undefined || path === null)
+            return;
+        const body = `${JSON.stringify({ version: CACHE_VERSION, savedAt: new Date(this.options.clock.now()).toISOString(), devices })}\n`;
+        const temporary = `${path}.${process.pid}.tmp`;
+        this.saving = this.saving.then(async () => {
+            try {
+                await writeFile(temporary, body, { mode: 0o640 });
+                await rename(temporary, path);
+            }
+            catch (error) {
+                this.cacheFailed('write', path, error);
+            }
+        });
+    }
+    cacheFailed(action, path, error) {
+        const code = 'HIKARC_INGEST_DIRECTORY_CACHE_FAILED';
+        this.options.logger.warn({ code, path, action, err: errorMessage(error) }, action === 'read' ? 'the device list on disk cannot be used: waiting for the receiver' : 'the device list could not be written to disk');
+    }
+}

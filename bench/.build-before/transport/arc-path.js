@@ -1,0 +1,397 @@
+// One path to the ARC (the primary or the secondary receiver): a pool of stop-and-wait connections -
+// the window of frames outstanding at once - the path's state from link evidence only, the clock
+// offset learnt from its NAKs, and the NULL link tests (docs/delivery.md §Paths).
+//
+// Link evidence, never account evidence: a NAK or DUH is an answer, so the path is up whatever it
+// says about one account. An account whose frame times out while the receiver answers others is
+// one the ARC ignores: its timeouts say nothing about the link from then on. A path goes down when
+// connections are refused with none open, when frames of two other accounts go unanswered with
+// nothing at all answered since they were sent, or when a NULL test goes unanswered (one is sent
+// at the first such timeout, when NULL tests are on). While down it is probed - a NULL test, and
+// one alarm, per probe interval - and it comes back on the first answer.
+import { backoffDelay } from '../backoff.js';
+import { errorMessage } from '../errors.js';
+import { ArcConnection } from './arc-connection.js';
+import { encodeFrame } from './dc09-frame.js';
+import { stampMessage } from './event-message.js';
+export const PATH_STATES = ['unknown', 'up', 'down'];
+/** Beyond this the receiver's clock is reported as skewed (docs/dc09.md §Timestamps). */
+export const CLOCK_SKEW_WARNING_MS = 10_000;
+/** A NAK time further than this from ours is not adopted: a receiver with a flat RTC battery. */
+export const CLOCK_ADOPT_LIMIT_MS = 3_600_000;
+/** Frames of this many accounts unanswered, with nothing answered meanwhile: the path is down. */
+export const SILENT_ACCOUNTS_FOR_DOWN = 2;
+/** A down path is probed after 5 s, then less often, up to once a minute. */
+export const PROBE_BACKOFF = { minMs: 5_000, maxMs: 60_000, factor: 2 };
+export class ArcPath {
+    name;
+    address;
+    options;
+    logger;
+    labels;
+    // Counters bound to their labels once: a frame and its answer must not build label objects.
+    countFrame;
+    countAnswer;
+    debugEnabled;
+    connections = [];
+    idle = [];
+    // Connections carrying an alarm now: given up on at once when the path goes down.
+    carryingEvents = new Set();
+    waiters = [];
+    pathState = 'unknown';
+    clockOffsetMs = 0;
+    // Monotonic time of the last valid answer of any kind on any connection.
+    lastAnswerAt = Number.NEGATIVE_INFINITY;
+    // Accounts whose frame went unanswered with nothing answered since it was sent.
+    silent = new Set();
+    // Accounts whose frame went unanswered while the receiver answered others: ignored by the ARC.
+    ignoredAccounts = new Set();
+    inFlight = 0;
+    probing = false;
+    probeAdmitted = false;
+    probeAttempt = 0;
+    // An alarm may go to the down path as its probe: set at each probe interval, taken by one alarm.
+    alarmProbeDue = false;
+    cancelProbe = null;
+    cancelSupervision = null;
+    stopped = false;
+    constructor(options) {
+        this.options = options;
+        this.name = options.name;
+        this.address = options.address;
+        this.labels = { destination: options.name };
+        this.logger = options.logger.child({ destination: options.name, url: options.address.url });
+        const sent = options.metrics.framesSent;
+        const supervisionFrame = sent.bind({ ...this.labels, kind: 'supervision' });
+        this.countFrame = { event: sent.bind({ ...this.labels, kind: 'event' }), supervision: supervisionFrame, probe: supervisionFrame };
+        const answers = options.metrics.responses;
+        this.countAnswer = { ack: answers.bind({ ...this.labels, response: 'ack' }), nak: answers.bind({ ...this.labels, response: 'nak' }), duh: answers.bind({ ...this.labels, response: 'duh' }) };
+        this.debugEnabled = this.logger.isLevelEnabled('debug');
+        this.scheduleSupervision();
+    }
+    get state() {
+        return this.pathState;
+    }
+    get offsetMs() {
+        return this.clockOffsetMs;
+    }
+    get window() {
+        return this.options.window;
+    }
+    get outstanding() {
+        return this.inFlight;
+    }
+    openConnections() {
+        return this.connections.filter((connection) => connection.connectionState === 'open').length;
+    }
+    /**
+     * A down path lets one alarm through now and then as its probe (beside its NULL tests, which a
+     * receiver might not answer). True once per probe interval.
+     */
+    admitProbe() {
+        if (this.pathState !== 'down' || this.probing || this.probeAdmitted || !this.alarmProbeDue)
+            return false;
+        this.alarmProbeDue = false;
+        this.probeAdmitted = true;
+        return true;
+    }
+    /**
+     * One attempt of one frame: waits for a free connection (the window), writes the frame with a
+     * fresh timestamp (our clock plus the offset learnt from this receiver's NAKs) and waits for its
+     * answer. An event waiting for a connection gets `path-down` if the path goes down meanwhile.
+     */
+    async exchange(template, kind, log = {}) {
+        if (this.stopped)
+            return { kind: 'stopped' };
+        // NULL tests run whatever the state; an alarm goes to a down path only as its admitted probe.
+        let probe = kind !== 'event';
+        if (kind === 'event' && this.pathState === 'down') {
+            if (!this.probeAdmitted)
+                return { kind: 'path-down' };
+            this.probeAdmitted = false;
+            probe = true;
+        }
+        const connection = await this.acquire(probe);
+        if (connection === null)
+            return this.stopped ? { kind: 'stopped' } : { kind: 'path-down' };
+        if (probe)
+            this.probing = true;
+        this.inFlight += 1;
+        this.cancelSupervision?.();
+        this.cancelSupervision = null;
+        try {
+            let frame;
+            try {
+                // A retry keeps the sequence number but gets a fresh timestamp and pad (docs/dc09.md §Retries).
+                frame = encodeFrame(stampMessage(template, this.options.clock.now() + this.clockOffsetMs), { key: this.options.key, pad: this.options.pad });
+            }
+            catch (error) {
+                return { kind: 'invalid', detail: errorMessage(error) };
+            }
+            const expected = { sequence: template.sequence, account: template.account, receiver: template.receiver, line: template.line, key: this.options.key };
+            const sentAt = this.options.clock.monotonic();
+            this.countFrame[kind]();
+            if (this.debugEnabled)
+                this.logger.debug({ ...log, kind, account: template.account, seq: template.sequence, bytes: frame.length }, 'frame sent');
+            if (kind === 'event')
+                this.carryingEvents.add(connection);
+            const result = await connection.exchange(frame, expected);
+            this.carryingEvents.delete(connection);
+            this.weigh(result, template.account, sentAt, kind, log);
+            if (result.kind === 'nak' || result.kind === 'timeout' || (result.kind === 'link' && result.code === 'HIKARC_TRANSPORT_LINK_CLOSED'))
+                connection.discard();
+            return result;
+        }
+        finally {
+            this.inFlight -= 1;
+            if (probe)
+                this.probing = false;
+            this.releaseConnection(connection);
+            this.scheduleSupervision();
+        }
+    }
+    /** Stops NULL tests and probes; queued events get `stopped`; frames in flight finish. */
+    stopTimers() {
+        this.cancelSupervision?.();
+        this.cancelSupervision = null;
+        this.cancelProbe?.();
+        this.cancelProbe = null;
+    }
+    /** Drops everything now: frames in flight end as stopped. */
+    stop() {
+        if (this.stopped)
+            return;
+        this.stopped = true;
+        this.stopTimers();
+        for (const waiter of this.waiters)
+            waiter.resolve(null);
+        this.waiters = [];
+        for (const connection of this.connections)
+            connection.stop();
+    }
+    // --- connections ----------------------------------------------------------------------------
+    acquire(priority) {
+        const idle = this.idle.pop();
+        if (idle !== undefined)
+            return Promise.resolve(idle);
+        if (this.connections.length < this.options.window)
+            return Promise.resolve(this.newConnection());
+        return new Promise((resolve) => {
+            const waiter = { resolve, probe: priority };
+            if (priority)
+                this.waiters.unshift(waiter);
+            else
+                this.waiters.push(waiter);
+        });
+    }
+    releaseConnection(connection) {
+        if (this.stopped)
+            return;
+        const waiter = this.waiters.shift();
+        if (waiter !== undefined)
+            waiter.resolve(connection);
+        else
+            this.idle.push(connection);
+    }
+    newConnection() {
+        const connection = new ArcConnection({
+            address: this.address,
+            ackTimeoutMs: this.options.ackTimeoutMs,
+            clock: this.options.clock,
+            connect: this.options.connect,
+            onIgnored: (ignored) => {
+                this.options.metrics.responseErrors.inc({ ...this.labels, code: ignored.code });
+                this.options.limitedLog.warn(ignored.code, { destination: this.name, detail: ignored.detail, raw: ignored.raw }, 'answer ignored');
+            },
+            onAnswer: (answer) => {
+                this.countAnswer[answer.kind]();
+                if (answer.quirks.length > 0)
+                    this.options.limitedLog.info('HIKARC_DC09_QUIRK', { destination: this.name, quirks: answer.quirks, response: answer.kind }, 'answer deviates from DC-09; accepted');
+                if (answer.headerMismatch)
+                    this.options.limitedLog.warn('HIKARC_DC09_HEADER_MISMATCH', { destination: this.name, raw: answer.raw }, 'ACK echoes another R or L field; accepted');
+            },
+            onStateChange: (from, to) => {
+                if (this.debugEnabled)
+                    this.logger.debug({ from, to, connection: this.connections.indexOf(connection) }, 'connection state changed');
+            },
+        });
+        this.connections.push(connection);
+        return connection;
+    }
+    // --- evidence and state ------------------------------------------------------------------------
+    weigh(result, account, sentAt, kind, log) {
+        // Built only for the log lines below, never for an ACK.
+        const fields = () => ({ ...log, account, kind });
+        switch (result.kind) {
+            case 'ack':
+            case 'nak':
+            case 'duh':
+                this.lastAnswerAt = this.options.clock.monotonic();
+                if (this.silent.size > 0)
+                    this.silent.clear();
+                if (this.ignoredAccounts.size > 0)
+                    this.ignoredAccounts.delete(account.toUpperCase());
+                if (result.kind === 'nak') {
+                    this.logger.warn({ ...fields(), code: 'HIKARC_TRANSPORT_NAK', receiverTime: result.receiverTime }, 'receiver answered NAK');
+                    if (result.receiverTime !== null)
+                        this.learnClockOffset(result.receiverTime);
+                }
+                else if (result.kind === 'duh') {
+                    this.logger.error({ ...fields(), code: 'HIKARC_TRANSPORT_DUH' }, 'receiver answered DUH');
+                }
+                if (kind !== 'event')
+                    this.options.metrics.supervision.inc({ ...this.labels, outcome: 'ok' });
+                this.setState('up', 'answer');
+                return;
+            case 'timeout':
+                this.options.metrics.ackTimeouts.inc(this.labels);
+                this.logger.warn({ ...fields(), code: 'HIKARC_TRANSPORT_ACK_TIMEOUT', timeoutMs: this.options.ackTimeoutMs }, 'no answer within the ACK timeout');
+                this.unanswered(account, sentAt, kind, 'HIKARC_TRANSPORT_ACK_TIMEOUT');
+                return;
+            case 'link':
+                this.options.metrics.linkFailures.inc({ ...this.labels, code: result.code });
+                if (result.reused) {
+                    // A kept-open connection closed by the receiver (its idle timer): not evidence.
+                    this.logger.info({ ...fields(), detail: result.detail }, 'connection closed by the receiver');
+                    return;
+                }
+                this.logger.warn({ ...fields(), code: result.code, detail: result.detail }, 'link failed before an answer');
+                if (result.code === 'HIKARC_TRANSPORT_CONNECT_FAILED') {
+                    // With other connections open and answering, a refusal is the receiver's connection limit.
+                    if (this.openConnections() > 0 && this.options.clock.monotonic() - this.lastAnswerAt < this.options.ackTimeoutMs) {
+                        this.options.limitedLog.warn('HIKARC_TRANSPORT_CONNECT_FAILED', { destination: this.name, open: this.openConnections() }, 'the receiver refused a further connection; the window is limited to the connections it takes');
+                        return;
+                    }
+                    if (kind !== 'event')
+                        this.options.metrics.supervision.inc({ ...this.labels, outcome: 'failed' });
+                    this.setState('down', 'HIKARC_TRANSPORT_CONNECT_FAILED');
+                    return;
+                }
+                this.unanswered(account, sentAt, kind, 'HIKARC_TRANSPORT_LINK_CLOSED');
+                return;
+            case 'abandoned':
+            case 'stopped':
+                return;
+        }
+    }
+    unanswered(account, sentAt, kind, code) {
+        if (kind !== 'event') {
+            this.options.metrics.supervision.inc({ ...this.labels, outcome: 'failed' });
+            this.logger.error({ code: 'HIKARC_TRANSPORT_SUPERVISION_FAILED', cause: code }, 'NULL link test not acknowledged');
+            this.setState('down', 'HIKARC_TRANSPORT_SUPERVISION_FAILED');
+            return;
+        }
+        const upper = account.toUpperCase();
+        // The receiver answered others since: this account's problem, not the path's, now and later.
+        if (this.lastAnswerAt >= sentAt) {
+            this.ignoredAccounts.add(upper);
+            return;
+        }
+        if (this.ignoredAccounts.has(upper))
+            return;
+        this.silent.add(upper);
+        if (this.silent.size >= SILENT_ACCOUNTS_FOR_DOWN) {
+            this.setState('down', code);
+            return;
+        }
+        // One account unanswered and nothing else to go by: ask the path itself.
+        if (this.options.nullTest !== null && !this.probing && this.pathState !== 'down')
+            void this.runNullTest('probe');
+    }
+    learnClockOffset(receiverTime) {
+        const offset = receiverTime - this.options.clock.now();
+        if (Math.abs(offset) > CLOCK_ADOPT_LIMIT_MS) {
+            this.options.limitedLog.error('HIKARC_TRANSPORT_CLOCK_IMPLAUSIBLE', { destination: this.name, receiverTime: new Date(receiverTime).toISOString(), offsetSec: Math.round(offset / 1000) }, 'receiver time in a NAK is more than an hour from ours; not adopted');
+            return;
+        }
+        const changed = Math.abs(offset - this.clockOffsetMs) >= 1_000;
+        this.clockOffsetMs = offset;
+        this.options.metrics.clockOffsetSeconds.set(this.labels, offset / 1000);
+        if (!changed)
+            return;
+        if (Math.abs(offset) > CLOCK_SKEW_WARNING_MS) {
+            this.logger.warn({ code: 'HIKARC_TRANSPORT_CLOCK_SKEW', offsetMs: offset }, 'receiver clock differs from ours; timestamps follow the receiver');
+        }
+        else {
+            this.logger.info({ offsetMs: offset }, 'clock offset taken from receiver NAK');
+        }
+    }
+    setState(next, reason) {
+        const from = this.pathState;
+        if (from === next)
+            return;
+        this.pathState = next;
+        this.options.metrics.pathUp.set(this.labels, next === 'up' ? 1 : 0);
+        const fields = { from, to: next, reason };
+        if (next === 'down')
+            this.logger.error({ ...fields, code: 'HIKARC_TRANSPORT_PATH_DOWN', cause: reason }, 'path state changed');
+        else
+            this.logger.info(fields, 'path state changed');
+        if (next === 'down') {
+            this.silent.clear();
+            this.probeAttempt = 0;
+            this.scheduleProbe();
+            // Events waiting for a connection move on to the next path at once.
+            const waiting = this.waiters;
+            this.waiters = waiting.filter((waiter) => waiter.probe);
+            for (const waiter of waiting)
+                if (!waiter.probe)
+                    waiter.resolve(null);
+            // And so do alarms whose frame is out: a dead path will not answer them.
+            for (const connection of [...this.carryingEvents])
+                connection.abandon();
+        }
+        else {
+            this.cancelProbe?.();
+            this.cancelProbe = null;
+            this.probeAdmitted = false;
+            this.alarmProbeDue = false;
+        }
+        try {
+            this.options.onPathState({ destination: this.name, url: this.address.url, from, to: next, reason });
+        }
+        catch (error) {
+            // An observer's bug must not stop delivery.
+            this.logger.error({ err: errorMessage(error) }, 'path state observer failed');
+        }
+    }
+    // --- NULL tests and probes ---------------------------------------------------------------------
+    async runNullTest(kind) {
+        const template = this.options.nullTest;
+        if (template === null || this.stopped)
+            return;
+        await this.exchange(template, kind);
+    }
+    scheduleProbe() {
+        if (this.stopped || this.pathState !== 'down')
+            return;
+        const delay = backoffDelay(this.probeAttempt, PROBE_BACKOFF, this.options.random);
+        this.probeAttempt += 1;
+        this.cancelProbe?.();
+        this.cancelProbe = this.options.clock.setTimer(delay, () => {
+            this.cancelProbe = null;
+            if (this.pathState !== 'down')
+                return;
+            // The next alarm is let through as a probe too (admitProbe).
+            this.alarmProbeDue = true;
+            if (this.options.nullTest !== null)
+                void this.runNullTest('probe').then(() => this.scheduleProbe());
+            else
+                this.scheduleProbe();
+        });
+    }
+    scheduleSupervision() {
+        if (this.stopped || this.options.nullTest === null)
+            return;
+        if (this.inFlight > 0 || this.pathState === 'down')
+            return;
+        // DC-09 2013 §5.5.2: any transmission restarts the supervision interval.
+        this.cancelSupervision?.();
+        this.cancelSupervision = this.options.clock.setTimer(this.options.supervisionMs, () => {
+            this.cancelSupervision = null;
+            if (this.inFlight > 0 || this.pathState === 'down')
+                return;
+            void this.runNullTest('supervision');
+        });
+    }
+}

@@ -1,0 +1,49 @@
+// What a receiver's answer means for the frame in flight (docs/dc09.md §Answers). Only a valid ACK
+// with our sequence number and account counts: an encrypted request needs an *ACK that decrypts with
+// our key. A framed NAK carries no sequence (always 0000) and is never encrypted, so it answers the
+// frame in flight on its connection; a DUH must echo our sequence. A bare "NAK" or "DUH" - no frame,
+// no sequence, no account - cannot be tied to any frame and is ignored (counted), as is everything
+// else that is not an answer to this frame: the wait goes on until the ACK timeout.
+import { openFrame } from './dc09-frame.js';
+function unmatched(detail) {
+    return { kind: 'ignore', code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE', detail };
+}
+function sameAccount(a, b) {
+    return a.toUpperCase() === b.toUpperCase();
+}
+export function classifyResponse(item, expected) {
+    if (item.kind === 'error')
+        return { kind: 'ignore', code: item.error.code, detail: item.error.message };
+    if (item.kind === 'bare')
+        return { kind: 'ignore', code: 'HIKARC_TRANSPORT_BARE_ANSWER', detail: `a bare "${item.token}" without sequence number or account answers no frame in particular` };
+    const frame = item.frame;
+    switch (frame.token) {
+        case 'NAK':
+            if (frame.encrypted)
+                return unmatched('an encrypted NAK (a NAK is never encrypted)');
+            return { kind: 'nak', receiverTime: frame.timestamp, quirks: frame.quirks };
+        case 'DUH':
+            if (frame.sequence !== expected.sequence)
+                return unmatched(`DUH for sequence ${frame.sequence}, ours is ${expected.sequence}`);
+            if (frame.account !== '' && !sameAccount(frame.account, expected.account))
+                return unmatched(`DUH for account ${frame.account}`);
+            return { kind: 'duh', quirks: frame.quirks };
+        case 'ACK': {
+            if (frame.sequence !== expected.sequence)
+                return unmatched(`ACK for sequence ${frame.sequence}, ours is ${expected.sequence}`);
+            if (!sameAccount(frame.account, expected.account))
+                return unmatched(`ACK for account ${frame.account}, ours is ${expected.account}`);
+            if (expected.key !== null && !frame.encrypted)
+                return unmatched('a clear ACK to an encrypted frame');
+            if (expected.key === null && frame.encrypted)
+                return unmatched('an encrypted ACK to a clear frame');
+            const opened = openFrame(frame, expected.key);
+            if (!opened.ok)
+                return { kind: 'ignore', code: opened.error.code, detail: `*ACK: ${opened.error.message}` };
+            const headerMismatch = (frame.receiver !== null && frame.receiver !== expected.receiver) || frame.line !== expected.line;
+            return { kind: 'ack', receiverTime: opened.value.timestamp, headerMismatch, quirks: opened.value.quirks };
+        }
+        default:
+            return unmatched(`a ${frame.token} frame is not an answer`);
+    }
+}
