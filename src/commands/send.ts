@@ -8,8 +8,15 @@ import { reportNumber } from '../translate/event-mapping.js';
 import { admCidPayload, lookupCode, siaDcsPayload, type Qualifier } from '../translate/index.js';
 import { KEY_FORMATS, parseAesKey, type KeyFormat } from '../transport/dc09-crypto.js';
 import { parseDestinationUrl } from '../transport/destination.js';
-import { deliverOne } from '../transport/arc-delivery.js';
-import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command, rejectPositionals } from './command.js';
+import type { DispatchOutcome } from '../transport/dispatcher.js';
+import { systemClock } from '../clock.js';
+import type { Config } from '../config/load.js';
+import { StaticAccountDirectory } from '../ingest/index.js';
+import { MetricsRegistry } from '../metrics.js';
+import { createMemoryOutbox } from '../outbox/index.js';
+import { composeDelivery } from '../service/compose.js';
+import { Translator, type AlarmMessage } from '../translate/index.js';
+import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command, rejectPositionals } from './command.js';
 
 /** An integer flag in [min, max], or `fallback` when absent. */
 export function integerOption(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
@@ -46,6 +53,45 @@ function eventCodes(hik: string | undefined, cid: string | undefined, sia: strin
   if (!/^[ER]\d{3}$/.test(cid)) throw new UsageError('--cid must be E or R and three digits, e.g. E130');
   if (!/^[A-Z]{2}$/.test(sia)) throw new UsageError('--sia must be two upper-case letters, e.g. BA');
   return { cid, sia };
+}
+
+/**
+ * One alarm through the service's own stages (docs/architecture.md): stored in an outbox in memory
+ * by the pipeline, sent by the ARC delivery — the same framing, numbering, attempts and answer
+ * checks as `run`. Resolves with what became of it, or null when stopped first (Ctrl-C).
+ */
+async function sendOne(io: CliIo, config: Config, alarm: AlarmMessage, arc: Config['arc']): Promise<DispatchOutcome | null> {
+  const logger = commandLogger(io, config.log.level, 'stderr', 'send');
+  const metrics = new MetricsRegistry();
+  const outbox = createMemoryOutbox({ clock: systemClock, logger });
+  const translator = new Translator({ settings: config.translate, receiverAccount: '', directory: new StaticAccountDirectory({}), clock: systemClock, logger, metrics });
+  let settle: (outcome: DispatchOutcome | null) => void = () => undefined;
+  const settled = new Promise<DispatchOutcome | null>((resolve) => {
+    settle = resolve;
+  });
+  const stack = composeDelivery({
+    arc,
+    supervisionAccount: '',
+    outbox,
+    translator,
+    clock: systemClock,
+    logger,
+    metrics,
+    whenUndelivered: 'dead-letter',
+    onOutcome: (delivery) => settle(delivery.dispatch),
+  });
+  const abort = (): void => settle(null);
+  if (io.signal?.aborted === true) abort();
+  io.signal?.addEventListener('abort', abort, { once: true });
+  stack.start();
+  try {
+    await stack.pipeline.acceptAlarm(alarm, systemClock.now());
+    return await settled;
+  } finally {
+    io.signal?.removeEventListener('abort', abort);
+    await stack.stop(0);
+    await outbox.close();
+  }
 }
 
 export const sendCommand: Command = {
@@ -94,25 +140,41 @@ export const sendCommand: Command = {
     const key = values.key === undefined ? keyOption(config.arc.key, config.arc.keyFormat) : keyOption(values.key, values['key-format']);
 
     const code = codes.cid.slice(1);
-    const fields = { account, qualifier: (codes.cid.startsWith('R') ? 3 : 1) as Qualifier, code, sia: codes.sia, partition, reportNumber: reportNumber({ code, zone, user }) };
-    const alarm = { account, admCid: admCidPayload(fields), siaDcs: siaDcsPayload(fields), videoUrl: values['video-url'] ?? null };
-
-    // The service's own delivery path: the same framing, numbering, attempts and answer checks.
-    const outcome = await deliverOne(
-      {
-        ...config.arc,
-        primary: to,
-        secondary: '',
-        format,
-        receiverNumber,
-        linePrefix,
-        ackTimeoutMs: integerOption(values['timeout-ms'], 'timeout-ms', 1, 600_000, config.arc.ackTimeoutMs),
-        attempts: integerOption(values.attempts, 'attempts', 1, 100, config.arc.attempts),
-        supervisionSec: 0,
-      },
-      alarm,
-      { supervisionAccount: '', key, logger: commandLogger(io, config.log.level, 'stderr', 'send'), ...(io.signal === undefined ? {} : { signal: io.signal }) },
-    );
+    const qualifier = (codes.cid.startsWith('R') ? 3 : 1) as Qualifier;
+    const number = reportNumber({ code, zone, user });
+    const fields = { account, qualifier, code, sia: codes.sia, partition, reportNumber: number };
+    const alarm: AlarmMessage = {
+      family: 'security-control',
+      eventType: 'send',
+      account,
+      hikCode: values.hik ?? null,
+      qualifier,
+      code,
+      cid: codes.cid,
+      sia: codes.sia,
+      partition,
+      zone,
+      user,
+      reportNumber: number,
+      description: 'test alarm from hik-arc send',
+      videoUrl: values['video-url'] ?? null,
+      repair: 'none',
+      admCid: admCidPayload(fields),
+      siaDcs: siaDcsPayload(fields),
+    };
+    const keyText = values.key === undefined ? { key: config.arc.key, keyFormat: config.arc.keyFormat } : { key: values.key, keyFormat: (values['key-format'] ?? 'hex') as KeyFormat };
+    const outcome = await sendOne(io, config, alarm, {
+      ...config.arc,
+      ...keyText,
+      primary: to,
+      secondary: '',
+      format,
+      receiverNumber,
+      linePrefix,
+      ackTimeoutMs: integerOption(values['timeout-ms'], 'timeout-ms', 1, 600_000, config.arc.ackTimeoutMs),
+      attempts: integerOption(values.attempts, 'attempts', 1, 100, config.arc.attempts),
+      supervisionSec: 0,
+    });
 
     const sent = { to, format, account, cid: codes.cid, sia: codes.sia, data: format === 'adm-cid' ? alarm.admCid : alarm.siaDcs, encrypted: key !== null };
     if (outcome !== null && outcome.outcome === 'acked') {

@@ -1,4 +1,4 @@
-// The one place that wires translate → outbox → transport for `run` and `replay`: the pipeline that
+// The one place that wires translate → outbox → transport, for `run`, `replay` and `send`: the pipeline that
 // stores, the ARC delivery that sends from the store, and the outcome path between them.
 
 import type { Clock } from '../clock.js';

@@ -16,8 +16,8 @@ import { ARC_DESTINATION, decodeStoredAlarm, encodeStoredEvent, type StoredEvent
 
 /** What became of one stored alarm, for reports (replay, demo) and tests. */
 export type DeliveryOutcome =
-  | { readonly id: number; readonly message: AlarmMessage; readonly outcome: 'acked'; readonly via: string; readonly sequence: number; readonly latencyMs: number }
-  | { readonly id: number; readonly message: AlarmMessage | null; readonly outcome: 'dead-letter' | 'retry'; readonly detail: string };
+  | { readonly id: number; readonly message: AlarmMessage; readonly outcome: 'acked'; readonly via: string; readonly sequence: number; readonly latencyMs: number; readonly dispatch: DispatchOutcome }
+  | { readonly id: number; readonly message: AlarmMessage | null; readonly outcome: 'dead-letter' | 'retry'; readonly detail: string; readonly dispatch: DispatchOutcome };
 
 export interface AcceptedEvent {
   /** null for an alarm hik-arc raised itself (nothing to translate). */
@@ -189,11 +189,11 @@ export class Pipeline {
       this.forwarded.inc({ via: outcome.via });
       this.latency.observe(latencyMs / 1000);
       const message = report === undefined ? null : storedAlarm(outcome.entry);
-      if (message !== null) report?.({ id, message, outcome: 'acked', via: outcome.via, sequence: outcome.sequence, latencyMs });
+      if (message !== null) report?.({ id, message, outcome: 'acked', via: outcome.via, sequence: outcome.sequence, latencyMs, dispatch: outcome });
       return;
     }
     this.undelivered.inc({ outcome: outcome.outcome });
-    report?.({ id, message: storedAlarm(outcome.entry), outcome: outcome.outcome, detail: outcome.detail });
+    report?.({ id, message: storedAlarm(outcome.entry), outcome: outcome.outcome, detail: outcome.detail, dispatch: outcome });
   }
 
   private async store(entries: readonly NewOutboxEntry[]): Promise<number[]> {

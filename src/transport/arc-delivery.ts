@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { ConfigError, isHikArcError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { MetricsRegistry } from '../metrics.js';
-import { createMemoryOutbox, type Outbox, type OutboxEntry } from '../outbox/index.js';
+import type { Outbox, OutboxEntry } from '../outbox/index.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import { ArcPath, type PathState, type PathStateChange } from './arc-path.js';
 import { isDc09Account } from './dc09-fields.js';
@@ -169,41 +169,4 @@ export class ArcDelivery {
     await this.dispatcher.stop(deadlineMs);
     this.limitedLog.flush();
   }
-}
-
-export type DeliverOneDeps = Omit<ArcDeliveryDeps, 'outbox' | 'destination' | 'decode' | 'onOutcome' | 'whenUndelivered'> & {
-  /** Ends the wait: the alarm is reported as not delivered. */
-  readonly signal?: AbortSignal;
-};
-
-/**
- * One alarm through the service's delivery path - framing, numbering, attempts, failover, answer
- * checks - with an outbox in memory; resolves with what became of it, or null when stopped first.
- * `hik-arc send` proves a path to the ARC with it.
- */
-export async function deliverOne(arc: ArcSettings, alarm: AlarmPayload, deps: DeliverOneDeps): Promise<DispatchOutcome | null> {
-  const clock = deps.clock ?? systemClock;
-  const outbox = createMemoryOutbox({ clock, ...(deps.logger === undefined ? {} : { logger: deps.logger }) });
-  let settle: (outcome: DispatchOutcome | null) => void = () => undefined;
-  const settled = new Promise<DispatchOutcome | null>((resolve) => {
-    settle = resolve;
-  });
-  const delivery = new ArcDelivery(arc, {
-    ...deps,
-    outbox,
-    destination: 'one',
-    decode: () => alarm,
-    whenUndelivered: 'dead-letter',
-    onOutcome: (outcome) => settle(outcome),
-  });
-  const abort = (): void => settle(null);
-  if (deps.signal?.aborted === true) abort();
-  deps.signal?.addEventListener('abort', abort, { once: true });
-  delivery.start();
-  await outbox.append([{ destination: 'one', account: alarm.account, receivedAt: clock.now(), payload: '' }]);
-  const outcome = await settled;
-  deps.signal?.removeEventListener('abort', abort);
-  await delivery.stop(0);
-  await outbox.close();
-  return outcome;
 }

@@ -1,6 +1,6 @@
 // Public surface of the transport stage; other stages and commands import from here.
 
-export { ArcDelivery, arcKey, deliverOne, type DeliverOneDeps, type ArcDeliveryDeps, type ArcSettings, type DestinationStatus } from './arc-delivery.js';
+export { ArcDelivery, arcKey, type ArcDeliveryDeps, type ArcSettings, type DestinationStatus } from './arc-delivery.js';
 export { ArcPath, PATH_STATES, CLOCK_SKEW_WARNING_MS, CLOCK_ADOPT_LIMIT_MS, SILENT_ACCOUNTS_FOR_DOWN, type PathState, type PathStateChange, type PathAttempt } from './arc-path.js';
 export { ArcConnection, type AttemptResult } from './arc-connection.js';
 export { Dispatcher, type DispatchOutcome, type DispatcherOptions } from './dispatcher.js';
