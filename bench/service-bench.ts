@@ -289,7 +289,7 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
       events: options.queuedEvents,
       rssWhenStoredMb: Number(peakRss.toFixed(1)),
       outboxDepth: await queued.metric('hik_arc_outbox_depth'),
-      heapUsedMb: Number((((await queued.metric('hik_arc_process_heap_used_bytes')) ?? 0) / 2 ** 20).toFixed(1)),
+      heapUsedMb: Number((((await queued.metric('nodejs_heap_size_used_bytes')) ?? 0) / 2 ** 20).toFixed(1)),
     };
     return { stormDrainSec, stormMeanLatencySec, stormMaxLatencySec, e2eEventsPerSec, e2eP99Ms, rssMbQueued100k, rssGrowthPctSoak, context };
   } finally {

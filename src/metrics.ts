@@ -1,107 +1,68 @@
-// A small Prometheus registry: counters, gauges and histograms with fixed label names, rendered in
-// the text exposition format (version 0.0.4). Every bad input in hik-arc increments a counter here,
-// so nothing is dropped without a trace an operator can alert on.
+// The metrics every stage registers, on prom-client: one prom-client Registry per service instance
+// (never prom-client's global one), so tests and the bench can run several services in one
+// process. prom-client renders the text format, escapes and checks names and labels; this module
+// only keeps the few calls the stages make (counters with a label-bound fast increment, gauges set
+// or computed at scrape time, histograms) and one registration per name. Every bad input in hik-arc
+// increments a counter here, so nothing is dropped without a trace an operator can alert on.
+
+import { Counter as PromCounter, Gauge as PromGauge, Histogram as PromHistogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 type LabelValues = Readonly<Record<string, string>>;
 
-const LABEL_SEPARATOR = '\u0001';
-
-function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+interface BoundCount {
+  readonly labels: LabelValues;
+  count: number;
 }
 
-function formatNumber(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  return String(value);
-}
+export class Counter {
+  private readonly metric: PromCounter;
+  private readonly bound: BoundCount[] = [];
 
-abstract class Metric {
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly labelNames: readonly string[],
-  ) {
-    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name)) throw new Error(`invalid metric name ${name}`);
+  constructor(registry: Registry, name: string, help: string, labelNames: readonly string[]) {
+    this.metric = new PromCounter({ name, help, labelNames, registers: [registry], collect: () => this.flushBound() });
   }
-
-  protected keyOf(labels: LabelValues | undefined): string {
-    if (this.labelNames.length === 0) return '';
-    let key = '';
-    for (let i = 0; i < this.labelNames.length; i++) {
-      const labelName = this.labelNames[i] as string;
-      const value = labels?.[labelName];
-      if (value === undefined) throw new Error(`metric ${this.name} needs label ${labelName}`);
-      key += (i === 0 ? '' : LABEL_SEPARATOR) + value;
-    }
-    return key;
-  }
-
-  protected labelText(key: string, extra?: string): string {
-    const parts: string[] = [];
-    if (this.labelNames.length > 0) {
-      const values = key.split(LABEL_SEPARATOR);
-      this.labelNames.forEach((labelName, i) => {
-        parts.push(`${labelName}="${escapeLabelValue(values[i] ?? '')}"`);
-      });
-    }
-    if (extra !== undefined) parts.push(extra);
-    return parts.length === 0 ? '' : `{${parts.join(',')}}`;
-  }
-
-  abstract render(): string[];
-}
-
-export class Counter extends Metric {
-  private readonly values = new Map<string, number>();
 
   inc(labels?: LabelValues, by = 1): void {
-    const key = this.keyOf(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + by);
+    if (labels === undefined) this.metric.inc(by);
+    else this.metric.inc(labels, by);
   }
 
-  get(labels?: LabelValues): number {
-    return this.values.get(this.keyOf(labels)) ?? 0;
-  }
-
-  /** An increment for one fixed label set, with the label key worked out once (hot paths). */
-  bind(labels?: LabelValues): (by?: number) => void {
-    const key = this.keyOf(labels);
+  /**
+   * An increment for one fixed label set, for hot paths (a frame sent, an answer): prom-client
+   * works out the label key on every `inc`, several hundred nanoseconds, so this adds to a plain
+   * number that is handed to prom-client when it collects (each scrape or read). Bind at
+   * construction, not per call: every binding is kept for the life of the registry.
+   */
+  bind(labels: LabelValues): (by?: number) => void {
+    const bound: BoundCount = { labels, count: 0 };
+    this.bound.push(bound);
     return (by = 1) => {
-      this.values.set(key, (this.values.get(key) ?? 0) + by);
+      bound.count += by;
     };
   }
 
-  /** Sum over every label combination. */
-  total(): number {
-    let sum = 0;
-    for (const value of this.values.values()) sum += value;
-    return sum;
-  }
-
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    if (this.labelNames.length === 0 && this.values.size === 0) lines.push(`${this.name} 0`);
-    for (const [key, value] of this.values) {
-      lines.push(`${this.name}${this.labelText(key)} ${formatNumber(value)}`);
+  private flushBound(): void {
+    for (const bound of this.bound) {
+      if (bound.count === 0) continue;
+      this.metric.inc(bound.labels, bound.count);
+      bound.count = 0;
     }
-    return lines;
   }
 }
 
 export type GaugeCollector = () => Iterable<readonly [LabelValues, number]>;
 
-export class Gauge extends Metric {
-  private readonly values = new Map<string, number>();
+export class Gauge {
+  private readonly metric: PromGauge;
   private collector: GaugeCollector | undefined;
 
-  set(labels: LabelValues | undefined, value: number): void {
-    this.values.set(this.keyOf(labels), value);
+  constructor(registry: Registry, name: string, help: string, labelNames: readonly string[]) {
+    this.metric = new PromGauge({ name, help, labelNames, registers: [registry], collect: () => this.collectNow() });
   }
 
-  get(labels?: LabelValues): number | undefined {
-    return this.values.get(this.keyOf(labels));
+  set(labels: LabelValues | undefined, value: number): void {
+    if (labels === undefined) this.metric.set(value);
+    else this.metric.set(labels, value);
   }
 
   /** Values computed at scrape time (queue depth, oldest age) instead of pushed. */
@@ -109,97 +70,78 @@ export class Gauge extends Metric {
     this.collector = collector;
   }
 
-  render(): string[] {
-    if (this.collector) {
-      for (const [labels, value] of this.collector()) this.set(labels, value);
-    }
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
-    for (const [key, value] of this.values) {
-      lines.push(`${this.name}${this.labelText(key)} ${formatNumber(value)}`);
-    }
-    return lines;
+  private collectNow(): void {
+    if (this.collector === undefined) return;
+    for (const [labels, value] of this.collector()) this.metric.set(labels, value);
   }
 }
 
-interface HistogramState {
-  readonly bucketCounts: number[];
-  sum: number;
-  count: number;
-}
+export class Histogram {
+  private readonly metric: PromHistogram;
 
-export class Histogram extends Metric {
-  private readonly states = new Map<string, HistogramState>();
-
-  constructor(
-    name: string,
-    help: string,
-    readonly buckets: readonly number[],
-    labelNames: readonly string[] = [],
-  ) {
-    super(name, help, labelNames);
-    for (let i = 1; i < buckets.length; i++) {
-      if ((buckets[i] as number) <= (buckets[i - 1] as number)) {
-        throw new Error(`histogram ${name} buckets must increase`);
-      }
-    }
+  constructor(registry: Registry, name: string, help: string, buckets: readonly number[], labelNames: readonly string[]) {
+    this.metric = new PromHistogram({ name, help, buckets: [...buckets], labelNames, registers: [registry] });
   }
 
   observe(value: number, labels?: LabelValues): void {
-    const key = this.keyOf(labels);
-    let state = this.states.get(key);
-    if (!state) {
-      state = { bucketCounts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 };
-      this.states.set(key, state);
-    }
-    for (let i = 0; i < this.buckets.length; i++) {
-      if (value <= (this.buckets[i] as number)) state.bucketCounts[i] = (state.bucketCounts[i] as number) + 1;
-    }
-    state.sum += value;
-    state.count += 1;
-  }
-
-  count(labels?: LabelValues): number {
-    return this.states.get(this.keyOf(labels))?.count ?? 0;
-  }
-
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [key, state] of this.states) {
-      this.buckets.forEach((bound, i) => {
-        const le = `le="${formatNumber(bound)}"`;
-        lines.push(`${this.name}_bucket${this.labelText(key, le)} ${state.bucketCounts[i] ?? 0}`);
-      });
-      lines.push(`${this.name}_bucket${this.labelText(key, 'le="+Inf"')} ${state.count}`);
-      lines.push(`${this.name}_sum${this.labelText(key)} ${formatNumber(state.sum)}`);
-      lines.push(`${this.name}_count${this.labelText(key)} ${state.count}`);
-    }
-    return lines;
+    if (labels === undefined) this.metric.observe(value);
+    else this.metric.observe(labels, value);
   }
 }
 
+type AnyMetric = Counter | Gauge | Histogram;
+
+const HISTOGRAM_SAMPLE = /^(.*)_(bucket|sum|count)$/;
+
 export class MetricsRegistry {
-  private readonly metrics = new Map<string, Metric>();
+  private readonly registry = new Registry();
+  private readonly metrics = new Map<string, AnyMetric>();
 
   counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
-    return this.register(name, () => new Counter(name, help, labelNames), Counter);
+    return this.register(name, () => new Counter(this.registry, name, help, labelNames), Counter);
   }
 
   gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
-    return this.register(name, () => new Gauge(name, help, labelNames), Gauge);
+    return this.register(name, () => new Gauge(this.registry, name, help, labelNames), Gauge);
   }
 
   histogram(name: string, help: string, buckets: readonly number[], labelNames: readonly string[] = []): Histogram {
-    return this.register(name, () => new Histogram(name, help, buckets, labelNames), Histogram);
+    return this.register(name, () => new Histogram(this.registry, name, help, buckets, labelNames), Histogram);
   }
 
-  render(): string {
-    const lines: string[] = [];
-    for (const metric of this.metrics.values()) lines.push(...metric.render());
-    return `${lines.join('\n')}\n`;
+  /** prom-client's standard `process_*` and `nodejs_*` metrics, on this registry (once per service). */
+  collectDefaultMetrics(): void {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The text exposition format, for GET /metrics (gauges computed at scrape time are computed now). */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /**
+   * The value of one sample: `name` is a metric or a histogram's `_count`, `_sum` or `_bucket`
+   * (with its `le` label), `labels` its full label set. Undefined when there is no such sample.
+   */
+  async value(name: string, labels: LabelValues = {}): Promise<number | undefined> {
+    const histogram = this.registry.getSingleMetric(name) === undefined ? HISTOGRAM_SAMPLE.exec(name) : null;
+    const metric = this.registry.getSingleMetric(histogram?.[1] ?? name);
+    if (metric === undefined) return undefined;
+    const wanted = Object.entries(labels);
+    const sample = (await metric.get()).values.find((candidate) => {
+      if (('metricName' in candidate ? candidate.metricName : name) !== name) return false;
+      const entries = Object.entries(candidate.labels);
+      return entries.length === wanted.length && wanted.every(([label, value]) => String(candidate.labels[label]) === value);
+    });
+    return sample?.value;
   }
 
   // Stages register their metrics independently; asking twice for one name returns the same metric.
-  private register<T extends Metric>(name: string, create: () => T, kind: abstract new (...args: never[]) => T): T {
+  private register<T extends AnyMetric>(name: string, create: () => T, kind: abstract new (...args: never[]) => T): T {
     const existing = this.metrics.get(name);
     if (existing) {
       if (!(existing instanceof kind)) throw new Error(`metric ${name} already registered with another type`);

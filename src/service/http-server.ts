@@ -1,8 +1,9 @@
 // GET /healthz and GET /metrics for monitoring (Prometheus, a load balancer, systemd watchdogs).
 // Loopback by default; nothing here changes state.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorMessage } from '../errors.js';
 import { closeServer, listenOn } from '../http-listen.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
@@ -27,6 +28,18 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
+async function serveMetrics(options: HttpServerOptions, head: boolean, response: ServerResponse): Promise<void> {
+  try {
+    const body = await options.metrics.render();
+    response.writeHead(200, { 'content-type': options.metrics.contentType, 'cache-control': 'no-store' });
+    response.end(head ? undefined : body);
+  } catch (error) {
+    // A gauge computed at scrape time that throws must not take the endpoint, or the process, down.
+    options.logger.error({ err: errorMessage(error) }, 'rendering /metrics failed');
+    response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics could not be rendered\n');
+  }
+}
+
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
@@ -42,9 +55,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       return;
     }
     if (path === '/metrics') {
-      const body = options.metrics.render();
-      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-      response.end(request.method === 'HEAD' ? undefined : body);
+      void serveMetrics(options, request.method === 'HEAD', response);
       return;
     }
     response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');

@@ -14,6 +14,7 @@ import { createMediaStage, type MediaStage } from '../media/index.js';
 import { MetricsRegistry } from '../metrics.js';
 import { receiverLinkAlarm, Translator } from '../translate/index.js';
 import { openSqliteOutbox, type CloseReport, type StoreOutbox } from '../outbox/index.js';
+import { VERSION } from '../version.js';
 import { composeDelivery, type DeliveryStack } from './compose.js';
 import { startHttpServer, type HealthReport, type RunningHttpServer } from './http-server.js';
 import { MemoryTrim } from './memory-trim.js';
@@ -213,14 +214,13 @@ function tapControlEvents(control: RunningControl | null, items: readonly Ingest
   }
 }
 
-/** Standard process gauges: memory is what an operator watches during a long ARC outage. */
-function registerProcessMetrics(metrics: MetricsRegistry, clock: Clock): void {
-  const startedAt = clock.now();
-  metrics.gauge('hik_arc_process_resident_memory_bytes', 'Resident memory of the process').collect(() => [[{}, process.memoryUsage.rss()]]);
-  metrics.gauge('hik_arc_process_heap_used_bytes', 'V8 heap in use').collect(() => [[{}, process.memoryUsage().heapUsed]]);
-  metrics.gauge('hik_arc_process_heap_total_bytes', 'V8 heap reserved').collect(() => [[{}, process.memoryUsage().heapTotal]]);
-  metrics.gauge('hik_arc_process_external_bytes', 'Memory outside the V8 heap held by JavaScript objects (buffers)').collect(() => [[{}, process.memoryUsage().external]]);
-  metrics.gauge('hik_arc_process_uptime_seconds', 'Seconds since the service started').collect(() => [[{}, Math.round((clock.now() - startedAt) / 1000)]]);
+/**
+ * prom-client's standard process and Node.js metrics (resident memory, heap, event loop lag, GC,
+ * start time: memory is what an operator watches during a long ARC outage) and which build runs.
+ */
+function registerProcessMetrics(metrics: MetricsRegistry): void {
+  metrics.collectDefaultMetrics();
+  metrics.gauge('hik_arc_build_info', 'The hik-arc version and the Node.js version running it; always 1', ['version', 'node']).set({ version: VERSION, node: process.version }, 1);
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
@@ -229,7 +229,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const metrics = options.metrics ?? new MetricsRegistry();
   // A bad tokens file stops the start before the store is opened (exit 78).
   const tokens = controlTokens(config);
-  registerProcessMetrics(metrics, clock);
+  registerProcessMetrics(metrics);
   const writeFailures = metrics.counter('hik_arc_store_write_failures_total', 'Commits of the outbox that failed (each is retried until it lands), by code', ['code']);
   // Opened, checked and locked before anything else: a damaged store or a second service stops here.
   const outbox = openSqliteOutbox({

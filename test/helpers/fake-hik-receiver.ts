@@ -167,7 +167,7 @@ export interface FakeHikReceiver {
   dropStream(): void;
   pushEvents(...documents: FakeDocument[]): void;
   addDevice(device: FakeDevice): void;
-  waitFor(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+  waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -227,7 +227,7 @@ export function heartbeatDocument(count: number): string {
 }
 
 /** Polls until `predicate` holds; bounded, so a test that waits for something that never comes fails. */
-export function waitUntil(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+export function waitUntil(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   return waitFor(predicate, timeoutMs, what, 5);
 }
 
@@ -349,7 +349,7 @@ class Fake implements FakeHikReceiver {
     this.devices.push(device);
   }
 
-  waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
     return waitUntil(predicate, what, timeoutMs);
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fixtureDocuments, SUBSCRIBE_URL, type FakeHikReceiverOptions } from '../../helpers/fake-hik-receiver.js';
+import { counted } from '../../helpers/metric-values.js';
 import { perDevice, receiverSuite, startIngest, type Harness, type IngestOptionsForTest } from './ingest-harness.js';
 
 const DOCUMENTS = fixtureDocuments().slice(0, 4);
@@ -12,8 +13,8 @@ function setup(options: FakeHikReceiverOptions, ingest: IngestOptionsForTest = {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function authFailures(h: Harness, kind: string): number {
-  return h.metrics.counter('hik_arc_ingest_auth_failures_total', '', ['kind']).get({ kind });
+function authFailures(h: Harness, kind: string): Promise<number> {
+  return counted(h.metrics, 'hik_arc_ingest_auth_failures_total', { kind });
 }
 
 describe('Digest variants the receiver may ask for', () => {
@@ -57,7 +58,7 @@ describe('lockout guard', () => {
     expect(second - first).toBeGreaterThanOrEqual(1200);
     expect(fake.requests.filter((request) => request.url !== SUBSCRIBE_URL)).toEqual([]);
     // the fake records the request before the client has read the answer
-    await harness.waitFor(() => authFailures(harness, 'rejected') === 2, 'the second rejection counted');
+    await harness.waitFor(async () => (await authFailures(harness, 'rejected')) === 2, 'the second rejection counted');
     const line = harness.logs.find((entry) => entry.code === 'HIKARC_DIGEST_REJECTED');
     expect(line?.level).toBe('error');
     // the password never reaches the log, nor does the Authorization header
@@ -88,7 +89,7 @@ describe('lockout guard', () => {
     });
     const line = first.logs.find((entry) => entry.code === 'HIKARC_DIGEST_LOCKED');
     expect(line).toMatchObject({ level: 'error', attemptsLeft: authFault.attemptsLeft, statusCode: authFault.status });
-    expect(authFailures(first, 'locked')).toBe(1);
+    expect(await authFailures(first, 'locked')).toBe(1);
 
     // "until the config changes": a new ingest (new configuration) logs in again
     receiver.setAuthFault(null);
@@ -107,7 +108,7 @@ describe('lockout guard', () => {
     const signed = fake.requests.slice(before).filter((request) => request.signed);
     expect(signed.map((request) => request.verdict).slice(0, 2)).toEqual(['stale', 'ok']);
     expect(signed[0]?.authorization?.['nonce']).not.toBe(signed[1]?.authorization?.['nonce']);
-    expect(authFailures(harness, 'rejected')).toBe(0);
+    expect(await authFailures(harness, 'rejected')).toBe(0);
     expect(harness.ingest.health().state).toBe('streaming');
   });
 
@@ -117,7 +118,7 @@ describe('lockout guard', () => {
     const subscribes = fake.requests.filter((request) => request.url === SUBSCRIBE_URL && request.signed);
     expect(subscribes.map((request) => request.verdict)).toEqual(['stale', 'ok']);
     expect((subscribes[1]?.at ?? 0) - (subscribes[0]?.at ?? 0)).toBeGreaterThanOrEqual(600);
-    expect(authFailures(harness, 'rejected')).toBe(1);
+    expect(await authFailures(harness, 'rejected')).toBe(1);
   });
 
   it('a second stale answer is a rejection: never more than one retry per request', async () => {
@@ -125,10 +126,10 @@ describe('lockout guard', () => {
     await harness.waitFor(() => harness.statuses.some((status) => status.type === 'directory'), 'a first accepted login');
     const before = fake.requests.length;
     fake.setAuthFault({ type: 'stale', count: 5 });
-    await harness.waitFor(() => authFailures(harness, 'rejected') === 1, 'the rejection');
+    await harness.waitFor(async () => (await authFailures(harness, 'rejected')) === 1, 'the rejection');
     await sleep(500);
     expect(fake.requests.slice(before).filter((request) => request.signed)).toHaveLength(2);
-    expect(authFailures(harness, 'rejected')).toBe(1);
+    expect(await authFailures(harness, 'rejected')).toBe(1);
   });
 });
 
@@ -147,7 +148,7 @@ describe('lockout guard against receivers that say it differently', () => {
     expect(signed.map((request) => request.verdict).slice(0, 2)).toEqual(['stale', 'ok']);
     expect(harness.ingest.health().state).toBe('streaming');
     expect(harness.logs.some((line) => line.code === 'HIKARC_DIGEST_LOCKED')).toBe(false);
-    expect(authFailures(harness, 'locked')).toBe(0);
+    expect(await authFailures(harness, 'locked')).toBe(0);
   });
 
   it.each([

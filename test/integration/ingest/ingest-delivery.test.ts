@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IngestItem } from '../../../src/ingest/index.js';
 import { DEVICE_LIST_URL, eventTypeOf, fixtureDocuments, makeDevices, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
+import { counted } from '../../helpers/metric-values.js';
 import { events, perDevice, receiverSuite, type Harness } from './ingest-harness.js';
 
 const DOCUMENTS = fixtureDocuments();
@@ -35,7 +36,7 @@ describe('device directory', () => {
     expect(directory.accountFor(null, devices[33]?.devSerial ?? null)).toBe('1033');
     expect(directory.accountFor(devices[0]?.devIndex ?? null, null)).toBe('BEEF');
     expect(directory.accountFor('not-a-device', null)).toBeUndefined();
-    expect(harness.metrics.gauge('hik_arc_ingest_directory_devices', '').get()).toBe(48);
+    expect(await harness.metrics.value('hik_arc_ingest_directory_devices')).toBe(48);
   });
 
   it('an event from a device added after the last refresh waits for a refresh and gets its account; a second unknown device within the minute does not refresh again', async () => {
@@ -118,7 +119,7 @@ describe('delivery to the next stage', () => {
     expect(events(harness.items)).toHaveLength(EXPECTED.length);
     expect(perDevice(events(harness.items).map((item) => item.raw))).toEqual(perDevice(EXPECTED));
     expect(fake.subscribeCount()).toBe(1);
-    const failures = harness.metrics.counter('hik_arc_ingest_consumer_failures_total', '').get();
+    const failures = await counted(harness.metrics, 'hik_arc_ingest_consumer_failures_total');
     expect(failures).toBeGreaterThanOrEqual(2);
     expect(failures).toBeLessThanOrEqual(3);
     expect(harness.logs.filter((line) => line.code === 'HIKARC_INGEST_CONSUMER_FAILED')).toHaveLength(failures);
@@ -170,6 +171,6 @@ describe('upstream link reporting', () => {
     await harness.waitFor(() => harness.logs.some((line) => line.code === 'HIKARC_INGEST_LINK_NO_ACCOUNT'), 'the unreportable fault');
     expect(harness.items).toEqual([]);
     expect(harness.statuses).toContainEqual({ type: 'link-alarm', state: 'fault', delivered: false });
-    expect(harness.metrics.counter('hik_arc_ingest_link_alarms_total', '', ['state', 'delivered']).get({ state: 'fault', delivered: 'false' })).toBe(1);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_link_alarms_total', { state: 'fault', delivered: 'false' })).toBe(1);
   });
 });

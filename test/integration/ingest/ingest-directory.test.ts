@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IngestItem } from '../../../src/ingest/index.js';
 import { DEVICE_LIST_URL, makeDevices, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
+import { counted } from '../../helpers/metric-values.js';
 import { events, receiverSuite, startIngest, type Harness } from './ingest-harness.js';
 
 const suite = receiverSuite();
@@ -82,7 +83,7 @@ describe('device list answers that are not what the guide promises', () => {
     expect(harness.logs.some((line) => line.msg === 'device list read')).toBe(false);
     // what was read is used (better than the fallback account), not counted as a good list
     expect(harness.ingest.directory.accountFor(devices[29]?.devIndex ?? null, null)).toBe('1029');
-    expect(harness.metrics.counter('hik_arc_ingest_directory_refreshes_total', '', ['outcome']).get({ outcome: 'partial' })).toBe(1);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_directory_refreshes_total', { outcome: 'partial' })).toBe(1);
   });
 
   it('a partial read never replaces the last good list', async () => {

@@ -26,7 +26,7 @@ export interface Harness {
   /** Every log line as written, to check nothing secret leaks. */
   readonly rawLog: string[];
   readonly metrics: MetricsRegistry;
-  waitFor(predicate: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+  waitFor(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 

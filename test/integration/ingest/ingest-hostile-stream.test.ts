@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { framedPart, type TrickledPart } from '../../helpers/fake-hik-receiver.js';
-import { events, receiverSuite, type Harness } from './ingest-harness.js';
+import { counted } from '../../helpers/metric-values.js';
+import { events, receiverSuite } from './ingest-harness.js';
 
 const { setup } = receiverSuite();
 
@@ -15,10 +16,6 @@ function alarm(deviceId: string, zone: number): string {
 }
 
 const ALARMS = Array.from({ length: 8 }, (_, i) => alarm('1234', i + 1));
-
-function counter(h: Harness, name: string, labels?: Record<string, string>): number {
-  return h.metrics.counter(name, '', labels === undefined ? [] : Object.keys(labels)).get(labels);
-}
 
 function trickled(part: Buffer, chunks: number, intervalMs: number): TrickledPart {
   return { trickle: part, chunkBytes: Math.ceil(part.length / chunks), intervalMs };
@@ -32,7 +29,7 @@ describe('a subscription answer is judged on its headers', () => {
     expect(harness.statuses).toContainEqual({ type: 'refused', kind: 'not-multipart', code: 'HIKARC_RECEIVER_BAD_RESPONSE', httpStatus: 200 });
     const line = harness.logs.find((entry) => entry.code === 'HIKARC_RECEIVER_BAD_RESPONSE');
     expect(line).toMatchObject({ level: 'error', contentType: 'text/plain' });
-    expect(counter(harness, 'hik_arc_ingest_subscribe_failures_total', { reason: 'refused' })).toBe(1);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_subscribe_failures_total', { reason: 'refused' })).toBe(1);
     expect(harness.statuses.filter((status) => status.type === 'backoff')).toHaveLength(1);
     expect(fake.subscribeCount()).toBe(2);
   });
@@ -54,7 +51,7 @@ describe('liveness counts bytes, not parts', () => {
     expect(events(harness.items).map((item) => item.raw)).toEqual(ALARMS.slice(0, 3));
     expect(fake.subscribeCount()).toBe(1);
     expect(harness.statuses.some((status) => status.type === 'stream-lost')).toBe(false);
-    expect(counter(harness, 'hik_arc_ingest_parts_skipped_total')).toBe(1);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_parts_skipped_total')).toBe(1);
   });
 
   it('one part slower than 5 × the heartbeat timeout is quarantined, the stream kept', async () => {
@@ -63,7 +60,7 @@ describe('liveness counts bytes, not parts', () => {
     await harness.waitFor(() => events(harness.items).length >= 2, 'the alarm behind the slow part', 10_000);
     expect(events(harness.items).map((item) => item.raw)).toEqual(ALARMS.slice(0, 2));
     expect(fake.subscribeCount()).toBe(1);
-    expect(counter(harness, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_MULTIPART_PART_TOO_SLOW' })).toBe(1);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_MULTIPART_PART_TOO_SLOW' })).toBe(1);
     const line = harness.logs.find((entry) => entry.code === 'HIKARC_MULTIPART_PART_TOO_SLOW');
     expect(line).toMatchObject({ level: 'warn' });
   });
@@ -83,8 +80,8 @@ describe('parts under the wrong label', () => {
     });
     await harness.waitFor(() => events(harness.items).length >= 4, 'every alarm', 5000);
     expect(events(harness.items).map((item) => item.raw)).toEqual(ALARMS.slice(0, 4));
-    expect(counter(harness, 'hik_arc_ingest_content_type_mismatch_total')).toBe(3);
-    expect(counter(harness, 'hik_arc_ingest_parts_skipped_total')).toBe(1);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_content_type_mismatch_total')).toBe(3);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_parts_skipped_total')).toBe(1);
     const line = harness.logs.find((entry) => entry.code === 'HIKARC_INGEST_CONTENT_TYPE_MISMATCH');
     expect(line).toMatchObject({ level: 'warn', contentType: 'application/octet-stream' });
   });
@@ -96,11 +93,11 @@ describe('floods of junk', () => {
     // In chunks, as a flood arrives: no delimiter in sight, so each line is quarantined on its own.
     const { harness } = await setup({ events: [ALARMS[0] as string, trickled(junk, 200, 1), ALARMS[1] as string] }, { settings: { warnBurst: 5, warnWindowMs: 2000 } });
     await harness.waitFor(() => events(harness.items).length >= 2, 'the alarms around the junk', 10_000);
-    const quarantined = (): number => counter(harness, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_MULTIPART_STRAY_BYTES' });
+    const quarantined = (): Promise<number> => counted(harness.metrics, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_MULTIPART_STRAY_BYTES' });
     const lines = (): typeof harness.logs => harness.logs.filter((entry) => entry.code === 'HIKARC_MULTIPART_STRAY_BYTES');
     const accounted = (): number => lines().reduce((sum, entry) => sum + (typeof entry['suppressed'] === 'number' ? entry['suppressed'] : 1), 0);
-    await harness.waitFor(() => accounted() === quarantined(), 'the summary of what was left out', 6000);
-    expect(quarantined()).toBeGreaterThan(19_000);
+    await harness.waitFor(async () => accounted() === (await quarantined()), 'the summary of what was left out', 6000);
+    expect(await quarantined()).toBeGreaterThan(19_000);
     // a window writes 5 lines and one summary; the flood may straddle two windows
     expect(lines().length).toBeLessThanOrEqual(12);
     expect(lines().find((entry) => entry['suppressed'] !== undefined)).toMatchObject({ level: 'warn', msg: expect.stringMatching(/left out/) });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../src/backoff.js';
 import { eventTypeOf, fixtureDocuments, makeDevices, startFakeHikReceiver, SUBSCRIBE_URL, type FakeHikReceiver, type FakeHikReceiverOptions } from '../../helpers/fake-hik-receiver.js';
-import { events, perDevice, receiverSuite, startIngest, waitUntil, type Harness, type IngestOptionsForTest } from './ingest-harness.js';
+import { counted } from '../../helpers/metric-values.js';
+import { events, perDevice, receiverSuite, startIngest, waitUntil, type IngestOptionsForTest } from './ingest-harness.js';
 
 const DOCUMENTS = fixtureDocuments();
 // The guide's own heartbeat example is among them: it supervises the stream and is not delivered.
@@ -19,10 +20,6 @@ function setup(options: FakeHikReceiverOptions, ingest: IngestOptionsForTest = {
   return suite.setup({ devices: FIXTURE_DEVICES, ...options }, ingest);
 }
 
-function counter(h: Harness, name: string, labels?: Record<string, string>): number {
-  return h.metrics.counter(name, '', labels === undefined ? [] : Object.keys(labels)).get(labels);
-}
-
 describe('ingest against the fake receiver', () => {
   it('the fixture holds the subscription response and 32 events', () => {
     expect(DOCUMENTS).toHaveLength(32);
@@ -32,7 +29,7 @@ describe('ingest against the fake receiver', () => {
   it('delivers every fixture event once, in stream order per device, from a stream chunked at random sizes', async () => {
     const { fake, harness } = await setup({ events: DOCUMENTS, chunking: { seed: 7, maxBytes: 37 } });
     await harness.waitFor(() => harness.items.length >= EXPECTED.length, 'all fixture events');
-    await fake.waitFor(() => counter(harness, 'hik_arc_ingest_heartbeats_total') >= 2, 'heartbeats');
+    await fake.waitFor(async () => (await counted(harness.metrics, 'hik_arc_ingest_heartbeats_total')) >= 2, 'heartbeats');
 
     const delivered = events(harness.items);
     expect(delivered).toHaveLength(EXPECTED.length);
@@ -49,7 +46,7 @@ describe('ingest against the fake receiver', () => {
     expect(harness.statuses.filter((status) => status.type === 'heartbeat').length).toBeGreaterThanOrEqual(2);
     expect(harness.ingest.health()).toMatchObject({ state: 'streaming', link: 'up', subscriptionId: '5939', queueDepth: 0 });
     expect(fake.subscribeCount()).toBe(1);
-    expect(counter(harness, 'hik_arc_ingest_parts_total', { type: 'quarantined' })).toBe(0);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_parts_total', { type: 'quarantined' })).toBe(0);
     // the subscription request carries the documented body and a Digest uri equal to the request target
     const subscribe = fake.requests.find((request) => request.url === SUBSCRIBE_URL && request.verdict === 'ok');
     expect(JSON.parse(subscribe?.body ?? '{}')).toEqual({ SubscribeDeviceMgmt: { eventMode: 'all', defenceMode: 'all' } });
@@ -83,8 +80,8 @@ describe('ingest against the fake receiver', () => {
     const subscribes = fake.requests.filter((request) => request.url === SUBSCRIBE_URL && request.verdict === 'ok');
     expect((subscribes[2]?.at ?? 0) - (subscribes[1]?.at ?? 0)).toBeGreaterThanOrEqual(backoffDelay(1, policy, () => 1));
     // the half part is quarantined as truncated, never delivered
-    expect(counter(harness, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_MULTIPART_TRUNCATED_PART' })).toBe(2);
-    expect(counter(harness, 'hik_arc_ingest_stream_reconnects_total')).toBe(2);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_MULTIPART_TRUNCATED_PART' })).toBe(2);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_stream_reconnects_total')).toBe(2);
     expect(harness.items.some((item) => item.kind === 'link')).toBe(false);
   });
 
@@ -181,11 +178,11 @@ describe('ingest against the fake receiver', () => {
     expect(delivered.map((item) => item.event.eventType)).toEqual([eventTypeOf(first), 'IO', eventTypeOf(last)]);
     expect(delivered[1]?.event.defects).toContain('invalid UTF-8 bytes replaced');
     expect(delivered[1]?.raw).toContain('Caf\uFFFD');
-    expect(counter(harness, 'hik_arc_ingest_parts_skipped_total')).toBe(1);
-    expect(counter(harness, 'hik_arc_ingest_stream_status_total')).toBe(1);
-    expect(counter(harness, 'hik_arc_ingest_invalid_utf8_total')).toBe(1);
-    expect(counter(harness, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_EVENT_TRUNCATED' })).toBe(1);
-    expect(counter(harness, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_EVENT_NOT_AN_ALERT' })).toBe(1);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_parts_skipped_total')).toBe(1);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_stream_status_total')).toBe(1);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_invalid_utf8_total')).toBe(1);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_EVENT_TRUNCATED' })).toBe(1);
+    expect(await counted(harness.metrics, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_EVENT_NOT_AN_ALERT' })).toBe(1);
     const quarantine = harness.logs.find((line) => line.code === 'HIKARC_EVENT_TRUNCATED');
     expect(Buffer.from(String(quarantine?.['raw']), 'base64').toString('utf8')).toBe('this is not JSON at all');
     expect(harness.logs.some((line) => line.code === 'HIKARC_RECEIVER_STREAM_STATUS' && line['subStatusCode'] === 'notSupport')).toBe(true);

@@ -16,6 +16,7 @@ import { Translator, type AlarmMessage } from '../../../src/translate/index.js';
 import { decodeEventDocument, StaticAccountDirectory, type VendorEvent } from '../../../src/ingest/index.js';
 import { fakeJpeg, fakeMp4 } from '../../helpers/fake-hik-media.js';
 import { startFakeHikReceiver, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
+import { counted } from '../../helpers/metric-values.js';
 import { tempDir } from '../../helpers/temp-files.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -149,8 +150,8 @@ describe('media links', () => {
     expect(access).toHaveLength(3);
     expect(access[0]).toMatchObject({ client: '127.0.0.1', method: 'GET', item: 0, account: '1234', cid: 'E130', status: 200, bytes: CLIP.length, source: 'receiver' });
     expect(access[1]).toMatchObject({ status: 200, bytes: CLIP.length, source: 'kept' });
-    expect(metrics.render()).toMatch(/hik_arc_media_fetched_total\{trigger="request"\} 2/);
-    expect(metrics.render()).toMatch(/hik_arc_media_served_bytes_total \d+/);
+    expect(await counted(metrics, 'hik_arc_media_fetched_total', { trigger: 'request' })).toBe(2);
+    expect(await counted(metrics, 'hik_arc_media_served_bytes_total')).toBeGreaterThan(0);
 
     for (const response of [first, again, picture]) expect(receiverNamed(JSON.stringify(response.headers), hik)).toBe(false);
     expect(logs.filter((line) => receiverNamed(line, hik))).toEqual([]);
@@ -303,10 +304,10 @@ describe('media archive', () => {
     for (let i = 0; i < 3; i++) {
       hik.media.add(`/pic/a${i}.jpg`, { body: fakeJpeg(40_000, 30 + i), contentType: 'image/jpeg' });
       links.push(linkOf(alarm({ eventType: 'doorOpen', deviceID: '1234', pictureURL: `/pic/a${i}.jpg`, channelID: i + 1 })));
-      await waitFor(() => hik.media.requested.includes(`/pic/a${i}.jpg`) && metrics.render().includes(`hik_arc_media_fetched_total{trigger="archive"} ${i + 1}`), 5_000, `archive of picture ${i}`);
+      await waitFor(async () => hik.media.requested.includes(`/pic/a${i}.jpg`) && (await counted(metrics, 'hik_arc_media_fetched_total', { trigger: 'archive' })) === i + 1, 5_000, `archive of picture ${i}`);
     }
-    expect(metrics.render()).toMatch(/hik_arc_media_evicted_total\{reason="cap"\} 1/);
-    expect(metrics.render()).toMatch(/hik_arc_media_disk_bytes 80000/);
+    expect(await counted(metrics, 'hik_arc_media_evicted_total', { reason: 'cap' })).toBe(1);
+    expect(await metrics.value('hik_arc_media_disk_bytes')).toBe(80_000);
     expect(existsSync(join(dir, '1-0.jpg'))).toBe(false);
     expect(existsSync(join(dir, '3-0.jpg'))).toBe(true);
     // the newest are served from the folder, the evicted one is fetched from the receiver again
@@ -324,8 +325,8 @@ describe('media archive', () => {
     expect(logs.some((line) => line.includes('"msg":"media not archived yet; trying again"'))).toBe(true);
     hik.media.setFault('/clip/late.mp4', null);
     hik.media.add('/clip/late.mp4', { body: fakeMp4(100_000, 44), contentType: 'video/mp4' });
-    await waitFor(() => metrics.render().includes('hik_arc_media_fetched_total{trigger="archive"} 1'), 5_000, 'the clip archived');
-    expect(metrics.render()).toMatch(/hik_arc_media_fetch_failures_total\{code="HIKARC_MEDIA_RECEIVER_NOT_FOUND"\} [1-9]/);
+    await waitFor(async () => (await counted(metrics, 'hik_arc_media_fetched_total', { trigger: 'archive' })) === 1, 5_000, 'the clip archived');
+    expect(await counted(metrics, 'hik_arc_media_fetch_failures_total', { code: 'HIKARC_MEDIA_RECEIVER_NOT_FOUND' })).toBeGreaterThan(0);
   });
 });
 
@@ -339,7 +340,7 @@ describe('media retention', () => {
     const gone = await open(link);
     expect(gone.status).toBe(404);
     expect(gone.headers['x-hik-arc-error']).toBe('HIKARC_MEDIA_UNKNOWN');
-    expect(metrics.render()).toMatch(/hik_arc_media_evicted_total\{reason="retention"\} 1/);
+    expect(await counted(metrics, 'hik_arc_media_evicted_total', { reason: 'retention' })).toBe(1);
   });
 });
 

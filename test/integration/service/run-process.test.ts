@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Translator } from '../../../src/translate/index.js';
 import { decodeEventDocument, StaticAccountDirectory } from '../../../src/ingest/index.js';
 import { NO_FAULT, type FrameRecord } from '../../../src/transport/index.js';
+import { VERSION } from '../../../src/version.js';
 import { startIoBroker } from '../../helpers/dc09-iobroker.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { ackedData, EVENTS, httpAddress, PASSWORD, serviceConfig, startArc, startHik, startHikArc } from '../../helpers/service-process.js';
@@ -69,6 +70,9 @@ describe('hik-arc run', { timeout: 60_000 }, () => {
     expect(metrics).toMatch(/hik_arc_end_to_end_seconds_count \d+/);
     expect(metrics).toMatch(/hik_arc_outbox_depth 0\b/);
     expect(metrics).toMatch(/hik_arc_parse_repairs_total\{level="salvaged"\} 1\b/);
+    expect(metrics).toContain(`hik_arc_build_info{version="${VERSION}",node="${process.version}"} 1\n`);
+    expect(metrics).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect(metrics).toMatch(/^nodejs_heap_size_used_bytes \d+$/m);
 
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);

@@ -11,6 +11,7 @@ import { parseAesKey } from '../../../src/transport/dc09-crypto.js';
 import type { LinkTransport } from '../../../src/transport/destination.js';
 import type { AlarmPayload } from '../../../src/transport/event-message.js';
 import { skewedClock, startRecordingReceiver, type RecordingReceiver } from '../../helpers/dc09-loopback.js';
+import { counted } from '../../helpers/metric-values.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 const ACK_TIMEOUT_MS = 300;
@@ -191,7 +192,7 @@ describe('failures scoped to what failed', () => {
     expect(r.changes.map((change) => change.to)).toEqual(['up']);
     // The silent accounts wait out their own backoff; their lanes are the only ones blocked.
     await waitFor(() => r.outbox.stats('arc').blockedLanes === 3, 5_000, 'the three lanes on hold');
-    expect(r.metrics.render()).toMatch(/hik_arc_delivery_account_failures_total\{account="1003",code="HIKARC_TRANSPORT_ACK_TIMEOUT"\} 1/);
+    expect(await counted(r.metrics, 'hik_arc_delivery_account_failures_total', { account: '1003', code: 'HIKARC_TRANSPORT_ACK_TIMEOUT' })).toBe(1);
     // Once the ARC takes them, they drain in order.
     arc.receiver.setFault([]);
     r.delivery.dispatcher.pathRecovered();
@@ -245,7 +246,7 @@ describe('strict answers', () => {
     await waitFor(() => r.outcomes.length === 1, 5_000, 'the first round');
     expect(r.outcomes[0]).toMatchObject({ outcome: 'retry', failures: [{ code: 'HIKARC_TRANSPORT_ACK_TIMEOUT', attempts: 3 }] });
     expect(r.outbox.deadLetters()).toEqual([]);
-    expect(r.metrics.render()).toMatch(/hik_arc_transport_response_errors_total\{destination="primary",code="HIKARC_TRANSPORT_BARE_ANSWER"\} 3/);
+    expect(await counted(r.metrics, 'hik_arc_transport_response_errors_total', { destination: 'primary', code: 'HIKARC_TRANSPORT_BARE_ANSWER' })).toBe(3);
     arc.receiver.setFault([]);
     r.delivery.dispatcher.pathRecovered();
     await waitFor(() => r.acked().length === 1, 5_000, 'the ACK');
@@ -274,7 +275,7 @@ describe('strict answers', () => {
     await r.send([alarm('4003', 2)]);
     await waitFor(() => r.outcomes.length === 2, 5_000, 'the second round');
     expect(r.outcomes[1]).toMatchObject({ outcome: 'dead-letter', failures: [{ code: 'HIKARC_TRANSPORT_ACK_TIMEOUT' }] });
-    expect(r.metrics.render()).toMatch(/hik_arc_transport_response_errors_total\{destination="primary",code="HIKARC_TRANSPORT_EARLY_ANSWER"\} 1/);
+    expect(await counted(r.metrics, 'hik_arc_transport_response_errors_total', { destination: 'primary', code: 'HIKARC_TRANSPORT_EARLY_ANSWER' })).toBe(1);
   });
 
   it('answers with the wrong number, the wrong account or no frame at all are not ACKs', async () => {

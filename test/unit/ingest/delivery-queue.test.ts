@@ -60,7 +60,7 @@ describe('DeliveryQueue', () => {
     queue.push(eventItem(3));
     await flush();
     expect(seen).toEqual(['raw 0', 'raw 1', 'raw 2', 'raw 3']);
-    expect(metrics.counter('hik_arc_ingest_consumer_failures_total', '').get()).toBe(2);
+    expect(await metrics.value('hik_arc_ingest_consumer_failures_total')).toBe(2);
   });
 
   it('runs prepare for each item, in order, before its batch is handed over', async () => {

@@ -14,6 +14,7 @@ import { decodeStoredAlarm } from '../../../src/service/stored-event.js';
 import { Translator, type AlarmMessage } from '../../../src/translate/index.js';
 import { decodeEventDocument, StaticAccountDirectory, type VendorEvent } from '../../../src/ingest/index.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
+import { counted } from '../../helpers/metric-values.js';
 
 const SECRET = 'media-secret-for-tests-0123456789abcdef';
 const RECEIVER = new URL('http://10.0.0.5:8080');
@@ -82,12 +83,12 @@ describe('MediaLinker', () => {
     });
   });
 
-  it('sends no link rather than a receiver URL it cannot fetch, once links are on', () => {
+  it('sends no link rather than a receiver URL it cannot fetch, once links are on', async () => {
     const { linker: hook, store, metrics } = linker();
     const { message, event } = translated({ eventType: 'VMD', videoURL: 'rtsp://10.0.0.5:554/Streaming/Channels/101' });
     expect(hook.link(message, event).videoUrl).toBeNull();
     expect(store.reference(1)).toBeUndefined();
-    expect(metrics.render()).toContain('hik_arc_media_links_total{outcome="unsupported"} 1');
+    expect(await counted(metrics, 'hik_arc_media_links_total', { outcome: 'unsupported' })).toBe(1);
   });
 
   it('links to a picture when the clip is not fetchable, and leaves alarms without media alone', () => {
@@ -106,13 +107,13 @@ describe('MediaLinker', () => {
     expect(store.reference(1)?.items).toHaveLength(1);
   });
 
-  it('sends the alarm without a link when the reference cannot be stored', () => {
+  it('sends the alarm without a link when the reference cannot be stored', async () => {
     const store = new MediaStore({ path: ':memory:' });
     store.close();
     const { linker: hook, metrics } = linker({ store });
     const { message, event } = translated({ eventType: 'VMD', videoURL: '/clip/1.mp4' });
     expect(hook.link(message, event).videoUrl).toBeNull();
-    expect(metrics.render()).toContain('hik_arc_media_links_total{outcome="failed"} 1');
+    expect(await counted(metrics, 'hik_arc_media_links_total', { outcome: 'failed' })).toBe(1);
   });
 });
 

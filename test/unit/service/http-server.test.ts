@@ -40,6 +40,19 @@ describe('health and metrics endpoint', () => {
     expect(await response.body.text()).toContain('hik_arc_events_received_total 1\n');
   });
 
+  it('answers 500 and stays up when a gauge computed at scrape time throws', async () => {
+    const metrics = new MetricsRegistry();
+    let broken = true;
+    metrics.gauge('hik_arc_outbox_depth', 'Depth').collect(() => {
+      if (broken) throw new Error('store closed');
+      return [[{}, 0]];
+    });
+    const base = await start(() => ({ healthy: true, reasons: [], details: {} }), metrics);
+    expect((await request(`${base}/metrics`)).statusCode).toBe(500);
+    broken = false;
+    expect(await (await request(`${base}/metrics`)).body.text()).toContain('hik_arc_outbox_depth 0\n');
+  });
+
   it('refuses other paths and methods', async () => {
     const base = await start(() => ({ healthy: true, reasons: [], details: {} }));
     const missing = await request(`${base}/admin`);

@@ -7,6 +7,7 @@ import { StaticAccountDirectory } from '../../../src/ingest/account-directory.js
 import { Translator, receiverLinkAlarm, type AlarmMessage, type Translation } from '../../../src/translate/translator.js';
 import { decodeEventDocument, type VendorEvent } from '../../../src/ingest/vendor-event.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
+import { counted } from '../../helpers/metric-values.js';
 
 const SETTINGS: TranslateSettings = { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 };
 
@@ -92,13 +93,13 @@ describe('CIDAlarm (security-control table)', () => {
     expect(forwarded(translateOne({ eventType: 'CIDAlarm', CIDAlarm: { CIDCode: '3786' } }))).toMatchObject({ cid: 'R153', sia: 'KJ' });
   });
 
-  it('derives a code missing from the table from its digits, with SIA UA/UR, and counts it', () => {
+  it('derives a code missing from the table from its digits, with SIA UA/UR, and counts it', async () => {
     const { translator: t, metrics } = translator();
     const alarm = forwarded(t.translate(event({ eventType: 'CIDAlarm', CIDAlarm: { CIDCode: '1999', zoneNo: 3 } })));
     expect(alarm).toMatchObject({ cid: 'E999', sia: 'UA', admCid: '#1111|1999 00 003', description: 'Unknown Hik code 1999' });
     const restore = forwarded(t.translate(event({ eventType: 'CIDAlarm', CIDAlarm: { CIDCode: '3999', zoneNo: 3 } })));
     expect(restore).toMatchObject({ cid: 'R999', sia: 'UR', admCid: '#1111|3999 00 003' });
-    expect(metrics.counter('hik_arc_translate_warnings_total', '', ['code']).get({ code: 'HIKARC_TRANSLATE_UNKNOWN_CODE' })).toBe(2);
+    expect(await counted(metrics, 'hik_arc_translate_warnings_total', { code: 'HIKARC_TRANSLATE_UNKNOWN_CODE' })).toBe(2);
   });
 
   it('sends a CID alarm without a usable code as general alarm 140 rather than losing it', () => {
@@ -106,11 +107,11 @@ describe('CIDAlarm (security-control table)', () => {
     expect(forwarded(translateOne({ eventType: 'CIDAlarm', CIDAlarm: { CIDCode: 'x12' } }))).toMatchObject({ cid: 'E140', sia: 'UA' });
   });
 
-  it('sends numbers that do not fit Contact ID as 0 and counts them', () => {
+  it('sends numbers that do not fit Contact ID as 0 and counts them', async () => {
     const { translator: t, metrics } = translator();
     const message = forwarded(t.translate(event({ eventType: 'CIDAlarm', CIDAlarm: { CIDCode: '1130', subSys: 120, zoneNo: 1000 } })));
     expect(message.admCid).toBe('#1111|1130 00 000');
-    expect(metrics.counter('hik_arc_translate_warnings_total', '', ['code']).get({ code: 'HIKARC_TRANSLATE_FIELD_OUT_OF_RANGE' })).toBe(2);
+    expect(await counted(metrics, 'hik_arc_translate_warnings_total', { code: 'HIKARC_TRANSLATE_FIELD_OUT_OF_RANGE' })).toBe(2);
   });
 });
 
@@ -290,14 +291,13 @@ describe('receiverLinkAlarm', () => {
 });
 
 describe('outcome counters', () => {
-  it('counts every outcome so nothing disappears without a trace', () => {
+  it('counts every outcome so nothing disappears without a trace', async () => {
     const { translator: t, metrics } = translator({ settings: { fallbackAccount: '' } });
     t.translate(event({ eventType: 'heartBeat' }));
     t.translate(event({ eventType: 'VMD', devIndex: 'x' }));
     t.translate(event({ eventType: 'VMD', deviceID: '1234' }));
-    const outcomes = metrics.counter('hik_arc_translate_events_total', '', ['outcome']);
-    expect(outcomes.get({ outcome: 'heartbeat' })).toBe(1);
-    expect(outcomes.get({ outcome: 'no-account' })).toBe(1);
-    expect(outcomes.get({ outcome: 'forwarded' })).toBe(1);
+    for (const outcome of ['heartbeat', 'no-account', 'forwarded']) {
+      expect(await counted(metrics, 'hik_arc_translate_events_total', { outcome })).toBe(1);
+    }
   });
 });

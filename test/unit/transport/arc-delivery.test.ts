@@ -8,6 +8,7 @@ import { ArcDelivery, type ArcSettings, type DispatchOutcome, type PathStateChan
 import { parseAesKey } from '../../../src/transport/dc09-crypto.js';
 import type { AlarmPayload } from '../../../src/transport/event-message.js';
 import { FakeArc, flush, ManualClock } from '../../helpers/dc09-fakes.js';
+import { counted } from '../../helpers/metric-values.js';
 
 const ACK_TIMEOUT_MS = 1000;
 const KEY = parseAesKey('000102030405060708090A0B0C0D0E0F', 'hex');
@@ -100,14 +101,6 @@ function acked(outcome: DispatchOutcome) {
   return outcome;
 }
 
-function counter(metrics: MetricsRegistry, name: string, labels: Record<string, string>): number {
-  const line = metrics
-    .render()
-    .split('\n')
-    .find((candidate) => candidate.startsWith(`${name}{`) && Object.entries(labels).every(([key, value]) => candidate.includes(`${key}="${value}"`)));
-  return line === undefined ? 0 : Number(line.split(' ').pop());
-}
-
 describe('delivery: frames and acknowledgement', () => {
   it('sends one ADM-CID frame with R, L, account, data and our UTC time, and takes the ACK', async () => {
     const { clock, primary, send } = setup();
@@ -135,7 +128,7 @@ describe('delivery: frames and acknowledgement', () => {
     const { clock, primary, metrics, send } = setup();
     acked(await settle(clock, send({ ...alarm(), videoUrl: 'http://x/a|b' })));
     expect(primary.received[0]?.frame.extended).toEqual([]);
-    expect(counter(metrics, 'hik_arc_transport_video_links_total', { outcome: 'omitted' })).toBe(1);
+    expect(await counted(metrics, 'hik_arc_transport_video_links_total', { outcome: 'omitted' })).toBe(1);
   });
 
   it('encrypts with the key and accepts the *ACK', async () => {
@@ -146,6 +139,8 @@ describe('delivery: frames and acknowledgement', () => {
   });
 
   it('does not count a clear ACK to an encrypted frame, a stale ACK, an ACK for another account, or a bare DUH', async () => {
+    // The clear ACK is built with a CRC of 0000, so it fails before its encryption is judged.
+    const codes = { clear: 'HIKARC_DC09_BAD_CRC', stale: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE', account: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE', bare: 'HIKARC_TRANSPORT_BARE_ANSWER' } as const;
     for (const wrong of ['clear', 'stale', 'account', 'bare'] as const) {
       const { clock, primary, metrics, send } = setup({ key: KEY, secondary: false });
       primary.answer = (frame) => {
@@ -155,7 +150,7 @@ describe('delivery: frames and acknowledgement', () => {
       };
       const result = await settle(clock, send(alarm()));
       expect(result).toMatchObject({ outcome: 'dead-letter', failures: [{ path: 'primary', attempts: 3, code: 'HIKARC_TRANSPORT_ACK_TIMEOUT' }] });
-      expect(counter(metrics, 'hik_arc_transport_response_errors_total', { destination: 'primary' })).toBe(3);
+      expect(await counted(metrics, 'hik_arc_transport_response_errors_total', { destination: 'primary', code: codes[wrong] })).toBe(3);
     }
   });
 
@@ -177,7 +172,7 @@ describe('delivery: attempts', () => {
     expect(frames.map((frame) => frame.sequence)).toEqual([1, 1, 1]);
     expect(frames.map((frame) => frame.timestamp)).toEqual([0, 1, 2].map((i) => frames[0]!.timestamp! + i * ACK_TIMEOUT_MS));
     expect(new Set(frames.map((frame) => (frame.encrypted ? frame.pad : ''))).size).toBe(3);
-    expect(counter(metrics, 'hik_arc_transport_ack_timeouts_total', { destination: 'primary' })).toBe(3);
+    expect(await counted(metrics, 'hik_arc_transport_ack_timeouts_total', { destination: 'primary' })).toBe(3);
     // One account unanswered, no NULL test to ask the path: no evidence against the link.
     expect(changes).toEqual([]);
     expect(pathState('primary')).toBe('unknown');
@@ -201,7 +196,7 @@ describe('delivery: attempts', () => {
     expect(resent!.at - nakked!.at).toBe(0);
     expect(resent!.frame.sequence).toBe(nakked!.frame.sequence);
     expect(Math.abs(resent!.frame.timestamp! - (clock.now() + receiverAhead))).toBeLessThan(2000);
-    expect(counter(metrics, 'hik_arc_transport_clock_offset_seconds', { destination: 'primary' })).toBeCloseTo(receiverAhead / 1000, 0);
+    expect(await metrics.value('hik_arc_transport_clock_offset_seconds', { destination: 'primary' })).toBeCloseTo(receiverAhead / 1000, 0);
     const second = acked(await settle(clock, send(alarm())));
     expect(second.attempts).toBe(1);
     expect(delivery.status()[0]?.clockOffsetMs).toBe(receiverAhead);
@@ -390,7 +385,7 @@ describe('delivery: strict answers', () => {
     acked(await settle(clock, send(alarm())));
     // An ACK for the account's next number before that frame exists.
     primary.push(primary.ack({ ...primary.received[0]!.frame, sequence: 2 }));
-    expect(counter(metrics, 'hik_arc_transport_response_errors_total', { destination: 'primary', code: 'HIKARC_TRANSPORT_EARLY_ANSWER' })).toBe(1);
+    expect(await counted(metrics, 'hik_arc_transport_response_errors_total', { destination: 'primary', code: 'HIKARC_TRANSPORT_EARLY_ANSWER' })).toBe(1);
     primary.answer = () => 'silent';
     const result = await settle(clock, send(alarm()));
     expect(result).toMatchObject({ outcome: 'dead-letter', failures: [{ code: 'HIKARC_TRANSPORT_ACK_TIMEOUT', attempts: 3 }] });
@@ -409,7 +404,7 @@ describe('delivery: NULL link tests', () => {
     expect(primary.received[1]!.at - primary.received[0]!.at).toBeGreaterThanOrEqual(60_000);
     await clock.advance(60_000);
     expect(primary.tokens()).toEqual(['ADM-CID', 'NULL', 'NULL']);
-    expect(counter(metrics, 'hik_arc_transport_supervision_total', { destination: 'primary', outcome: 'ok' })).toBe(2);
+    expect(await counted(metrics, 'hik_arc_transport_supervision_total', { destination: 'primary', outcome: 'ok' })).toBe(2);
     expect(pathState('primary')).toBe('up');
   });
 
@@ -417,12 +412,12 @@ describe('delivery: NULL link tests', () => {
     const { clock, primary, metrics, changes, pathState } = setup({ supervisionAccount: 'AAAA', secondary: false, arc: { supervisionSec: 10 } });
     await clock.advance(10_000);
     expect(pathState('primary')).toBe('up');
-    expect(counter(metrics, 'hik_arc_transport_path_up', { destination: 'primary' })).toBe(1);
+    expect(await metrics.value('hik_arc_transport_path_up', { destination: 'primary' })).toBe(1);
     primary.answer = () => 'silent';
     await clock.advance(10_000 + ACK_TIMEOUT_MS);
     expect(pathState('primary')).toBe('down');
-    expect(counter(metrics, 'hik_arc_transport_path_up', { destination: 'primary' })).toBe(0);
-    expect(counter(metrics, 'hik_arc_transport_supervision_total', { destination: 'primary', outcome: 'failed' })).toBe(1);
+    expect(await metrics.value('hik_arc_transport_path_up', { destination: 'primary' })).toBe(0);
+    expect(await counted(metrics, 'hik_arc_transport_supervision_total', { destination: 'primary', outcome: 'failed' })).toBe(1);
     expect(changes.map((change) => change.to)).toEqual(['up', 'down']);
   });
 });
