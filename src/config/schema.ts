@@ -118,7 +118,14 @@ export const SETTINGS = {
       0,
       { min: 0, max: 1024 },
     ),
-    supervisionSec: integer('Send a DC-09 NULL link test after this many idle seconds; 0 = off. Set it well below the reporting time of the ATS category the ARC requires.', 0, { min: 0, example: 180 }),
+    // On by default (docs/delivery.md §Failover and recovery): without NULL tests a silent primary
+    // is found only from alarms of two accounts, and an idle one not at all. 60 s keeps an idle
+    // path's loss well inside a 180 s reporting time; receivers that NAK a NULL still prove the link.
+    supervisionSec: integer(
+      'Send a DC-09 NULL link test (account receiver.account) after this many idle seconds on each path; 0 = off. Set it well below the reporting time of the ATS category the ARC requires. With it on, an alarm waits at most two ACK timeouts on a silent primary before it goes to the secondary.',
+      60,
+      { min: 0 },
+    ),
   },
   accounts: {
     doc: 'devIndex or device serial to DC-09 account; overrides the account the receiver lists for the device. Events carrying a deviceID use it as their account. As an environment variable: JSON.',

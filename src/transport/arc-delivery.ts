@@ -12,6 +12,7 @@ import { isDc09Account } from './dc09-fields.js';
 import { connectLink } from './connect.js';
 import { createRandomPadSource, parseAesKey, type KeyFormat, type PadSource } from './dc09-crypto.js';
 import { ackTimeoutFor, parseDestinationUrl, type DestinationName } from './destination.js';
+import { failoverFigures } from './delivery-policy.js';
 import { Dispatcher, type DispatchOutcome } from './dispatcher.js';
 import { supervisionTemplate, type AlarmPayload, type ArcFormat, type HeaderSettings } from './event-message.js';
 import type { LinkConnector } from './link.js';
@@ -147,6 +148,10 @@ export class ArcDelivery {
         attempts: arc.attempts,
         supervisionSec: arc.supervisionSec,
         nullTests: nullTest !== null,
+        // The README's worst case, for these settings: what the ARC may ask about failover.
+        ...(this.paths.length > 1 && this.paths[0] !== undefined
+          ? { worstCaseFailoverMs: failoverFigures({ ackTimeoutMs: ackTimeoutFor(this.paths[0].address.transport, arc.ackTimeoutMs), attempts: arc.attempts, supervisionSec: nullTest === null ? 0 : arc.supervisionSec }).alarmMs }
+          : {}),
       },
       'transport ready',
     );
