@@ -6,6 +6,7 @@
 
 import { KEY_FORMATS, parseAesKey } from '../transport/dc09-crypto.js';
 import { ARC_FORMATS } from '../transport/event-message.js';
+import { DC09_DEVIATIONS } from '../transport/dc09-deviations.js';
 import { splitListen } from '../http-listen.js';
 import { normalizeFingerprint } from '../ingest/receiver-tls.js';
 import { LOG_LEVELS } from '../log.js';
@@ -62,6 +63,12 @@ function choice<const Values extends readonly string[]>(doc: string, values: Val
 }
 
 const upperCase = (value: string): string => value.toUpperCase();
+
+// docs/dc09.md §Deviations per destination: off by default, one set per destination.
+function deviations(destination: 'primary' | 'secondary') {
+  const of = (name: keyof typeof DC09_DEVIATIONS): Setting<boolean> => flag(`For arc.${destination}: ${DC09_DEVIATIONS[name].doc}`, false);
+  return { omitReceiverNumber: of('omitReceiverNumber'), hikvisionNull: of('hikvisionNull'), acceptClearAck: of('acceptClearAck') } as const;
+}
 
 export const SETTINGS = {
   receiver: {
@@ -126,6 +133,7 @@ export const SETTINGS = {
       60,
       { min: 0 },
     ),
+    deviations: { primary: deviations('primary'), secondary: deviations('secondary') },
   },
   accounts: {
     doc: 'devIndex or device serial to DC-09 account; overrides the account the receiver lists for the device. Events carrying a deviceID use it as their account. As an environment variable: JSON.',
