@@ -7,17 +7,14 @@ import type { MessageTemplate } from './event-message.js';
 
 export const DC09_DEVIATIONS = {
   omitReceiverNumber: {
-    setting: 'omitReceiverNumber',
     summary: 'frames leave out the optional R field (receiver number)',
     doc: 'leave the optional R field (arc.receiverNumber) out of every frame to this destination: some receivers reject a frame that carries one. Off = the standard, R always sent.',
   },
   hikvisionNull: {
-    setting: 'hikvisionNull',
     summary: 'NULL link tests carry the body Hikvision panels send, [#0000|0000 00 000], instead of []',
     doc: 'send the NULL link test with the data Hikvision panels send, [#0000|0000 00 000], instead of the empty [] of the standard: for receivers that answer only that form.',
   },
   acceptClearAck: {
-    setting: 'acceptClearAck',
     summary: 'a clear ACK is accepted for an encrypted frame (anyone on the path can forge it)',
     doc: 'with arc.key set, take a clear (unencrypted) ACK to an encrypted frame as an acknowledgement, as some receivers answer. Anyone on the network path can forge such an ACK and make an alarm look delivered: check-config warns. Off = only an *ACK that decrypts with the key counts.',
   },
