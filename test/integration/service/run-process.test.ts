@@ -1,5 +1,5 @@
 // `hik-arc run` end to end as a real process: fake Hik IP Receiver Pro → hik-arc → a DC-09 receiver
-// (ours, and ioBroker.sia), with the ARC down for a while, SIGKILL and restart, SIGTERM, health,
+// (ours; ioBroker.sia in run-process-iobroker-interop.test.ts), with the ARC down for a while, SIGKILL and restart, SIGTERM, health,
 // metrics and the logs checked for secrets.
 
 import { join } from 'node:path';
@@ -9,7 +9,6 @@ import { Translator } from '../../../src/translate/index.js';
 import { decodeEventDocument, StaticAccountDirectory } from '../../../src/ingest/index.js';
 import { NO_FAULT, type FrameRecord } from '../../../src/transport/index.js';
 import { VERSION } from '../../../src/version.js';
-import { startIoBroker } from '../../helpers/dc09-iobroker.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { ackedData, EVENTS, httpAddress, PASSWORD, serviceConfig, startArc, startHik, startHikArc } from '../../helpers/service-process.js';
 import { tempDir } from '../../helpers/temp-files.js';
@@ -130,17 +129,5 @@ describe('hik-arc run', { timeout: 60_000 }, () => {
     expect(ackedData(arc.records).length).toBeLessThanOrEqual(FORWARDED + 2);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-  });
-
-  it('delivers to a receiver nobody here wrote (ioBroker.sia)', async () => {
-    const hik = await startHik(cleanups);
-    const iobroker = await startIoBroker({ transport: 'tcp', accounts: ['FFFF', 'AAAA', '123456'].map((accountnumber) => ({ accountnumber, aes: false })) });
-    cleanups.push(() => iobroker.stop());
-    const service = startHikArc(cleanups, serviceConfig(hik, iobroker.url));
-    await waitFor(() => iobroker.parsed.length >= FORWARDED, 30_000, 'every event parsed and ACKed by ioBroker');
-    expect(iobroker.parsed.every((message) => message.id === 'ADM-CID')).toBe(true);
-    expect(iobroker.parsed.map((message) => message.data_message)).toContain('#123456|1130 00 001');
-    service.child.kill('SIGTERM');
-    expect(await service.exited).toBe(0);
   });
 });
