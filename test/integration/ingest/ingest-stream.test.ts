@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../src/backoff.js';
 import { eventTypeOf, fixtureDocuments, makeDevices, startFakeHikReceiver, SUBSCRIBE_URL, type FakeHikReceiver, type FakeHikReceiverOptions } from '../../helpers/fake-hik-receiver.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
 import { counted } from '../../helpers/metric-values.js';
 import { events, perDevice, receiverSuite, startIngest, waitUntil, type IngestOptionsForTest } from './ingest-harness.js';
 
@@ -203,7 +204,9 @@ describe('ingest against the fake receiver', () => {
   });
 
   it('stop() cancels the subscription on the receiver, reads what came before and closes', async () => {
-    const { fake, harness } = await setup({ events: DOCUMENTS.slice(0, 3) });
+    // On a manual clock, so "nothing reconnects afterwards" is checked by moving time, not waiting.
+    const clock = new ManualClock();
+    const { fake, harness } = await setup({ events: DOCUMENTS.slice(0, 3), clock }, { clock, settings: { heartbeatTimeoutMs: 600_000 } });
     await harness.waitFor(() => harness.items.length >= 3, 'events');
     await harness.stop();
     expect(fake.cancelled).toEqual(['5939']);
@@ -215,7 +218,10 @@ describe('ingest against the fake receiver', () => {
     // stop is idempotent and nothing reconnects afterwards
     await harness.stop();
     const count = fake.subscribeCount();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // a stopped ingest leaves no timer behind that could start anything: no backoff, no refresh
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(60_000);
     expect(fake.subscribeCount()).toBe(count);
+    expect(harness.ingest.health().state).toBe('stopped');
   });
 });
