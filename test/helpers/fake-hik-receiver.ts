@@ -9,10 +9,10 @@
 // panels are in the device list, and the events they report go out on the stream.
 
 import { readFileSync } from 'node:fs';
-import { systemClock, type Clock } from '../../src/clock.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../../src/clock.js';
 import { FakeDigest, authorizationParams, type FakeDigestAlgorithm } from './fake-hik-receiver-digest.js';
 import { FakeMediaFiles, type FakeMediaFile } from './fake-hik-media.js';
 import { FakeSecurityCp, type FakePanel, type FakeSecurityCpOptions } from './fake-hik-security-cp.js';
