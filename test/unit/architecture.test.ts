@@ -76,3 +76,20 @@ describe('the dependency rule (docs/architecture.md)', () => {
     expect(broken).toEqual([]);
   });
 });
+
+// docs/architecture.md §Words: "receiver" alone names both the Hik box and the ARC's receiver, so a
+// compound identifier says `hik` or `arc` instead; these are the names the table keeps.
+// "Receiver number" is the DC-09 R field's own name.
+const RECEIVER_NAMES_KEPT = new Set(['receiverNumber', 'omitReceiverNumber', 'receiverCommand']);
+
+describe('the hik / arc words (docs/architecture.md §Words)', () => {
+  it('names no identifier of src/ after a bare receiver', () => {
+    const offenders = sourceFiles('src').flatMap((file) =>
+      [...readFileSync(file, 'utf8').replace(/'[^'\n]*'|`[^`]*`|\/\/.*$/gm, '').matchAll(/\b(?:[Rr]eceiver[A-Z]\w*|(?!Dc09)\w+Receiver[A-Z]\w*)\b/g)]
+        .map((match) => match[0])
+        .filter((name) => !RECEIVER_NAMES_KEPT.has(name))
+        .map((name) => `${file}: ${name}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
