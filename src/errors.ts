@@ -163,7 +163,7 @@ export class ConfigError extends HikArcError {
   readonly problems: readonly string[];
 
   constructor(
-    code: 'HIKARC_CONFIG_INVALID' | 'HIKARC_CONFIG_MISSING' | 'HIKARC_CONFIG_UNREADABLE' | 'HIKARC_CONTROL_DISABLED' | 'HIKARC_CONTROL_TOKENS_INVALID',
+    code: 'HIKARC_CONFIG_INVALID' | 'HIKARC_CONFIG_MISSING' | 'HIKARC_CONFIG_UNREADABLE' | 'HIKARC_CONTROL_DISABLED' | 'HIKARC_CONTROL_TOKENS_INVALID' | 'HIKARC_STORE_MISSING',
     problems: readonly string[],
     options: HikArcErrorOptions = {},
   ) {

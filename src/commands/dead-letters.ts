@@ -2,6 +2,7 @@
 // and keeps with their reason: no account, DUH from every destination, an invalid account.
 
 import { ARC_DESTINATION, decodeStoredEvent } from '../service/stored-event.js';
+import { requireStoreFile } from './store-file.js';
 import { openSqliteOutbox, type OutboxEntry } from '../outbox/index.js';
 import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command, rejectPositionals } from './command.js';
 
@@ -37,6 +38,7 @@ export const deadLettersCommand: Command = {
     const config = loadCommandConfig(io, { file: values.config, command: 'dead-letters' });
     // Beside a running service: no run lock, and no sequence numbers of its own (the service gives
     // a requeued alarm its number). A store that is not there is named, not created empty.
+    requireStoreFile(config, io, 'dead-letters');
     const outbox = openSqliteOutbox({ path: config.store.path, mustExist: true, allocatesSequences: false });
     try {
       const rows = outbox.deadLetters(limit).map((entry) => describeDeadLetter(entry, outbox.attachment(entry.id)));

@@ -20,6 +20,7 @@ import { MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import type { AlarmMessage } from '../translate/index.js';
 import type { VendorEvent } from '../ingest/index.js';
+import { requireStoreFile } from './store-file.js';
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command } from './command.js';
 
 /**
@@ -49,10 +50,8 @@ export function mediaIdOf(text: string, secret: string): number {
   return check.claims.mediaId;
 }
 
-function openReference(config: Config, id: number): { store: MediaStore; reference: MediaReference } {
-  if (config.store.path !== ':memory:' && !existsSync(config.store.path)) {
-    throw new HikArcError('HIKARC_MEDIA_UNKNOWN', `there is no store file at ${config.store.path} (store.path)`);
-  }
+function openReference(config: Config, io: CliIo, command: string, id: number): { store: MediaStore; reference: MediaReference } {
+  requireStoreFile(config, io, command);
   const store = new MediaStore({ path: config.store.path });
   const reference = store.reference(id);
   if (reference === undefined) {
@@ -76,7 +75,7 @@ async function printLinks(args: readonly string[], io: CliIo): Promise<number> {
   const ttlHours = positiveInteger(values['ttl-hours'], '--ttl-hours');
   const config = loadCommandConfig(io, { file: values.config, command: 'media link', requires: ['media.publicUrl', 'media.secret'] });
   const id = mediaIdOf(values.alarm, config.media.secret);
-  const { store, reference } = openReference(config, id);
+  const { store, reference } = openReference(config, io, 'media link', id);
   try {
     const expiresAtSec = Math.floor(systemClock.now() / 1000) + (ttlHours ?? config.media.linkTtlHours) * 3600;
     const token = signMediaToken(config.media.secret, { mediaId: id, expiresAtSec });
@@ -125,7 +124,7 @@ async function fetchFile(args: readonly string[], io: CliIo): Promise<number> {
   let described: Record<string, unknown> = {};
   if (values.alarm !== undefined) {
     const id = mediaIdOf(values.alarm, config.media.secret);
-    const { store, reference } = openReference(config, id);
+    const { store, reference } = openReference(config, io, 'media fetch', id);
     store.close();
     const kept = reference.items[item];
     if (kept === undefined) throw new HikArcError('HIKARC_MEDIA_UNKNOWN', `media reference ${id} has ${reference.items.length} item(s); --item ${item} is not one`);

@@ -7,6 +7,7 @@ import { Translator, type AlarmMessage } from '../translate/index.js';
 import { StaticAccountDirectory, type VendorEvent } from '../ingest/index.js';
 import { decodeStoredEvent, encodeStoredEvent, type StoredEvent } from '../service/stored-event.js';
 import type { Config } from '../config/load.js';
+import { requireStoreFile } from './store-file.js';
 import { openSqliteOutbox, type OutboxEntry } from '../outbox/index.js';
 import { commandMediaHook } from './media.js';
 import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
@@ -52,6 +53,7 @@ export const requeueCommand: Command = {
     const translator = requeueTranslator(config);
     // Beside a running service: no run lock, and no sequence numbers of its own (the service gives
     // a requeued alarm its number). A store that is not there is named, not created empty.
+    requireStoreFile(config, io, 'requeue');
     const outbox = openSqliteOutbox({ path: config.store.path, mustExist: true, allocatesSequences: false });
     // Media links as the service would give them (src/media); the service's archive picks the items up.
     const media = commandMediaHook(config, io, 'requeue');
