@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   HIKARC_CONFIG_UNREADABLE: 'the configuration file cannot be read or is not JSON',
   HIKARC_CONFIG_FILE_READABLE: 'a config file holding secrets can be read by its group or by everyone',
   HIKARC_USAGE: 'the command line is wrong',
+  HIKARC_LISTEN_FAILED: 'the health and metrics endpoint or the control API cannot listen on its address (in use, or not on this host)',
 
   // event files and vendor documents
   HIKARC_EVENT_FILE_UNRECOGNISED: 'a file is neither a multipart capture nor JSON event documents',
