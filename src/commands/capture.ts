@@ -21,6 +21,15 @@ export const captureCommand: Command = {
   name: 'capture',
   summary: 'record the receiver event stream to a file, bytes exactly as received (for replay and support)',
   usage: 'hik-arc capture --config FILE --out FILE [--duration S]',
+  help: {
+    flags: [
+      { flag: 'config', value: 'FILE', help: 'config file with receiver.url, receiver.username and receiver.password', required: true },
+      { flag: 'out', value: 'FILE', help: 'file the stream bytes are written to (replaced if it exists)', required: true },
+      { flag: 'duration', value: 'S', help: 'stop after S seconds (decimals allowed)', default: 'until Ctrl-C or SIGTERM' },
+    ],
+    notes: ['Takes the receiver\'s one subscription: stop the service first. A live count of the parts received is shown on stderr.'],
+    examples: ['hik-arc capture --config /etc/hik-arc/config.json --out site.multipart --duration 600'],
+  },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       config: { type: 'string' },

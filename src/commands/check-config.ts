@@ -65,6 +65,16 @@ export const checkConfigCommand: Command = {
   name: 'check-config',
   summary: 'validate a config file and name every bad or missing key',
   usage: `hik-arc check-config FILE [--for ${Object.keys(COMMAND_REQUIREMENTS).join('|')}] [--env-file FILE] [--print]`,
+  help: {
+    flags: [
+      { flag: 'config', value: 'FILE', help: 'the config file to check, as an alternative to naming it first', default: 'the FILE argument' },
+      { flag: 'for', value: 'COMMAND', help: `exit 78 unless the file is complete for this command: ${Object.keys(COMMAND_REQUIREMENTS).join(', ')}`, default: 'only report which commands it is complete for' },
+      { flag: 'env-file', value: 'FILE', help: 'an environment file in systemd EnvironmentFile syntax (the unit\'s /etc/hik-arc/env) read as the service\'s environment, so its secrets count', repeatable: true, default: 'the current environment only' },
+      { flag: 'print', help: 'print the resulting configuration with every secret redacted' },
+    ],
+    notes: ['Exit 0 when valid, 78 naming every bad or missing key. Warnings (a readable file with secrets) go to stderr and do not change the exit code.'],
+    examples: ['hik-arc check-config /etc/hik-arc/config.json --env-file /etc/hik-arc/env --for run'],
+  },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       config: { type: 'string' },

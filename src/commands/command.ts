@@ -7,6 +7,7 @@ import { ConfigError, HikArcError, errorMessage } from '../errors.js';
 import { pino, type DestinationStream } from 'pino';
 import { exitQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
+import type { CommandHelp } from './help.js';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
@@ -20,11 +21,14 @@ export interface Command {
   readonly name: string;
   readonly summary: string;
   readonly usage: string;
+  /** Every flag explained, with its default, and examples (`hik-arc COMMAND --help`). */
+  readonly help: CommandHelp;
   run(args: readonly string[], io: CliIo): Promise<number>;
 }
 
-// sysexits.h: 64 usage, 75 temporary failure (a panel command whose outcome is unknown), 78 configuration.
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 64, OUTCOME_UNKNOWN: 75, CONFIG: 78 } as const;
+// sysexits.h: 64 usage, 70 internal software error (a bug), 75 temporary failure (a panel command
+// whose outcome is unknown), 78 configuration. help.ts explains each to the operator.
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 64, SOFTWARE: 70, OUTCOME_UNKNOWN: 75, CONFIG: 78 } as const;
 
 export class UsageError extends HikArcError {
   override readonly name = 'UsageError';

@@ -168,6 +168,17 @@ export const mediaCommand: Command = {
   name: 'media',
   summary: 'print an alarm\'s signed media links (link), or write one of its files (fetch) for support cases',
   usage: USAGE,
+  help: {
+    flags: [
+      { flag: 'config', value: 'FILE', help: 'the service\'s config file: store.path, media.* (link) and receiver.* (fetch)', required: true },
+      { flag: 'alarm', value: 'ID|LINK', help: 'the alarm: the media id, or a link or token from a [V] block (its signature is checked, its expiry not)' },
+      { flag: 'ttl-hours', value: 'H', help: '(link) how long the new links stay valid', default: 'media.linkTtlHours' },
+      { flag: 'item', value: 'N', help: '(fetch) which of the alarm\'s files, counted from 0', default: '0' },
+      { flag: 'url', value: 'PATH', help: '(fetch) a receiver media path instead of an alarm' },
+      { flag: 'out', value: 'FILE', help: '(fetch) a new file to write; an existing one is never overwritten', required: true },
+    ],
+    examples: ['hik-arc media link --config /etc/hik-arc/config.json --alarm 42 --ttl-hours 48', 'hik-arc media fetch --config /etc/hik-arc/config.json --alarm 42 --item 1 --out evidence.jpg'],
+  },
   async run(args, io) {
     const [sub, ...rest] = args;
     if (sub === 'link') return printLinks(rest, io);

@@ -44,6 +44,14 @@ export const requeueCommand: Command = {
   name: 'requeue',
   summary: 'send dead letters again (translated again with the current config)',
   usage: 'hik-arc requeue [--config FILE] (ID... | --all)',
+  help: {
+    flags: [
+      { flag: 'config', value: 'FILE', help: 'the service\'s config file, fixed (accounts, translate.fallbackAccount); its store.path is the outbox', default: 'defaults plus HIK_ARC_* variables' },
+      { flag: 'all', help: 'requeue every dead letter instead of the ids given' },
+    ],
+    notes: ['ID is the number hik-arc dead-letters shows. One JSON line per id; exit 1 when any stays dead. The running service sends requeued alarms within seconds.'],
+    examples: ['hik-arc requeue --config /etc/hik-arc/config.json 17 18', 'hik-arc requeue --config /etc/hik-arc/config.json --all'],
+  },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { config: { type: 'string' }, all: { type: 'boolean' } });
     if ((values.all === true) === positionals.length > 0) throw new UsageError('give dead letter ids or --all');

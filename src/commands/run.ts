@@ -14,6 +14,11 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run the service: receiver stream → translate → outbox → ARC',
   usage: 'hik-arc run --config FILE',
+  help: {
+    flags: [{ flag: 'config', value: 'FILE', help: 'the JSON config file; HIK_ARC_* variables override it (the systemd unit sets HIK_ARC_STORE_PATH and reads secrets from its EnvironmentFile)', required: true }],
+    notes: ['Logs one JSON line per event to stdout for the journal. SIGTERM or SIGINT stops it in order (unsubscribe, store what is queued, wait for ACKs in flight) and exits 0; 78 when a setting is wrong or an address cannot be listened on.'],
+    examples: ['hik-arc run --config /etc/hik-arc/config.json'],
+  },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { config: { type: 'string' } });
     rejectPositionals(positionals);

@@ -100,6 +100,14 @@ export const translateCommand: Command = {
   name: 'translate',
   summary: 'translate captured event files to Contact ID / SIA, one JSON line per event (no network)',
   usage: 'hik-arc translate [--accounts FILE] [--config FILE] FILE...',
+  help: {
+    flags: [
+      { flag: 'config', value: 'FILE', help: 'config file whose translate.*, receiver.account and accounts settings apply', default: 'defaults plus HIK_ARC_* variables' },
+      { flag: 'accounts', value: 'FILE', help: 'JSON object of devIndex or serial to DC-09 account, laid over the config\'s accounts', default: 'the config\'s accounts only' },
+    ],
+    notes: ['FILE is a capture (hik-arc capture), JSON lines, or a JSON document or array. One JSON line per event on stdout; nothing is sent.'],
+    examples: ['hik-arc translate --config /etc/hik-arc/config.json site.multipart', 'hik-arc translate --accounts accounts.json events.jsonl | jq .cid'],
+  },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       config: { type: 'string' },
