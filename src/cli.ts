@@ -34,8 +34,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(commandHelpText(command));
     return EXIT.OK;
   }
+  // --pretty applies to every command's logs, so it is taken here rather than by each command.
+  const pretty = args.includes('--pretty');
+  const commandArgs = pretty ? args.filter((arg) => arg !== '--pretty') : args;
   try {
-    return await command.run(args, io);
+    return await command.run(commandArgs, pretty ? { ...io, pretty: true } : io);
   } catch (error) {
     return reportFailure(io, command, error);
   }

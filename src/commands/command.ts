@@ -15,6 +15,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted on SIGTERM/SIGINT; long-running commands stop gracefully. */
   readonly signal?: AbortSignal;
+  /** `--pretty`: human-readable log lines even when the log stream is not a terminal. */
+  readonly pretty?: boolean;
 }
 
 export interface Command {
@@ -68,18 +70,22 @@ export function loadCommandConfig(io: CliIo, options: CommandConfigOptions): Con
 }
 
 /**
- * Logger for a command: JSON lines to stderr for commands whose stdout is their result, to stdout
- * for the service. The process's own streams get pino's synchronous fd writer so the last lines
- * before an exit are not lost; injected streams (tests) are written as they are.
+ * Logger for a command: log lines to stderr for commands whose stdout is their result, to stdout
+ * for the service. JSON for the journal and for pipes; pino-pretty's form when the stream is a
+ * terminal or with --pretty (colours only at a terminal). The process's own streams get pino's
+ * synchronous fd writer so the last lines before an exit are not lost; injected streams (tests)
+ * are written as they are.
  */
 export function commandLogger(io: CliIo, level: LogLevel, to: 'stdout' | 'stderr', command: string): Logger {
   const stream = to === 'stdout' ? io.stdout : io.stderr;
+  const terminal = (stream as { isTTY?: boolean }).isTTY === true;
+  const pretty = terminal || io.pretty === true ? { pretty: { color: terminal } } : {};
   if (stream === process.stdout || stream === process.stderr) {
     const destination = pino.destination({ dest: to === 'stdout' ? 1 : 2, sync: true });
     destination.on('error', exitQuietlyOnBrokenPipe);
-    return createLogger({ level, destination, base: { command } });
+    return createLogger({ level, destination, base: { command }, ...pretty });
   }
-  return createLogger({ level, destination: stream as unknown as DestinationStream, base: { command } });
+  return createLogger({ level, destination: stream as unknown as DestinationStream, base: { command }, ...pretty });
 }
 
 /** Prints what went wrong, every config problem on its own line, and picks the exit code. */
