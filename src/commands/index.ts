@@ -3,6 +3,7 @@
 import { captureCommand } from './capture.js';
 import { checkConfigCommand } from './check-config.js';
 import { deadLettersCommand } from './dead-letters.js';
+import { devicesCommand } from './devices.js';
 import { demoCommand } from './demo.js';
 import { mediaCommand } from './media.js';
 import { panelCommand } from './panel.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   translateCommand,
   tablesCommand,
   checkConfigCommand,
+  devicesCommand,
   captureCommand,
   sendCommand,
   receiverCommand,
