@@ -4,6 +4,7 @@ import { captureCommand } from './capture.js';
 import { checkConfigCommand } from './check-config.js';
 import { deadLettersCommand } from './dead-letters.js';
 import { devicesCommand } from './devices.js';
+import { eventsCommand } from './events.js';
 import { demoCommand } from './demo.js';
 import { mediaCommand } from './media.js';
 import { panelCommand } from './panel.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   receiverCommand,
   replayCommand,
   demoCommand,
+  eventsCommand,
   deadLettersCommand,
   requeueCommand,
   mediaCommand,
