@@ -7,6 +7,7 @@ import { COMMANDS } from './commands/index.js';
 import { endOnBrokenPipe } from './commands/broken-pipe.js';
 import { EXIT, reportFailure, type CliIo } from './commands/command.js';
 import { commandHelpText, overviewText, versionText } from './commands/help.js';
+import { readEnvironmentFiles, takeGlobalFlags } from './commands/env-files.js';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
@@ -34,11 +35,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(commandHelpText(command));
     return EXIT.OK;
   }
-  // --pretty applies to every command's logs, so it is taken here rather than by each command.
-  const pretty = args.includes('--pretty');
-  const commandArgs = pretty ? args.filter((arg) => arg !== '--pretty') : args;
+  // --pretty and --env-file apply to every command, so they are taken here rather than by each one.
+  const global = takeGlobalFlags(args);
   try {
-    return await command.run(commandArgs, pretty ? { ...io, pretty: true } : io);
+    const env = global.envFiles.length === 0 ? io.env : { ...io.env, ...readEnvironmentFiles(global.envFiles, io, command.name) };
+    return await command.run(global.args, { ...io, env, pretty: global.pretty, envFiles: global.envFiles });
   } catch (error) {
     return reportFailure(io, command, error);
   }

@@ -1,17 +1,15 @@
-// `hik-arc check-config FILE [--for COMMAND] [--env-file FILE]`: validates a config file the way the
-// commands will, names every problem, and says which commands the file is complete for. With
-// --env-file the unit's EnvironmentFile is read as systemd reads it and laid over the environment,
-// so the secrets the service gets from it count. Warnings (a file holding secrets that others may
-// read, a line systemd would ignore) go to stderr and do not change the exit code.
+// `hik-arc check-config FILE [--for COMMAND]`: validates a config file the way the commands will,
+// names every problem, and says which commands the file is complete for. With the global
+// --env-file (src/commands/env-files.ts) the unit's EnvironmentFile counts, so the secrets the
+// service gets from it do. Warnings (a file holding secrets that others may read) go to stderr and
+// do not change the exit code.
 
-import { readFileSync, statSync } from 'node:fs';
 import { configFileWarnings, getSetting, missingProblem, redactConfig } from '../config/load.js';
-import { parseEnvironmentFile } from '../config/env-file.js';
 import { COMMAND_REQUIREMENTS, isRequirementCommand } from '../config/requirements.js';
-import { envName, isLoopbackHost, SENSITIVE_PATHS, type Config } from '../config/schema.js';
+import { isLoopbackHost, type Config } from '../config/schema.js';
 import { controlTokens, mediaDir } from '../config/stage-settings.js';
-import { ConfigError, errorMessage } from '../errors.js';
-import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, type CliIo, type Command } from './command.js';
+import { ConfigError } from '../errors.js';
+import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, type Command } from './command.js';
 
 /** What the media settings mean for the operator who opens a [V] link (docs/media.md). */
 export function mediaRemarks(config: Config): string[] {
@@ -31,48 +29,19 @@ export function mediaRemarks(config: Config): string[] {
   return remarks;
 }
 
-const SECRET_VARIABLES: ReadonlySet<string> = new Set([...SENSITIVE_PATHS].map(envName));
-
-/**
- * The variables of environment files, later files over earlier ones as systemd reads them; each
- * problem and a file with secrets that others may read is a warning on stderr. Values are never
- * printed.
- */
-export function readEnvironmentFiles(files: readonly string[], io: CliIo): Record<string, string> {
-  const variables: Record<string, string> = {};
-  for (const file of files) {
-    let text: string;
-    let mode: number;
-    try {
-      text = readFileSync(file, 'utf8');
-      mode = statSync(file).mode & 0o7777;
-    } catch (error) {
-      throw new ConfigError('HIKARC_CONFIG_UNREADABLE', [`cannot read environment file ${file}: ${errorMessage(error)}`], { cause: error });
-    }
-    const parsed = parseEnvironmentFile(text);
-    for (const problem of parsed.problems) io.stderr.write(`hik-arc check-config: warning: ${file}: ${problem}\n`);
-    const secrets = Object.keys(parsed.variables).filter((name) => SECRET_VARIABLES.has(name) && parsed.variables[name] !== '');
-    if (secrets.length > 0 && (mode & 0o077) !== 0 && process.platform !== 'win32') {
-      const octal = mode.toString(8).padStart(4, '0');
-      io.stderr.write(`hik-arc check-config: warning (HIKARC_CONFIG_FILE_READABLE): ${file}: holds ${secrets.join(', ')} and can be read by others (mode ${octal}): chmod 600 it, owned by root\n`);
-    }
-    Object.assign(variables, parsed.variables);
-  }
-  return variables;
-}
-
 export const checkConfigCommand: Command = {
   name: 'check-config',
   summary: 'validate a config file and name every bad or missing key',
-  usage: `hik-arc check-config FILE [--for ${Object.keys(COMMAND_REQUIREMENTS).join('|')}] [--env-file FILE] [--print]`,
+  usage: `hik-arc check-config FILE [--for ${Object.keys(COMMAND_REQUIREMENTS).join('|')}] [--print]`,
   help: {
     flags: [
       { flag: 'config', value: 'FILE', help: 'the config file to check, as an alternative to naming it first', default: 'the FILE argument' },
       { flag: 'for', value: 'COMMAND', help: `exit 78 unless the file is complete for this command: ${Object.keys(COMMAND_REQUIREMENTS).join(', ')}`, default: 'only report which commands it is complete for' },
-      { flag: 'env-file', value: 'FILE', help: 'an environment file in systemd EnvironmentFile syntax (the unit\'s /etc/hik-arc/env) read as the service\'s environment, so its secrets count', repeatable: true, default: 'the current environment only' },
       { flag: 'print', help: 'print the resulting configuration with every secret redacted' },
     ],
-    notes: ['Exit 0 when valid, 78 naming every bad or missing key. Warnings (a readable file with secrets) go to stderr and do not change the exit code.'],
+    notes: [
+      "Exit 0 when valid, 78 naming every bad or missing key. Warnings (a readable file with secrets) go to stderr and do not change the exit code. Give the unit's environment file with --env-file (any command takes it) so the secrets it holds count.",
+    ],
     examples: ['hik-arc check-config /etc/hik-arc/config.json --env-file /etc/hik-arc/env --for run'],
   },
   async run(args, io) {
@@ -80,7 +49,6 @@ export const checkConfigCommand: Command = {
       config: { type: 'string' },
       for: { type: 'string' },
       print: { type: 'boolean' },
-      'env-file': { type: 'string', multiple: true },
     });
     const file = values.config ?? positionals[0];
     if (file === undefined) throw new UsageError('name the config file to check');
@@ -88,10 +56,8 @@ export const checkConfigCommand: Command = {
     const target = values.for;
     if (target !== undefined && !isRequirementCommand(target)) throw new UsageError(`--for must be one of ${Object.keys(COMMAND_REQUIREMENTS).join(', ')}`);
 
-    const envFiles = values['env-file'] ?? [];
-    // systemd's EnvironmentFile= overrides what the process environment already holds.
-    const env = envFiles.length === 0 ? io.env : { ...io.env, ...readEnvironmentFiles(envFiles, io) };
-    const config = loadCommandConfig({ ...io, env }, { file, command: 'check-config' });
+    const envFiles = io.envFiles ?? [];
+    const config = loadCommandConfig(io, { file, command: 'check-config' });
     for (const warning of configFileWarnings(file)) io.stderr.write(`hik-arc check-config: warning (${warning.code}): ${file}: ${warning.message}\n`);
     // The control API's tokens file is part of the configuration `run` refuses to start without.
     const tokens = controlTokens(config);

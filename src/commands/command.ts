@@ -17,6 +17,8 @@ export interface CliIo {
   readonly signal?: AbortSignal;
   /** `--pretty`: human-readable log lines even when the log stream is not a terminal. */
   readonly pretty?: boolean;
+  /** `--env-file` files already laid over `env`, to say so in output. */
+  readonly envFiles?: readonly string[];
 }
 
 export interface Command {

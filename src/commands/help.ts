@@ -39,7 +39,8 @@ export const EXIT_CODE_HELP: ReadonlyArray<{ readonly code: number; readonly nam
 const WIDTH = 100;
 
 // Taken by the command line itself (src/cli.ts), not by each command.
-const GLOBAL_FLAGS = '--pretty logs for people to read, as at a terminal (JSON otherwise: the journal, a pipe)';
+const GLOBAL_FLAGS =
+  "--pretty (logs for people to read, as at a terminal; JSON otherwise: the journal, a pipe), --env-file FILE (the unit's EnvironmentFile, e.g. /etc/hik-arc/env, read as systemd reads it, so the command sees the service's secrets; may be given more than once)";
 
 function wrap(text: string, indent: number): string {
   const words = text.split(/\s+/).filter((word) => word !== '');
@@ -86,7 +87,7 @@ export function commandHelpText(command: Command): string {
   for (const note of command.help.notes ?? []) out.push(wrap(note, 0), '');
   out.push(command.help.examples.length === 1 ? 'example:' : 'examples:');
   for (const example of command.help.examples) out.push(`  ${example}`);
-  out.push('', `any command: ${GLOBAL_FLAGS}`, `exit codes: ${exitCodesLine()}`);
+  out.push('', wrap(`any command: ${GLOBAL_FLAGS}`, 0), `exit codes: ${exitCodesLine()}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -99,7 +100,7 @@ export function overviewText(commands: readonly Command[]): string {
   const out: string[] = [`hik-arc ${VERSION}: Hik IP Receiver Pro events to SIA DC-09 for alarm receiving centres`, '', 'commands:'];
   // A usage of several lines (hik-arc panel) is aligned under its first.
   for (const command of commands) out.push(`  ${command.usage.replace(/\n\s*/g, '\n  ')}`, `      ${wrap(command.summary, 6)}`);
-  out.push('', '"hik-arc COMMAND --help" explains every flag of a command, with its default and an example.', `any command: ${GLOBAL_FLAGS}`, 'hik-arc --version prints the version.', '', 'exit codes:');
+  out.push('', '"hik-arc COMMAND --help" explains every flag of a command, with its default and an example.', wrap(`any command: ${GLOBAL_FLAGS}`, 0), 'hik-arc --version prints the version.', '', 'exit codes:');
   for (const { code, name, detail } of EXIT_CODE_HELP) out.push(`  ${String(code).padStart(2)}  ${wrap(detail === '' ? name : `${name}: ${detail}`, 6)}`);
   return `${out.join('\n')}\n`;
 }

@@ -11,6 +11,7 @@ import { parseDestinationUrl } from '../transport/destination.js';
 import type { DispatchOutcome } from '../transport/dispatcher.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/load.js';
+import { envName } from '../config/schema.js';
 import { StaticAccountDirectory } from '../ingest/index.js';
 import { MetricsRegistry } from '../metrics.js';
 import { createMemoryOutbox } from '../outbox/index.js';
@@ -145,6 +146,13 @@ export const sendCommand: Command = {
     });
     rejectPositionals(positionals);
     const config = loadCommandConfig(io, { file: values.config, command: 'send' });
+    // An ACK proves the path only for the key, R and L it was sent with; without the service's
+    // config these come from flags or the defaults, and a keyed ARC would NAK what the service sends.
+    if (values.config === undefined && io.env[envName('arc.key')] === undefined) {
+      io.stderr.write(
+        "hik-arc send: note: no --config, so this uses the flags' key, receiver number and line (default: none, 0, 0), not the service's; give --config /etc/hik-arc/config.json to prove what the service will send\n",
+      );
+    }
     const to = values.to ?? config.arc.primary;
     if (to === '') throw new UsageError('give --to tcp://HOST:PORT (or arc.primary in --config)');
     if (parseDestinationUrl(to) === undefined) throw new UsageError('--to must be tcp://HOST:PORT or udp://HOST:PORT');

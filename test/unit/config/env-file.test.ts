@@ -3,6 +3,7 @@
 import { chmodSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseEnvironmentFile } from '../../../src/config/env-file.js';
+import { takeGlobalFlags } from '../../../src/commands/env-files.js';
 import { runCommand } from '../../helpers/run-cli.js';
 import { writeTempFile, writeTempJson } from '../../helpers/temp-files.js';
 
@@ -77,5 +78,18 @@ describe('hik-arc check-config --env-file', () => {
     const missing = await runCommand(['check-config', writeTempJson(config), '--env-file', '/nonexistent/env']);
     expect(missing.code).toBe(78);
     expect(missing.stderr).toContain('cannot read environment file /nonexistent/env');
+  });
+});
+
+describe('--env-file on any command', () => {
+  it('lays the file over the environment of the command', async () => {
+    const envFile = writeTempFile('HIK_ARC_STORE_PATH="/nowhere/hik-arc.db"\n', '.env');
+    const run = await runCommand(['dead-letters', `--env-file=${envFile}`]);
+    expect(run.code).toBe(78);
+    expect(run.stderr).toContain('store.path /nowhere/hik-arc.db (from HIK_ARC_STORE_PATH)');
+  });
+
+  it('takes --pretty and --env-file out of the arguments, and nothing after --', () => {
+    expect(takeGlobalFlags(['--json', '--env-file', 'a', '--pretty', '--env-file=b', '--', '--pretty'])).toEqual({ args: ['--json', '--', '--pretty'], pretty: true, envFiles: ['a', 'b'] });
   });
 });
