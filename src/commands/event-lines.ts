@@ -1,11 +1,11 @@
 // One line per thing that happened to a stored event, for `hik-arc events`: received, retrying,
-// delivered, dead. Pure: the follow loop decides when a row moved on, this says it in words (or as
+// delivered, dead, requeued (a dead letter sent again by hik-arc requeue). Pure: the follow loop decides when a row moved on, this says it in words (or as
 // one JSON object with the same facts).
 
 import type { OutboxRow } from '../outbox/index.js';
 import { decodeStoredEvent } from '../service/stored-event.js';
 
-export const EVENT_KINDS = ['received', 'retrying', 'delivered', 'dead'] as const;
+export const EVENT_KINDS = ['received', 'retrying', 'delivered', 'dead', 'requeued'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 export interface EventLine {
@@ -77,5 +77,7 @@ export function eventText(line: EventLine): string {
       return `${head}  attempt ${line.attempts} failed: ${line.reason ?? 'no answer'}`;
     case 'dead':
       return `${head}  kept as a dead letter: ${line.reason ?? 'undeliverable'} (hik-arc dead-letters, requeue)`;
+    case 'requeued':
+      return `${head}  dead letter requeued: to be sent again`;
   }
 }

@@ -32,6 +32,7 @@ export function parseSince(value: string, now: number): number {
 /** What a row's state says happened since it was last seen (nothing seen: since it was stored). */
 function kindsOf(row: OutboxRow, before: RowProgress | undefined): EventKind[] {
   const kinds: EventKind[] = before === undefined ? ['received'] : [];
+  if (before?.state === 'dead' && row.state !== 'dead') kinds.push('requeued');
   if (row.state === 'delivered') kinds.push('delivered');
   else if (row.state === 'dead') kinds.push('dead');
   else if (row.attempts > (before?.attempts ?? 0)) kinds.push('retrying');
@@ -40,7 +41,7 @@ function kindsOf(row: OutboxRow, before: RowProgress | undefined): EventKind[] {
 
 class EventView {
   private lastId = 0;
-  /** Rows still pending, by id, with what was last seen of them. */
+  /** Rows still pending, and dead letters (requeue sends them again), with what was last seen of them. */
   private readonly watched = new Map<number, RowProgress>();
 
   constructor(
@@ -59,8 +60,8 @@ class EventView {
         else this.io.stdout.write(`${eventText(line)}\n`);
       }
       this.lastId = Math.max(this.lastId, row.id);
-      if (row.state === 'pending') this.watched.set(row.id, { id: row.id, state: row.state, attempts: row.attempts });
-      else this.watched.delete(row.id);
+      if (row.state === 'delivered') this.watched.delete(row.id);
+      else this.watched.set(row.id, { id: row.id, state: row.state, attempts: row.attempts });
     }
     while (this.watched.size > MAX_WATCHED) {
       const oldest = this.watched.keys().next().value;
@@ -113,7 +114,7 @@ export const eventsCommand: Command = {
       { flag: 'json', help: 'one JSON object per line instead of text' },
     ],
     notes: [
-      'Each event is shown when it was received (stored), when an attempt failed, and when the ARC acknowledged it (path, sequence number, attempts) or it became a dead letter. The store keeps delivered events for store.retentionHours. Events not forwarded at all (heartbeats, repeats, dropped types) are not stored and not shown.',
+      'Each event is shown when it was received (stored), when an attempt failed, and when the ARC acknowledged it (path, sequence number, attempts) or it became a dead letter, and again when a dead letter is requeued. The store keeps delivered events for store.retentionHours. Events not forwarded at all (heartbeats, repeats, dropped types) are not stored and not shown.',
     ],
     examples: ['hik-arc events --config /etc/hik-arc/config.json --follow', 'HIK_ARC_STORE_PATH=/var/lib/hik-arc/hik-arc.db hik-arc events --since 2h --json'],
   },

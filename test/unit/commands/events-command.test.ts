@@ -7,7 +7,9 @@ import { parseSince } from '../../../src/commands/events.js';
 import { decodeEventDocument } from '../../../src/ingest/index.js';
 import { openSqliteOutbox } from '../../../src/outbox/index.js';
 import { ARC_DESTINATION, encodeStoredEvent } from '../../../src/service/stored-event.js';
-import { runCommand } from '../../helpers/run-cli.js';
+import { runCli } from '../../../src/cli.js';
+import { capture, runCommand } from '../../helpers/run-cli.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
 
 async function storeWithDeadLetter(): Promise<string> {
@@ -44,6 +46,19 @@ describe('hik-arc events', () => {
     expect((await runCommand(['events', '--since', '1h', '--last', '3', '--config', config])).code).toBe(64);
     expect(parseSince('15m', 1_000_000_000)).toBe(1_000_000_000 - 900_000);
     expect(parseSince('2d', 1_000_000_000)).toBe(1_000_000_000 - 2 * 86_400_000);
+  });
+
+  it('--follow shows a dead letter requeued after a config fix', async () => {
+    const path = await storeWithDeadLetter();
+    const stop = new AbortController();
+    const view = capture(stop.signal);
+    const following = runCli(['events', '--follow', '--json', '--config', writeTempJson({ store: { path } })], view.io);
+    await waitFor(() => view.lines().length === 2, 5_000, 'the history');
+    expect((await runCommand(['requeue', '--all', '--config', writeTempJson({ store: { path }, accounts: { 'new-panel': 'beef' } })])).code).toBe(0);
+    await waitFor(() => view.lines().length === 3, 5_000, 'the requeue');
+    expect(view.lines()[2]).toMatchObject({ event: 'requeued', id: 1, account: 'BEEF', cid: 'E130' });
+    stop.abort();
+    expect(await following).toBe(0);
   });
 
   it('refuses a store that is not there (exit 78)', async () => {
