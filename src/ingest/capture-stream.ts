@@ -93,7 +93,7 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
   const { basePath, stream: streamHttp, control: controlHttp } = clients;
 
   let endedBy: CaptureEnd | null = null;
-  let session = new AbortController();
+  let reading = new AbortController();
   let subscriptionId: string | null = null;
   let cancelling: Promise<void> | null = null;
   let wake: () => void = () => undefined;
@@ -123,10 +123,10 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
     endedBy = reason;
     wake();
     if (subscriptionId === null) {
-      session.abort();
+      reading.abort();
       return;
     }
-    const current = session;
+    const current = reading;
     void cancel().finally(() => {
       cancelGrace = clock.setTimer(STOP_GRACE_MS, () => current.abort());
     });
@@ -187,12 +187,12 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
         if (stopped()) break;
       }
       progress('subscribing');
-      session = new AbortController();
+      reading = new AbortController();
       subscriptionId = null;
       cancelling = null;
       let opened;
       try {
-        opened = await openSubscription(streamHttp, { basePath, signal: session.signal, headersTimeoutMs: settings.requestTimeoutMs, bodyTimeoutMs: settings.heartbeatTimeoutMs });
+        opened = await openSubscription(streamHttp, { basePath, signal: reading.signal, headersTimeoutMs: settings.requestTimeoutMs, bodyTimeoutMs: settings.heartbeatTimeoutMs });
       } catch (error) {
         if (stopped()) break;
         opened = { kind: 'failed' as const, error: subscribeError(error) };
