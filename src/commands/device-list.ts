@@ -1,7 +1,8 @@
 // The receiver's device list for commands (devices, translate): read once, whole, through the same
 // paging, deadlines and tolerant parsing as the service (ingest's ReceiverDirectory), or taken from
-// a saved copy. How an account is found for a device mirrors the translator: the config `accounts`
-// first, then the list's accountID, then translate.fallbackAccount.
+// a saved copy. How an account is found for a device mirrors the translator: a deviceID its events
+// carry (as seen in the service's store), then the config `accounts`, then the list's accountID,
+// then translate.fallbackAccount.
 
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/load.js';
@@ -11,6 +12,9 @@ import { normalizeAccount, ReceiverDirectory, receiverClients, StaticAccountDire
 import type { Logger } from '../log.js';
 import { MetricsRegistry } from '../metrics.js';
 import { isDc09Account } from '../transport/dc09-fields.js';
+import { existsSync } from 'node:fs';
+import { OutboxReader } from '../outbox/index.js';
+import type { VendorEvent } from '../ingest/index.js';
 
 export interface DeviceListRead {
   readonly outcome: RefreshOutcome;
@@ -50,7 +54,7 @@ export async function readReceiverDeviceList(config: Config, logger: Logger, sav
 }
 
 /** Where a device's account comes from, in the translator's order. */
-export const ACCOUNT_SOURCES = { config: 'config accounts', list: 'device list', fallback: 'translate.fallbackAccount', none: 'none' } as const;
+export const ACCOUNT_SOURCES = { deviceId: 'deviceID', config: 'config accounts', list: 'device list', fallback: 'translate.fallbackAccount', none: 'none' } as const;
 export type AccountSource = (typeof ACCOUNT_SOURCES)[keyof typeof ACCOUNT_SOURCES];
 
 export interface DeviceAccount {
@@ -60,7 +64,39 @@ export interface DeviceAccount {
   readonly note: string | null;
 }
 
-export function deviceAccount(device: DirectoryDevice, config: Config): DeviceAccount {
+/**
+ * The deviceID the device's events carried, by devIndex and serial (lower case), from the vendor
+ * events the service stored: an event with a valid deviceID goes out with it, before any mapping.
+ */
+export type SeenDeviceIds = ReadonlyMap<string, string>;
+
+export function seenDeviceIds(config: Config, rows: number): SeenDeviceIds {
+  const seen = new Map<string, string>();
+  if (config.store.path === ':memory:' || !existsSync(config.store.path)) return seen;
+  const reader = OutboxReader.open(config.store.path);
+  try {
+    // Newest first: the first deviceID seen for a device is its latest.
+    for (const attachment of reader.recentAttachments(rows)) {
+      let event: Partial<VendorEvent> | null;
+      try {
+        event = JSON.parse(attachment) as Partial<VendorEvent> | null;
+      } catch {
+        continue;
+      }
+      if (event === null || typeof event.deviceId !== 'string' || !isDc09Account(normalizeAccount(event.deviceId))) continue;
+      for (const id of [event.devIndex, event.deviceSerial]) {
+        if (typeof id === 'string' && !seen.has(id.trim().toLowerCase())) seen.set(id.trim().toLowerCase(), normalizeAccount(event.deviceId));
+      }
+    }
+  } finally {
+    reader.close();
+  }
+  return seen;
+}
+
+export function deviceAccount(device: DirectoryDevice, config: Config, seen: SeenDeviceIds = new Map()): DeviceAccount {
+  const carried = [device.devIndex, device.devSerial].map((id) => (id === null ? undefined : seen.get(id.trim().toLowerCase()))).find((id) => id !== undefined);
+  if (carried !== undefined) return { account: carried, source: ACCOUNT_SOURCES.deviceId, note: 'its stored events carry this deviceID, which is used before any mapping' };
   const configured = new StaticAccountDirectory(config.accounts).accountFor(device.devIndex, device.devSerial);
   const listed = device.accountId === null ? null : normalizeAccount(device.accountId);
   if (configured !== undefined) {

@@ -4,8 +4,12 @@
 // it costs one device list read.
 
 import { COMMAND_REQUIREMENTS } from '../config/requirements.js';
+import { errorMessage } from '../errors.js';
 import type { DirectoryDevice } from '../ingest/index.js';
-import { deviceAccount, readReceiverDeviceList, unmatchedAccountKeys, type DeviceAccount } from './device-list.js';
+import { deviceAccount, readReceiverDeviceList, seenDeviceIds, unmatchedAccountKeys, type DeviceAccount } from './device-list.js';
+
+// Stored events looked at for the deviceID each device's events carry.
+const EVENTS_LOOKED_AT = 5000;
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, rejectPositionals, writeJsonLine, type CliIo, type Command } from './command.js';
 
 function row(device: DirectoryDevice, mapped: DeviceAccount): Record<string, string | null> {
@@ -54,7 +58,7 @@ export const devicesCommand: Command = {
       { flag: 'save', value: 'FILE', help: 'also write the list, when it was read whole, as a saved copy for hik-arc translate --devices (the format of the service\'s own copy next to store.path)', default: 'nothing is written' },
     ],
     notes: [
-      'FROM says where the account comes from, in the order the service applies: config accounts (by devIndex or serial), then the device list\'s accountID, then translate.fallbackAccount; none means the device\'s alarms become dead letters. An event that carries its own deviceID is sent with that account whatever this list says.',
+      "FROM says where the account comes from, in the order the service applies: deviceID (the device's events carry one: seen in the last events of the service's store, when store.path is there), then config accounts (by devIndex or serial), then the device list's accountID, then translate.fallbackAccount; none means the device's alarms become dead letters.",
       'Exit 0 when the whole list was read, 1 when the receiver could not be reached or gave only part of it.',
     ],
     examples: ['hik-arc devices --config /etc/hik-arc/config.json', 'hik-arc devices --config /etc/hik-arc/config.json --json | jq -r \'select(.accountFrom == "none") | .serial\''],
@@ -69,7 +73,14 @@ export const devicesCommand: Command = {
       io.stderr.write(`hik-arc devices: the device list could not be read from ${new URL(config.receiver.url).origin}: ${read.failure?.message ?? 'no answer'} (${read.failure?.code ?? 'HIKARC_RECEIVER_DIRECTORY_FAILED'})\n`);
       return EXIT.FAILURE;
     }
-    const rows = read.devices.map((device) => row(device, deviceAccount(device, config)));
+    let seen: ReadonlyMap<string, string> = new Map();
+    try {
+      seen = seenDeviceIds(config, EVENTS_LOOKED_AT);
+    } catch (error) {
+      // The list is what was asked for; the store only adds the deviceIDs seen.
+      io.stderr.write(`hik-arc devices: warning: the service's store could not be read for the deviceIDs events carry: ${errorMessage(error)}\n`);
+    }
+    const rows = read.devices.map((device) => row(device, deviceAccount(device, config, seen)));
     if (values.json === true) for (const entry of rows) writeJsonLine(io, entry);
     else printTable(io, rows);
     for (const key of unmatchedAccountKeys(read.devices, config)) {

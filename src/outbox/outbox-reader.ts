@@ -131,6 +131,15 @@ export class OutboxReader {
     return moved.flatMap((row) => this.rows(`SELECT ${COLUMNS} FROM outbox WHERE id = ?`, row.id));
   }
 
+  /** The attachments of the last `count` rows, newest first (the vendor events, for who sent what). */
+  recentAttachments(count: number): string[] {
+    try {
+      return (this.db.prepare('SELECT attachment FROM outbox WHERE attachment IS NOT NULL ORDER BY id DESC LIMIT ?').all(count) as Array<{ attachment: string }>).map((row) => row.attachment);
+    } catch (error) {
+      throw storeError('read', error);
+    }
+  }
+
   close(): void {
     this.db.close();
   }

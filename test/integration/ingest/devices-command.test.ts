@@ -8,6 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeHikReceiver, type FakeDevice, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
 import { freePort } from '../../helpers/free-port.js';
 import { runCommand } from '../../helpers/run-cli.js';
+import { decodeEventDocument } from '../../../src/ingest/index.js';
+import { openSqliteOutbox } from '../../../src/outbox/index.js';
+import { ARC_DESTINATION, encodeStoredEvent } from '../../../src/service/stored-event.js';
 import { tempDir, writeTempFile, writeTempJson } from '../../helpers/temp-files.js';
 
 const PANEL = '2cd6716d-767f-4756-ac55-50276a5e3b4a';
@@ -87,6 +90,20 @@ describe('hik-arc devices', () => {
     expect(run.stdout).toMatch(/^DEVINDEX\s+SERIAL\s+NAME\s+TYPE\s+STATUS\s+ACCOUNT\s+FROM$/m);
     expect(run.stdout).toMatch(new RegExp(`^${UNMAPPED}\\s+E60250720\\s+Gate\\s+OTAP\\s+online\\s+FFFF\\s+translate\\.fallbackAccount$`, 'm'));
     expect(run.stdout).toMatch(/^3 device\(s\)$/m);
+  });
+
+  it('names the deviceID a device\'s stored events carry, which the service uses first', async () => {
+    const fake = await receiver();
+    const store = join(tempDir(), `seen-${Math.random().toString(16).slice(2)}.db`);
+    const decoded = decodeEventDocument(JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: PANEL, deviceID: '4444', CIDAlarm: { CIDCode: '1130', zoneNo: 1 } } }));
+    if (decoded.kind !== 'event') throw new Error('fixture');
+    const outbox = openSqliteOutbox({ path: store });
+    await outbox.append([{ destination: ARC_DESTINATION, account: '4444', receivedAt: Date.now(), ...encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' }) }]);
+    await outbox.close();
+    const run = await runCommand(['devices', '--config', config(fake.url, { store: { path: store } }), '--json']);
+    expect(run.code).toBe(0);
+    expect(run.lines[0]).toMatchObject({ devIndex: PANEL, listedAccount: '1000', account: '4444', accountFrom: 'deviceID' });
+    expect(run.lines[1]).toMatchObject({ devIndex: OVERRIDDEN, accountFrom: 'config accounts' });
   });
 
   it('says so, exit 1, when the receiver cannot be reached', async () => {
