@@ -58,7 +58,7 @@ function progressDisplay(io: CliIo): { readonly show: (progress: CaptureProgress
 
 export const captureCommand: Command = {
   name: 'capture',
-  summary: 'record the receiver event stream to a file, bytes exactly as received (for replay and support)',
+  summary: 'record the receiver event stream to a file, bytes as received, for the whole duration across stalls (for replay and support)',
   usage: 'hik-arc capture --config FILE --out FILE [--duration S]',
   help: {
     flags: [

@@ -99,8 +99,8 @@ export const sendCommand: Command = {
   name: 'send',
   summary: 'send one alarm to an ARC receiver as SIA DC-09 and print the outcome (exit 0 only on ACK)',
   usage:
-    'hik-arc send --to tcp://HOST:PORT (--hik CODE | --cid E130 --sia BA) --account A [--partition N] [--zone N] [--user N] [--video-url URL] ' +
-    '[--format adm-cid|sia-dcs] [--key K --key-format hex|ascii] [--receiver R] [--line L] [--timeout-ms N] [--attempts N] [--config FILE]',
+    'hik-arc send --config FILE [--to tcp://HOST:PORT] (--hik CODE | --cid E130 --sia BA) --account A [--partition N] [--zone N] [--user N] [--video-url URL] ' +
+    '[--format adm-cid|sia-dcs] [--key K --key-format hex|ascii] [--receiver R] [--line L] [--timeout-ms N] [--attempts N]',
   help: {
     flags: [
       { flag: 'config', value: 'FILE', help: 'the service\'s config file: its arc.* settings (key, receiver number R, line L, format, timeouts) are the defaults of the flags below, so the test proves what the service will send', default: 'defaults plus HIK_ARC_* variables' },

@@ -148,7 +148,7 @@ describe('command-line errors exit 64', () => {
   it('help lists both commands', async () => {
     const output = capture();
     await runCli(['help'], output.io);
-    expect(output.stdout()).toContain('hik-arc send --to');
+    expect(output.stdout()).toContain('hik-arc send --config FILE [--to');
     expect(output.stdout()).toContain('hik-arc receiver --listen');
   });
 });
