@@ -5,7 +5,6 @@
 // accepted (and confirmed where the panel shows it), 1 refused or not carried out, 64 usage,
 // 75 outcome unknown, 78 configuration.
 
-import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { systemClock } from '../clock.js';
 import { ConfigError, isHikArcError } from '../errors.js';
@@ -31,6 +30,7 @@ import type { PanelInfo } from '../control/panel-lookup.js';
 import { isFaultedZone, zoneView, type ZoneStatus } from '../control/panel-status.js';
 import { receiverClients } from '../ingest/index.js';
 import { MetricsRegistry } from '../metrics.js';
+import { requireStoreFile } from './store-file.js';
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command } from './command.js';
 
 const USAGE = [
@@ -299,11 +299,9 @@ async function audit(args: readonly string[], io: CliIo): Promise<number> {
     since = new Date(at).toISOString();
   }
   const config = loadCommandConfig(io, { file: values.config, command: 'panel' });
-  if (!existsSync(config.store.path)) {
-    if (values.json === true) writeJsonLine(io, { chain: { ok: true, entries: 0 }, entries: [] });
-    else line(io, `no audit trail in ${config.store.path} yet`);
-    return EXIT.OK;
-  }
+  // The trail lives in the service's store: a path that is not there is a wrong store.path (a shell
+  // without the unit's HIK_ARC_STORE_PATH), not a trail with no entries.
+  requireStoreFile(config, io, 'panel audit');
   const store = new ControlStore({ path: config.store.path });
   try {
     // The whole chain is verified, whatever --since shows.
