@@ -23,7 +23,7 @@ import { replayFiles } from '../service/replay.js';
 import { arcKey, Dc09Receiver, type FrameRecord } from '../transport/index.js';
 import { replayExitCode, replayLineJson, writeReplaySummary } from './replay.js';
 import { commandLogger, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command, rejectPositionals } from './command.js';
-import { DEMO_CLIP_PATH, startDemoReceiver, withDemoClip, type DemoReceiver } from './demo-media.js';
+import { DEMO_CLIP_PATH, startDemoHikReceiver, withDemoClip, type DemoHikReceiver } from './demo-media.js';
 
 const packageFile = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
@@ -42,13 +42,13 @@ function holdSeconds(value: string | undefined, io: CliIo): number {
 
 interface DemoMedia {
   readonly stage: MediaStage;
-  readonly receiver: DemoReceiver;
+  readonly receiver: DemoHikReceiver;
   readonly capture: string;
   close(): Promise<void>;
 }
 
 async function startDemoMedia(capture: Buffer, logLevel: LogLevel, io: CliIo): Promise<DemoMedia> {
-  const receiver = await startDemoReceiver(readFileSync(DEMO_CLIP), 'image/gif');
+  const receiver = await startDemoHikReceiver(readFileSync(DEMO_CLIP), 'image/gif');
   const work = mkdtempSync(join(tmpdir(), 'hik-arc-demo-'));
   const captureFile = join(work, 'guide-examples.multipart');
   writeFileSync(captureFile, withDemoClip(capture, DEMO_CLIP_PATH));

@@ -1,5 +1,5 @@
 // The receiver's device list for commands (devices, translate): read once, whole, through the same
-// paging, deadlines and tolerant parsing as the service (ingest's ReceiverDirectory), or taken from
+// paging, deadlines and tolerant parsing as the service (ingest's HikDeviceDirectory), or taken from
 // a saved copy. How an account is found for a device mirrors the translator: a deviceID its events
 // carry (as seen in the service's store), then the config `accounts`, then the list's accountID,
 // then translate.fallbackAccount.
@@ -8,7 +8,7 @@ import { systemClock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import { ingestSettingsFromConfig } from '../config/stage-settings.js';
 import type { ErrorCode } from '../errors.js';
-import { normalizeAccount, ReceiverDirectory, receiverClients, StaticAccountDirectory, type DirectoryDevice, type RefreshOutcome } from '../ingest/index.js';
+import { normalizeAccount, HikDeviceDirectory, hikClients, StaticAccountDirectory, type DirectoryDevice, type RefreshOutcome } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import { MetricsRegistry } from '../metrics.js';
 import { isDc09Account } from '../transport/dc09-fields.js';
@@ -31,8 +31,8 @@ export function receiverConfigured(config: Config): boolean {
 export async function readReceiverDeviceList(config: Config, logger: Logger, savePath: string | null): Promise<DeviceListRead> {
   const settings = ingestSettingsFromConfig(config);
   const metrics = new MetricsRegistry();
-  const clients = receiverClients({ ...settings, clock: systemClock, logger, metrics });
-  const directory = new ReceiverDirectory({
+  const clients = hikClients({ ...settings, clock: systemClock, logger, metrics });
+  const directory = new HikDeviceDirectory({
     http: clients.control,
     basePath: clients.basePath,
     clock: systemClock,

@@ -158,7 +158,7 @@ export const translateCommand: Command = {
     const listed = await deviceList(config, values.devices, io, logger);
     const translator = new Translator({
       settings: config.translate,
-      receiverAccount: config.receiver.account,
+      hikAccount: config.receiver.account,
       directory: listed === null ? new StaticAccountDirectory(accounts) : new LayeredAccountDirectory([new StaticAccountDirectory(accounts), listed]),
       logger: logger.child({ stage: 'translate' }),
     });

@@ -21,12 +21,12 @@ export type ResponseVerdict =
   | {
       readonly kind: 'ack';
       /** The receiver's clock from an *ACK (or an ACK that carries one), epoch ms. */
-      readonly receiverTime: number | null;
+      readonly arcTime: number | null;
       /** R or L differ from ours: accepted (some receivers mangle them, docs/dc09.md §Receivers seen in the field) but logged. */
       readonly headerMismatch: boolean;
       readonly quirks: readonly Dc09Quirk[];
     }
-  | { readonly kind: 'nak'; readonly receiverTime: number | null; readonly quirks: readonly Dc09Quirk[] }
+  | { readonly kind: 'nak'; readonly arcTime: number | null; readonly quirks: readonly Dc09Quirk[] }
   | { readonly kind: 'duh'; readonly quirks: readonly Dc09Quirk[] }
   | { readonly kind: 'ignore'; readonly code: ErrorCode; readonly detail: string };
 
@@ -45,7 +45,7 @@ export function classifyResponse(item: Dc09Item, expected: ExpectedAnswer): Resp
   switch (frame.token) {
     case 'NAK':
       if (frame.encrypted) return unmatched('an encrypted NAK (a NAK is never encrypted)');
-      return { kind: 'nak', receiverTime: frame.timestamp, quirks: frame.quirks };
+      return { kind: 'nak', arcTime: frame.timestamp, quirks: frame.quirks };
     case 'DUH':
       if (frame.sequence !== expected.sequence) return unmatched(`DUH for sequence ${frame.sequence}, ours is ${expected.sequence}`);
       if (frame.account !== '' && !sameAccount(frame.account, expected.account)) return unmatched(`DUH for account ${frame.account}`);
@@ -58,7 +58,7 @@ export function classifyResponse(item: Dc09Item, expected: ExpectedAnswer): Resp
       const opened = openFrame(frame, expected.key);
       if (!opened.ok) return { kind: 'ignore', code: opened.error.code, detail: `*ACK: ${opened.error.message}` };
       const headerMismatch = (frame.receiver !== null && frame.receiver !== expected.receiver) || frame.line !== expected.line;
-      return { kind: 'ack', receiverTime: opened.value.timestamp, headerMismatch, quirks: opened.value.quirks };
+      return { kind: 'ack', arcTime: opened.value.timestamp, headerMismatch, quirks: opened.value.quirks };
     }
     default:
       return unmatched(`a ${frame.token} frame is not an answer`);

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
 import { createMemoryOutbox, type Outbox } from '../../../src/outbox/index.js';
-import { ArcDelivery, parseFault, type ArcSettings, type DispatchOutcome, type FrameRecord, type PathStateChange, type ReceiverFault } from '../../../src/transport/index.js';
+import { ArcDelivery, parseFault, type ArcSettings, type DispatchOutcome, type FrameRecord, type PathStateChange, type ArcFault } from '../../../src/transport/index.js';
 import { parseAesKey } from '../../../src/transport/dc09-crypto.js';
 import type { LinkTransport } from '../../../src/transport/destination.js';
 import type { AlarmPayload } from '../../../src/transport/event-message.js';
@@ -23,7 +23,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-function fault(text: string): ReceiverFault {
+function fault(text: string): ArcFault {
   const parsed = parseFault(text);
   if (parsed === undefined) throw new Error(`bad fault ${text}`);
   return parsed;
