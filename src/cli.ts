@@ -6,18 +6,24 @@ import { resolve } from 'node:path';
 import { COMMANDS } from './commands/index.js';
 import { endOnBrokenPipe } from './commands/broken-pipe.js';
 import { EXIT, reportFailure, type CliIo } from './commands/command.js';
-
-function help(io: CliIo): void {
-  io.stdout.write('hik-arc: Hik IP Receiver Pro events to SIA DC-09 for alarm receiving centres\n\ncommands:\n');
-  // A usage of several lines (hik-arc panel) is aligned under its first.
-  for (const command of COMMANDS) io.stdout.write(`  ${command.usage.replace(/\n\s*/g, '\n  ')}\n      ${command.summary}\n`);
-  io.stdout.write('\nexit codes: 0 ok, 1 failure, 64 usage error, 75 outcome unknown (panel commands), 78 configuration error\n');
-}
+import { commandHelpText, overviewText, versionText } from './commands/help.js';
+import { readEnvironmentFiles, takeGlobalFlags } from './commands/env-files.js';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout.write(versionText());
+    return EXIT.OK;
+  }
+  if (name === 'help' && args[0] !== undefined) {
+    const named = COMMANDS.find((candidate) => candidate.name === args[0]);
+    if (named) {
+      io.stdout.write(commandHelpText(named));
+      return EXIT.OK;
+    }
+  }
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    help(io);
+    io.stdout.write(overviewText(COMMANDS));
     return name === undefined ? EXIT.USAGE : EXIT.OK;
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
@@ -26,11 +32,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT.USAGE;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    io.stdout.write(`usage: ${command.usage}\n${command.summary}\n`);
+    io.stdout.write(commandHelpText(command));
     return EXIT.OK;
   }
+  // --pretty and --env-file apply to every command, so they are taken here rather than by each one.
+  const global = takeGlobalFlags(args);
   try {
-    return await command.run(args, io);
+    const env = global.envFiles.length === 0 ? io.env : { ...io.env, ...readEnvironmentFiles(global.envFiles, io, command.name) };
+    return await command.run(global.args, { ...io, env, pretty: global.pretty, envFiles: global.envFiles });
   } catch (error) {
     return reportFailure(io, command, error);
   }
@@ -41,14 +50,13 @@ function isMain(): boolean {
   return entry !== undefined && resolve(entry) === fileURLToPath(import.meta.url);
 }
 
-// sysexits.h EX_SOFTWARE: a bug. systemd restarts the service; the outbox keeps every alarm.
-const EX_SOFTWARE = 70;
 
 function dieOnBug(what: string): (error: unknown) => void {
   return (error) => {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     process.stderr.write(`${JSON.stringify({ level: 'fatal', time: new Date().toISOString(), service: 'hik-arc', msg: what, err: detail })}\n`);
-    process.exit(EX_SOFTWARE);
+    // EX_SOFTWARE: a bug. systemd restarts the service; the outbox keeps every alarm.
+    process.exit(EXIT.SOFTWARE);
   };
 }
 

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   HIKARC_CONFIG_FILE_READABLE: 'a config file holding secrets can be read by its group or by everyone',
   HIKARC_CONFIG_FORGEABLE_ACK: 'a destination takes a clear ACK to an encrypted frame, which anyone on the path can forge',
   HIKARC_USAGE: 'the command line is wrong',
+  HIKARC_LISTEN_FAILED: 'the health and metrics endpoint or the control API cannot listen on its address (in use, or not on this host)',
 
   // event files and vendor documents
   HIKARC_EVENT_FILE_UNRECOGNISED: 'a file is neither a multipart capture nor JSON event documents',
@@ -165,7 +166,7 @@ export class ConfigError extends HikArcError {
   readonly problems: readonly string[];
 
   constructor(
-    code: 'HIKARC_CONFIG_INVALID' | 'HIKARC_CONFIG_MISSING' | 'HIKARC_CONFIG_UNREADABLE' | 'HIKARC_CONTROL_DISABLED' | 'HIKARC_CONTROL_TOKENS_INVALID',
+    code: 'HIKARC_CONFIG_INVALID' | 'HIKARC_CONFIG_MISSING' | 'HIKARC_CONFIG_UNREADABLE' | 'HIKARC_CONTROL_DISABLED' | 'HIKARC_CONTROL_TOKENS_INVALID' | 'HIKARC_STORE_MISSING',
     problems: readonly string[],
     options: HikArcErrorOptions = {},
   ) {

@@ -1,9 +1,14 @@
 // The root pino logger. Services log JSON to stdout for journald; commands whose stdout is their
-// result (translate, tables, send, receiver) log to stderr. Secrets are redacted wherever they could
-// appear: the config object, request headers, error details, and the user:password@ of any URL in a
-// log field.
+// result (translate, tables, send, receiver) log to stderr. At a terminal (or with --pretty) the same
+// lines are rendered by pino-pretty for a person to read. Every JSON line carries the version and
+// the hostname, so a line pasted into a support case says which build on which machine wrote it.
+// Secrets are redacted wherever they could appear: the config object, request headers, error
+// details, and the user:password@ of any URL in a log field.
 
+import { hostname } from 'node:os';
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { prettyFactory } from 'pino-pretty';
+import { VERSION } from './version.js';
 
 export type { Logger };
 
@@ -70,17 +75,32 @@ export interface LoggerOptions {
   /** `stdout` for the service, `stderr` for commands that print results on stdout. */
   readonly destination: 'stdout' | 'stderr' | DestinationStream;
   readonly base?: Record<string, unknown>;
+  /** Human-readable lines instead of JSON; `color` adds ANSI colours (a terminal). */
+  readonly pretty?: { readonly color: boolean };
+}
+
+/** Fields of every JSON line; the pretty form leaves them out (the terminal knows its machine). */
+export const BASE_FIELDS: Readonly<Record<string, string>> = Object.freeze({ service: 'hik-arc', version: VERSION, hostname: hostname() });
+
+/**
+ * A destination that renders each JSON line with pino-pretty before writing it. Synchronous, as
+ * the JSON destinations are: the last lines before an exit are not lost in a worker thread.
+ */
+export function prettyDestination(target: DestinationStream, color: boolean): DestinationStream {
+  const render = prettyFactory({ colorize: color, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'service,version,hostname,command' });
+  return { write: (line: string) => target.write(render(line)) };
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const stream =
+  const raw =
     typeof options.destination === 'string'
       ? pino.destination({ dest: options.destination === 'stdout' ? 1 : 2, sync: true })
       : options.destination;
+  const stream = options.pretty === undefined ? raw : prettyDestination(raw, options.pretty.color);
   return pino(
     {
       level: options.level,
-      base: { service: 'hik-arc', ...options.base },
+      base: { ...BASE_FIELDS, ...options.base },
       redact: { paths: [...REDACT_PATHS], censor: REDACTED },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }), log: redactUrlFields },

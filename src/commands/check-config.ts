@@ -1,6 +1,8 @@
 // `hik-arc check-config FILE [--for COMMAND]`: validates a config file the way the commands will,
-// names every problem, and says which commands the file is complete for. Warnings (a file holding
-// secrets that others may read) go to stderr and do not change the exit code.
+// names every problem, and says which commands the file is complete for. With the global
+// --env-file (src/commands/env-files.ts) the unit's EnvironmentFile counts, so the secrets the
+// service gets from it do. Warnings (a file holding secrets that others may read) go to stderr and
+// do not change the exit code.
 
 import { configFileWarnings, getSetting, missingProblem, redactConfig } from '../config/load.js';
 import { COMMAND_REQUIREMENTS, isRequirementCommand } from '../config/requirements.js';
@@ -47,6 +49,17 @@ export const checkConfigCommand: Command = {
   name: 'check-config',
   summary: 'validate a config file and name every bad or missing key',
   usage: `hik-arc check-config FILE [--for ${Object.keys(COMMAND_REQUIREMENTS).join('|')}] [--print]`,
+  help: {
+    flags: [
+      { flag: 'config', value: 'FILE', help: 'the config file to check, as an alternative to naming it first', default: 'the FILE argument' },
+      { flag: 'for', value: 'COMMAND', help: `exit 78 unless the file is complete for this command: ${Object.keys(COMMAND_REQUIREMENTS).join(', ')}`, default: 'only report which commands it is complete for' },
+      { flag: 'print', help: 'print the resulting configuration with every secret redacted' },
+    ],
+    notes: [
+      "Exit 0 when valid, 78 naming every bad or missing key. Warnings (a readable file with secrets) go to stderr and do not change the exit code. Give the unit's environment file with --env-file (any command takes it) so the secrets it holds count.",
+    ],
+    examples: ['hik-arc check-config /etc/hik-arc/config.json --env-file /etc/hik-arc/env --for run'],
+  },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       config: { type: 'string' },
@@ -59,6 +72,7 @@ export const checkConfigCommand: Command = {
     const target = values.for;
     if (target !== undefined && !isRequirementCommand(target)) throw new UsageError(`--for must be one of ${Object.keys(COMMAND_REQUIREMENTS).join(', ')}`);
 
+    const envFiles = io.envFiles ?? [];
     const config = loadCommandConfig(io, { file, command: 'check-config' });
     for (const warning of configFileWarnings(file)) io.stderr.write(`hik-arc check-config: warning (${warning.code}): ${file}: ${warning.message}\n`);
     for (const warning of forgeableAckWarnings(config)) io.stderr.write(`hik-arc check-config: warning (HIKARC_CONFIG_FORGEABLE_ACK): ${file}: ${warning}\n`);
@@ -74,7 +88,7 @@ export const checkConfigCommand: Command = {
         throw new ConfigError('HIKARC_CONFIG_MISSING', missing.map((path) => missingProblem(path, target)));
       }
     }
-    io.stdout.write(`${file}: valid\n`);
+    io.stdout.write(`${file}: valid${envFiles.length === 0 ? '' : ` with the environment of ${envFiles.join(', ')}`}\n`);
     if (tokens !== null) io.stdout.write(`  control API on ${config.control.listen}: ${tokens.length} token(s) in ${config.control.tokensFile}\n`);
     for (const [command, missing] of missingFor) {
       io.stdout.write(missing.length === 0 ? `  complete for ${command}\n` : `  not complete for ${command}: missing ${missing.join(', ')}\n`);

@@ -7,6 +7,7 @@ import { ConfigError, HikArcError, errorMessage } from '../errors.js';
 import { pino, type DestinationStream } from 'pino';
 import { exitQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
+import type { CommandHelp } from './help.js';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
@@ -14,17 +15,24 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted on SIGTERM/SIGINT; long-running commands stop gracefully. */
   readonly signal?: AbortSignal;
+  /** `--pretty`: human-readable log lines even when the log stream is not a terminal. */
+  readonly pretty?: boolean;
+  /** `--env-file` files already laid over `env`, to say so in output. */
+  readonly envFiles?: readonly string[];
 }
 
 export interface Command {
   readonly name: string;
   readonly summary: string;
   readonly usage: string;
+  /** Every flag explained, with its default, and examples (`hik-arc COMMAND --help`). */
+  readonly help: CommandHelp;
   run(args: readonly string[], io: CliIo): Promise<number>;
 }
 
-// sysexits.h: 64 usage, 75 temporary failure (a panel command whose outcome is unknown), 78 configuration.
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 64, OUTCOME_UNKNOWN: 75, CONFIG: 78 } as const;
+// sysexits.h: 64 usage, 70 internal software error (a bug), 75 temporary failure (a panel command
+// whose outcome is unknown), 78 configuration. help.ts explains each to the operator.
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 64, SOFTWARE: 70, OUTCOME_UNKNOWN: 75, CONFIG: 78 } as const;
 
 export class UsageError extends HikArcError {
   override readonly name = 'UsageError';
@@ -64,18 +72,22 @@ export function loadCommandConfig(io: CliIo, options: CommandConfigOptions): Con
 }
 
 /**
- * Logger for a command: JSON lines to stderr for commands whose stdout is their result, to stdout
- * for the service. The process's own streams get pino's synchronous fd writer so the last lines
- * before an exit are not lost; injected streams (tests) are written as they are.
+ * Logger for a command: log lines to stderr for commands whose stdout is their result, to stdout
+ * for the service. JSON for the journal and for pipes; pino-pretty's form when the stream is a
+ * terminal or with --pretty (colours only at a terminal). The process's own streams get pino's
+ * synchronous fd writer so the last lines before an exit are not lost; injected streams (tests)
+ * are written as they are.
  */
 export function commandLogger(io: CliIo, level: LogLevel, to: 'stdout' | 'stderr', command: string): Logger {
   const stream = to === 'stdout' ? io.stdout : io.stderr;
+  const terminal = (stream as { isTTY?: boolean }).isTTY === true;
+  const pretty = terminal || io.pretty === true ? { pretty: { color: terminal } } : {};
   if (stream === process.stdout || stream === process.stderr) {
     const destination = pino.destination({ dest: to === 'stdout' ? 1 : 2, sync: true });
     destination.on('error', exitQuietlyOnBrokenPipe);
-    return createLogger({ level, destination, base: { command } });
+    return createLogger({ level, destination, base: { command }, ...pretty });
   }
-  return createLogger({ level, destination: stream as unknown as DestinationStream, base: { command } });
+  return createLogger({ level, destination: stream as unknown as DestinationStream, base: { command }, ...pretty });
 }
 
 /** Prints what went wrong, every config problem on its own line, and picks the exit code. */

@@ -2,6 +2,7 @@
 // and keeps with their reason: no account, DUH from every destination, an invalid account.
 
 import { ARC_DESTINATION, decodeStoredEvent } from '../service/stored-event.js';
+import { requireStoreFile } from './store-file.js';
 import { openSqliteOutbox, type OutboxEntry } from '../outbox/index.js';
 import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command, rejectPositionals } from './command.js';
 
@@ -25,6 +26,15 @@ export const deadLettersCommand: Command = {
   name: 'dead-letters',
   summary: 'list events kept as undeliverable, with the reason',
   usage: 'hik-arc dead-letters [--config FILE] [--json] [--limit N]',
+  help: {
+    flags: [
+      { flag: 'config', value: 'FILE', help: 'the service\'s config file: its store.path is the outbox that is read (a path that does not exist is refused with exit 78)', default: 'defaults plus HIK_ARC_* variables' },
+      { flag: 'json', help: 'one JSON object per dead letter instead of one line of text' },
+      { flag: 'limit', value: 'N', help: 'list at most N dead letters, oldest first', default: '1000' },
+    ],
+    notes: ['Reads the store beside a running service without disturbing it.'],
+    examples: ['HIK_ARC_STORE_PATH=/var/lib/hik-arc/hik-arc.db hik-arc dead-letters --config /etc/hik-arc/config.json'],
+  },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       config: { type: 'string' },
@@ -37,6 +47,7 @@ export const deadLettersCommand: Command = {
     const config = loadCommandConfig(io, { file: values.config, command: 'dead-letters' });
     // Beside a running service: no run lock, and no sequence numbers of its own (the service gives
     // a requeued alarm its number). A store that is not there is named, not created empty.
+    requireStoreFile(config, io, 'dead-letters');
     const outbox = openSqliteOutbox({ path: config.store.path, mustExist: true, allocatesSequences: false });
     try {
       const rows = outbox.deadLetters(limit).map((entry) => describeDeadLetter(entry, outbox.attachment(entry.id)));

@@ -111,6 +111,15 @@ export const demoCommand: Command = {
   name: 'demo',
   summary: 'replay the bundled capture through the full pipeline to the built-in receiver on loopback, with a signed [V] media link',
   usage: 'hik-arc demo [--capture FILE] [--plain] [--hold SEC]',
+  help: {
+    flags: [
+      { flag: 'capture', value: 'FILE', help: 'an event capture to replay instead of the bundled one', default: 'the vendor guide\'s examples' },
+      { flag: 'plain', help: 'send plain DC-09 frames instead of AES-128 encrypted ones' },
+      { flag: 'hold', value: 'SEC', help: 'keep the media endpoint up this long after the replay so the printed link can be opened', default: '60 at a terminal, 0 otherwise' },
+    ],
+    notes: ['Needs no receiver, ARC or config: everything runs on 127.0.0.1.'],
+    examples: ['hik-arc demo', 'hik-arc demo --plain --hold 0'],
+  },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { capture: { type: 'string' }, plain: { type: 'boolean' }, hold: { type: 'string' } });
     rejectPositionals(positionals);

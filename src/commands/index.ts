@@ -3,6 +3,8 @@
 import { captureCommand } from './capture.js';
 import { checkConfigCommand } from './check-config.js';
 import { deadLettersCommand } from './dead-letters.js';
+import { devicesCommand } from './devices.js';
+import { eventsCommand } from './events.js';
 import { demoCommand } from './demo.js';
 import { mediaCommand } from './media.js';
 import { panelCommand } from './panel.js';
@@ -20,11 +22,13 @@ export const COMMANDS: readonly Command[] = [
   translateCommand,
   tablesCommand,
   checkConfigCommand,
+  devicesCommand,
   captureCommand,
   sendCommand,
   receiverCommand,
   replayCommand,
   demoCommand,
+  eventsCommand,
   deadLettersCommand,
   requeueCommand,
   mediaCommand,

@@ -20,6 +20,7 @@ import { MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import type { AlarmMessage } from '../translate/index.js';
 import type { VendorEvent } from '../ingest/index.js';
+import { requireStoreFile } from './store-file.js';
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command } from './command.js';
 
 /**
@@ -49,10 +50,8 @@ export function mediaIdOf(text: string, secret: string): number {
   return check.claims.mediaId;
 }
 
-function openReference(config: Config, id: number): { store: MediaStore; reference: MediaReference } {
-  if (config.store.path !== ':memory:' && !existsSync(config.store.path)) {
-    throw new HikArcError('HIKARC_MEDIA_UNKNOWN', `there is no store file at ${config.store.path} (store.path)`);
-  }
+function openReference(config: Config, io: CliIo, command: string, id: number): { store: MediaStore; reference: MediaReference } {
+  requireStoreFile(config, io, command);
   const store = new MediaStore({ path: config.store.path });
   const reference = store.reference(id);
   if (reference === undefined) {
@@ -76,7 +75,7 @@ async function printLinks(args: readonly string[], io: CliIo): Promise<number> {
   const ttlHours = positiveInteger(values['ttl-hours'], '--ttl-hours');
   const config = loadCommandConfig(io, { file: values.config, command: 'media link', requires: ['media.publicUrl', 'media.secret'] });
   const id = mediaIdOf(values.alarm, config.media.secret);
-  const { store, reference } = openReference(config, id);
+  const { store, reference } = openReference(config, io, 'media link', id);
   try {
     const expiresAtSec = Math.floor(systemClock.now() / 1000) + (ttlHours ?? config.media.linkTtlHours) * 3600;
     const token = signMediaToken(config.media.secret, { mediaId: id, expiresAtSec });
@@ -125,7 +124,7 @@ async function fetchFile(args: readonly string[], io: CliIo): Promise<number> {
   let described: Record<string, unknown> = {};
   if (values.alarm !== undefined) {
     const id = mediaIdOf(values.alarm, config.media.secret);
-    const { store, reference } = openReference(config, id);
+    const { store, reference } = openReference(config, io, 'media fetch', id);
     store.close();
     const kept = reference.items[item];
     if (kept === undefined) throw new HikArcError('HIKARC_MEDIA_UNKNOWN', `media reference ${id} has ${reference.items.length} item(s); --item ${item} is not one`);
@@ -169,6 +168,17 @@ export const mediaCommand: Command = {
   name: 'media',
   summary: 'print an alarm\'s signed media links (link), or write one of its files (fetch) for support cases',
   usage: USAGE,
+  help: {
+    flags: [
+      { flag: 'config', value: 'FILE', help: 'the service\'s config file: store.path, media.* (link) and receiver.* (fetch)', required: true },
+      { flag: 'alarm', value: 'ID|LINK', help: 'the alarm: the media id, or a link or token from a [V] block (its signature is checked, its expiry not)' },
+      { flag: 'ttl-hours', value: 'H', help: '(link) how long the new links stay valid', default: 'media.linkTtlHours' },
+      { flag: 'item', value: 'N', help: '(fetch) which of the alarm\'s files, counted from 0', default: '0' },
+      { flag: 'url', value: 'PATH', help: '(fetch) a receiver media path instead of an alarm' },
+      { flag: 'out', value: 'FILE', help: '(fetch) a new file to write; an existing one is never overwritten', required: true },
+    ],
+    examples: ['hik-arc media link --config /etc/hik-arc/config.json --alarm 42 --ttl-hours 48', 'hik-arc media fetch --config /etc/hik-arc/config.json --alarm 42 --item 1 --out evidence.jpg'],
+  },
   async run(args, io) {
     const [sub, ...rest] = args;
     if (sub === 'link') return printLinks(rest, io);

@@ -5,7 +5,6 @@
 // accepted (and confirmed where the panel shows it), 1 refused or not carried out, 64 usage,
 // 75 outcome unknown, 78 configuration.
 
-import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { systemClock } from '../clock.js';
 import { ConfigError, isHikArcError } from '../errors.js';
@@ -31,6 +30,7 @@ import type { PanelInfo } from '../control/panel-lookup.js';
 import { isFaultedZone, zoneView, type ZoneStatus } from '../control/panel-status.js';
 import { hikClients } from '../ingest/index.js';
 import { MetricsRegistry } from '../metrics.js';
+import { requireStoreFile } from './store-file.js';
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command } from './command.js';
 
 const USAGE = [
@@ -299,11 +299,9 @@ async function audit(args: readonly string[], io: CliIo): Promise<number> {
     since = new Date(at).toISOString();
   }
   const config = loadCommandConfig(io, { file: values.config, command: 'panel' });
-  if (!existsSync(config.store.path)) {
-    if (values.json === true) writeJsonLine(io, { chain: { ok: true, entries: 0 }, entries: [] });
-    else line(io, `no audit trail in ${config.store.path} yet`);
-    return EXIT.OK;
-  }
+  // The trail lives in the service's store: a path that is not there is a wrong store.path (a shell
+  // without the unit's HIK_ARC_STORE_PATH), not a trail with no entries.
+  requireStoreFile(config, io, 'panel audit');
   const store = new ControlStore({ path: config.store.path });
   try {
     // The whole chain is verified, whatever --since shows.
@@ -347,6 +345,35 @@ export const panelCommand: Command = {
   name: 'panel',
   summary: 'panel status and control on the receiver (arm, disarm, clear alarm, bypass, deactivate, relays) and the control audit trail',
   usage: USAGE.join('\n       '),
+  help: {
+    flags: [
+      { flag: 'config', value: 'F', help: 'the service\'s config file: receiver.* to reach the receiver, control.* for the limits, store.path for the audit trail', required: true },
+      { flag: 'panel', value: 'ID', help: 'the panel: its DC-09 account, devIndex or serial (hik-arc devices lists them)', required: true },
+      { flag: 'json', help: 'one JSON object on stdout instead of text, failures included' },
+      { flag: 'faulted', help: '(zones) only zones that are open, in alarm, tampered or faulted' },
+      { flag: 'partition', value: 'N|all', help: '(arm, disarm, clear-alarm) the partition number, or all', required: true },
+      { flag: 'mode', value: 'MODE', help: '(arm) away or stay; (deactivate) off, lidOnly or entirely', required: true },
+      { flag: 'zones', value: 'LIST', help: '(bypass, deactivate) zone numbers separated by commas, e.g. 3,5', required: true },
+      { flag: 'restore', help: '(bypass) end the bypass of the zones instead' },
+      { flag: 'permanent', help: '(deactivate) keep the zones deactivated across disarming' },
+      { flag: 'relays', value: 'LIST', help: '(relay) relay numbers separated by commas, e.g. 0,1', required: true },
+      { flag: 'on', help: '(relay) switch the relays on' },
+      { flag: 'off', help: '(relay) switch the relays off' },
+      { flag: 'operator', value: 'NAME', help: 'who gives the command, for the audit trail', required: true },
+      { flag: 'reason', value: 'TEXT', help: 'why, for the audit trail', required: true },
+      { flag: 'yes', help: 'confirm a command that changes the panel; without it nothing is sent' },
+      { flag: 'dry-run', help: 'print the request that would be sent and send nothing (no --yes, --operator or --reason needed)' },
+      { flag: 'since', value: 'ISO', help: '(audit) only entries from this time; the whole chain is verified anyway', default: 'every entry' },
+      { flag: 'name', value: 'NAME', help: '(token) who the new control API token is for', required: true },
+      { flag: 'roles', value: 'LIST', help: '(token) what it may do, separated by commas: read, arm, disarm, bypass, relay', required: true },
+    ],
+    notes: ['Exit 75 when a change was sent and no answer came: it may or may not have been carried out.'],
+    examples: [
+      'hik-arc panel status --config /etc/hik-arc/config.json --panel 1234',
+      'hik-arc panel arm --config /etc/hik-arc/config.json --panel 1234 --partition 1 --mode away --operator "J. Smith" --reason "keyholder request" --yes',
+      'hik-arc panel audit --config /etc/hik-arc/config.json --since 2026-01-01T00:00:00Z',
+    ],
+  },
   async run(args, io) {
     const [sub, ...rest] = args;
     if (sub === undefined) throw new UsageError('name a panel command');

@@ -17,6 +17,28 @@ export const receiverCommand: Command = {
   usage:
     'hik-arc receiver --listen tcp://HOST:PORT [--listen udp://HOST:PORT] [--key K --key-format hex|ascii] [--account A ...] [--duration S] ' +
     '[--fault FAULT[@ACCOUNT,...] ...] [--no-timestamp-check] [--close-after-answer] [--config FILE]; FAULT: ' + FAULT_NAMES.join('|'),
+  help: {
+    flags: [
+      { flag: 'listen', value: 'URL', help: 'tcp://HOST:PORT or udp://HOST:PORT to listen on; port 0 picks a free one (printed on stderr)', required: true, repeatable: true },
+      { flag: 'key', value: 'K', help: 'AES key: frames must be encrypted with it, and plain ones are refused', default: 'no key: plain frames only' },
+      { flag: 'key-format', value: 'hex|ascii', help: 'how --key is written: hex digits, or characters that are the key bytes', default: 'hex' },
+      { flag: 'account', value: 'A', help: 'accept only this account (3-16 hex digits); others get DUH', repeatable: true, default: 'every account' },
+      { flag: 'duration', value: 'S', help: 'stop after S whole seconds', default: 'until Ctrl-C or SIGTERM' },
+      {
+        flag: 'fault',
+        value: 'FAULT[@A,...]',
+        help:
+          'misbehave like a broken ARC, for these accounts only with @: nak, duh, silent (no answer), close (drop the connection), delay=MS, nak-at=ISO-TIME (a NAK with a wrong clock), bare-nak and bare-duh (no framing), early-ack, wrong-seq, wrong-account, garbage, hangup (close every connection at once); none answers normally',
+        repeatable: true,
+        default: 'none',
+      },
+      { flag: 'no-timestamp-check', help: 'accept frames whatever their timestamp (the DC-09 window is -20 s to +40 s)' },
+      { flag: 'close-after-answer', help: 'close each TCP connection after its answer, as some ARCs do' },
+      { flag: 'config', value: 'FILE', help: 'config file whose log.level applies', default: 'defaults plus HIK_ARC_* variables' },
+    ],
+    notes: ['One JSON line per received frame on stdout. An ARC stand-in for commissioning, not an ARC: nothing is stored.'],
+    examples: ['hik-arc receiver --listen tcp://127.0.0.1:5000 --key 000102030405060708090A0B0C0D0E0F', 'hik-arc receiver --listen tcp://0.0.0.0:5000 --fault nak@1234 --duration 300'],
+  },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       listen: { type: 'string', multiple: true },

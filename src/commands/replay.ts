@@ -39,6 +39,14 @@ export const replayCommand: Command = {
   name: 'replay',
   summary: 'send captured event files through the service pipeline to the configured ARC',
   usage: 'hik-arc replay --config FILE [--rate N] FILE...',
+  help: {
+    flags: [
+      { flag: 'config', value: 'FILE', help: 'config file with arc.primary (and key, R/L fields, accounts) to send with', required: true },
+      { flag: 'rate', value: 'N', help: 'events per second, to pace a large capture', default: 'as fast as the ARC acknowledges' },
+    ],
+    notes: ['FILE is a capture or event documents, as for translate. One JSON line per event with the ARC\'s answer; exit 0 only when every forwarded event was ACKed.'],
+    examples: ['hik-arc replay --config test-arc.json --rate 5 site.multipart'],
+  },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { config: { type: 'string' }, rate: { type: 'string' } });
     if (positionals.length === 0) throw new UsageError('name at least one event file');

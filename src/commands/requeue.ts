@@ -7,6 +7,7 @@ import { Translator, type AlarmMessage } from '../translate/index.js';
 import { StaticAccountDirectory, type VendorEvent } from '../ingest/index.js';
 import { decodeStoredEvent, encodeStoredEvent, type StoredEvent } from '../service/stored-event.js';
 import type { Config } from '../config/load.js';
+import { requireStoreFile } from './store-file.js';
 import { openSqliteOutbox, type OutboxEntry } from '../outbox/index.js';
 import { commandMediaHook } from './media.js';
 import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command } from './command.js';
@@ -43,6 +44,14 @@ export const requeueCommand: Command = {
   name: 'requeue',
   summary: 'send dead letters again (translated again with the current config)',
   usage: 'hik-arc requeue [--config FILE] (ID... | --all)',
+  help: {
+    flags: [
+      { flag: 'config', value: 'FILE', help: 'the service\'s config file, fixed (accounts, translate.fallbackAccount); its store.path is the outbox', default: 'defaults plus HIK_ARC_* variables' },
+      { flag: 'all', help: 'requeue every dead letter instead of the ids given' },
+    ],
+    notes: ['ID is the number hik-arc dead-letters shows. One JSON line per id; exit 1 when any stays dead. The running service sends requeued alarms within seconds.'],
+    examples: ['hik-arc requeue --config /etc/hik-arc/config.json 17 18', 'hik-arc requeue --config /etc/hik-arc/config.json --all'],
+  },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { config: { type: 'string' }, all: { type: 'boolean' } });
     if ((values.all === true) === positionals.length > 0) throw new UsageError('give dead letter ids or --all');
@@ -52,6 +61,7 @@ export const requeueCommand: Command = {
     const translator = requeueTranslator(config);
     // Beside a running service: no run lock, and no sequence numbers of its own (the service gives
     // a requeued alarm its number). A store that is not there is named, not created empty.
+    requireStoreFile(config, io, 'requeue');
     const outbox = openSqliteOutbox({ path: config.store.path, mustExist: true, allocatesSequences: false });
     // Media links as the service would give them (src/media); the service's archive picks the items up.
     const media = commandMediaHook(config, io, 'requeue');

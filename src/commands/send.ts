@@ -11,6 +11,7 @@ import { parseDestinationUrl } from '../transport/destination.js';
 import type { DispatchOutcome } from '../transport/dispatcher.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config/load.js';
+import { envName } from '../config/schema.js';
 import { StaticAccountDirectory } from '../ingest/index.js';
 import { MetricsRegistry } from '../metrics.js';
 import { createMemoryOutbox } from '../outbox/index.js';
@@ -98,8 +99,31 @@ export const sendCommand: Command = {
   name: 'send',
   summary: 'send one alarm to an ARC receiver as SIA DC-09 and print the outcome (exit 0 only on ACK)',
   usage:
-    'hik-arc send --to tcp://HOST:PORT (--hik CODE | --cid E130 --sia BA) --account A [--partition N] [--zone N] [--user N] [--video-url URL] ' +
-    '[--format adm-cid|sia-dcs] [--key K --key-format hex|ascii] [--receiver R] [--line L] [--timeout-ms N] [--attempts N] [--config FILE]',
+    'hik-arc send --config FILE [--to tcp://HOST:PORT] (--hik CODE | --cid E130 --sia BA) --account A [--partition N] [--zone N] [--user N] [--video-url URL] ' +
+    '[--format adm-cid|sia-dcs] [--key K --key-format hex|ascii] [--receiver R] [--line L] [--timeout-ms N] [--attempts N]',
+  help: {
+    flags: [
+      { flag: 'config', value: 'FILE', help: 'the service\'s config file: its arc.* settings (key, receiver number R, line L, format, timeouts) are the defaults of the flags below, so the test proves what the service will send', default: 'defaults plus HIK_ARC_* variables' },
+      { flag: 'to', value: 'URL', help: 'tcp://HOST:PORT or udp://HOST:PORT of the ARC receiver', default: 'arc.primary of --config' },
+      { flag: 'hik', value: 'CODE', help: 'a Hik event code (e.g. 1130); its Contact ID and SIA code come from the security-control table', default: 'give --hik, or --cid with --sia' },
+      { flag: 'cid', value: 'E130', help: 'Contact ID event: E (new) or R (restore) and three digits' },
+      { flag: 'sia', value: 'BA', help: 'SIA event code, two upper-case letters (with --cid)' },
+      { flag: 'account', value: 'A', help: 'DC-09 account, 3-16 hex digits', required: true },
+      { flag: 'partition', value: 'N', help: 'partition, 0-99', default: '0' },
+      { flag: 'zone', value: 'N', help: 'zone, 0-999', default: '0' },
+      { flag: 'user', value: 'N', help: 'user, 0-999, reported instead of the zone', default: 'none' },
+      { flag: 'video-url', value: 'URL', help: 'a verification link sent in the [V] block', default: 'none' },
+      { flag: 'format', value: 'adm-cid|sia-dcs', help: 'payload: Contact ID or SIA DC-03', default: 'arc.format of --config, else adm-cid' },
+      { flag: 'key', value: 'K', help: 'AES key to encrypt with; an empty value sends plain frames', default: 'arc.key of --config' },
+      { flag: 'key-format', value: 'hex|ascii', help: 'how --key is written', default: 'hex' },
+      { flag: 'receiver', value: 'R', help: 'DC-09 receiver number, 1-6 hex digits', default: 'arc.receiverNumber of --config, else 0' },
+      { flag: 'line', value: 'L', help: 'DC-09 account prefix / line, 1-6 hex digits', default: 'arc.linePrefix of --config, else 0' },
+      { flag: 'timeout-ms', value: 'N', help: 'wait this long for the answer to each frame', default: 'arc.ackTimeoutMs of --config, else 10000 over TCP and 5000 over UDP' },
+      { flag: 'attempts', value: 'N', help: 'sends of the frame before giving up, 1-100', default: 'arc.attempts of --config, else 3' },
+    ],
+    notes: ['Prints one JSON line with the outcome; exit 0 only on an ACK.'],
+    examples: ['hik-arc send --config /etc/hik-arc/config.json --hik 1130 --account 1234 --zone 5', 'hik-arc send --to tcp://127.0.0.1:5000 --cid E602 --sia RP --account 1234'],
+  },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       to: { type: 'string' },
@@ -122,6 +146,13 @@ export const sendCommand: Command = {
     });
     rejectPositionals(positionals);
     const config = loadCommandConfig(io, { file: values.config, command: 'send' });
+    // An ACK proves the path only for the key, R and L it was sent with; without the service's
+    // config these come from flags or the defaults, and a keyed ARC would NAK what the service sends.
+    if (values.config === undefined && io.env[envName('arc.key')] === undefined) {
+      io.stderr.write(
+        "hik-arc send: note: no --config, so this uses the flags' key, receiver number and line (default: none, 0, 0), not the service's; give --config /etc/hik-arc/config.json to prove what the service will send\n",
+      );
+    }
     const to = values.to ?? config.arc.primary;
     if (to === '') throw new UsageError('give --to tcp://HOST:PORT (or arc.primary in --config)');
     if (parseDestinationUrl(to) === undefined) throw new UsageError('--to must be tcp://HOST:PORT or udp://HOST:PORT');

@@ -11,6 +11,14 @@ export const tablesCommand: Command = {
   name: 'tables',
   summary: 'print the vendor code tables (Appendix D) as JSON or as a table',
   usage: `hik-arc tables [--json] [--family ${CODE_FAMILIES.join('|')}]`,
+  help: {
+    flags: [
+      { flag: 'json', help: 'one JSON array instead of the aligned table' },
+      { flag: 'family', value: 'NAME', help: `only the rows of one family: ${CODE_FAMILIES.join(', ')}`, default: 'every family' },
+      { flag: 'config', value: 'FILE', help: 'accepted for symmetry with the other commands; the tables do not depend on it', default: 'none' },
+    ],
+    examples: ['hik-arc tables --family security-control', 'hik-arc tables --json | jq length'],
+  },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       json: { type: 'boolean' },

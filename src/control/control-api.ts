@@ -203,7 +203,7 @@ export async function startControlApi(options: ControlApiOptions): Promise<Runni
   server.keepAliveTimeout = 5_000;
   // A command may wait for the receiver (control.requestTimeoutSec) and for its status read back.
   server.requestTimeout = 0;
-  const address = await listenOn(server, options.listen);
+  const address = await listenOn(server, options.listen, { what: 'the control API', setting: 'control.listen' });
   options.logger.info({ address: `${address.address}:${address.port}`, tls: options.tls !== null, tokens: options.tokens.length }, 'control API listening');
   return { address, close: () => closeServer(server) };
 }

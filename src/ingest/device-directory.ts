@@ -16,7 +16,7 @@
 // - the last good list is kept on disk (written atomically), and read at start, so a restart during
 //   a receiver fault still routes right.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
 import { isDc09Account } from '../transport/dc09-fields.js';
@@ -39,6 +39,11 @@ export interface DirectoryDevice {
   readonly devIndex: string | null;
   readonly devSerial: string | null;
   readonly accountId: string | null;
+  /** devName, devType (else OTAP from devSource / connectionMode) and devStatus, for people
+   * (hik-arc devices); routing never reads them. Absent in lists saved by older versions. */
+  readonly name?: string | null;
+  readonly type?: string | null;
+  readonly status?: string | null;
 }
 
 /** responseStatusStrg of A.41: more pages follow, this was the last one, or nothing matched. */
@@ -81,6 +86,13 @@ function searchStatus(value: unknown): SearchStatus | null {
   return status === 'OK' || status === 'MORE' || status === 'NO MATCH' ? status : null;
 }
 
+// A.41: devSource 7 or connectionMode 4 is an alarm device connected over OTAP.
+function deviceType(device: Record<string, unknown>): string | null {
+  const named = text(device['devType']) ?? text(device['deviceType']);
+  if (named !== null) return named;
+  return text(device['devSource']) === '7' || text(device['connectionMode']) === '4' || text(device['connectionMode'])?.toUpperCase() === 'OTAP' ? 'OTAP' : null;
+}
+
 function directoryError(message: string, sample: string): HikArcError {
   return new HikArcError('HIKARC_RECEIVER_DIRECTORY_FAILED', message, { detail: { sample: sample.slice(0, 200) } });
 }
@@ -96,7 +108,14 @@ export function parseSearchResult(body: string): SearchPage {
   for (const entry of matches) {
     const device = record(record(entry)?.['Device']) ?? record(entry);
     if (device === undefined) continue;
-    devices.push({ devIndex: text(device['devIndex']), devSerial: text(device['devSerial']), accountId: text(device['accountID']) });
+    devices.push({
+      devIndex: text(device['devIndex']),
+      devSerial: text(device['devSerial']),
+      accountId: text(device['accountID']),
+      name: text(device['devName']),
+      type: deviceType(device),
+      status: text(device['devStatus']),
+    });
   }
   return {
     devices,
@@ -175,7 +194,34 @@ const EMPTY_LIST = new DeviceList([]);
 
 function isDevice(value: unknown): value is DirectoryDevice {
   if (!isPlainObject(value)) return false;
-  return ['devIndex', 'devSerial', 'accountId'].every((key) => value[key] === null || typeof value[key] === 'string');
+  return (
+    ['devIndex', 'devSerial', 'accountId'].every((key) => value[key] === null || typeof value[key] === 'string') &&
+    ['name', 'type', 'status'].every((key) => value[key] === undefined || value[key] === null || typeof value[key] === 'string')
+  );
+}
+
+/** devIndex or serial to account, as the service routes by a device list. */
+export function deviceListAccounts(devices: readonly DirectoryDevice[]): AccountDirectory {
+  return new DeviceList(devices).accounts;
+}
+
+/**
+ * A device list saved by hik-arc: the service's last good list (store.path with .devices.json) or
+ * `hik-arc devices --save`. Throws HIKARC_INGEST_DIRECTORY_CACHE_FAILED when it is not one.
+ */
+export function readSavedDeviceList(path: string): { readonly devices: readonly DirectoryDevice[]; readonly savedAt: string | null } {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch (error) {
+    throw new HikArcError('HIKARC_INGEST_DIRECTORY_CACHE_FAILED', `the saved device list ${path} cannot be read: ${errorMessage(error)}`, { cause: error, detail: { path } });
+  }
+  const saved = isPlainObject(value) ? value : {};
+  const devices: unknown = saved['version'] === CACHE_VERSION ? saved['devices'] : undefined;
+  if (!Array.isArray(devices) || !devices.every(isDevice)) {
+    throw new HikArcError('HIKARC_INGEST_DIRECTORY_CACHE_FAILED', `${path} is not a device list written by hik-arc`, { detail: { path } });
+  }
+  return { devices, savedAt: typeof saved['savedAt'] === 'string' ? saved['savedAt'] : null };
 }
 
 export class HikDeviceDirectory implements AccountDirectory {
@@ -189,6 +235,7 @@ export class HikDeviceDirectory implements AccountDirectory {
   private readonly refreshes: Counter;
   private readonly devices: Gauge;
   private saving: Promise<void> = Promise.resolve();
+  private failure: { readonly code: ErrorCode; readonly message: string } | null = null;
 
   constructor(private readonly options: HikDeviceDirectoryOptions) {
     this.refreshes = options.metrics.counter('hik_arc_ingest_directory_refreshes_total', 'Device list refreshes from the receiver, by outcome (ok, partial, failed)', ['outcome']);
@@ -206,6 +253,25 @@ export class HikDeviceDirectory implements AccountDirectory {
     const ids = new Set(this.good.withAccount);
     for (const id of this.overlay.withAccount) ids.add(id);
     return ids.size;
+  }
+
+  /** The devices of the list in use: a partial read's over the last good list's, each once. */
+  listed(): readonly DirectoryDevice[] {
+    if (this.overlay === null) return this.good.devices;
+    const seen = new Set<string>();
+    const out: DirectoryDevice[] = [];
+    for (const device of [...this.overlay.devices, ...this.good.devices]) {
+      const id = identity(device);
+      if (id !== null && seen.has(id)) continue;
+      if (id !== null) seen.add(id);
+      out.push(device);
+    }
+    return out;
+  }
+
+  /** Why the last refresh failed (its code and message); null after one that read a list. */
+  get lastFailure(): { readonly code: ErrorCode; readonly message: string } | null {
+    return this.failure;
   }
 
   /** The refresh running now, if any. */
@@ -246,11 +312,13 @@ export class HikDeviceDirectory implements AccountDirectory {
     } catch (error) {
       this.refreshes.inc({ outcome: 'failed' });
       const code = error instanceof HikArcError ? error.code : 'HIKARC_RECEIVER_DIRECTORY_FAILED';
+      this.failure = { code, message: errorMessage(error) };
       // A login on hold was logged where it was refused; the list simply waits for the next refresh.
       const level = code === 'HIKARC_DIGEST_HOLD' || code === 'HIKARC_DIGEST_LOCKED' || this.abort.signal.aborted ? 'debug' : 'error';
       logger[level]({ code, reason, err: errorMessage(error) }, 'device list could not be read: keeping the last one');
       return 'failed';
     }
+    this.failure = null;
     const list = new DeviceList(read.devices);
     const fields = { reason, devices: read.devices.length, totalMatches: read.totalMatches, pages: read.pages };
     if (read.repairedPages > 0) logger.warn({ reason, repairedPages: read.repairedPages }, 'device list pages were broken JSON: repaired');
@@ -345,22 +413,12 @@ export class HikDeviceDirectory implements AccountDirectory {
 
   private loadFromDisk(): void {
     const path = this.options.cachePath;
-    if (path === undefined || path === null) return;
-    let text: string;
+    if (path === undefined || path === null || !existsSync(path)) return;
     try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ENOENT') this.cacheFailed('read', path, error);
-      return;
-    }
-    try {
-      const value = JSON.parse(text) as unknown;
-      const saved = isPlainObject(value) ? value : {};
-      const devices: unknown = saved['version'] === CACHE_VERSION ? saved['devices'] : undefined;
-      if (!Array.isArray(devices) || !devices.every(isDevice)) throw new Error('not a device list written by hik-arc');
-      this.good = new DeviceList(devices);
+      const saved = readSavedDeviceList(path);
+      this.good = new DeviceList(saved.devices);
       this.devices.set(undefined, this.deviceCount);
-      this.options.logger.info({ path, devices: devices.length, savedAt: saved['savedAt'] }, 'device list read from disk');
+      this.options.logger.info({ path, devices: saved.devices.length, savedAt: saved.savedAt }, 'device list read from disk');
     } catch (error) {
       this.cacheFailed('read', path, error);
     }

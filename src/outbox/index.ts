@@ -11,6 +11,7 @@ export type { OutboxStorage, StoredRow, StorageBatch, PendingKey, LoadedState } 
 export { StoreOutbox, DEFAULT_MAX_UNSTORED, OUTCOME_FLUSH_MS, STORE_RETRY, type StoreOutboxOptions } from './store-outbox.js';
 export { SqliteStorage, SCHEMA_VERSION, type SqliteStorageOptions } from './sqlite-storage.js';
 export { MemoryStorage, type MemoryStorageFault } from './memory-storage.js';
+export { OutboxReader, type OutboxRow, type RowProgress } from './outbox-reader.js';
 export { StoreError, storeError, storeErrorCode, type StoreErrorCode } from './store-error.js';
 export { FIRST_SEQUENCE, LAST_SEQUENCE, SUPERVISION_SEQUENCE, SEQUENCE_SKIP_AFTER_UNCLEAN_STOP, advanceSequence, counterKey, isMessageSequence, nextSequence, SequenceCounters } from './sequence.js';
 

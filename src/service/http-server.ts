@@ -61,7 +61,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
   });
   server.keepAliveTimeout = 5_000;
-  const address = await listenOn(server, options.listen);
+  const address = await listenOn(server, options.listen, { what: 'the health and metrics endpoint', setting: 'http.listen' });
   options.logger.info({ address: `${address.address}:${address.port}` }, 'health and metrics endpoint listening');
   return { address, close: () => closeServer(server) };
 }

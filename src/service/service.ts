@@ -103,14 +103,14 @@ class Service implements RunningService {
         metrics: this.metrics,
       });
     }
+    if (this.config.http.listen !== '') {
+      this.http = await startHttpServer({ listen: this.config.http.listen, health: () => this.health(), metrics: this.metrics, logger: this.logger.child({ stage: 'http' }) });
+    }
     await this.media?.start();
     this.stack.start();
     this.ingest.start();
     this.schedulePrune();
     this.memoryTrim.start();
-    if (this.config.http.listen !== '') {
-      this.http = await startHttpServer({ listen: this.config.http.listen, health: () => this.health(), metrics: this.metrics, logger: this.logger.child({ stage: 'http' }) });
-    }
   }
 
   health(): HealthReport {

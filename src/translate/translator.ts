@@ -141,7 +141,12 @@ export class Translator {
   translate(event: VendorEvent): Translation {
     if (event.repair !== 'none') {
       this.repairs.inc({ level: event.repair });
-      this.logger.warn({ eventType: event.eventType, devIndex: event.devIndex, repair: event.repair, defects: event.defects }, 'vendor document repaired');
+      // Receivers send malformed JSON routinely (half of the guide's own examples need a repair),
+      // so a repair is expected: info, and counted by hik_arc_parse_repairs_total. A salvage kept
+      // only the fields an alarm needs, so something was lost: that stays a warning.
+      const fields = { eventType: event.eventType, devIndex: event.devIndex, repair: event.repair, defects: event.defects };
+      if (event.repair === 'repaired') this.logger.info(fields, 'vendor document repaired');
+      else this.logger.warn(fields, 'vendor document salvaged: fields beyond the alarm\'s were lost');
     }
     const mapping = mapEvent(event, this.settings);
     if (mapping.kind === 'skip') {

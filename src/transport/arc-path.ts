@@ -32,6 +32,8 @@ export type PathState = (typeof PATH_STATES)[number];
 export const CLOCK_SKEW_WARNING_MS = 10_000;
 /** A NAK time further than this from ours is not adopted: a receiver with a flat RTC battery. */
 export const CLOCK_ADOPT_LIMIT_MS = 3_600_000;
+/** How far the receiver's clock offset must move before it is logged again. */
+export const CLOCK_OFFSET_LOG_STEP_MS = 1_000;
 /** Frames of this many accounts unanswered, with nothing answered meanwhile: the path is down. */
 export const SILENT_ACCOUNTS_FOR_DOWN = 2;
 /** A down path is probed after 5 s, then less often, up to once a minute. */
@@ -99,6 +101,8 @@ export class ArcPath {
   private waiters: Waiter[] = [];
   private pathState: PathState = 'unknown';
   private clockOffsetMs = 0;
+  /** The offset last written to the log (0: our own clock, before any NAK). */
+  private loggedClockOffsetMs = 0;
   // Monotonic time of the last valid answer of any kind on any connection.
   private lastAnswerAt = Number.NEGATIVE_INFINITY;
   // Accounts whose frame went unanswered with nothing answered since it was sent.
@@ -351,8 +355,12 @@ export class ArcPath {
       this.options.limitedLog.error('HIKARC_TRANSPORT_CLOCK_IMPLAUSIBLE', { destination: this.name, arcTime: new Date(arcTime).toISOString(), offsetSec: Math.round(offset / 1000) }, 'receiver time in a NAK is more than an hour from ours; not adopted');
       return;
     }
-    const changed = Math.abs(offset - this.clockOffsetMs) >= 1_000;
+    // Every NAK carries the receiver's time, and the measured offset jitters with the round trip:
+    // a line per NAK would bury the journal. Logged when it moved by a second since the offset
+    // last logged (so a slow drift is reported too, once it adds up); the gauge has every value.
+    const changed = Math.abs(offset - this.loggedClockOffsetMs) >= CLOCK_OFFSET_LOG_STEP_MS;
     this.clockOffsetMs = offset;
+    if (changed) this.loggedClockOffsetMs = offset;
     this.options.metrics.clockOffsetSeconds.set(this.labels, offset / 1000);
     if (!changed) return;
     if (Math.abs(offset) > CLOCK_SKEW_WARNING_MS) {

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeHikReceiver, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
 import { ANSWER_BODIES, makePanel, STATUS_OK, type FakePanel, type FakeSecurityCpOptions } from '../../helpers/fake-hik-security-cp.js';
 import { runCommand, type CliRun } from '../../helpers/run-cli.js';
+import { openSqliteOutbox } from '../../../src/outbox/index.js';
 import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
 
 const PASSWORD = 'hik12345';
@@ -391,12 +392,20 @@ describe('hik-arc panel audit', () => {
     expect(run.stderr).toContain('HIKARC_CONTROL_AUDIT_BROKEN');
   });
 
-  it('works with control off, and before there is a trail', async () => {
-    const config = writeTempJson({ store: { path: join(tempDir(), `none-${process.pid}.db`) }, log: { level: 'silent' } });
+  it('works with control off, and before there is a trail; refuses a store that is not there', async () => {
+    const path = join(tempDir(), `empty-${process.pid}.db`);
+    await openSqliteOutbox({ path }).close();
+    const config = writeTempJson({ store: { path }, log: { level: 'silent' } });
     const run = await runCommand(['panel', 'audit', '--config', config]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/no audit trail/);
+    expect(run.stdout).toMatch(/audit trail verified: 0 entries/);
     expect((await runCommand(['panel', 'audit', '--config', config, '--since', 'yesterday'])).code).toBe(64);
+    // A wrong store.path (a shell without the unit's HIK_ARC_STORE_PATH) is not an empty trail.
+    const missing = join(tempDir(), `none-${process.pid}.db`);
+    const refused = await runCommand(['panel', 'audit', '--config', writeTempJson({ store: { path: missing }, log: { level: 'silent' } })]);
+    expect(refused.code).toBe(78);
+    expect(refused.stderr).toContain(missing);
+    expect(refused.stderr).toContain('HIK_ARC_STORE_PATH');
   });
 });
 

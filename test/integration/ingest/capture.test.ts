@@ -52,15 +52,16 @@ function readPast(out: string, document: string): () => boolean {
   };
 }
 
-async function capture(options: FakeHikReceiverOptions, args: string[], receiver: Record<string, unknown> = {}, stopWhen?: () => boolean) {
-  fake = await startFakeHikReceiver({ heartbeatIntervalMs: 100, ...options });
+async function capture(options: FakeHikReceiverOptions, args: string[], receiver: Record<string, unknown> = {}, stopWhen?: (fake: FakeHikReceiver) => boolean) {
+  const started = await startFakeHikReceiver({ heartbeatIntervalMs: 100, ...options });
+  fake = started;
   let signal: AbortSignal | undefined;
   let poll: NodeJS.Timeout | undefined;
   if (stopWhen !== undefined) {
     // Stop (as SIGTERM would) once the capture has read what the test needs, however slow the machine.
     const controller = new AbortController();
     poll = setInterval(() => {
-      if (stopWhen()) {
+      if (stopWhen(started)) {
         clearInterval(poll);
         controller.abort();
       }
@@ -107,12 +108,52 @@ describe('hik-arc capture', () => {
     expect(fake.cancelled).toEqual(['5939']);
   });
 
-  it('a receiver that ends the stream early: the bytes are kept, exit code 1', async () => {
+  it('records across an end of the stream and a break mid-part for the whole --duration, subscribing again', async () => {
     const out = join(dir, 'ended.multipart');
-    const { code, stderr } = await capture({ events: DOCUMENTS.slice(0, 2), faults: [{ type: 'end', afterEvents: 2 }] }, ['--out', out, '--duration', '5']);
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/ended the stream/);
-    expect(readEventFile(readFileSync(out), out).items.filter((item) => item.kind === 'document')).toHaveLength(3);
+    const events = DOCUMENTS.slice(0, 6);
+    const { code, stderr, fake } = await capture(
+      { events, faults: [{ type: 'end', afterEvents: 2 }, { type: 'drop-mid-part', afterEvents: 2 }] },
+      ['--out', out, '--duration', '30'],
+      {},
+      (receiver) => receiver.subscribeCount() >= 3 && receiver.delivered >= events.length && readPast(out, events.at(-1) ?? '')(),
+    );
+    expect(code).toBe(0);
+    expect(fake.subscribeCount()).toBe(3);
+    expect(stderr).toMatch(/3 subscription\(s\)/);
+    expect(stderr).toMatch(/gap at \S+: the receiver ended the stream; resumed after \d+\.\d s/);
+    expect(stderr).toMatch(/gap at \S+: the stream broke: .*; resumed after/);
+    // Each subscription was cancelled before the next (the receiver keeps a stale task otherwise).
+    expect(fake.unsubscribed.length).toBe(3);
+    // translate reads the joined streams: every event, the one cut by the break once more in part.
+    const file = readEventFile(readFileSync(out), out);
+    const documents = file.items.filter((item) => item.kind === 'document').map((item) => (item.kind === 'document' ? item.text : ''));
+    expect(documents.filter((text) => text.includes('SubscribeDeviceMgmtRsp'))).toHaveLength(3);
+    expect(documents.filter((text) => events.includes(text))).toEqual(events);
+  });
+
+  it('a stall (no part within the heartbeat timeout) is a gap, not the end', async () => {
+    const out = join(dir, 'stall.multipart');
+    const events = DOCUMENTS.slice(0, 3);
+    const { code, stderr, fake } = await capture(
+      { events, faults: [{ type: 'stall', afterEvents: 1 }] },
+      ['--out', out, '--duration', '30'],
+      { heartbeatTimeoutSec: 5 },
+      (receiver) => receiver.subscribeCount() >= 2 && receiver.delivered >= events.length && readPast(out, events.at(-1) ?? '')(),
+    );
+    expect(code).toBe(0);
+    expect(fake.subscribeCount()).toBe(2);
+    expect(stderr).toMatch(/gap at \S+: no part for 5 s \(HIKARC_INGEST_HEARTBEAT_TIMEOUT\); resumed after/);
+    const documents = readEventFile(readFileSync(out), out).items.filter((item) => item.kind === 'document').map((item) => (item.kind === 'document' ? item.text : ''));
+    expect(documents.filter((text) => events.includes(text))).toEqual(events);
+  }, 30_000);
+
+  it('shows a live count of the parts on stderr', async () => {
+    const out = join(dir, 'count.multipart');
+    const { code, stderr } = await capture({ events: DOCUMENTS.slice(0, 3) }, ['--out', out, '--duration', '30'], {}, (receiver) => receiver.delivered >= 3 && readPast(out, DOCUMENTS[2] ?? '')());
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^hik-arc capture: 0 part\(s\), 0 event\(s\), 0\.0 KiB, subscription 1: subscribing$/m);
+    expect(stderr).toMatch(/^hik-arc capture: \d+ part\(s\), 1 event\(s\) \(last: \w+\), [\d.]+ KiB, subscription 1$/m);
+    expect(stderr).toMatch(/^hik-arc capture: \d+ part\(s\), 3 event\(s\) \(last: \w+\), [\d.]+ KiB, subscription 1$/m);
   });
 
   it.each([

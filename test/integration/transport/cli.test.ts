@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli.js';
 import { capture, type Captured } from '../../helpers/run-cli.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { writeTempJson } from '../../helpers/temp-files.js';
 
 const KEY = '000102030405060708090A0B0C0D0E0F';
 
@@ -75,6 +76,20 @@ describe('hik-arc send → hik-arc receiver', () => {
     expect(receiver.output.lines()[0]).toMatchObject({ token: 'SIA-DCS', receiver: '12', line: '3', account: 'ABCD', data: '#ABCD|Nri2/CL003', extended: [{ id: 'V', value: 'http://nvr/1' }] });
   });
 
+  it('with --config proves the service\'s key and R/L fields, and says so when it has none', async () => {
+    const receiver = await startReceiver(['--key', KEY, '--key-format', 'hex']);
+    const config = writeTempJson({ arc: { primary: receiver.tcp, key: KEY, keyFormat: 'hex', receiverNumber: 'A1', linePrefix: '7' }, log: { level: 'silent' } });
+    const sent = await send(['--config', config, '--hik', '1103', '--account', '1234', '--timeout-ms', '500']);
+    expect(sent).toMatchObject({ code: 0, result: { delivered: true, to: receiver.tcp, encrypted: true } });
+    expect(sent.stderr).not.toContain('no --config');
+    await waitFor(() => receiver.output.lines().length === 1, 2_000, 'the receiver line');
+    expect(receiver.output.lines()[0]).toMatchObject({ encrypted: true, receiver: 'A1', line: '7', account: '1234', response: 'ACK' });
+    // Without it the keyed receiver refuses the plain frame, and the note says why that proves little.
+    const plain = await send(['--to', receiver.tcp, '--hik', '1103', '--account', '1234', '--timeout-ms', '300', '--attempts', '1']);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/no --config, so this uses the flags' key, receiver number and line/);
+  });
+
   it('exits 1 with the reason when the receiver never answers', async () => {
     const receiver = await startReceiver(['--fault', 'silent']);
     const sent = await send(['--to', receiver.udp, '--hik', '1103', '--account', '1234', '--timeout-ms', '100', '--attempts', '2']);
@@ -115,7 +130,7 @@ describe('command-line errors exit 64', () => {
   it('help lists both commands', async () => {
     const output = capture();
     await runCli(['help'], output.io);
-    expect(output.stdout()).toContain('hik-arc send --to');
+    expect(output.stdout()).toContain('hik-arc send --config FILE [--to');
     expect(output.stdout()).toContain('hik-arc receiver --listen');
   });
 });

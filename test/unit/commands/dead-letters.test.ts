@@ -1,6 +1,7 @@
 // Dead letters are listed with their reason and, after a config fix, sent again with the account
 // the new config gives them.
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ARC_DESTINATION, decodeStoredEvent, encodeStoredEvent } from '../../../src/service/stored-event.js';
@@ -62,5 +63,29 @@ describe('hik-arc requeue', () => {
     expect((await runCommand(['requeue', '999', '--config', config])).lines).toEqual([{ id: 999, requeued: false, reason: 'not a dead letter' }]);
     expect((await runCommand(['requeue', '--config', config])).code).toBe(64);
     expect((await runCommand(['requeue', '--all', '7', '--config', config])).code).toBe(64);
+  });
+});
+
+describe('commands that read the store', () => {
+  // A shell lacks the unit's HIK_ARC_STORE_PATH: an empty database made at the default path would
+  // say "0 dead letters" about a store that was never looked at.
+  it('refuse a store.path that does not exist, naming it and its variable, with exit 78', async () => {
+    const missing = join(tempDir(), `missing-${process.pid}`, 'hik-arc.db');
+    const config = writeTempJson({ store: { path: missing }, media: { publicUrl: 'https://arc.example', secret: 'x'.repeat(32) } });
+    for (const argv of [
+      ['dead-letters', '--config', config],
+      ['requeue', '--all', '--config', config],
+      ['media', 'link', '--alarm', '1', '--config', config],
+    ]) {
+      const run = await runCommand(argv);
+      expect(run.code, argv.join(' ')).toBe(78);
+      expect(run.stderr).toContain(missing);
+      expect(run.stderr).toContain('HIK_ARC_STORE_PATH');
+      expect(run.stderr).toContain('HIKARC_STORE_MISSING');
+    }
+    expect(existsSync(missing)).toBe(false);
+    const fromEnv = await runCommand(['dead-letters'], { HIK_ARC_STORE_PATH: missing });
+    expect(fromEnv.code).toBe(78);
+    expect(fromEnv.stderr).toContain('from HIK_ARC_STORE_PATH');
   });
 });

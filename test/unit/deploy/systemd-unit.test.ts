@@ -19,6 +19,7 @@ describe('systemd unit', () => {
   it('runs the service as its own user, restarts it always and keeps the store in a state directory', () => {
     expect(directive('User')).toEqual(['hik-arc']);
     expect(directive('Restart')).toEqual(['always']);
+    expect(directive('RestartPreventExitStatus')).toEqual(['78']);
     expect(directive('StateDirectory')).toEqual(['hik-arc']);
     expect(directive('ExecStart')[0]).toMatch(/hik-arc\.js run --config /);
     expect(directive('Environment')).toContain('HIK_ARC_STORE_PATH=/var/lib/hik-arc/hik-arc.db');

@@ -7,7 +7,7 @@ describe('device list documents (guide A.40, A.41)', () => {
     expect(JSON.parse(searchDescription(40, 20))).toEqual({ SearchDescription: { position: 40, maxResult: 20 } });
   });
 
-  it('reads devIndex, devSerial and accountID of each match, and totalMatches', () => {
+  it('reads devIndex, devSerial and accountID of each match (and name, type and status for people), and totalMatches', () => {
     const page = parseSearchResult(
       JSON.stringify({
         SearchResult: {
@@ -15,7 +15,7 @@ describe('device list documents (guide A.40, A.41)', () => {
           totalMatches: '48',
           MatchList: [
             { Device: { devIndex: '2cd6716d-767f-4756-ac55-50276a5e3b4a', accountID: '1234', devName: 'AX PRO', devSerial: 'Q1234' } },
-            { Device: { devIndex: 'C5F2860E-8946-45FA-AC51-BD2429A82804', accountID: 5678, devName: 'x', devSerial: '' } },
+            { Device: { devIndex: 'C5F2860E-8946-45FA-AC51-BD2429A82804', accountID: 5678, devName: 'x', devSerial: '', devSource: 7, connectionMode: 4, devStatus: 'offline' } },
           ],
         },
       }),
@@ -27,8 +27,8 @@ describe('device list documents (guide A.40, A.41)', () => {
       status: null,
       repaired: false,
       devices: [
-        { devIndex: '2cd6716d-767f-4756-ac55-50276a5e3b4a', devSerial: 'Q1234', accountId: '1234' },
-        { devIndex: 'C5F2860E-8946-45FA-AC51-BD2429A82804', devSerial: null, accountId: '5678' },
+        { devIndex: '2cd6716d-767f-4756-ac55-50276a5e3b4a', devSerial: 'Q1234', accountId: '1234', name: 'AX PRO', type: null, status: null },
+        { devIndex: 'C5F2860E-8946-45FA-AC51-BD2429A82804', devSerial: null, accountId: '5678', name: 'x', type: 'OTAP', status: 'offline' },
       ],
     });
   });

@@ -8,6 +8,7 @@ import { Translator, hikLinkAlarm, type AlarmMessage, type Translation } from '.
 import { decodeEventDocument, type VendorEvent } from '../../../src/ingest/vendor-event.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { counted } from '../../helpers/metric-values.js';
+import { pino } from 'pino';
 
 const SETTINGS: TranslateSettings = { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 };
 
@@ -299,5 +300,22 @@ describe('outcome counters', () => {
     for (const outcome of ['heartbeat', 'no-account', 'forwarded']) {
       expect(await counted(metrics, 'hik_arc_translate_events_total', { outcome })).toBe(1);
     }
+  });
+});
+
+describe('log levels of vendor document repairs', () => {
+  it('a repair is expected: info, counted by hik_arc_parse_repairs_total; a salvage lost fields: warn', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const metrics = new MetricsRegistry();
+    const t = new Translator({ settings: { ...SETTINGS, fallbackAccount: '1111' }, hikAccount: '', directory: new StaticAccountDirectory({}), clock: new ManualClock(), metrics, logger });
+    t.translateText('{"EventNotificationAlert":{"eventType":"devStatusChanged","status":"online",},}');
+    t.translateText('{"EventNotificationAlert":{"eventType":"CIDAlarm" "CIDAlarm":{"CIDCode":"1130" "zoneNo":7, "subSys":2,, ]]');
+    expect(lines.filter((line) => String(line['msg']).startsWith('vendor document')).map((line) => [line['level'], line['repair']])).toEqual([
+      [30, 'repaired'],
+      [40, 'salvaged'],
+    ]);
+    expect(await metrics.value('hik_arc_parse_repairs_total', { level: 'repaired' })).toBe(1);
+    expect(await metrics.value('hik_arc_parse_repairs_total', { level: 'salvaged' })).toBe(1);
   });
 });

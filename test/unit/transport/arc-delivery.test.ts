@@ -9,6 +9,7 @@ import { parseAesKey } from '../../../src/transport/dc09-crypto.js';
 import type { AlarmPayload } from '../../../src/transport/event-message.js';
 import { FakeArc, flush, ManualClock } from '../../helpers/dc09-fakes.js';
 import { counted } from '../../helpers/metric-values.js';
+import { pino, type Logger } from 'pino';
 
 const ACK_TIMEOUT_MS = 1000;
 const KEY = parseAesKey('000102030405060708090A0B0C0D0E0F', 'hex');
@@ -24,6 +25,7 @@ interface SetupOptions {
   readonly supervisionAccount?: string;
   readonly secondary?: boolean;
   readonly whenUndelivered?: 'retry' | 'dead-letter';
+  readonly logger?: Logger;
 }
 
 function setup(options: SetupOptions = {}) {
@@ -62,6 +64,7 @@ function setup(options: SetupOptions = {}) {
       key,
       random: () => 1,
       whenUndelivered: options.whenUndelivered ?? 'dead-letter',
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
       connect: (address, handlers, connectOptions) => (address.port === 1 ? primary : secondary).connect(address, handlers, connectOptions),
       onPathState: (change) => changes.push(change),
       onOutcome: (outcome) => {
@@ -200,6 +203,28 @@ describe('delivery: attempts', () => {
     const second = acked(await settle(clock, send(alarm())));
     expect(second.attempts).toBe(1);
     expect(delivery.status()[0]?.clockOffsetMs).toBe(receiverAhead);
+  });
+
+  it('logs the clock offset of a NAK only when it moved by a second or more, not on every NAK', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const { clock, primary, send } = setup({ logger, secondary: false });
+    let offset = 5_000;
+    let round = 0;
+    const nakked = new Set<number>();
+    // Each alarm's first frame is NAKed with the receiver's time, which jitters by a few hundred ms.
+    primary.answer = (frame) => {
+      if (nakked.has(frame.sequence)) return primary.ack(frame);
+      nakked.add(frame.sequence);
+      return primary.nak(clock.now() + offset + (round++ % 3) * 200);
+    };
+    for (let n = 0; n < 5; n++) acked(await settle(clock, send(alarm())));
+    const offsetLines = () => lines.filter((line) => line['msg'] === 'clock offset taken from receiver NAK');
+    expect(offsetLines()).toHaveLength(1);
+    expect(offsetLines()[0]).toMatchObject({ level: 30, offsetMs: 5_000 });
+    offset = 8_000;
+    for (let n = 0; n < 3; n++) acked(await settle(clock, send(alarm())));
+    expect(offsetLines().map((line) => line['offsetMs'])).toEqual([5_000, 8_000]);
   });
 
   it('does not take a receiver time more than an hour off (a 2016 clock) from a NAK', async () => {
