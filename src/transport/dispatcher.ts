@@ -171,7 +171,10 @@ export class Dispatcher {
   }
 
   private sleepUntilWork(now: number): Promise<void> {
-    const retryAt = this.outbox.nextRetryAt(this.options.destination);
+    // With every slot taken only a finished round makes room, and it pokes: a lane due for its
+    // retry would otherwise set a timer that fires at once, again and again - a busy loop.
+    const full = this.rounds.size >= this.maxRounds;
+    const retryAt = full ? null : this.outbox.nextRetryAt(this.options.destination);
     const untilRetry = retryAt === null ? Infinity : Math.max(0, retryAt - now);
     const waitMs = Math.min(untilRetry, this.refreshIntervalMs);
     return new Promise<void>((resolve) => {
