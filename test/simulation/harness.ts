@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../src/log.js';
 import { MetricsRegistry } from '../../src/metrics.js';
 import { decodeEventDocument, StaticAccountDirectory, type VendorEvent } from '../../src/ingest/index.js';
-import { MemoryStorage, SqliteStorage, StoreOutbox, type Outbox, type OutboxEntry, type OutboxStorage, type StorageBatch, type StoredRow } from '../../src/outbox/index.js';
+import { MemoryStorage, SEQUENCE_SKIP_AFTER_UNCLEAN_STOP, SqliteStorage, StoreOutbox, type Outbox, type OutboxEntry, type OutboxStorage, type StorageBatch, type StoredRow } from '../../src/outbox/index.js';
 import { composeDelivery, type DeliveryStack } from '../../src/service/compose.js';
 import type { DeliveryOutcome, PipelineInput } from '../../src/service/pipeline.js';
 import { decodeStoredAlarm } from '../../src/service/stored-event.js';
@@ -74,6 +74,8 @@ interface AlarmInfo {
   ackedAt: number | null;
   readonly genuineAcks: Set<string>;
   rowId: number | null;
+  /** The process that accepted it. */
+  process: number;
 }
 
 interface Process {
@@ -141,6 +143,10 @@ class SimulationRun {
   private readonly rows = new Map<number, StoredRow>();
   private readonly sequenceOwner = new Map<string, string>(); // account + seq → key
   private readonly lastProcessedRank = new Map<string, number>();
+  // Processes that got at least one commit into the store (their start mark, skipped counters included).
+  private readonly landed = new Set<number>();
+  // Alarms held only in memory and lost in a crash, by process and account.
+  private readonly lostHeld = new Map<string, number>();
   private readonly arcs: SimArc[] = [];
   private process: Process | null = null;
   private processCount = 0;
@@ -225,7 +231,10 @@ class SimulationRun {
     const id = ++this.processCount;
     const inner = this.openInner();
     const storage = new FaultStorage(inner, this.clock, id, this.scenario.storeEpisodes, this.prng.fork().random, {
-      onCommitted: (batch) => this.onCommitted(batch),
+      onCommitted: (batch, incarnation) => {
+        this.landed.add(incarnation);
+        this.onCommitted(batch);
+      },
       trace: (line) => this.log(line),
     });
     const clock = this.clock.view(id);
@@ -269,6 +278,8 @@ class SimulationRun {
       if (alarm.held && !alarm.stored && !alarm.lostInCrash) {
         alarm.lostInCrash = true;
         lost++;
+        const where = `${alarm.process}/${alarm.account.toUpperCase()}`;
+        this.lostHeld.set(where, (this.lostHeld.get(where) ?? 0) + 1);
       }
     }
     if (this.submitting !== null) {
@@ -290,7 +301,7 @@ class SimulationRun {
   private info(key: string, account: string): AlarmInfo {
     let alarm = this.alarms.get(key);
     if (alarm === undefined) {
-      alarm = { key, account, rank: null, acceptedAt: null, stored: false, held: false, lostInCrash: false, sequence: null, frames: 0, processedAt: null, ackedAt: null, genuineAcks: new Set(), rowId: null };
+      alarm = { key, account, rank: null, acceptedAt: null, stored: false, held: false, lostInCrash: false, sequence: null, frames: 0, processedAt: null, ackedAt: null, genuineAcks: new Set(), rowId: null, process: this.process?.id ?? 0 };
       this.alarms.set(key, alarm);
     }
     return alarm;
@@ -316,6 +327,7 @@ class SimulationRun {
           if (result.translation.message[this.scenario.arc.format === 'adm-cid' ? 'admCid' : 'siaDcs'] !== key) this.violate(`event ${key} translated to an unexpected payload`);
           const alarm = this.info(key, item.account);
           alarm.rank = ++this.rank;
+          alarm.process = process.id;
           alarm.acceptedAt = this.clock.time;
           if (!alarm.stored) alarm.held = true;
         });
@@ -373,8 +385,19 @@ class SimulationRun {
     alarm.sequence = sequence;
     const owner = `${alarm.account.toUpperCase()}/${sequence}`;
     const previous = this.sequenceOwner.get(owner);
-    if (previous !== undefined && previous !== alarm.key) this.violate(`sequence ${sequence} of account ${alarm.account} reused: ${previous} and ${alarm.key}`);
-    else this.sequenceOwner.set(owner, alarm.key);
+    if (previous !== undefined && previous !== alarm.key && !this.reuseUnknowable(this.alarms.get(previous))) this.violate(`sequence ${sequence} of account ${alarm.account} reused: ${previous} and ${alarm.key}`);
+    this.sequenceOwner.set(owner, alarm.key);
+  }
+
+  /**
+   * A number no later process can know was used (docs/simulation.md §Sequence numbers): that of an
+   * alarm held in memory and lost in a crash, when its process never got a single commit into the
+   * store, or held more such alarms of the account than the jump after an unclean stop covers.
+   */
+  private reuseUnknowable(previous: AlarmInfo | undefined): boolean {
+    if (previous === undefined || !previous.lostInCrash) return false;
+    if (!this.landed.has(previous.process)) return true;
+    return (this.lostHeld.get(`${previous.process}/${previous.account.toUpperCase()}`) ?? 0) > SEQUENCE_SKIP_AFTER_UNCLEAN_STOP;
   }
 
   private alarmOf(event: ReceivedEvent): AlarmInfo | undefined {

@@ -68,6 +68,10 @@ interface SimConnection {
   readonly owner: number;
   readonly handlers: LinkHandlers;
   open: boolean;
+  // Bytes of one connection arrive in the order they were written (TCP; and our UDP sockets are
+  // one path each, where reordering is rare): the latest arrival time scheduled each way.
+  toArc: number;
+  toUs: number;
 }
 
 // A receiver's timestamp window (DC-09 §5.5.1.8, −40 s / +20 s), as ARCs apply it.
@@ -131,6 +135,14 @@ export class SimArc {
     return this.prng.int(0, this.options.latencyMs);
   }
 
+  /** Delay until bytes written now arrive: after the network delay, and never before earlier bytes. */
+  private arrival(connection: SimConnection, direction: 'toArc' | 'toUs', extraMs: number): number {
+    const now = this.options.clock.time;
+    const at = Math.max(now + extraMs + this.latency(), connection[direction]);
+    connection[direction] = at;
+    return at - now;
+  }
+
   private later(ms: number, fn: () => void): void {
     this.options.clock.setTimer(NETWORK_OWNER, ms, fn);
   }
@@ -144,7 +156,7 @@ export class SimArc {
     if (!connection.open) return;
     connection.open = false;
     this.options.observer.trace(`${this.name}#${connection.id} reset (${why})`);
-    this.later(this.latency(), () => connection.handlers.onClose(new Error(`ECONNRESET (${why})`)));
+    this.later(this.arrival(connection, 'toUs', 0), () => connection.handlers.onClose(new Error(`ECONNRESET (${why})`)));
   }
 
   /** Applies drop-connections episodes that started since the last look. */
@@ -170,7 +182,7 @@ export class SimArc {
           return;
         }
         this.later(this.latency(), () => {
-          const connection: SimConnection = { id: this.nextConnection++, owner, handlers, open: true };
+          const connection: SimConnection = { id: this.nextConnection++, owner, handlers, open: true, toArc: 0, toUs: 0 };
           this.connections.push(connection);
           if (this.connections.length > 256) this.connections.splice(0, this.connections.findIndex((c) => c.open) > 0 ? 128 : 0);
           resolve(this.link(connection));
@@ -200,7 +212,7 @@ export class SimArc {
           this.later(this.latency(), () => this.reset(connection, 'reset mid-frame'));
           return Promise.resolve();
         }
-        this.later(this.latency(), () => {
+        this.later(this.arrival(connection, 'toArc', 0), () => {
           if (connection.open) this.receive(connection, copy, stream);
         });
         return Promise.resolve();
@@ -282,8 +294,11 @@ export class SimArc {
       observer.trace(`${what}: bogus answer (${kind})`);
       if (kind === 'early-ack') {
         // The right ACK, then one for the next number before that frame exists.
-        this.process(connection, event, what, 0);
-        this.send(connection, this.ack({ ...frame, sequence: frame.sequence >= 9999 ? 1 : frame.sequence + 1 }, frame.encrypted), 1);
+        // Written with the right one, in one go: an early ACK that arrived only after our next
+        // frame was out could not be told from a real answer by any transmitter (docs/simulation.md).
+        this.options.observer.onProcessed(event);
+        const early = this.ack({ ...frame, sequence: frame.sequence >= 9999 ? 1 : frame.sequence + 1 }, frame.encrypted);
+        this.send(connection, Buffer.concat([this.ack(frame, frame.encrypted), early]), 0, () => this.options.observer.onGenuineAck(event), false);
         return;
       }
       this.send(connection, this.bogusAnswer(kind, frame));
@@ -329,9 +344,9 @@ export class SimArc {
   }
 
   /** Answer bytes to the transmitter after the network delay (in pieces while `chunked` is on). */
-  private send(connection: SimConnection, bytes: Buffer, extraDelayMs = 0, delivered?: () => void): void {
-    const chunked = this.options.transport === 'tcp' && bytes.length > 2 && this.hits('chunked') !== undefined;
-    const at = extraDelayMs + this.latency();
+  private send(connection: SimConnection, bytes: Buffer, extraDelayMs = 0, delivered?: () => void, mayChunk = true): void {
+    const chunked = mayChunk && this.options.transport === 'tcp' && bytes.length > 2 && this.hits('chunked') !== undefined;
+    const at = this.arrival(connection, 'toUs', extraDelayMs);
     if (!chunked) {
       this.later(at, () => {
         if (!connection.open) return;
@@ -344,7 +359,8 @@ export class SimArc {
     this.later(at, () => {
       if (connection.open) connection.handlers.onData(bytes.subarray(0, cut));
     });
-    this.later(at + this.prng.int(0, 20), () => {
+    const rest = this.arrival(connection, 'toUs', at + this.prng.int(0, 20));
+    this.later(rest, () => {
       if (!connection.open) return;
       delivered?.();
       connection.handlers.onData(bytes.subarray(cut));
