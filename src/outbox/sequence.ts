@@ -45,6 +45,9 @@ export class SequenceCounters {
   private readonly last = new Map<string, number>();
   // Counters changed since the last takeDirty(): what the next write must persist.
   private dirty = new Set<string>();
+  // What an account without a counter counts on from: 0, or past the jump after an unclean stop -
+  // such an account may have used numbers too (held alarms whose counter never reached the disk).
+  private absentPrevious = 0;
 
   constructor(initial: Iterable<readonly [string, number]> = []) {
     for (const [key, value] of initial) this.last.set(key, value);
@@ -53,7 +56,7 @@ export class SequenceCounters {
   /** The next number for the account, remembered as used. */
   allocate(destination: string, account: string): number {
     const key = counterKey(destination, account);
-    const value = nextSequence(this.last.get(key) ?? 0);
+    const value = nextSequence(this.last.get(key) ?? this.absentPrevious);
     this.last.set(key, value);
     this.dirty.add(key);
     return value;
@@ -64,8 +67,9 @@ export class SequenceCounters {
     return this.last.get(counterKey(destination, account)) ?? 0;
   }
 
-  /** Moves every counter `steps` numbers on (after an unclean stop). */
+  /** Moves every counter `steps` numbers on (after an unclean stop), those not yet kept too. */
   skipAll(steps: number): void {
+    this.absentPrevious = advanceSequence(this.absentPrevious, steps);
     for (const [key, value] of this.last) {
       this.last.set(key, advanceSequence(value, steps));
       this.dirty.add(key);

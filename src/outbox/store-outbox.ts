@@ -133,7 +133,7 @@ export class StoreOutbox implements Outbox {
     const loaded = storage.load();
     this.nextId = loaded.maxId + 1;
     this.counters = new SequenceCounters(loaded.counters);
-    if (!loaded.cleanStop && this.allocatesSequences && this.counters.size > 0) {
+    if (!loaded.cleanStop && this.allocatesSequences) {
       // docs/outbox.md §Sequence numbers: numbers used while the store was down may not be on disk.
       this.counters.skipAll(SEQUENCE_SKIP_AFTER_UNCLEAN_STOP);
       this.logger.warn({ skip: SEQUENCE_SKIP_AFTER_UNCLEAN_STOP, counters: this.counters.size }, 'the last run did not stop cleanly: sequence numbers continue a little further on');

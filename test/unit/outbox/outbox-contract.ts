@@ -256,6 +256,24 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
         await again.ack(heads[0]?.id as number, { via: 'primary', at: 1 });
         expect(again.next(DEST, 10, 0).map((head) => head.sequence)).toEqual([102]);
       });
+
+      if (factory.setFault) {
+        const setFault = factory.setFault;
+        it('numbers a held alarm of an account the store never counted past the jump after an unclean stop (simulator seed 153)', async () => {
+          const outbox = make();
+          await outbox.append([entry('A', 1)]);
+          await flush();
+          setFault(outbox, 'locked');
+          // B's first alarm takes 0001 while the store cannot be written, and goes to the ARC.
+          await outbox.append([entry('B', 1)]);
+          expect(outbox.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([['A', 1], ['B', 1]]);
+          setFault(outbox, 'none');
+          const again = await reopen(outbox, { clean: false });
+          opened.push(again);
+          await again.append([entry('B', 2)]);
+          expect(again.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([['A', 1], ['B', 101]]);
+        });
+      }
     }
 
     if (factory.setFault) {
