@@ -5,4 +5,6 @@
 export const REGRESSION_SEEDS: ReadonlyArray<{ readonly seed: number; readonly fault: string }> = [
   { seed: 24, fault: 'dispatcher spun on zero-delay timers while every window slot was taken and a lane was due for its retry' },
   { seed: 153, fault: 'an account with no stored counter restarted at 0001 after an unclean stop, reusing a number a held alarm had used' },
+  { seed: 236, fault: 'a wall clock stepped back held every lane waiting for a retry for as long as the step' },
+  { seed: 292, fault: 'a wall clock stepped back held every lane waiting for a retry for as long as the step' },
 ];

@@ -344,6 +344,18 @@ describe('delivery: the window', () => {
     expect(primary.connections).toBe(3);
   });
 
+  it('retries a waiting lane on time when the wall clock is stepped back (simulator seed 236)', async () => {
+    const { clock, primary, outcomes, send } = setup({ secondary: false, whenUndelivered: 'retry', arc: { attempts: 1 } });
+    let refuse = true;
+    primary.answer = (frame, arc) => (refuse ? arc.nak() : arc.ack(frame));
+    expect((await settle(clock, send(alarm('1111')))).outcome).toBe('retry');
+    const wall = clock.now.bind(clock);
+    clock.now = () => wall() - 3_600_000;
+    refuse = false;
+    for (let elapsed = 0; elapsed < 70_000; elapsed += 500) await clock.advance(500);
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['retry', 'acked']);
+  });
+
   it('waits, without spinning, while every slot is taken and a lane is due for its retry (simulator seed 24)', async () => {
     const { clock, primary, send } = setup({ secondary: false, whenUndelivered: 'retry', arc: { maxInFlight: 1, attempts: 1, ackTimeoutMs: 20_000 } });
     primary.answer = (frame, arc) => (frame.account === '1111' ? arc.nak() : 'silent');
