@@ -40,14 +40,18 @@ export function counterKey(destination: string, account: string): string {
   return `${destination}\u0000${account.toUpperCase()}`;
 }
 
+/**
+ * Where accounts without a counter of their own count on from: absent (0) until an unclean stop,
+ * then past the jump, and further at each one - such an account may have used numbers too (held
+ * alarms whose counter never reached the disk). Kept with the counters; no destination is ''.
+ */
+export const ABSENT_ACCOUNTS_KEY = counterKey('', '*');
+
 /** Per (destination, account) counters: the number each used last. */
 export class SequenceCounters {
   private readonly last = new Map<string, number>();
   // Counters changed since the last takeDirty(): what the next write must persist.
   private dirty = new Set<string>();
-  // What an account without a counter counts on from: 0, or past the jump after an unclean stop -
-  // such an account may have used numbers too (held alarms whose counter never reached the disk).
-  private absentPrevious = 0;
 
   constructor(initial: Iterable<readonly [string, number]> = []) {
     for (const [key, value] of initial) this.last.set(key, value);
@@ -56,7 +60,7 @@ export class SequenceCounters {
   /** The next number for the account, remembered as used. */
   allocate(destination: string, account: string): number {
     const key = counterKey(destination, account);
-    const value = nextSequence(this.last.get(key) ?? this.absentPrevious);
+    const value = nextSequence(this.last.get(key) ?? this.last.get(ABSENT_ACCOUNTS_KEY) ?? 0);
     this.last.set(key, value);
     this.dirty.add(key);
     return value;
@@ -69,7 +73,7 @@ export class SequenceCounters {
 
   /** Moves every counter `steps` numbers on (after an unclean stop), those not yet kept too. */
   skipAll(steps: number): void {
-    this.absentPrevious = advanceSequence(this.absentPrevious, steps);
+    if (!this.last.has(ABSENT_ACCOUNTS_KEY)) this.last.set(ABSENT_ACCOUNTS_KEY, 0);
     for (const [key, value] of this.last) {
       this.last.set(key, advanceSequence(value, steps));
       this.dirty.add(key);

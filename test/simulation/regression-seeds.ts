@@ -7,4 +7,5 @@ export const REGRESSION_SEEDS: ReadonlyArray<{ readonly seed: number; readonly f
   { seed: 153, fault: 'an account with no stored counter restarted at 0001 after an unclean stop, reusing a number a held alarm had used' },
   { seed: 236, fault: 'a wall clock stepped back held every lane waiting for a retry for as long as the step' },
   { seed: 292, fault: 'a wall clock stepped back held every lane waiting for a retry for as long as the step' },
+  { seed: 729, fault: 'the start for accounts without a counter did not move on at a second unclean stop in a row' },
 ];

@@ -272,6 +272,15 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
           opened.push(again);
           await again.append([entry('B', 2)]);
           expect(again.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([['A', 1], ['B', 101]]);
+          // C takes 0101 while the store is down again; the next unclean start goes further still (seed 729).
+          setFault(again, 'locked');
+          await again.append([entry('C', 1)]);
+          expect(again.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([['C', 101]]);
+          setFault(again, 'none');
+          const third = await reopen(again, { clean: false });
+          opened.push(third);
+          await third.append([entry('C', 2)]);
+          expect(third.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([['A', 1], ['B', 101], ['C', 201]]);
         });
       }
     }
