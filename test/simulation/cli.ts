@@ -26,7 +26,7 @@ export function printFailure(result: RunResult): void {
   console.log(`\nseed ${result.seed} FAILED - replay: npm run simulate -- --seed ${result.seed}`);
   console.log(`  scenario: ${result.scenario}`);
   for (const violation of result.violations) console.log(`  ✗ ${violation}`);
-  console.log(`  last ${result.trace.length} trace lines:`);
+  console.log(`  trace (${result.trace.length} lines, up to just after the first violation):`);
   for (const line of result.trace) console.log(`    ${line}`);
 }
 
@@ -41,7 +41,7 @@ const verbose = process.argv.includes('--verbose');
 const started = performance.now();
 if (single !== undefined) {
   const seed = integer('--seed', 1);
-  const result = await runSimulation({ seed, bug, traceLines: verbose ? 2_000 : 60 });
+  const result = await runSimulation({ seed, bug, traceLines: verbose ? 100_000 : 60 });
   if (result.ok) {
     console.log(`seed ${seed} passed: ${result.scenario}`);
     console.log(`  ${JSON.stringify(result.stats)}`);

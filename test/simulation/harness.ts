@@ -53,6 +53,7 @@ const DRAIN_LIMIT_MS = 20 * 60_000;
 const STOP_DEADLINE_MS = 5_000;
 const START_WALL_MS = Date.UTC(2026, 2, 29, 0, 59, 0);
 const DEFAULT_TRACE_LINES = 40;
+const TRACE_AFTER_FIRST_VIOLATION = 5;
 // Violations kept per run: the first ones say it; a thousand more only bury the trace.
 const MAX_VIOLATIONS = 20;
 
@@ -137,6 +138,10 @@ class SimulationRun {
   private readonly trace: string[] = [];
   private readonly traceLines: number;
   private readonly violations: string[] = [];
+  // The trace up to the first violation, and a few lines after it: the part that explains it.
+  private failureTrace: string[] | null = null;
+  private failureTraceLimit = 0;
+  private failureAccount: string | null = null;
   private readonly alarms = new Map<string, AlarmInfo>();
   private readonly byRow = new Map<number, AlarmInfo>();
   // Latest committed state of every row, by id.
@@ -201,13 +206,29 @@ class SimulationRun {
   }
 
   private log(line: string): void {
-    this.trace.push(`t=${(this.clock.time / 1000).toFixed(3)}s ${line}`);
-    if (this.trace.length > 4 * this.traceLines) this.trace.splice(0, this.trace.length - this.traceLines);
+    const stamped = `t=${(this.clock.time / 1000).toFixed(3)}s ${line}`;
+    // A few lines of what followed the first violation, after what led to it.
+    if (this.failureTrace !== null && this.failureTrace.length < this.failureTraceLimit && this.relevant(stamped)) this.failureTrace.push(stamped);
+    this.trace.push(stamped);
+    if (this.trace.length > 40 * this.traceLines) this.trace.splice(0, this.trace.length - 20 * this.traceLines);
+  }
+
+  /** A trace line about the failing account, or about no account at all (faults, paths, crashes). */
+  private relevant(line: string): boolean {
+    const mentions = (account: string): boolean => line.includes(`#${account}|`) || line.includes(` ${account} `) || line.includes(` ${account}:`) || line.includes(` ${account},`);
+    if (this.failureAccount !== null && mentions(this.failureAccount)) return true;
+    return !this.scenario.accounts.some(mentions);
   }
 
   private violate(message: string): void {
     const line = `t=${(this.clock.time / 1000).toFixed(3)}s ${message}`;
     if (this.violations.length < MAX_VIOLATIONS) this.violations.push(line);
+    if (this.failureTrace === null) {
+      // The minimal trace: the lines about the account that failed and about no account.
+      this.failureAccount = /#([0-9A-Fa-f]{3,16})\||account ([0-9A-Fa-f]{3,16})/.exec(message)?.slice(1).find((match) => match !== undefined) ?? null;
+      this.failureTrace = this.trace.filter((entry) => this.relevant(entry)).slice(-this.traceLines);
+      this.failureTraceLimit = this.failureTrace.length + 1 + TRACE_AFTER_FIRST_VIOLATION;
+    }
     this.log(`VIOLATION ${message}`);
   }
 
@@ -509,7 +530,7 @@ class SimulationRun {
       seed: this.options.seed,
       ok: this.violations.length === 0,
       violations: this.violations,
-      trace: this.trace.slice(-this.traceLines),
+      trace: this.failureTrace ?? this.trace.slice(-this.traceLines),
       scenario: describeScenario(scenario),
       stats: { events, acked, dead, lostInCrash, frames: this.frames, simSeconds: Math.round(this.clock.time / 1000), timers: this.clock.fired },
     };

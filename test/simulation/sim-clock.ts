@@ -172,7 +172,7 @@ export class SimClock {
       if (at === null || at > target) break;
       const timer = this.timers.pop() as Timer;
       if (timer.at > this.elapsed) this.sameInstant = 0;
-      else if (++this.sameInstant > SPIN_LIMIT) { if (process.env.HIKARC_SIMULATE_DEBUG) console.error(timer.fn.toString(), new Error().stack); throw new SpinError(this.elapsed); }
+      else if (++this.sameInstant > SPIN_LIMIT) throw new SpinError(this.elapsed);
       this.elapsed = Math.max(this.elapsed, timer.at);
       this.fired += 1;
       timer.fn();
