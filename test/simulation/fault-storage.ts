@@ -30,6 +30,8 @@ export class FaultStorage implements OutboxStorage {
   private alive = true;
   /** A commit failed and none has landed since: alarms may be held in memory. */
   failing = false;
+  /** Fails every commit from now on, whatever the episodes say (a disk full at the stop). */
+  forcedFull = false;
 
   constructor(
     private readonly inner: OutboxStorage,
@@ -58,7 +60,7 @@ export class FaultStorage implements OutboxStorage {
 
   commit(batch: StorageBatch): void | Promise<void> {
     if (!this.alive) throw new StoreError('HIKARC_STORE_FAILED', 'the process is dead');
-    if (this.active('full')) return this.fail('HIKARC_STORE_FULL', 'database or disk is full');
+    if (this.forcedFull || this.active('full')) return this.fail('HIKARC_STORE_FULL', 'database or disk is full');
     if (this.active('locked')) return this.fail('HIKARC_STORE_LOCKED', 'database is locked');
     const slow = this.active('slow');
     if (slow === undefined) {

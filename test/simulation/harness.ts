@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { silentLogger } from '../../src/log.js';
 import { MetricsRegistry } from '../../src/metrics.js';
 import { decodeEventDocument, StaticAccountDirectory, type VendorEvent } from '../../src/ingest/index.js';
@@ -77,6 +78,8 @@ interface AlarmInfo {
   rowId: number | null;
   /** The process that accepted it. */
   process: number;
+  /** Held when the process stopped with the store down: its record is the error log. */
+  loggedAtStop: boolean;
 }
 
 interface Process {
@@ -161,6 +164,14 @@ class SimulationRun {
   private rank = 0;
   private frames = 0;
   private readonly memory = new MemoryStorage();
+  // Error lines of the outbox's log (the journal that is the last record of unstored alarms).
+  private readonly errorLines: string[] = [];
+  private readonly errorLog = pino({ level: 'error', base: null, timestamp: false }, {
+    write: (line: string) => {
+      if (line.includes('HIKARC_STORE_UNSTORED')) this.errorLines.push(line);
+    },
+  });
+
   private readonly tempDir: string | null;
   private readonly key: Uint8Array | null;
 
@@ -259,7 +270,7 @@ class SimulationRun {
       trace: (line) => this.log(line),
     });
     const clock = this.clock.view(id);
-    const outbox = new StoreOutbox(storage, { clock, logger: silentLogger, ...(this.scenario.maxUnstored === undefined ? {} : { maxUnstored: this.scenario.maxUnstored }) });
+    const outbox = new StoreOutbox(storage, { clock, logger: this.errorLog, ...(this.scenario.maxUnstored === undefined ? {} : { maxUnstored: this.scenario.maxUnstored }) });
     const connectors = new Map(this.arcs.map((arc) => [arc.name, arc.connector(id)]));
     const connect: LinkConnector = (address, handlers, options) => (connectors.get(address.host.replace(/\.sim$/, '')) as LinkConnector)(address, handlers, options);
     const stack = composeDelivery({
@@ -322,7 +333,7 @@ class SimulationRun {
   private info(key: string, account: string): AlarmInfo {
     let alarm = this.alarms.get(key);
     if (alarm === undefined) {
-      alarm = { key, account, rank: null, acceptedAt: null, stored: false, held: false, lostInCrash: false, sequence: null, frames: 0, processedAt: null, ackedAt: null, genuineAcks: new Set(), rowId: null, process: this.process?.id ?? 0 };
+      alarm = { key, account, rank: null, acceptedAt: null, stored: false, held: false, lostInCrash: false, sequence: null, frames: 0, processedAt: null, ackedAt: null, genuineAcks: new Set(), rowId: null, process: this.process?.id ?? 0, loggedAtStop: false };
       this.alarms.set(key, alarm);
     }
     return alarm;
@@ -569,20 +580,70 @@ class SimulationRun {
     while (!this.drained() && this.clock.time < limit) await this.clock.runUntil(this.clock.time + 1_000);
     const drained = this.drained();
     const process = this.process as Process;
-    if (process.alive) {
-      await this.drive(process.stack.stop(STOP_DEADLINE_MS));
-      const report = { value: { unstored: 0, unwrittenOutcomes: 0 } };
-      await this.drive(process.outbox.close(STOP_DEADLINE_MS).then((closed) => (report.value = closed)));
-      if (report.value.unstored > 0 || report.value.unwrittenOutcomes > 0) this.violate(`a clean stop with a healthy store left ${report.value.unstored} unstored alarms and ${report.value.unwrittenOutcomes} unwritten outcomes`);
-    }
+    // One run in four stops with the store full, after a last burst (and the ARC gone, at times).
+    const ending = new Prng(this.options.seed ^ 0x2545f491);
+    const storeDownAtStop = ending.chance(0.25);
+    const lastBurst: AlarmInfo[] = [];
+    if (storeDownAtStop) await this.lastBurst(process, ending, lastBurst);
+    await this.drive(process.stack.stop(STOP_DEADLINE_MS));
+    const report = { value: { unstored: 0, unwrittenOutcomes: 0 } };
+    await this.drive(process.outbox.close(STOP_DEADLINE_MS).then((closed) => (report.value = closed)));
+    if (storeDownAtStop) this.checkStopWithStoreDown(report.value, lastBurst);
+    else if (report.value.unstored > 0 || report.value.unwrittenOutcomes > 0) this.violate(`a clean stop with a healthy store left ${report.value.unstored} unstored alarms and ${report.value.unwrittenOutcomes} unwritten outcomes`);
     this.checkEnd(drained);
+  }
+
+  /** The store fills up; a last burst comes; maybe the ARC goes away too; then SIGTERM. */
+  private async lastBurst(process: Process, ending: Prng, burst: AlarmInfo[]): Promise<void> {
+    process.storage.forcedFull = true;
+    this.log('store fault on: full, until the stop');
+    if (ending.chance(0.4)) {
+      for (const arc of this.arcs) arc.goDown();
+      this.log('every receiver down, until the stop');
+    }
+    const zones = new Map<string, number>();
+    for (const batch of this.scenario.batches) for (const item of batch.items) zones.set(item.account, Math.max(zones.get(item.account) ?? 0, item.zone));
+    for (let i = ending.int(1, 30); i > 0; i--) {
+      const account = ending.pick(this.scenario.accounts);
+      const zone = (zones.get(account) ?? 0) + 1;
+      if (zone > 999) continue;
+      zones.set(account, zone);
+      this.queue.push({ account, zone, event: cidEvent(account, zone), input: {} });
+    }
+    const keys = this.queue.map((item) => this.keyFor(item.account, item.zone));
+    this.submit();
+    await this.clock.runUntil(this.clock.time + ending.pick([0, 50, 500, 3_000]));
+    for (const key of keys) {
+      const alarm = this.alarms.get(key);
+      if (alarm !== undefined) burst.push(alarm);
+    }
+  }
+
+  /** docs/outbox.md §Stopping with the store down: held alarms are delivered or logged, never dropped. */
+  private checkStopWithStoreDown(report: { unstored: number; unwrittenOutcomes: number }, burst: readonly AlarmInfo[]): void {
+    const logged = new Map<string, string>();
+    for (const line of this.errorLines) {
+      const entry = JSON.parse(line) as { code?: string; payload?: string; state?: string };
+      if (entry.code !== 'HIKARC_STORE_UNSTORED' || entry.payload === undefined) continue;
+      const message = decodeStoredAlarm(entry.payload)?.message;
+      if (message) logged.set(this.scenario.arc.format === 'adm-cid' ? message.admCid : message.siaDcs, entry.state ?? '?');
+    }
+    let unacked = 0;
+    for (const alarm of burst) {
+      if (alarm.stored) continue;
+      if (alarm.ackedAt === null) unacked++;
+      if (alarm.ackedAt === null && logged.get(alarm.key) !== 'pending') this.violate(`${alarm.key} held when the store was full at the stop, not acknowledged, and not logged with its payload`);
+      alarm.loggedAtStop = true;
+    }
+    this.log(`stopped with the store full: ${burst.length} alarms in the last burst, ${unacked} neither stored nor acknowledged, ${logged.size} logged with their payload`);
+    if (report.unstored !== unacked) this.violate(`the stop reported ${report.unstored} unstored alarms; ${unacked} held alarms were neither stored nor acknowledged`);
   }
 
   private checkEnd(drained: boolean): void {
     const scenario = this.scenario;
     const stuck: string[] = [];
     for (const alarm of this.alarms.values()) {
-      if (alarm.lostInCrash) continue;
+      if (alarm.lostInCrash || alarm.loggedAtStop) continue;
       const row = alarm.rowId === null ? undefined : this.rows.get(alarm.rowId);
       if (row === undefined) {
         // Held in memory, ACKed, then dropped from the audit record to make room for newer held

@@ -104,11 +104,20 @@ export class SimArc {
   private readonly connections: SimConnection[] = [];
   private nextConnection = 1;
   private lastDropEpisode: FaultEpisode | null = null;
+  private readonly episodes: FaultEpisode[];
 
   constructor(options: SimArcOptions) {
     this.options = options;
     this.name = options.name;
     this.prng = options.prng;
+    this.episodes = [...options.episodes];
+  }
+
+  /** From now on the receiver is gone: open connections reset, new ones refused. */
+  goDown(): void {
+    const now = this.options.clock.time;
+    this.episodes.push({ kind: 'drop-connections', from: now, to: Number.POSITIVE_INFINITY, rate: 1 });
+    this.checkDrops();
   }
 
   /** The receiver's clock. */
@@ -118,7 +127,7 @@ export class SimArc {
 
   private active(kind: ArcFault, account: string | null = null): FaultEpisode | undefined {
     const now = this.options.clock.time;
-    for (const episode of this.options.episodes) {
+    for (const episode of this.episodes) {
       if (episode.kind !== kind || now < episode.from || now >= episode.to) continue;
       if (episode.accounts !== undefined && (account === null || !episode.accounts.has(account.toUpperCase()))) continue;
       return episode;
