@@ -54,7 +54,7 @@ if (single !== undefined) {
 const count = integer('--seeds', 500);
 const start = integer('--start', 1);
 let failed = 0;
-const totals = { events: 0, acked: 0, dead: 0, lostInCrash: 0, frames: 0 };
+const totals = { events: 0, acked: 0, dead: 0, lostInCrash: 0, frames: 0, boundedRuns: 0 };
 for (let seed = start; seed < start + count; seed++) {
   const result = await runSimulation({ seed, bug });
   totals.events += result.stats.events;
@@ -62,6 +62,7 @@ for (let seed = start; seed < start + count; seed++) {
   totals.dead += result.stats.dead;
   totals.lostInCrash += result.stats.lostInCrash;
   totals.frames += result.stats.frames;
+  if (result.stats.bounded) totals.boundedRuns += 1;
   if (!result.ok) {
     failed++;
     printFailure(result);

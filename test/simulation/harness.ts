@@ -46,7 +46,7 @@ export interface RunResult {
   readonly violations: readonly string[];
   readonly trace: readonly string[];
   readonly scenario: string;
-  readonly stats: { readonly events: number; readonly acked: number; readonly dead: number; readonly lostInCrash: number; readonly frames: number; readonly simSeconds: number; readonly timers: number };
+  readonly stats: { readonly events: number; readonly acked: number; readonly dead: number; readonly lostInCrash: number; readonly frames: number; readonly bounded: boolean; readonly simSeconds: number; readonly timers: number };
 }
 
 /** After the faults stop, the run has this long (simulated) to drain: rounds back off to a minute. */
@@ -163,6 +163,8 @@ class SimulationRun {
   private submitTimerSet = false;
   private rank = 0;
   private frames = 0;
+  // Invariant 7 applied to this run.
+  private bounded = false;
   private readonly memory = new MemoryStorage();
   // Error lines of the outbox's log (the journal that is the last record of unstored alarms).
   private readonly errorLines: string[] = [];
@@ -543,7 +545,7 @@ class SimulationRun {
       violations: this.violations,
       trace: this.failureTrace ?? this.trace.slice(-this.traceLines),
       scenario: describeScenario(scenario),
-      stats: { events, acked, dead, lostInCrash, frames: this.frames, simSeconds: Math.round(this.clock.time / 1000), timers: this.clock.fired },
+      stats: { events, acked, dead, lostInCrash, frames: this.frames, bounded: this.bounded, simSeconds: Math.round(this.clock.time / 1000), timers: this.clock.fired },
     };
   }
 
@@ -662,6 +664,7 @@ class SimulationRun {
     const onlyPrimary = scenario.storeEpisodes.length === 0 && scenario.crashes.length === 0 && scenario.clockSteps.length === 0 && scenario.maxUnstored === undefined;
     const wholePrimary = scenario.primary.episodes.every((episode) => episode.accounts === undefined && episode.rate === 1);
     if (!healthySecondary || !onlyPrimary || !wholePrimary) return;
+    this.bounded = true;
     const bound = this.worstCaseMs();
     const byAccount = new Map<string, AlarmInfo[]>();
     for (const alarm of this.alarms.values()) {

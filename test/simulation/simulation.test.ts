@@ -3,7 +3,7 @@
 // `npm run simulate -- --seed S`.
 
 import { describe, expect, it } from 'vitest';
-import { runSimulation, type RunResult } from './harness.js';
+import { runSimulation, SIMULATED_BUGS, type RunResult } from './harness.js';
 import { REGRESSION_SEEDS } from './regression-seeds.js';
 
 /** Seeds per `npm test` (HIKARC_SIMULATE_SEEDS overrides). */
@@ -36,4 +36,15 @@ describe('simulation: the seed budget', () => {
       expect(await failures(Array.from({ length: end - start + 1 }, (_, i) => start + i))).toEqual([]);
     });
   }
+});
+
+describe('simulation: a planted bug is caught within the budget', () => {
+  it.each(SIMULATED_BUGS)('%s', async (bug) => {
+    let caught: RunResult | undefined;
+    for (let seed = 1; seed <= BUDGET && caught === undefined; seed++) {
+      const result = await runSimulation({ seed, bug });
+      if (!result.ok) caught = result;
+    }
+    expect(caught?.violations.length ?? 0).toBeGreaterThan(0);
+  });
 });
