@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { startFakeHikReceiver, type FakeHikReceiver } from '../test/helpers/fake-hik-receiver.js';
 import { uniqueAlarm } from './corpus.js';
-import { freePort } from '../test/helpers/free-port.js';
+import { freePort } from '../src/free-port.js';
+import { startPortGate } from '../test/helpers/port-gate.js';
 import { waitFor } from '../test/helpers/wait-for.js';
 
 // The service runs compiled, as deployed (`npm run build`); the TypeScript loader of a source run
@@ -91,10 +92,12 @@ function median(values: readonly number[]): number {
 class ReceiverProcess {
   readonly acked = new Map<string, number>();
   ackCount = 0;
+  /** The port it bound; it listens on port 0 and says which, so no port is picked ahead of it. */
+  port = 0;
   private constructor(private readonly child: ChildProcess) {}
 
-  static async start(port: number, fault?: string): Promise<ReceiverProcess> {
-    const args = [...NODE_FLAGS, CLI, 'receiver', '--listen', `tcp://127.0.0.1:${port}`, ...(fault === undefined ? [] : ['--fault', fault])];
+  static async start(fault?: string): Promise<ReceiverProcess> {
+    const args = [...NODE_FLAGS, CLI, 'receiver', '--listen', 'tcp://127.0.0.1:0', ...(fault === undefined ? [] : ['--fault', fault])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HIK_ARC_LOG_LEVEL: 'warn' } });
     const receiver = new ReceiverProcess(child);
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
@@ -111,8 +114,11 @@ class ReceiverProcess {
     let errors = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
-      if (text.includes('listening on')) ready = true;
-      else errors += text;
+      const bound = /listening on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(text);
+      if (bound !== null) {
+        receiver.port = Number(bound[1]);
+        ready = true;
+      } else errors += text;
     });
     await waitFor(() => ready || child.exitCode !== null, 20_000, 'hik-arc receiver to listen', POLL_MS);
     if (!ready) throw new Error(`hik-arc receiver did not start: ${errors}`);
@@ -131,14 +137,22 @@ class ServiceProcess {
     readonly httpPort: number,
   ) {}
 
+  /**
+   * The service says its bound HTTP address only in an info line, and the bench runs it at warn to
+   * keep logging out of the figures; so its port is picked ahead and may be taken before the
+   * service binds it. A service that exits before answering /metrics is started again on another.
+   */
   static async start(config: Record<string, unknown>, dir: string): Promise<ServiceProcess> {
-    const httpPort = await freePort();
-    const file = join(dir, `config-${Date.now()}.json`);
-    writeFileSync(file, JSON.stringify({ ...config, http: { listen: `127.0.0.1:${httpPort}` }, log: { level: 'warn' } }));
-    const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const service = new ServiceProcess(child, httpPort);
-    await waitFor(async () => (await service.metric('hik_arc_outbox_depth')) !== undefined, 30_000, 'hik-arc run to answer /metrics', POLL_MS);
-    return service;
+    for (let attempt = 1; ; attempt++) {
+      const httpPort = await freePort();
+      const file = join(dir, `config-${Date.now()}-${attempt}.json`);
+      writeFileSync(file, JSON.stringify({ ...config, http: { listen: `127.0.0.1:${httpPort}` }, log: { level: 'warn' } }));
+      const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const service = new ServiceProcess(child, httpPort);
+      await waitFor(async () => child.exitCode !== null || (await service.metric('hik_arc_outbox_depth')) !== undefined, 30_000, 'hik-arc run to answer /metrics', POLL_MS);
+      if (child.exitCode === null) return service;
+      if (attempt >= 3) throw new Error(`hik-arc run exited with ${child.exitCode} before answering /metrics`);
+    }
   }
 
   async metric(name: string): Promise<number | undefined> {
@@ -185,9 +199,8 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
     // 0. The storm into a slow ARC (its software takes stormAckDelayMs per ACK, a normal figure):
     //    how long until the last alarm is ACKed, and how long each waited from receipt to ACK.
     options.log(`storm: ${options.stormEvents} alarms across ${options.stormAccounts} accounts into an ARC that takes ${options.stormAckDelayMs} ms per ACK`);
-    const stormPort = await freePort();
-    const slowArc = await ReceiverProcess.start(stormPort, `delay=${options.stormAckDelayMs}`);
-    const stormService = await ServiceProcess.start(serviceConfig(hik, stormPort, join(dir, 'storm.db')), dir);
+    const slowArc = await ReceiverProcess.start(`delay=${options.stormAckDelayMs}`);
+    const stormService = await ServiceProcess.start(serviceConfig(hik, slowArc.port, join(dir, 'storm.db')), dir);
     await waitFor(() => hik.subscribeCount() > 0, 20_000, 'the subscription', POLL_MS);
     const storm = Array.from({ length: options.stormEvents }, (_, n) => uniqueAlarm(1_000_000 + n, options.stormAccounts));
     const stormStart = performance.now();
@@ -203,10 +216,9 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
     await slowArc.stop();
     const subscriptionsBefore = hik.subscribeCount();
 
-    const arcPort = await freePort();
-    const arc = await ReceiverProcess.start(arcPort);
+    const arc = await ReceiverProcess.start();
     cleanups.push(() => arc.stop());
-    const service = await ServiceProcess.start(serviceConfig(hik, arcPort, join(dir, 'outbox.db')), dir);
+    const service = await ServiceProcess.start(serviceConfig(hik, arc.port, join(dir, 'outbox.db')), dir);
     cleanups.push(() => service.stop());
     await waitFor(() => hik.subscribeCount() > subscriptionsBefore, 20_000, 'the subscription', POLL_MS);
 
@@ -270,8 +282,10 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
 
     // 4. The ARC down: how much memory the service needs to hold the backlog.
     options.log(`queued: ${options.queuedEvents} events with the ARC down`);
-    const downPort = await freePort();
-    const queued = await ServiceProcess.start(serviceConfig(hik, downPort, join(dir, 'queued.db')), dir);
+    // An ARC that is down at an address the bench holds, so no one else can answer there.
+    const arcDown = await startPortGate();
+    cleanups.push(() => arcDown.close());
+    const queued = await ServiceProcess.start(serviceConfig(hik, arcDown.port, join(dir, 'queued.db')), dir);
     cleanups.push(() => queued.stop());
     await waitFor(() => hik.subscribeCount() > 1, 30_000, 'the new subscription', POLL_MS);
     const batch = 5_000;

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   HIKARC_CONFIG_MISSING: 'a setting the command needs is not set',
   HIKARC_CONFIG_UNREADABLE: 'the configuration file cannot be read or is not JSON',
   HIKARC_CONFIG_FILE_READABLE: 'a config file holding secrets can be read by its group or by everyone',
+  HIKARC_CONFIG_FORGEABLE_ACK: 'a destination takes a clear ACK to an encrypted frame, which anyone on the path can forge',
   HIKARC_USAGE: 'the command line is wrong',
 
   // event files and vendor documents
@@ -46,6 +47,7 @@ export const ERROR_CODES = {
   HIKARC_DC09_TIMESTAMP_WINDOW: 'a frame timestamp is outside the receiver window',
   HIKARC_DC09_UNKNOWN_ACCOUNT: 'a frame for an account the receiver does not know',
   HIKARC_DC09_UNSUPPORTED_MESSAGE: 'a correctly received frame the receiver cannot process',
+  HIKARC_DC09_DEVIATION: 'a destination is set to bend DC-09 (arc.deviations), logged once at start',
 
   // transport: delivery to the ARC
   HIKARC_TRANSPORT_ACK_TIMEOUT: 'no valid answer from the ARC receiver within the ACK timeout',

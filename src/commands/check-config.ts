@@ -7,6 +7,8 @@ import { COMMAND_REQUIREMENTS, isRequirementCommand } from '../config/requiremen
 import { isLoopbackHost, type Config } from '../config/schema.js';
 import { controlTokens, mediaDir } from '../config/stage-settings.js';
 import { ConfigError } from '../errors.js';
+import { activeDeviations, DC09_DEVIATIONS } from '../transport/dc09-deviations.js';
+import { DESTINATION_NAMES } from '../transport/destination.js';
 import { EXIT, loadCommandConfig, parseCommandArgs, UsageError, type Command } from './command.js';
 
 /** What the media settings mean for the operator who opens a [V] link (docs/media.md). */
@@ -27,6 +29,20 @@ export function mediaRemarks(config: Config): string[] {
   return remarks;
 }
 
+/** The DC-09 deviations switched on, one remark each (docs/dc09.md §Deviations per destination). */
+export function deviationRemarks(config: Config): string[] {
+  return DESTINATION_NAMES.flatMap((destination) => activeDeviations(config.arc.deviations[destination]).map((name) => `DC-09 deviation for arc.${destination}: ${DC09_DEVIATIONS[name].summary}`));
+}
+
+/** A clear ACK taken for an encrypted frame can be forged by anyone on the path: said as a warning. */
+export function forgeableAckWarnings(config: Config): string[] {
+  return DESTINATION_NAMES.filter((destination) => config.arc.deviations[destination].acceptClearAck).map((destination) => {
+    const setting = `arc.deviations.${destination}.acceptClearAck`;
+    const inert = config.arc.key === '' ? ' (arc.key is empty, so it changes nothing now)' : '';
+    return `${setting} is on: arc.${destination} takes a clear ACK to an encrypted frame, which anyone on the network path can forge to make an alarm look delivered${inert}; use it only on a trusted path`;
+  });
+}
+
 export const checkConfigCommand: Command = {
   name: 'check-config',
   summary: 'validate a config file and name every bad or missing key',
@@ -45,6 +61,7 @@ export const checkConfigCommand: Command = {
 
     const config = loadCommandConfig(io, { file, command: 'check-config' });
     for (const warning of configFileWarnings(file)) io.stderr.write(`hik-arc check-config: warning (${warning.code}): ${file}: ${warning.message}\n`);
+    for (const warning of forgeableAckWarnings(config)) io.stderr.write(`hik-arc check-config: warning (HIKARC_CONFIG_FORGEABLE_ACK): ${file}: ${warning}\n`);
     // The control API's tokens file is part of the configuration `run` refuses to start without.
     const tokens = controlTokens(config);
     const missingFor = new Map<string, string[]>();
@@ -62,7 +79,7 @@ export const checkConfigCommand: Command = {
     for (const [command, missing] of missingFor) {
       io.stdout.write(missing.length === 0 ? `  complete for ${command}\n` : `  not complete for ${command}: missing ${missing.join(', ')}\n`);
     }
-    for (const remark of mediaRemarks(config)) io.stdout.write(`  ${remark}\n`);
+    for (const remark of [...deviationRemarks(config), ...mediaRemarks(config)]) io.stdout.write(`  ${remark}\n`);
     if (values.print === true) io.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
     return EXIT.OK;
   },

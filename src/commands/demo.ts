@@ -47,30 +47,54 @@ interface DemoMedia {
   close(): Promise<void>;
 }
 
+/** How often the demo picks another port for the media endpoint when the one it picked was taken. */
+const MEDIA_PORT_ATTEMPTS = 3;
+
+function isAddressInUse(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return typeof cause === 'object' && cause !== null && 'code' in cause && cause.code === 'EADDRINUSE';
+}
+
+/**
+ * The media endpoint on a free loopback port. Its link base (media.publicUrl) must be known before
+ * it starts, so the port is picked first and bound only by the start: someone else may take it in
+ * between. Then the demo picks another, a few times, rather than fail.
+ */
+async function startDemoMediaStage(receiver: DemoReceiver, work: string, logLevel: LogLevel, io: CliIo): Promise<MediaStage> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort(DEMO_PUBLIC_HOST);
+    const config = loadConfig({
+      file: DEMO_CONFIG,
+      env: {},
+      overrides: {
+        'receiver.url': receiver.url,
+        'receiver.username': receiver.username,
+        'receiver.password': receiver.password,
+        'store.path': ':memory:',
+        'media.listen': `${DEMO_PUBLIC_HOST}:${port}`,
+        'media.publicUrl': `http://${DEMO_PUBLIC_HOST}:${port}`,
+        'media.secret': randomBytes(32).toString('hex'),
+        'media.dir': join(work, 'media'),
+      },
+    });
+    const settings = mediaSettingsFromConfig(config);
+    const stage = createMediaStage({ settings, guard: new AuthGuard(settings.receiver.authRetryMs), clock: systemClock, logger: commandLogger(io, logLevel, 'stderr', 'demo').child({ stage: 'media' }), metrics: new MetricsRegistry() });
+    try {
+      await stage.start();
+      return stage;
+    } catch (error) {
+      await stage.stop();
+      if (attempt >= MEDIA_PORT_ATTEMPTS || !isAddressInUse(error)) throw error;
+    }
+  }
+}
+
 async function startDemoMedia(capture: Buffer, logLevel: LogLevel, io: CliIo): Promise<DemoMedia> {
   const receiver = await startDemoReceiver(readFileSync(DEMO_CLIP), 'image/gif');
   const work = mkdtempSync(join(tmpdir(), 'hik-arc-demo-'));
   const captureFile = join(work, 'guide-examples.multipart');
   writeFileSync(captureFile, withDemoClip(capture, DEMO_CLIP_PATH));
-  // The link base must be known before the endpoint starts.
-  const port = await freePort(DEMO_PUBLIC_HOST);
-  const config = loadConfig({
-    file: DEMO_CONFIG,
-    env: {},
-    overrides: {
-      'receiver.url': receiver.url,
-      'receiver.username': receiver.username,
-      'receiver.password': receiver.password,
-      'store.path': ':memory:',
-      'media.listen': `${DEMO_PUBLIC_HOST}:${port}`,
-      'media.publicUrl': `http://${DEMO_PUBLIC_HOST}:${port}`,
-      'media.secret': randomBytes(32).toString('hex'),
-      'media.dir': join(work, 'media'),
-    },
-  });
-  const settings = mediaSettingsFromConfig(config);
-  const stage = createMediaStage({ settings, guard: new AuthGuard(settings.receiver.authRetryMs), clock: systemClock, logger: commandLogger(io, logLevel, 'stderr', 'demo').child({ stage: 'media' }), metrics: new MetricsRegistry() });
-  await stage.start();
+  const stage = await startDemoMediaStage(receiver, work, logLevel, io);
   return {
     stage,
     receiver,

@@ -6,6 +6,7 @@
 
 import { KEY_FORMATS, parseAesKey } from '../transport/dc09-crypto.js';
 import { ARC_FORMATS } from '../transport/event-message.js';
+import { DC09_DEVIATIONS } from '../transport/dc09-deviations.js';
 import { splitListen } from '../http-listen.js';
 import { normalizeFingerprint } from '../ingest/receiver-tls.js';
 import { LOG_LEVELS } from '../log.js';
@@ -63,6 +64,12 @@ function choice<const Values extends readonly string[]>(doc: string, values: Val
 
 const upperCase = (value: string): string => value.toUpperCase();
 
+// docs/dc09.md §Deviations per destination: off by default, one set per destination.
+function deviations(destination: 'primary' | 'secondary') {
+  const of = (name: keyof typeof DC09_DEVIATIONS): Setting<boolean> => flag(`For arc.${destination}: ${DC09_DEVIATIONS[name].doc}`, false);
+  return { omitReceiverNumber: of('omitReceiverNumber'), hikvisionNull: of('hikvisionNull'), acceptClearAck: of('acceptClearAck') } as const;
+}
+
 export const SETTINGS = {
   receiver: {
     url: text('Base URL of the Hik IP Receiver Pro API, http(s)://HOST:PORT. Its Automation Output protocol must be enabled and set to Private, or the subscription is refused with 403. Credentials in it are refused: use username and password.', {
@@ -118,7 +125,15 @@ export const SETTINGS = {
       0,
       { min: 0, max: 1024 },
     ),
-    supervisionSec: integer('Send a DC-09 NULL link test after this many idle seconds; 0 = off. Set it well below the reporting time of the ATS category the ARC requires.', 0, { min: 0, example: 180 }),
+    // On by default (docs/delivery.md §Failover and recovery): without NULL tests a silent primary
+    // is found only from alarms of two accounts, and an idle one not at all. 60 s keeps an idle
+    // path's loss well inside a 180 s reporting time; receivers that NAK a NULL still prove the link.
+    supervisionSec: integer(
+      'Send a DC-09 NULL link test (account receiver.account) after this many idle seconds on each path; 0 = off. Set it well below the reporting time of the ATS category the ARC requires. With it on, an alarm waits at most two ACK timeouts on a silent primary before it goes to the secondary.',
+      60,
+      { min: 0 },
+    ),
+    deviations: { primary: deviations('primary'), secondary: deviations('secondary') },
   },
   accounts: {
     doc: 'devIndex or device serial to DC-09 account; overrides the account the receiver lists for the device. Events carrying a deviceID use it as their account. As an environment variable: JSON.',

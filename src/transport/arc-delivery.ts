@@ -12,6 +12,8 @@ import { isDc09Account } from './dc09-fields.js';
 import { connectLink } from './connect.js';
 import { createRandomPadSource, parseAesKey, type KeyFormat, type PadSource } from './dc09-crypto.js';
 import { ackTimeoutFor, parseDestinationUrl, type DestinationName } from './destination.js';
+import { failoverFigures } from './delivery-policy.js';
+import { activeDeviations, DC09_DEVIATIONS, STANDARD, type DeviationSettings } from './dc09-deviations.js';
 import { Dispatcher, type DispatchOutcome } from './dispatcher.js';
 import { supervisionTemplate, type AlarmPayload, type ArcFormat, type HeaderSettings } from './event-message.js';
 import type { LinkConnector } from './link.js';
@@ -65,6 +67,8 @@ export interface ArcSettings {
   readonly maxInFlight: number;
   /** TCP connections per path; 0: as many as maxInFlight. */
   readonly connections: number;
+  /** `arc.deviations`: where a destination's receiver bends DC-09; all off when absent. */
+  readonly deviations?: DeviationSettings;
 }
 
 /** The key bytes of `arc.key`, or null when it is empty; a ConfigError names a bad key. */
@@ -99,6 +103,14 @@ export class ArcDelivery {
       if (address === undefined) throw new ConfigError('HIKARC_CONFIG_INVALID', [`arc.${spec.name}: "${spec.url}" is not tcp://HOST:PORT or udp://HOST:PORT`]);
       // docs/delivery.md §Window: TCP carries one frame per connection at a time; UDP one per socket.
       const window = address.transport === 'tcp' && arc.connections > 0 ? Math.min(arc.connections, arc.maxInFlight) : arc.maxInFlight;
+      const deviations = arc.deviations?.[spec.name] ?? STANDARD;
+      // docs/dc09.md §Deviations per destination: each one said once, at start, as what it is.
+      for (const deviation of activeDeviations(deviations)) {
+        logger.warn(
+          { code: 'HIKARC_DC09_DEVIATION', destination: spec.name, url: spec.url, deviation, setting: `arc.deviations.${spec.name}.${deviation}` },
+          `DC-09 deviation for this destination: ${DC09_DEVIATIONS[deviation].summary}`,
+        );
+      }
       return new ArcPath({
         name: spec.name,
         address,
@@ -113,6 +125,7 @@ export class ArcDelivery {
         connect: deps.connect ?? connectLink,
         nullTest,
         supervisionMs: arc.supervisionSec * 1000,
+        deviations,
         ...(deps.random === undefined ? {} : { random: deps.random }),
         onPathState: (change) => {
           if (change.to === 'up') this.dispatcher.pathRecovered();
@@ -147,6 +160,10 @@ export class ArcDelivery {
         attempts: arc.attempts,
         supervisionSec: arc.supervisionSec,
         nullTests: nullTest !== null,
+        // The README's worst case, for these settings: what the ARC may ask about failover.
+        ...(this.paths.length > 1 && this.paths[0] !== undefined
+          ? { worstCaseFailoverMs: failoverFigures({ ackTimeoutMs: ackTimeoutFor(this.paths[0].address.transport, arc.ackTimeoutMs), attempts: arc.attempts, supervisionSec: nullTest === null ? 0 : arc.supervisionSec }).alarmMs }
+          : {}),
       },
       'transport ready',
     );

@@ -18,6 +18,7 @@ import type { RateLimitedLog } from '../rate-limited-log.js';
 import { ArcConnection, type AttemptResult, type ConnectionState } from './arc-connection.js';
 import type { PadSource } from './dc09-crypto.js';
 import { encodeFrame } from './dc09-frame.js';
+import { deviateTemplate, STANDARD, type DestinationDeviations } from './dc09-deviations.js';
 import type { DestinationAddress, DestinationName } from './destination.js';
 import { stampMessage, type MessageTemplate } from './event-message.js';
 import type { LinkConnector } from './link.js';
@@ -69,6 +70,8 @@ export interface ArcPathOptions {
   readonly nullTest: MessageTemplate | null;
   /** NULL test after this much idle time. */
   readonly supervisionMs: number;
+  /** Where this destination's receiver bends DC-09 (docs/dc09.md §Deviations per destination); the standard when absent. */
+  readonly deviations?: DestinationDeviations;
   readonly random?: () => number;
   readonly onPathState: (change: PathStateChange) => void;
 }
@@ -88,6 +91,7 @@ export class ArcPath {
   private readonly countFrame: Readonly<Record<ExchangeKind, () => void>>;
   private readonly countAnswer: Readonly<Record<'ack' | 'nak' | 'duh', () => void>>;
   private readonly debugEnabled: boolean;
+  private readonly deviations: DestinationDeviations;
   private readonly connections: ArcConnection[] = [];
   private readonly idle: ArcConnection[] = [];
   // Connections carrying an alarm now: given up on at once when the path goes down.
@@ -123,6 +127,7 @@ export class ArcPath {
     const answers = options.metrics.responses;
     this.countAnswer = { ack: answers.bind({ ...this.labels, response: 'ack' }), nak: answers.bind({ ...this.labels, response: 'nak' }), duh: answers.bind({ ...this.labels, response: 'duh' }) };
     this.debugEnabled = this.logger.isLevelEnabled('debug');
+    this.deviations = options.deviations ?? STANDARD;
     this.scheduleSupervision();
   }
 
@@ -162,8 +167,9 @@ export class ArcPath {
    * fresh timestamp (our clock plus the offset learnt from this receiver's NAKs) and waits for its
    * answer. An event waiting for a connection gets `path-down` if the path goes down meanwhile.
    */
-  async exchange(template: MessageTemplate, kind: ExchangeKind, log: Readonly<Record<string, unknown>> = {}): Promise<PathAttempt> {
+  async exchange(standard: MessageTemplate, kind: ExchangeKind, log: Readonly<Record<string, unknown>> = {}): Promise<PathAttempt> {
     if (this.stopped) return { kind: 'stopped' };
+    const template = deviateTemplate(standard, this.deviations);
     // NULL tests run whatever the state; an alarm goes to a down path only as its admitted probe.
     let probe = kind !== 'event';
     if (kind === 'event' && this.pathState === 'down') {
@@ -185,7 +191,7 @@ export class ArcPath {
       } catch (error) {
         return { kind: 'invalid', detail: errorMessage(error) };
       }
-      const expected: ExpectedAnswer = { sequence: template.sequence, account: template.account, receiver: template.receiver, line: template.line, key: this.options.key };
+      const expected: ExpectedAnswer = { sequence: template.sequence, account: template.account, receiver: template.receiver, line: template.line, key: this.options.key, acceptClearAck: this.deviations.acceptClearAck };
       const sentAt = this.options.clock.monotonic();
       this.countFrame[kind]();
       if (this.debugEnabled) this.logger.debug({ ...log, kind, account: template.account, seq: template.sequence, bytes: frame.length }, 'frame sent');

@@ -61,6 +61,8 @@ export const DC09_QUIRKS = {
   NO_ACCOUNT: 'no-account',
   NO_PAD_TERMINATOR: 'no-pad-terminator',
   BYTES_AFTER_TIMESTAMP: 'bytes-after-timestamp',
+  /** A clear ACK to an encrypted frame, taken only where arc.deviations allows it (response.ts). */
+  CLEAR_ACK: 'clear-ack',
 } as const;
 export type Dc09Quirk = (typeof DC09_QUIRKS)[keyof typeof DC09_QUIRKS];
 

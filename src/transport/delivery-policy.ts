@@ -93,3 +93,34 @@ export function afterRound(context: RoundContext): RoundOutcome {
   if (permanent || context.whenUndelivered === 'dead-letter') return { kind: 'dead', reason };
   return { kind: 'retry', delayMs: backoffDelay(context.previousRounds, context.retry, context.random), reason };
 }
+
+export interface FailoverSettings {
+  /** The primary's ACK timeout in force (ackTimeoutFor: 10 s TCP, 5 s UDP by default). */
+  readonly ackTimeoutMs: number;
+  /** `arc.attempts`. */
+  readonly attempts: number;
+  /** `arc.supervisionSec`; NULL tests also need `receiver.account`. */
+  readonly supervisionSec: number;
+}
+
+export interface FailoverFigures {
+  /**
+   * Longest an alarm waits on a primary that accepts and never answers before it goes to the
+   * secondary (docs/delivery.md §Failover and recovery). Supervision on: the first timeout raises a
+   * NULL test beside the resend, and its silence takes the path down one timeout later, so two
+   * timeouts (one if attempts is 1). Off: every attempt times out first.
+   */
+  readonly alarmMs: number;
+  /** Longest an idle path stays `up` after it went silent: one idle interval and the NULL's timeout; null without NULL tests. */
+  readonly idleDetectMs: number | null;
+}
+
+/** The worst case before failover to the backup ARC, from the settings (stated in the README for the defaults). */
+export function failoverFigures(settings: FailoverSettings): FailoverFigures {
+  const nullTests = settings.supervisionSec > 0;
+  const timeouts = nullTests ? Math.min(settings.attempts, 2) : settings.attempts;
+  return {
+    alarmMs: timeouts * settings.ackTimeoutMs,
+    idleDetectMs: nullTests ? settings.supervisionSec * 1000 + settings.ackTimeoutMs : null,
+  };
+}

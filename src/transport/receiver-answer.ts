@@ -33,13 +33,15 @@ export type ReceiverFault = (
   | { readonly kind: 'garbage' }
   /** TCP: every connection is closed as soon as it is accepted, before any frame. */
   | { readonly kind: 'hangup' }
+  /** A clear ACK to an encrypted frame, as some receivers answer (docs/dc09.md §Deviations per destination). */
+  | { readonly kind: 'clear-ack' }
 ) & { readonly accounts?: ReadonlySet<string> };
 
 export const NO_FAULT: ReceiverFault = { kind: 'none' };
 
-export const FAULT_NAMES = ['none', 'nak', 'duh', 'silent', 'close', 'delay=MS', 'nak-at=ISO-TIME', 'bare-nak', 'bare-duh', 'early-ack', 'wrong-seq', 'wrong-account', 'garbage', 'hangup'] as const;
+export const FAULT_NAMES = ['none', 'nak', 'duh', 'silent', 'close', 'delay=MS', 'nak-at=ISO-TIME', 'bare-nak', 'bare-duh', 'early-ack', 'wrong-seq', 'wrong-account', 'garbage', 'hangup', 'clear-ack'] as const;
 
-const SIMPLE_FAULTS: ReadonlySet<string> = new Set(['none', 'nak', 'duh', 'silent', 'close', 'bare-nak', 'bare-duh', 'early-ack', 'wrong-seq', 'wrong-account', 'garbage', 'hangup']);
+const SIMPLE_FAULTS: ReadonlySet<string> = new Set(['none', 'nak', 'duh', 'silent', 'close', 'bare-nak', 'bare-duh', 'early-ack', 'wrong-seq', 'wrong-account', 'garbage', 'hangup', 'clear-ack']);
 
 /**
  * `KIND[=ARG][@ACCOUNT,ACCOUNT...]`: one of FAULT_NAMES, optionally for some accounts only, e.g.
@@ -223,7 +225,7 @@ export function answerItem(item: Dc09Item, policy: ReceiverPolicy, faults: Recei
   let delayMs = 0;
   let nakTime = nowMs;
   let extra: Buffer | null = null;
-  const encryptedAck = item.kind === 'frame' && item.frame.encrypted ? policy.key : null;
+  let encryptedAck = item.kind === 'frame' && item.frame.encrypted ? policy.key : null;
   switch (fault.kind) {
     case 'nak':
       response = 'NAK';
@@ -259,6 +261,9 @@ export function answerItem(item: Dc09Item, policy: ReceiverPolicy, faults: Recei
       };
     case 'early-ack':
       if (header !== null && response === 'ACK') extra = ackFor({ ...header, sequence: header.sequence >= 9999 ? 1 : header.sequence + 1 }, encryptedAck, nowMs, pad);
+      break;
+    case 'clear-ack':
+      encryptedAck = null;
       break;
     case 'hangup':
     case 'none':

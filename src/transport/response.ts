@@ -6,7 +6,7 @@
 // else that is not an answer to this frame: the wait goes on until the ACK timeout.
 
 import type { ErrorCode } from '../errors.js';
-import { openFrame, type Dc09Item, type Dc09Quirk } from './dc09-frame.js';
+import { DC09_QUIRKS, openFrame, type Dc09Item, type Dc09Quirk } from './dc09-frame.js';
 
 export interface ExpectedAnswer {
   readonly sequence: number;
@@ -15,6 +15,8 @@ export interface ExpectedAnswer {
   readonly line: string;
   /** The key the request was encrypted with; null for a clear request. */
   readonly key: Uint8Array | null;
+  /** The destination takes a clear ACK to an encrypted frame (arc.deviations, docs/dc09.md §Deviations per destination). */
+  readonly acceptClearAck?: boolean;
 }
 
 export type ResponseVerdict =
@@ -53,12 +55,16 @@ export function classifyResponse(item: Dc09Item, expected: ExpectedAnswer): Resp
     case 'ACK': {
       if (frame.sequence !== expected.sequence) return unmatched(`ACK for sequence ${frame.sequence}, ours is ${expected.sequence}`);
       if (!sameAccount(frame.account, expected.account)) return unmatched(`ACK for account ${frame.account}, ours is ${expected.account}`);
-      if (expected.key !== null && !frame.encrypted) return unmatched('a clear ACK to an encrypted frame');
+      // Forgeable, so only where the installer allowed it for this destination; logged as a quirk.
+      const clearAck = expected.key !== null && !frame.encrypted;
+      if (clearAck && expected.acceptClearAck !== true) return unmatched('a clear ACK to an encrypted frame');
       if (expected.key === null && frame.encrypted) return unmatched('an encrypted ACK to a clear frame');
       const opened = openFrame(frame, expected.key);
       if (!opened.ok) return { kind: 'ignore', code: opened.error.code, detail: `*ACK: ${opened.error.message}` };
-      const headerMismatch = (frame.receiver !== null && frame.receiver !== expected.receiver) || frame.line !== expected.line;
-      return { kind: 'ack', receiverTime: opened.value.timestamp, headerMismatch, quirks: opened.value.quirks };
+      // A frame sent without R (arc.deviations omitReceiverNumber) has no R for the ACK to echo.
+      const headerMismatch = (frame.receiver !== null && expected.receiver !== null && frame.receiver !== expected.receiver) || frame.line !== expected.line;
+      const quirks = clearAck ? [...opened.value.quirks, DC09_QUIRKS.CLEAR_ACK] : opened.value.quirks;
+      return { kind: 'ack', receiverTime: opened.value.timestamp, headerMismatch, quirks };
     }
     default:
       return unmatched(`a ${frame.token} frame is not an answer`);

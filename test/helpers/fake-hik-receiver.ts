@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../../src/clock.js';
 import { FakeDigest, authorizationParams, type FakeDigestAlgorithm } from './fake-hik-receiver-digest.js';
 import { FakeMediaFiles, type FakeMediaFile } from './fake-hik-media.js';
 import { FakeSecurityCp, type FakePanel, type FakeSecurityCpOptions } from './fake-hik-security-cp.js';
@@ -120,6 +121,13 @@ export interface FakeHikReceiverOptions {
   readonly media?: Readonly<Record<string, FakeMediaFile>>;
   /** Panels and behaviour of the SecurityCP calls. */
   readonly securityCp?: FakeSecurityCpOptions;
+  /**
+   * The time of `RecordedRequest.at` and of delayed auth answers (`AuthFault` delayMs). A test that
+   * runs the ingest on a manual clock passes the same clock here, so recorded gaps are the ingest's
+   * own time and a delayed answer waits for the test to move the clock. Heartbeats, pauses and the
+   * other delays stay on real time: they pace bytes on the wire, not decisions of the client.
+   */
+  readonly clock?: Clock;
 }
 
 export interface RecordedRequest {
@@ -269,8 +277,10 @@ class Fake implements FakeHikReceiver {
   private wakeStreams: Array<() => void> = [];
   private closed = false;
   readonly securityCp: FakeSecurityCp;
+  private readonly clock: Clock;
 
   constructor(private readonly options: FakeHikReceiverOptions) {
+    this.clock = options.clock ?? systemClock;
     this.digest = new FakeDigest({
       username: options.username ?? 'admin',
       password: options.password ?? 'hik12345',
@@ -381,7 +391,7 @@ class Fake implements FakeHikReceiver {
     if (stale || lock !== null) verdict = stale ? 'stale' : 'locked';
     if (answer !== null) verdict = answer.stale === true ? 'stale' : `answer-${answer.status}`;
     if (staleWhenWrong) verdict = 'stale';
-    this.requests.push({ method, url, at: Date.now(), signed: header !== undefined, verdict, authorization: authorizationParams(header), body });
+    this.requests.push({ method, url, at: this.clock.now(), signed: header !== undefined, verdict, authorization: authorizationParams(header), body });
 
     if (slowChallenge !== null) {
       this.authFault = { ...slowChallenge, count: slowChallenge.count - 1 };
@@ -395,7 +405,12 @@ class Fake implements FakeHikReceiver {
       const headers: Record<string, string> = { 'content-type': answer.contentType ?? 'application/xml' };
       if (answer.status === 401) headers['www-authenticate'] = this.digest.challenge(answer.stale === true);
       if (answer.delayMs === undefined) response.writeHead(answer.status, headers).end(answer.body);
-      else setTimeout(() => response.writeHead(answer.status, headers).end(answer.body), answer.delayMs);
+      else {
+        const cancel = this.clock.setTimer(answer.delayMs, () => {
+          if (!response.destroyed) response.writeHead(answer.status, headers).end(answer.body);
+        });
+        response.on('close', cancel);
+      }
       return;
     }
     if (staleWhenWrong) {

@@ -41,6 +41,15 @@ export class ManualClock implements Clock {
     return this.timers.length;
   }
 
+  /**
+   * Milliseconds until the earliest pending timer, or null when none is pending. Lets a test see
+   * what the code under test waits for (a hold-off, a backoff) before it moves the clock.
+   */
+  nextTimerInMs(): number | null {
+    if (this.timers.length === 0) return null;
+    return Math.min(...this.timers.map((timer) => timer.at)) - this.elapsed;
+  }
+
   /** Moves both clocks forward, firing due timers earliest first, settling promises after each. */
   async advance(ms: number): Promise<void> {
     const target = this.elapsed + ms;

@@ -3,6 +3,7 @@
 // from the seed alone; the harness then plays it against the real code.
 
 import type { ArcSettings } from '../../src/transport/arc-delivery.js';
+import { STANDARD } from '../../src/transport/dc09-deviations.js';
 import { STORE_FAULTS, type StoreEpisode } from './fault-storage.js';
 import type { Prng } from './prng.js';
 import { ARC_FAULTS, type ArcFault, type FaultEpisode } from './sim-arc.js';
@@ -20,7 +21,8 @@ export interface PathScenario {
 }
 
 export interface Scenario {
-  readonly arc: ArcSettings;
+  /** Standard DC-09 on both paths: the deviations are tested on their own. */
+  readonly arc: ArcSettings & { readonly deviations: NonNullable<ArcSettings['deviations']> };
   readonly supervisionAccount: string;
   readonly primary: PathScenario;
   readonly secondary: PathScenario | null;
@@ -80,7 +82,7 @@ export function drawScenario(prng: Prng): Scenario {
   const maxInFlight = prng.pick([1, 2, 4, 8, 32, 64]);
   const hasSecondary = prng.chance(0.75);
   const supervisionSec = prng.chance(0.3) ? prng.int(5, 60) : 0;
-  const arc: ArcSettings = {
+  const arc: Scenario['arc'] = {
     primary: 'tcp://primary.sim:1',
     secondary: hasSecondary ? 'tcp://secondary.sim:2' : '',
     format: prng.pick(['adm-cid', 'sia-dcs'] as const),
@@ -93,6 +95,7 @@ export function drawScenario(prng: Prng): Scenario {
     supervisionSec,
     maxInFlight,
     connections: prng.pick([0, 0, 1, 2, 4]),
+    deviations: { primary: STANDARD, secondary: STANDARD },
   };
   const faulty = prng.chance(0.9);
   const path = (name: 'primary' | 'secondary'): PathScenario => {

@@ -36,17 +36,33 @@ function collector(): { stream: Writable; text: () => string } {
   };
 }
 
-async function capture(options: FakeHikReceiverOptions, args: string[], receiver: Record<string, unknown> = {}, signal?: AbortSignal | ((fake: FakeHikReceiver) => boolean)) {
+/**
+ * True once the capture file holds `document` and a heartbeat after it. The capture reads a chunk
+ * only after the one before went to the file and through its parser, so a later heartbeat in the
+ * file proves the subscription id and `document` were read: stopping then cannot cut them off.
+ * (Stopping on what the fake had sent, after a fixed pause, raced the reader on a loaded machine:
+ * a stop before the id was read skips the cancel and loses the unread bytes.)
+ */
+function readPast(out: string, document: string): () => boolean {
+  return () => {
+    if (!existsSync(out)) return false;
+    const text = readFileSync(out, 'utf8');
+    const at = text.indexOf(document);
+    return at >= 0 && text.indexOf('"heartBeat"', at + document.length) >= 0;
+  };
+}
+
+async function capture(options: FakeHikReceiverOptions, args: string[], receiver: Record<string, unknown> = {}, stopWhen?: () => boolean) {
   fake = await startFakeHikReceiver({ heartbeatIntervalMs: 100, ...options });
-  if (typeof signal === 'function') {
-    // Stop (as SIGTERM would) once the fake has sent what the test needs, however slow the machine.
-    const stopWhen = signal;
+  let signal: AbortSignal | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  if (stopWhen !== undefined) {
+    // Stop (as SIGTERM would) once the capture has read what the test needs, however slow the machine.
     const controller = new AbortController();
-    const started = fake;
-    const poll = setInterval(() => {
-      if (stopWhen(started)) {
+    poll = setInterval(() => {
+      if (stopWhen()) {
         clearInterval(poll);
-        setTimeout(() => controller.abort(), 150);
+        controller.abort();
       }
     }, 10);
     signal = controller.signal;
@@ -56,14 +72,18 @@ async function capture(options: FakeHikReceiverOptions, args: string[], receiver
   const stdout = collector();
   const stderr = collector();
   const io: CliIo = { stdout: stdout.stream, stderr: stderr.stream, env: {}, ...(signal === undefined ? {} : { signal }) };
-  const code = await runCli(['capture', '--config', config, ...args], io);
-  return { code, stderr: stderr.text(), fake };
+  try {
+    const code = await runCli(['capture', '--config', config, ...args], io);
+    return { code, stderr: stderr.text(), fake };
+  } finally {
+    clearInterval(poll);
+  }
 }
 
 describe('hik-arc capture', () => {
   it('writes the stream bytes exactly as received, then cancels the subscription', async () => {
     const out = join(dir, 'stream.multipart');
-    const { code, stderr, fake } = await capture({ events: DOCUMENTS, chunking: { seed: 3, maxBytes: 50 } }, ['--out', out, '--duration', '30'], {}, (receiver) => receiver.delivered >= DOCUMENTS.length);
+    const { code, stderr, fake } = await capture({ events: DOCUMENTS, chunking: { seed: 3, maxBytes: 50 } }, ['--out', out, '--duration', '30'], {}, readPast(out, DOCUMENTS.at(-1) ?? ''));
     expect(stderr).toMatch(/wrote \d+ bytes/);
     expect(code).toBe(0);
     const bytes = readFileSync(out);
@@ -81,9 +101,7 @@ describe('hik-arc capture', () => {
 
   it('stops on the signal (SIGTERM) with exit code 0', async () => {
     const out = join(dir, 'signal.multipart');
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
-    const { code, fake } = await capture({ events: DOCUMENTS.slice(0, 2) }, ['--out', out], {}, controller.signal);
+    const { code, fake } = await capture({ events: DOCUMENTS.slice(0, 2) }, ['--out', out], {}, readPast(out, DOCUMENTS[1] ?? ''));
     expect(code).toBe(0);
     expect(readFileSync(out).toString('utf8')).toContain('SubscribeDeviceMgmtRsp');
     expect(fake.cancelled).toEqual(['5939']);

@@ -1,8 +1,11 @@
 // Starts the ingest stage against a fake receiver with test-sized timings (hundreds of ms) and
-// records what it delivers, its status events, its log lines and its metrics.
+// records what it delivers, its status events, its log lines and its metrics. A test that checks
+// what does not happen during a wait (a login hold-off, a lock) gives the ingest and the fake one
+// manual clock and moves it, instead of sleeping through the wait in real time.
 
 import { Writable } from 'node:stream';
 import { afterEach } from 'vitest';
+import type { Clock } from '../../../src/clock.js';
 import { createIngest, type Ingest, type IngestConsumer, type IngestItem, type IngestSettings, type IngestStatus } from '../../../src/ingest/index.js';
 import { createLogger } from '../../../src/log.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
@@ -62,7 +65,7 @@ export function testSettings(url: string, overrides: Partial<IngestSettings> = {
 
 export function startIngest(
   fake: FakeHikReceiver,
-  options: { settings?: Partial<IngestSettings>; consumer?: IngestConsumer; random?: () => number } = {},
+  options: { settings?: Partial<IngestSettings>; consumer?: IngestConsumer; random?: () => number; clock?: Clock } = {},
 ): Harness {
   const items: IngestItem[] = [];
   const statuses: IngestStatus[] = [];
@@ -93,6 +96,7 @@ export function startIngest(
       if (options.consumer !== undefined) items.push(...batch);
     },
     ...(options.random === undefined ? {} : { random: options.random }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   ingest.onStatus((status) => statuses.push(status));
   ingest.start();

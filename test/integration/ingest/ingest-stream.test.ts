@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../src/backoff.js';
 import { eventTypeOf, fixtureDocuments, makeDevices, startFakeHikReceiver, SUBSCRIBE_URL, type FakeHikReceiver, type FakeHikReceiverOptions } from '../../helpers/fake-hik-receiver.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
 import { counted } from '../../helpers/metric-values.js';
 import { events, perDevice, receiverSuite, startIngest, waitUntil, type IngestOptionsForTest } from './ingest-harness.js';
 
@@ -110,7 +111,19 @@ describe('ingest against the fake receiver', () => {
   });
 
   it('a stalled stream is dropped after the heartbeat timeout and subscribed again', async () => {
-    const { fake, harness } = await setup({ events: DOCUMENTS, faults: [{ type: 'stall', afterEvents: 4 }] }, { settings: { heartbeatTimeoutMs: 400 } });
+    // On a manual clock: the timeout and the backoff pass when the test moves the clock, so the
+    // times below are exact instead of bounds that a loaded machine may overrun.
+    const clock = new ManualClock();
+    const { fake, harness } = await setup({ events: DOCUMENTS, faults: [{ type: 'stall', afterEvents: 4 }], clock }, { clock, random: () => 1, settings: { heartbeatTimeoutMs: 400 } });
+    await harness.waitFor(() => fake.streams[0]?.eventsSent === 4 && events(harness.items).length === 4, 'the events before the stall');
+    expect(clock.nextTimerInMs()).toBe(400);
+    await clock.advance(399);
+    expect(harness.statuses.some((status) => status.type === 'stream-lost')).toBe(false);
+    await clock.advance(1);
+    await harness.waitFor(() => harness.statuses.some((status) => status.type === 'backoff'), 'the backoff after the drop');
+    const backoff = harness.statuses.find((status) => status.type === 'backoff');
+    const delayMs = backoff?.type === 'backoff' ? backoff.delayMs : Number.NaN;
+    await clock.advance(delayMs);
     await harness.waitFor(() => harness.items.length >= EXPECTED.length, 'all fixture events');
     expect(events(harness.items)).toHaveLength(EXPECTED.length);
     expect(perDevice(events(harness.items).map((item) => item.raw))).toEqual(perDevice(EXPECTED));
@@ -119,13 +132,12 @@ describe('ingest against the fake receiver', () => {
     expect(lost).toEqual({ type: 'stream-lost', reason: 'stalled', code: 'HIKARC_INGEST_HEARTBEAT_TIMEOUT' });
     expect(harness.logs.some((line) => line.code === 'HIKARC_INGEST_HEARTBEAT_TIMEOUT')).toBe(true);
     // the fake wrote its last byte on the stalled stream; the next subscription follows the timeout
-    // (plus at most one backoff step), not sooner
+    // and one backoff step, not sooner
     const stalledStream = fake.streams[0];
     expect(stalledStream?.closed).toBe(true);
     const stallStart = Math.max(...events(harness.items).filter((item) => item.subscriptionId === '5939').map((item) => item.receivedAt));
     const resubscribe = fake.requests.filter((request) => request.url === SUBSCRIBE_URL && request.verdict === 'ok')[1]?.at ?? 0;
-    expect(resubscribe - stallStart).toBeGreaterThanOrEqual(400);
-    expect(resubscribe - stallStart).toBeLessThan(400 + 400 + 1000);
+    expect(resubscribe - stallStart).toBe(400 + delayMs);
   });
 
   it('a stalled subscription the receiver still holds: noMoreTasksCanBeAdded, our earlier id is cancelled, the next attempt succeeds', async () => {
@@ -203,7 +215,9 @@ describe('ingest against the fake receiver', () => {
   });
 
   it('stop() cancels the subscription on the receiver, reads what came before and closes', async () => {
-    const { fake, harness } = await setup({ events: DOCUMENTS.slice(0, 3) });
+    // On a manual clock, so "nothing reconnects afterwards" is checked by moving time, not waiting.
+    const clock = new ManualClock();
+    const { fake, harness } = await setup({ events: DOCUMENTS.slice(0, 3), clock }, { clock, settings: { heartbeatTimeoutMs: 600_000 } });
     await harness.waitFor(() => harness.items.length >= 3, 'events');
     await harness.stop();
     expect(fake.cancelled).toEqual(['5939']);
@@ -215,7 +229,10 @@ describe('ingest against the fake receiver', () => {
     // stop is idempotent and nothing reconnects afterwards
     await harness.stop();
     const count = fake.subscribeCount();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // a stopped ingest leaves no timer behind that could start anything: no backoff, no refresh
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(60_000);
     expect(fake.subscribeCount()).toBe(count);
+    expect(harness.ingest.health().state).toBe('stopped');
   });
 });

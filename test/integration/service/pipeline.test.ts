@@ -1,6 +1,7 @@
 // The service pipeline on real loopback sockets: translate → outbox → dispatcher → our DC-09
 // receiver, with the receiver in its fault modes.
 
+import { STANDARD } from '../../../src/transport/dc09-deviations.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import { silentLogger } from '../../../src/log.js';
@@ -57,6 +58,7 @@ async function rig(options: { outbox?: Outbox; fault?: string; secondary?: boole
       supervisionSec: 0,
       maxInFlight: 64,
       connections: 0,
+      deviations: { primary: STANDARD, secondary: STANDARD },
     },
     supervisionAccount: 'AAAA',
     outbox,

@@ -11,7 +11,7 @@ import { uniqueAlarm } from '../../../bench/corpus.js';
 import { openSqliteOutbox } from '../../../src/outbox/index.js';
 import { decodeStoredAlarm } from '../../../src/service/stored-event.js';
 import type { FrameRecord } from '../../../src/transport/index.js';
-import { freePort } from '../../helpers/free-port.js';
+import { startPortGate } from '../../helpers/port-gate.js';
 import { ackedData, serviceConfig, startArc, startHik, startHikArc, type ServiceProcess } from '../../helpers/service-process.js';
 import { tempDir } from '../../helpers/temp-files.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -143,8 +143,10 @@ describe('a store that cannot be written', { timeout: 120_000 }, () => {
   it('SIGTERM with the disk full and the ARC down: nothing is dropped silently; every held alarm is logged with its payload, exit 1', async () => {
     const store = await fullStore();
     const hik = await startHik(cleanups, { events: [] });
-    const port = await freePort();
-    const config = { ...serviceConfig(hik, `tcp://127.0.0.1:${port}`, { store, http: '127.0.0.1:0' }), store: { path: store, maxSizeMB: 1 } };
+    // An ARC that is down at an address the test holds: a free port, closed, could be taken meanwhile.
+    const arcDown = await startPortGate();
+    cleanups.push(() => arcDown.close());
+    const config = { ...serviceConfig(hik, arcDown.url, { store, http: '127.0.0.1:0' }), store: { path: store, maxSizeMB: 1 } };
     const service = startHikArc(cleanups, config);
     await waitFor(() => hik.subscribeCount() === 1, 20_000, 'the subscription');
     const alarms = Array.from({ length: 30 }, (_, n) => uniqueAlarm(n, 5));

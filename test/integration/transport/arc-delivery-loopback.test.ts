@@ -4,13 +4,16 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
+import { createLogger, type Logger } from '../../../src/log.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
 import { createMemoryOutbox, type Outbox } from '../../../src/outbox/index.js';
 import { ArcDelivery, parseFault, type ArcSettings, type DispatchOutcome, type FrameRecord, type PathStateChange, type ReceiverFault } from '../../../src/transport/index.js';
 import { parseAesKey } from '../../../src/transport/dc09-crypto.js';
+import { STANDARD } from '../../../src/transport/dc09-deviations.js';
 import type { LinkTransport } from '../../../src/transport/destination.js';
 import type { AlarmPayload } from '../../../src/transport/event-message.js';
 import { skewedClock, startRecordingReceiver, type RecordingReceiver } from '../../helpers/dc09-loopback.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
 import { counted } from '../../helpers/metric-values.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -51,7 +54,7 @@ interface Rig {
   acked(): DispatchOutcome[];
 }
 
-async function rig(arc: Partial<ArcSettings> & { primary: string }, options: { supervisionAccount?: string; whenUndelivered?: 'retry' | 'dead-letter'; key?: Uint8Array | null; clock?: typeof systemClock } = {}): Promise<Rig> {
+async function rig(arc: Partial<ArcSettings> & { primary: string }, options: { supervisionAccount?: string; whenUndelivered?: 'retry' | 'dead-letter'; key?: Uint8Array | null; clock?: typeof systemClock; logger?: Logger } = {}): Promise<Rig> {
   const metrics = new MetricsRegistry();
   const outbox = createMemoryOutbox();
   const outcomes: DispatchOutcome[] = [];
@@ -79,6 +82,7 @@ async function rig(arc: Partial<ArcSettings> & { primary: string }, options: { s
       key: options.key ?? null,
       metrics,
       ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
       whenUndelivered: options.whenUndelivered ?? 'retry',
       onOutcome: (outcome) => outcomes.push(outcome),
       onPathState: (change) => changes.push(change),
@@ -219,11 +223,13 @@ describe('failures scoped to what failed', () => {
   it('an ARC that NAKs one unknown account during commissioning flips no path', async () => {
     const primary = await receiver({ accounts: ['1111', '2222', 'AAAA'] });
     const backup = await receiver({ accounts: ['1111', '2222', 'AAAA'] });
-    const r = await rig({ primary: primary.receiver.url('tcp'), secondary: backup.receiver.url('tcp') }, { supervisionAccount: 'AAAA' });
-    const started = Date.now();
+    // On a manual clock: "no path flips afterwards" is checked by moving time, not by sleeping.
+    const clock = new ManualClock(Date.now());
+    const r = await rig({ primary: primary.receiver.url('tcp'), secondary: backup.receiver.url('tcp') }, { supervisionAccount: 'AAAA', clock });
     await r.send([alarm('9999', 1), alarm('1111', 1), alarm('2222', 1), alarm('1111', 2)]);
     await waitFor(() => r.acked().length === 3, 5_000, 'the known accounts');
-    while (Date.now() - started < 2_000) await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => r.outcomes.some((outcome) => outcome.outcome === 'retry'), 5_000, "the unknown account's round");
+    await clock.advance(2_000);
     expect(r.changes.map((change) => `${change.destination}:${change.to}`).sort()).toEqual(['primary:up', 'secondary:up']);
     expect(r.outcomes.filter((outcome) => outcome.outcome === 'retry')).toEqual([expect.objectContaining({ failures: [expect.objectContaining({ code: 'HIKARC_TRANSPORT_NAK' }), expect.objectContaining({ code: 'HIKARC_TRANSPORT_NAK' })] })]);
   });
@@ -319,5 +325,64 @@ describe('TCP connection lifetime', () => {
     }
     expect(most).toBeLessThanOrEqual(2);
     expect(r.delivery.status()[0]?.connections).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('DC-09 deviations per destination (docs/dc09.md §Deviations per destination)', () => {
+  function logLines(): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
+    const raw: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void raw.push(line) } });
+    return { logger, lines: () => raw.map((line) => JSON.parse(line) as Record<string, unknown>) };
+  }
+
+  it.each(['tcp', 'udp'] as const)('a clear ACK to an encrypted frame is refused by default and taken where the destination allows it, over %s', async (transport) => {
+    const arc = await receiver({ key: KEY, fault: fault('clear-ack') });
+    const strict = await rig({ primary: arc.receiver.url(transport), attempts: 1 }, { key: KEY, whenUndelivered: 'dead-letter' });
+    await strict.send([alarm('7001', 1)]);
+    await waitFor(() => strict.outcomes.length === 1, 5_000, 'the round');
+    expect(strict.outcomes[0]).toMatchObject({ outcome: 'dead-letter', code: 'HIKARC_TRANSPORT_ACK_TIMEOUT' });
+    expect(await counted(strict.metrics, 'hik_arc_transport_response_errors_total', { destination: 'primary', code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE' })).toBe(1);
+
+    const { logger, lines } = logLines();
+    const lenient = await rig(
+      { primary: arc.receiver.url(transport), deviations: { primary: { ...STANDARD, acceptClearAck: true }, secondary: STANDARD } },
+      { key: KEY, logger },
+    );
+    await lenient.send([alarm('7002', 1)]);
+    await waitFor(() => lenient.acked().length === 1, 5_000, 'the ACK');
+    expect(lenient.acked()[0]).toMatchObject({ via: 'primary', attempts: 1 });
+    // The receiver got an encrypted frame and answered it in clear.
+    expect(arc.records.filter((record) => record.account === '7002')).toEqual([expect.objectContaining({ encrypted: true, response: 'ACK', data: '#7002|1130 01 001' })]);
+    const deviations = lines().filter((line) => line['code'] === 'HIKARC_DC09_DEVIATION');
+    expect(deviations).toEqual([expect.objectContaining({ level: 'warn', destination: 'primary', deviation: 'acceptClearAck', setting: 'arc.deviations.primary.acceptClearAck' })]);
+    await waitFor(() => lines().some((line) => line['code'] === 'HIKARC_DC09_QUIRK'), 2_000, 'the quirk line');
+    expect(lines().find((line) => line['code'] === 'HIKARC_DC09_QUIRK')).toMatchObject({ quirks: ['clear-ack'] });
+  });
+
+  it('sends frames without R and the Hikvision NULL to the destination set so, the standard to the other; each deviation logged once', async () => {
+    const bent = await receiver();
+    const standard = await receiver();
+    const { logger, lines } = logLines();
+    const r = await rig(
+      {
+        primary: bent.receiver.url('tcp'),
+        secondary: standard.receiver.url('tcp'),
+        receiverNumber: '1',
+        supervisionSec: 1,
+        deviations: { primary: { ...STANDARD, omitReceiverNumber: true, hikvisionNull: true }, secondary: STANDARD },
+      },
+      { supervisionAccount: 'AAAB', logger },
+    );
+    await r.send([alarm('7003', 1)]);
+    await waitFor(() => r.acked().length === 1, 5_000, 'the ACK');
+    await waitFor(() => bent.records.some((record) => record.token === 'NULL') && standard.records.some((record) => record.token === 'NULL'), 5_000, 'NULL tests on both paths');
+    expect(bent.records[0]).toMatchObject({ token: 'ADM-CID', receiver: null, line: '0', account: '7003', response: 'ACK' });
+    expect(bent.records.find((record) => record.token === 'NULL')).toMatchObject({ receiver: null, account: 'AAAB', data: '#0000|0000 00 000', response: 'ACK' });
+    expect(standard.records.find((record) => record.token === 'NULL')).toMatchObject({ receiver: '1', account: 'AAAB', data: '', response: 'ACK' });
+    const deviations = lines().filter((line) => line['code'] === 'HIKARC_DC09_DEVIATION');
+    expect(deviations.map((line) => [line['destination'], line['deviation']])).toEqual([
+      ['primary', 'omitReceiverNumber'],
+      ['primary', 'hikvisionNull'],
+    ]);
   });
 });

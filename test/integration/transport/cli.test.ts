@@ -1,9 +1,8 @@
-// `hik-arc send` and `hik-arc receiver` run in-process (runCli) over loopback sockets, and `send`
-// against iobroker.sia 2.0.4.
+// `hik-arc send` and `hik-arc receiver` run in-process (runCli) over loopback sockets (`send`
+// against iobroker.sia is in cli-iobroker-interop.test.ts).
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli.js';
-import { startIoBroker, type IoBrokerReceiver } from '../../helpers/dc09-iobroker.js';
 import { capture, type Captured } from '../../helpers/run-cli.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -17,11 +16,9 @@ interface RunningReceiver {
 }
 
 const running: RunningReceiver[] = [];
-const ioBrokers: IoBrokerReceiver[] = [];
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((receiver) => receiver.stop()));
-  await Promise.all(ioBrokers.splice(0).map((receiver) => receiver.stop()));
 });
 
 async function startReceiver(extra: string[] = []): Promise<RunningReceiver> {
@@ -95,21 +92,6 @@ describe('hik-arc send → hik-arc receiver', () => {
     expect(sent).toMatchObject({ code: 1, result: { code: 'HIKARC_TRANSPORT_NAK' } });
     await waitFor(() => receiver.output.lines().length === 1, 2_000, 'the receiver line');
     expect(receiver.output.lines()[0]).toMatchObject({ response: 'NAK', error: { code: 'HIKARC_DC09_UNKNOWN_ACCOUNT' } });
-  });
-});
-
-describe('hik-arc send → iobroker.sia 2.0.4', () => {
-  it.each([
-    ['tcp', null],
-    ['udp', null],
-    ['tcp', KEY],
-    ['udp', KEY],
-  ] as const)('over %s (key: %s) gets an ACK', async (transport, key) => {
-    const arc = await startIoBroker({ transport, accounts: [{ accountnumber: '1234', aes: key !== null, hex: true, ...(key === null ? {} : { password: key }) }] });
-    ioBrokers.push(arc);
-    const sent = await send(['--to', arc.url, '--hik', '1103', '--account', '1234', '--zone', '15', '--timeout-ms', '1000', ...(key === null ? [] : ['--key', key])]);
-    expect(sent).toMatchObject({ code: 0, result: { delivered: true, attempts: 1 } });
-    expect(arc.parsed).toEqual([expect.objectContaining({ act: '1234', data_message: '#1234|1130 00 015', id: key === null ? 'ADM-CID' : '*ADM-CID' })]);
   });
 });
 
