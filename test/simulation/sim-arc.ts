@@ -105,6 +105,8 @@ export class SimArc {
   private nextConnection = 1;
   private lastDropEpisode: FaultEpisode | null = null;
   private readonly episodes: FaultEpisode[];
+  // Processes that died: a connect they started completes for nobody, a write they still make goes nowhere.
+  private readonly deadOwners = new Set<number>();
 
   constructor(options: SimArcOptions) {
     this.options = options;
@@ -158,6 +160,7 @@ export class SimArc {
 
   /** The process died: its connections vanish (the receiver sees a reset; nothing calls back). */
   dropProcess(owner: number): void {
+    this.deadOwners.add(owner);
     for (const connection of this.connections) if (connection.owner === owner) connection.open = false;
   }
 
@@ -191,6 +194,7 @@ export class SimArc {
           return;
         }
         this.later(this.latency(), () => {
+          if (this.deadOwners.has(owner)) return;
           const connection: SimConnection = { id: this.nextConnection++, owner, handlers, open: true, toArc: 0, toUs: 0 };
           this.connections.push(connection);
           if (this.connections.length > 256) this.connections.splice(0, this.connections.findIndex((c) => c.open) > 0 ? 128 : 0);
@@ -205,6 +209,7 @@ export class SimArc {
     return {
       stream,
       send: (frame) => {
+        if (this.deadOwners.has(connection.owner)) return Promise.resolve();
         if (!connection.open) return Promise.reject(new TransportError('HIKARC_TRANSPORT_LINK_CLOSED', 'the link is closed'));
         this.checkDrops();
         if (!connection.open) return Promise.reject(new TransportError('HIKARC_TRANSPORT_LINK_CLOSED', 'the link is closed'));
