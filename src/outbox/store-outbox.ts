@@ -639,7 +639,9 @@ export class StoreOutbox implements Outbox {
     let unwrittenOutcomes = 0;
     for (const { row, insert } of this.overlay.values()) {
       if (insert) {
-        if (row.state === 'pending') unstored++;
+        // A dead letter never stored is lost to the store as much as a pending alarm: no
+        // dead-letters list will show it, so it counts (and the stop exits 1). An ACKed one is not lost.
+        if (row.state !== 'delivered') unstored++;
         // docs/outbox.md §Stopping with the store down: the journal is the alarm's last record.
         this.logger.error(
           { code: 'HIKARC_STORE_UNSTORED', id: row.id, account: row.account, state: row.state, sequence: row.sequence, receivedAt: new Date(row.receivedAt).toISOString(), deliveredVia: row.deliveredVia, payload: row.payload },

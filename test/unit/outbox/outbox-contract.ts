@@ -352,6 +352,19 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
         expect(report).toEqual({ unstored: 1, unwrittenOutcomes: 0 });
         setFault(outbox, 'none');
       });
+
+      it('counts a dead letter that never reached the store in the close report (simulator)', async () => {
+        const outbox = make();
+        setFault(outbox, 'locked');
+        const [dead] = await outbox.append([entry('', 1, { deadReason: 'no-account: the event names no device' }), entry('B', 1)]);
+        const [b1] = outbox.next(DEST, 10, 0);
+        // B refused by every path: a dead letter too, held in memory like the first.
+        void outbox.fail(b1?.id as number, { reason: 'primary: the receiver answered DUH', dead: true });
+        expect(dead).toBeDefined();
+        const report = await outbox.close(300);
+        expect(report).toEqual({ unstored: 2, unwrittenOutcomes: 0 });
+        setFault(outbox, 'none');
+      });
     }
   });
 }
