@@ -54,6 +54,8 @@ const DRAIN_LIMIT_MS = 20 * 60_000;
 const STOP_DEADLINE_MS = 5_000;
 const START_WALL_MS = Date.UTC(2026, 2, 29, 0, 59, 0);
 const DEFAULT_TRACE_LINES = 40;
+/** A device ID that is no DC-09 account: the event becomes a dead letter as it is stored. */
+const UNROUTABLE = 'XYZQ';
 const TRACE_AFTER_FIRST_VIOLATION = 5;
 // Violations kept per run: the first ones say it; a thousand more only bury the trace.
 const MAX_VIOLATIONS = 20;
@@ -166,6 +168,8 @@ class SimulationRun {
   // Invariant 7 applied to this run.
   private bounded = false;
   private readonly memory = new MemoryStorage();
+  // Dead letters for events without an account, held in memory at the stop (their count).
+  private unroutableHeld = 0;
   // Error lines of the outbox's log (the journal that is the last record of unstored alarms).
   private readonly errorLines: string[] = [];
   private readonly errorLog = pino({ level: 'error', base: null, timestamp: false }, {
@@ -354,6 +358,12 @@ class SimulationRun {
         accepted.forEach((result, index) => {
           const item = items[index] as (typeof items)[number];
           const key = this.keyFor(item.account, item.zone);
+          if (item.account === UNROUTABLE) {
+            // An event naming no valid device: stored (here: held) as a dead letter at once.
+            if (result.translation?.forwarded !== false || result.outboxId === null) this.violate('an event without an account was not kept as a dead letter');
+            else this.unroutableHeld += 1;
+            return;
+          }
           if (result.translation?.forwarded !== true) {
             this.violate(`event ${key} was not forwarded by the translator`);
             return;
@@ -606,6 +616,10 @@ class SimulationRun {
     const zones = new Map<string, number>();
     for (const batch of this.scenario.batches) for (const item of batch.items) zones.set(item.account, Math.max(zones.get(item.account) ?? 0, item.zone));
     for (let i = ending.int(1, 30); i > 0; i--) {
+      if (ending.chance(0.15)) {
+        this.queue.push({ account: UNROUTABLE, zone: i, event: cidEvent(UNROUTABLE, i), input: {} });
+        continue;
+      }
       const account = ending.pick(this.scenario.accounts);
       const zone = (zones.get(account) ?? 0) + 1;
       if (zone > 999) continue;
@@ -624,20 +638,26 @@ class SimulationRun {
   /** docs/outbox.md §Stopping with the store down: held alarms are delivered or logged, never dropped. */
   private checkStopWithStoreDown(report: { unstored: number; unwrittenOutcomes: number }, burst: readonly AlarmInfo[]): void {
     const logged = new Map<string, string>();
+    let loggedUnroutable = 0;
     for (const line of this.errorLines) {
       const entry = JSON.parse(line) as { code?: string; payload?: string; state?: string };
       if (entry.code !== 'HIKARC_STORE_UNSTORED' || entry.payload === undefined) continue;
-      const message = decodeStoredAlarm(entry.payload)?.message;
+      const decoded = decodeStoredAlarm(entry.payload);
+      const message = decoded?.message;
       if (message) logged.set(this.scenario.arc.format === 'adm-cid' ? message.admCid : message.siaDcs, entry.state ?? '?');
+      else if (decoded !== undefined && entry.state === 'dead') loggedUnroutable++;
     }
-    let unacked = 0;
+    // Held and never ACKed: pending, or a dead letter (every path said DUH, or no account).
+    let unacked = this.unroutableHeld;
+    if (loggedUnroutable !== this.unroutableHeld) this.violate(`${this.unroutableHeld} events without an account held as dead letters at the stop, ${loggedUnroutable} logged with their payload`);
     for (const alarm of burst) {
       if (alarm.stored) continue;
       if (alarm.ackedAt === null) unacked++;
-      if (alarm.ackedAt === null && logged.get(alarm.key) !== 'pending') this.violate(`${alarm.key} held when the store was full at the stop, not acknowledged, and not logged with its payload`);
+      const state = logged.get(alarm.key);
+      if (alarm.ackedAt === null && state !== 'pending' && state !== 'dead') this.violate(`${alarm.key} held when the store was full at the stop, not acknowledged, and not logged with its payload`);
       alarm.loggedAtStop = true;
     }
-    this.log(`stopped with the store full: ${burst.length} alarms in the last burst, ${unacked} neither stored nor acknowledged, ${logged.size} logged with their payload`);
+    this.log(`stopped with the store full: ${burst.length} alarms and ${this.unroutableHeld} events without an account in the last burst, ${unacked} neither stored nor acknowledged, ${logged.size + loggedUnroutable} logged with their payload`);
     if (report.unstored !== unacked) this.violate(`the stop reported ${report.unstored} unstored alarms; ${unacked} held alarms were neither stored nor acknowledged`);
   }
 
