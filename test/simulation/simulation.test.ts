@@ -23,6 +23,16 @@ async function failures(seeds: Iterable<number>): Promise<string[]> {
   return failed;
 }
 
+describe('simulation: determinism', () => {
+  it('replays a seed exactly: the same trace, the same figures', async () => {
+    const first = await runSimulation({ seed: 7, traceLines: 100_000 });
+    const again = await runSimulation({ seed: 7, traceLines: 100_000 });
+    expect(again.stats).toEqual(first.stats);
+    expect(again.trace).toEqual(first.trace);
+    expect(first.stats.frames).toBeGreaterThan(0);
+  });
+});
+
 describe('simulation: seeds that once failed', () => {
   it.each(REGRESSION_SEEDS)('seed $seed: $fault', async ({ seed }) => {
     expect(await failures([seed])).toEqual([]);
