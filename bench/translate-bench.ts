@@ -95,7 +95,7 @@ export async function benchTranslate(durationMs: number, root = fileURLToPath(ne
   const corpus = buildCorpus(2_000);
   const translator = new Translator({
     settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 },
-    receiverAccount: 'AAAA',
+    hikAccount: 'AAAA',
     directory: new StaticAccountDirectory({}),
   });
   let sequence = 0;

@@ -10,7 +10,7 @@ import { digestResponse, parseAuthenticateHeader } from '../ingest/digest.js';
 
 export const DEMO_CLIP_PATH = '/demo/video-verification.gif';
 
-export interface DemoReceiver {
+export interface DemoHikReceiver {
   readonly url: string;
   readonly username: string;
   readonly password: string;
@@ -21,7 +21,7 @@ export interface DemoReceiver {
 
 const REALM = 'hik-arc demo receiver';
 
-export async function startDemoReceiver(file: Buffer, contentType: string): Promise<DemoReceiver> {
+export async function startDemoHikReceiver(file: Buffer, contentType: string): Promise<DemoHikReceiver> {
   const username = 'admin';
   const password = randomBytes(12).toString('base64url');
   const nonces = new Set<string>();

@@ -23,7 +23,7 @@ import { replayFiles } from '../service/replay.js';
 import { arcKey, Dc09Receiver, type FrameRecord } from '../transport/index.js';
 import { replayExitCode, replayLineJson, writeReplaySummary } from './replay.js';
 import { commandLogger, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command, rejectPositionals } from './command.js';
-import { DEMO_CLIP_PATH, startDemoReceiver, withDemoClip, type DemoReceiver } from './demo-media.js';
+import { DEMO_CLIP_PATH, startDemoHikReceiver, withDemoClip, type DemoHikReceiver } from './demo-media.js';
 
 const packageFile = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
@@ -42,7 +42,7 @@ function holdSeconds(value: string | undefined, io: CliIo): number {
 
 interface DemoMedia {
   readonly stage: MediaStage;
-  readonly receiver: DemoReceiver;
+  readonly receiver: DemoHikReceiver;
   readonly capture: string;
   close(): Promise<void>;
 }
@@ -60,7 +60,7 @@ function isAddressInUse(error: unknown): boolean {
  * it starts, so the port is picked first and bound only by the start: someone else may take it in
  * between. Then the demo picks another, a few times, rather than fail.
  */
-async function startDemoMediaStage(receiver: DemoReceiver, work: string, logLevel: LogLevel, io: CliIo): Promise<MediaStage> {
+async function startDemoMediaStage(receiver: DemoHikReceiver, work: string, logLevel: LogLevel, io: CliIo): Promise<MediaStage> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort(DEMO_PUBLIC_HOST);
     const config = loadConfig({
@@ -90,7 +90,7 @@ async function startDemoMediaStage(receiver: DemoReceiver, work: string, logLeve
 }
 
 async function startDemoMedia(capture: Buffer, logLevel: LogLevel, io: CliIo): Promise<DemoMedia> {
-  const receiver = await startDemoReceiver(readFileSync(DEMO_CLIP), 'image/gif');
+  const receiver = await startDemoHikReceiver(readFileSync(DEMO_CLIP), 'image/gif');
   const work = mkdtempSync(join(tmpdir(), 'hik-arc-demo-'));
   const captureFile = join(work, 'guide-examples.multipart');
   writeFileSync(captureFile, withDemoClip(capture, DEMO_CLIP_PATH));

@@ -14,7 +14,7 @@ import { COMMAND_REQUIREMENTS } from '../config/requirements.js';
 import type { Config } from '../config/load.js';
 import { HikArcError } from '../errors.js';
 import { AuthGuard } from '../ingest/index.js';
-import { downloadToFile, mediaLink, MediaStore, mediaLinker, readMediaToken, receiverMediaClient, receiverMediaPath, signMediaToken, tokenInText, verifyMediaToken, type MediaReference } from '../media/index.js';
+import { downloadToFile, mediaLink, MediaStore, mediaLinker, readMediaToken, hikMediaClient, hikMediaPath, signMediaToken, tokenInText, verifyMediaToken, type MediaReference } from '../media/index.js';
 import { mediaDir, mediaEnabled, mediaSettingsFromConfig } from '../config/stage-settings.js';
 import { MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
@@ -119,7 +119,7 @@ async function fetchFile(args: readonly string[], io: CliIo): Promise<number> {
   const item = values.item === undefined ? 0 : Number(values.item);
   if (!Number.isInteger(item) || item < 0) throw new UsageError('--item must be 0 or a positive integer');
   const config = loadCommandConfig(io, { file: values.config, command: 'media fetch', requires: COMMAND_REQUIREMENTS.capture });
-  const receiverUrl = new URL(config.receiver.url);
+  const hikUrl = new URL(config.receiver.url);
 
   let source: string;
   let described: Record<string, unknown> = {};
@@ -141,7 +141,7 @@ async function fetchFile(args: readonly string[], io: CliIo): Promise<number> {
     }
     source = kept.source;
   } else {
-    const resolved = receiverMediaPath(values.url as string, receiverUrl);
+    const resolved = hikMediaPath(values.url as string, hikUrl);
     if (!resolved.ok) throw new UsageError(`--url: ${resolved.reason}`);
     source = resolved.path;
   }
@@ -149,7 +149,7 @@ async function fetchFile(args: readonly string[], io: CliIo): Promise<number> {
   const settings = mediaSettingsFromConfig(config);
   const metrics = new MetricsRegistry();
   const logger = commandLogger(io, config.log.level, 'stderr', 'media').child({ stage: 'media' });
-  const client = receiverMediaClient(settings, new AuthGuard(settings.receiver.authRetryMs), { clock: systemClock, logger, metrics });
+  const client = hikMediaClient(settings, new AuthGuard(settings.receiver.authRetryMs), { clock: systemClock, logger, metrics });
   try {
     const downloaded = await downloadToFile(client.http, systemClock, {
       path: source,

@@ -29,7 +29,7 @@ import { PanelControl, statusJson } from '../control/panel-control.js';
 import { controlSettingsFromConfig, ingestSettingsFromConfig } from '../config/stage-settings.js';
 import type { PanelInfo } from '../control/panel-lookup.js';
 import { isFaultedZone, zoneView, type ZoneStatus } from '../control/panel-status.js';
-import { receiverClients } from '../ingest/index.js';
+import { hikClients } from '../ingest/index.js';
 import { MetricsRegistry } from '../metrics.js';
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type CliIo, type Command } from './command.js';
 
@@ -135,7 +135,7 @@ interface Connection {
   close(): Promise<void>;
 }
 
-function connectToReceiver(io: CliIo, file: string | undefined): Connection {
+function connectToHik(io: CliIo, file: string | undefined): Connection {
   const config = loadCommandConfig(io, { file, command: 'panel', requires: COMMAND_REQUIREMENTS.panel });
   if (!config.control.enabled) {
     throw new ConfigError('HIKARC_CONTROL_DISABLED', ['control.enabled: panel control is off; set it to true (or HIK_ARC_CONTROL_ENABLED=true) to use hik-arc panel']);
@@ -143,7 +143,7 @@ function connectToReceiver(io: CliIo, file: string | undefined): Connection {
   const logger = commandLogger(io, config.log.level, 'stderr', 'panel').child({ stage: 'control' });
   const metrics = new MetricsRegistry();
   const settings = ingestSettingsFromConfig(config);
-  const clients = receiverClients({ ...settings, clock: systemClock, logger, metrics });
+  const clients = hikClients({ ...settings, clock: systemClock, logger, metrics });
   const store = new ControlStore({ path: config.store.path });
   const control = new PanelControl({
     http: clients.control,
@@ -202,7 +202,7 @@ async function change(name: ChangeName, args: readonly string[], io: CliIo): Pro
   const dryRun = values['dry-run'] === true;
   const actor = dryRun ? null : asUsage(() => checkActor(values.operator, values.reason, { via: 'cli', login: systemLogin(io) }));
   if (!dryRun && values.yes !== true) throw new UsageError(`${describeCommand(command)} changes the panel: add --yes to confirm (or --dry-run to see the request)`);
-  const connection = connectToReceiver(io, values.config);
+  const connection = connectToHik(io, values.config);
   try {
     const panel = await connection.control.resolve(panelId);
     if (actor === null) {
@@ -232,7 +232,7 @@ async function withPanel<const T extends Record<string, { type: 'string' | 'bool
   if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0] ?? ''}"`);
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const text = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  const connection = connectToReceiver(io, text('config'));
+  const connection = connectToHik(io, text('config'));
   try {
     const panel = await connection.control.resolve(required(text('panel'), '--panel'));
     return await read(connection, panel, values);

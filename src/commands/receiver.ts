@@ -5,7 +5,7 @@
 import { isDc09Account } from '../transport/dc09-fields.js';
 import { parseListenUrl } from '../transport/destination.js';
 import { Dc09Receiver, type ListenAddress } from '../transport/dc09-receiver.js';
-import { DEFAULT_TIMESTAMP_WINDOW, FAULT_NAMES, parseFault } from '../transport/receiver-answer.js';
+import { DEFAULT_TIMESTAMP_WINDOW, FAULT_NAMES, parseFault } from '../transport/arc-answer.js';
 import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, writeJsonLine, type Command, rejectPositionals } from './command.js';
 import { integerOption, keyOption } from './send.js';
 

@@ -34,7 +34,7 @@ export function requeueTranslator(config: Config): Translator {
   // Repeat suppression is for live streams; a requeued event is sent whatever its count.
   return new Translator({
     settings: { ...config.translate, repeatWindowSec: 0 },
-    receiverAccount: config.receiver.account,
+    hikAccount: config.receiver.account,
     directory: new StaticAccountDirectory(config.accounts),
   });
 }

@@ -64,7 +64,7 @@ async function sendOne(io: CliIo, config: Config, alarm: AlarmMessage, arc: Conf
   const logger = commandLogger(io, config.log.level, 'stderr', 'send');
   const metrics = new MetricsRegistry();
   const outbox = createMemoryOutbox({ clock: systemClock, logger });
-  const translator = new Translator({ settings: config.translate, receiverAccount: '', directory: new StaticAccountDirectory({}), clock: systemClock, logger, metrics });
+  const translator = new Translator({ settings: config.translate, hikAccount: '', directory: new StaticAccountDirectory({}), clock: systemClock, logger, metrics });
   let settle: (outcome: DispatchOutcome | null) => void = () => undefined;
   const settled = new Promise<DispatchOutcome | null>((resolve) => {
     settle = resolve;

@@ -111,7 +111,7 @@ export const translateCommand: Command = {
     const logger = commandLogger(io, config.log.level, 'stderr', 'translate');
     const translator = new Translator({
       settings: config.translate,
-      receiverAccount: config.receiver.account,
+      hikAccount: config.receiver.account,
       directory: new StaticAccountDirectory(accounts),
       logger: logger.child({ stage: 'translate' }),
     });

@@ -2,12 +2,12 @@
 // the value must look like (convict prefixes the key and, unless the setting is sensitive, appends
 // the value), `coerce` turns the text of an environment variable into the setting's type. Each
 // format is registered with convict once, by name, so the schema can say `format: FORMAT.account`.
-// The DC-09 and TLS rules are the stages' own (transport/dc09-fields.ts, ingest/receiver-tls.ts);
+// The DC-09 and TLS rules are the stages' own (transport/dc09-fields.ts, ingest/hik-tls.ts);
 // this module only applies them to config keys.
 
 import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
 import convict from 'convict';
-import { normalizeFingerprint, PEM_CERTIFICATE } from '../ingest/receiver-tls.js';
+import { normalizeFingerprint, PEM_CERTIFICATE } from '../ingest/hik-tls.js';
 import { MAX_LINK_SUFFIX_LENGTH } from '../media/media-link.js';
 import { isDc09Account, isDc09HexField } from '../transport/dc09-fields.js';
 import { ARC_DESTINATION_PATTERN, LISTEN_PATTERN } from '../transport/destination.js';
@@ -191,7 +191,7 @@ export const FORMAT = {
   filePath: 'hikarc-file-path',
   account: 'hikarc-account',
   hexField: 'hikarc-hex-field',
-  receiverUrl: 'hikarc-receiver-url',
+  hikUrl: 'hikarc-receiver-url',
   arcDestination: 'hikarc-arc-destination',
   listen: 'hikarc-listen',
   pemCertificateFile: 'hikarc-pem-certificate-file',

@@ -8,7 +8,7 @@ import { KEY_FORMATS, parseAesKey } from '../transport/dc09-crypto.js';
 import { ARC_FORMATS } from '../transport/event-message.js';
 import { DC09_DEVIATIONS } from '../transport/dc09-deviations.js';
 import { splitListen } from '../http-listen.js';
-import { normalizeFingerprint } from '../ingest/receiver-tls.js';
+import { normalizeFingerprint } from '../ingest/hik-tls.js';
 import { LOG_LEVELS } from '../log.js';
 import { FORMAT, integerFormat, isLoopbackHost } from './formats.js';
 
@@ -73,7 +73,7 @@ function deviations(destination: 'primary' | 'secondary') {
 export const SETTINGS = {
   receiver: {
     url: text('Base URL of the Hik IP Receiver Pro API, http(s)://HOST:PORT. Its Automation Output protocol must be enabled and set to Private, or the subscription is refused with 403. Credentials in it are refused: use username and password.', {
-      format: FORMAT.receiverUrl,
+      format: FORMAT.hikUrl,
       example: 'http://192.168.1.50:80',
     }),
     username: text('Receiver user for HTTP Digest authentication.', { example: 'arc-link' }),

@@ -8,7 +8,7 @@ import { isPlainObject, parseTolerantJson } from '../vendor-json/tolerant-json.j
 
 export type JsonObject = Record<string, unknown>;
 
-export interface ReceiverDocument {
+export interface HikDocument {
   readonly value: JsonObject;
   /** The text was repaired before it parsed. */
   readonly repaired: boolean;
@@ -59,7 +59,7 @@ export function fillMissingValues(text: string): string {
 }
 
 /** The JSON object in an answer body, repaired when it must be; undefined when there is none. */
-export function readReceiverDocument(text: string): ReceiverDocument | undefined {
+export function readHikDocument(text: string): HikDocument | undefined {
   if (text.trim() === '') return undefined;
   const parsed = parseTolerantJson(text);
   if (parsed.ok) return { value: parsed.value, repaired: parsed.repair !== 'none' };

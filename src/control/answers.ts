@@ -6,7 +6,7 @@
 
 import type { ErrorCode } from '../errors.js';
 import { parseResponseStatus, type ResponseStatusInfo } from '../ingest/index.js';
-import { arrayAt, integerField, objectAt, readReceiverDocument, textField, type JsonObject } from './answer-fields.js';
+import { arrayAt, integerField, objectAt, readHikDocument, textField, type JsonObject } from './answer-fields.js';
 import type { ControlCommand } from './commands.js';
 
 /** One entry of an ErrorList that reports a failure (entries without a failure are left out). */
@@ -18,7 +18,7 @@ export interface BatchFailure {
   readonly errorMsg: string | null;
 }
 
-export interface ReceiverAnswer {
+export interface HikAnswer {
   readonly httpStatus: number;
   readonly status: ResponseStatusInfo | null;
   /** Failed entries of an ErrorList; null when the answer had none. */
@@ -79,10 +79,10 @@ function failuresOf(value: JsonObject): BatchFailure[] | null {
 }
 
 /** Reads an answer body; never throws. */
-export function readAnswer(httpStatus: number, text: string): ReceiverAnswer {
+export function readAnswer(httpStatus: number, text: string): HikAnswer {
   const sample = text.slice(0, SAMPLE_CHARS);
   if (text.trim() === '') return { httpStatus, status: null, failures: null, repaired: false, empty: true, unreadable: false, sample };
-  const document = readReceiverDocument(text);
+  const document = readHikDocument(text);
   if (document !== undefined) {
     return { httpStatus, status: statusOf(document.value), failures: failuresOf(document.value), repaired: document.repaired, empty: false, unreadable: false, sample };
   }
@@ -126,7 +126,7 @@ function lower(value: string | null | undefined): string {
 }
 
 /** Why a call was refused; `command` is null for status reads. */
-export function refusalOf(command: ControlCommand | null, answer: ReceiverAnswer, failure: ResponseStatusInfo | BatchFailure | null = answer.status): Refusal {
+export function refusalOf(command: ControlCommand | null, answer: HikAnswer, failure: ResponseStatusInfo | BatchFailure | null = answer.status): Refusal {
   const sub = lower(failure?.subStatusCode);
   const errorCode = failure?.errorCode ?? null;
   if (sub === 'lowprivilege' || errorCode === LOW_PRIVILEGE) return 'low-privilege';
@@ -149,7 +149,7 @@ function requestedCount(command: ControlCommand): number {
 }
 
 /** What the answer to `command` means. */
-export function judgeCommandAnswer(command: ControlCommand, answer: ReceiverAnswer): CommandVerdict {
+export function judgeCommandAnswer(command: ControlCommand, answer: HikAnswer): CommandVerdict {
   const ok = answer.httpStatus >= 200 && answer.httpStatus < 300;
   if (!ok) return { kind: 'refused', refusal: refusalOf(command, answer, answer.status ?? answer.failures?.[0] ?? null) };
   if (answer.unreadable) return { kind: 'unreadable' };
@@ -166,7 +166,7 @@ export function judgeCommandAnswer(command: ControlCommand, answer: ReceiverAnsw
 }
 
 /** The answer as the audit trail and the JSON output show it. */
-export function describeAnswer(answer: ReceiverAnswer): Record<string, unknown> {
+export function describeAnswer(answer: HikAnswer): Record<string, unknown> {
   return {
     httpStatus: answer.httpStatus,
     statusCode: answer.status?.statusCode ?? null,

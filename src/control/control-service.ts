@@ -5,7 +5,7 @@
 
 import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
-import type { ReceiverRequestClient } from '../ingest/index.js';
+import type { HikRequestClient } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 import type { VendorEvent } from '../ingest/index.js';
@@ -35,7 +35,7 @@ export interface ControlServiceOptions {
   readonly settings: ControlServiceSettings;
   /** From controlTokens(), read before the service opens anything; null: no API. */
   readonly tokens: readonly ApiToken[] | null;
-  readonly receiver: ReceiverRequestClient;
+  readonly receiver: HikRequestClient;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: MetricsRegistry;

@@ -8,12 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { sleep, type Clock } from '../clock.js';
 import { errorMessage, HikArcError, isHikArcError, type ErrorCode } from '../errors.js';
-import type { ReceiverHttp } from '../ingest/index.js';
+import type { HikHttp } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import type { VendorEvent } from '../ingest/index.js';
-import { describeAnswer, judgeCommandAnswer, REFUSAL_CODES, REFUSAL_MESSAGES, type ReceiverAnswer } from './answers.js';
+import { describeAnswer, judgeCommandAnswer, REFUSAL_CODES, REFUSAL_MESSAGES, type HikAnswer } from './answers.js';
 import { describeCommand, type Actor, type ControlCommand } from './commands.js';
 import type { CommandRecord, ConfirmingEvent, PanelRef, ReadBackRecord } from './command-record.js';
 import { CONFIRMATION_CODES, ConfirmationTracker, expectationFor, matchEvent, outcomeOf, type TargetCheck, type TrackerState } from './confirmation.js';
@@ -22,7 +22,7 @@ import { findPanel, type PanelInfo } from './panel-lookup.js';
 import { PanelReader } from './panel-reader.js';
 import { partitionView, summarizeZones, zonesBlockingArming, zoneView, type PartitionStatus, type Peripheral, type ZoneStatus, type ZoneSummary } from './panel-status.js';
 import { SlidingWindow } from './rate-window.js';
-import { commandCall, type ReceiverCall } from './receiver-calls.js';
+import { commandCall, type HikCall } from './hik-calls.js';
 
 export interface ControlSettings {
   readonly requestTimeoutMs: number;
@@ -60,7 +60,7 @@ export interface Submitted {
 }
 
 export interface PanelControlOptions {
-  readonly http: ReceiverHttp;
+  readonly http: HikHttp;
   readonly basePath: string;
   readonly store: ControlStore;
   readonly settings: ControlSettings;
@@ -125,7 +125,7 @@ interface Settled {
 }
 
 export class PanelControl {
-  private readonly http: ReceiverHttp;
+  private readonly http: HikHttp;
   private readonly basePath: string;
   private readonly store: ControlStore;
   private readonly settings: ControlSettings;
@@ -183,7 +183,7 @@ export class PanelControl {
   }
 
   /** The request a command would send (`--dry-run`). */
-  plan(panel: PanelInfo, command: ControlCommand): ReceiverCall {
+  plan(panel: PanelInfo, command: ControlCommand): HikCall {
     return commandCall(this.basePath, panel.devIndex, command);
   }
 
@@ -264,7 +264,7 @@ export class PanelControl {
         pending = { commandId, tracker: new ConfirmationTracker(expectationFor(command, this.settings.eventZoneOffset), panelRef(panel)), events: [], wake: () => undefined };
         this.pending.push(pending);
       }
-      let exchanged: { answer: ReceiverAnswer; text: string };
+      let exchanged: { answer: HikAnswer; text: string };
       try {
         exchanged = await this.reader.exchange(call);
       } catch (error) {

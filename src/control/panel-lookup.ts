@@ -4,9 +4,9 @@
 // some calls). The parser is pure; the search is one filtered page, else the whole list.
 
 import { HikArcError } from '../errors.js';
-import { DEVICE_LIST_PATH, readBodyText, type ReceiverHttp } from '../ingest/index.js';
+import { DEVICE_LIST_PATH, readBodyText, type HikHttp } from '../ingest/index.js';
 import { normalizeAccount } from '../ingest/index.js';
-import { arrayAt, integerField, listEntries, objectAt, readReceiverDocument, textField } from './answer-fields.js';
+import { arrayAt, integerField, listEntries, objectAt, readHikDocument, textField } from './answer-fields.js';
 import type { PanelRef } from './command-record.js';
 
 export interface PanelInfo extends PanelRef {
@@ -45,7 +45,7 @@ function isOtap(device: Record<string, unknown>): boolean {
 
 /** One SearchResult page; throws HIKARC_CONTROL_BAD_ANSWER when it is not one. */
 export function parseDevicePage(text: string): DevicePage {
-  const result = objectAt(readReceiverDocument(text)?.value, 'SearchResult');
+  const result = objectAt(readHikDocument(text)?.value, 'SearchResult');
   if (result === undefined) {
     throw new HikArcError('HIKARC_CONTROL_BAD_ANSWER', 'the device list page has no SearchResult', { detail: { sample: text.slice(0, 200) } });
   }
@@ -79,7 +79,7 @@ export function matchingPanels(devices: readonly PanelInfo[], id: string): Panel
 }
 
 export interface FindPanelOptions {
-  readonly http: ReceiverHttp;
+  readonly http: HikHttp;
   readonly basePath: string;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;

@@ -5,23 +5,23 @@
 
 import type { Clock } from '../clock.js';
 import { errorMessage, HikArcError, isHikArcError } from '../errors.js';
-import { readBodyText, type ReceiverHttp } from '../ingest/index.js';
+import { readBodyText, type HikHttp } from '../ingest/index.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
 import type { RateLimitedLog } from '../rate-limited-log.js';
-import { readAnswer, refusalOf, REFUSAL_CODES, REFUSAL_MESSAGES, type ReceiverAnswer } from './answers.js';
+import { readAnswer, refusalOf, REFUSAL_CODES, REFUSAL_MESSAGES, type HikAnswer } from './answers.js';
 import type { ControlCommand } from './commands.js';
 import type { ReadBackRecord } from './command-record.js';
 import { readBackFor, statusShowsTarget, type StatusSnapshot } from './confirmation.js';
 import type { PanelInfo } from './panel-lookup.js';
 import { parseExDevStatus, parseSubSystems, parseZonePage, partitionView, zoneView, type PartitionStatus, type Peripheral, type ZoneStatus } from './panel-status.js';
-import { exDevStatusCall, subSystemsCall, zoneListCall, zoneSearchCall, type ReceiverCall } from './receiver-calls.js';
+import { exDevStatusCall, subSystemsCall, zoneListCall, zoneSearchCall, type HikCall } from './hik-calls.js';
 
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 const ZONE_PAGE_SIZE = 30;
 const MAX_ZONE_PAGES = 100;
 
 export interface PanelReaderOptions {
-  readonly http: ReceiverHttp;
+  readonly http: HikHttp;
   readonly basePath: string;
   readonly requestTimeoutMs: number;
   /** Aborts every request at stop. */
@@ -44,8 +44,8 @@ export class PanelReader {
     this.repairs = options.metrics.counter('hik_arc_control_answers_repaired_total', 'Receiver answers that were broken JSON and read tolerantly');
   }
 
-  /** One call to the receiver; the body read whole (capped). Throws what ReceiverHttp throws. */
-  async exchange(call: ReceiverCall): Promise<{ answer: ReceiverAnswer; text: string }> {
+  /** One call to the receiver; the body read whole (capped). Throws what HikHttp throws. */
+  async exchange(call: HikCall): Promise<{ answer: HikAnswer; text: string }> {
     const timeoutMs = this.options.requestTimeoutMs;
     const response = await this.options.http.request({
       method: call.method,
@@ -62,14 +62,14 @@ export class PanelReader {
   }
 
   // A status read the receiver refused, with the refusal's own code.
-  private refusedRead(answer: ReceiverAnswer, what: string): HikArcError {
+  private refusedRead(answer: HikAnswer, what: string): HikArcError {
     const refusal = refusalOf(null, answer);
     return new HikArcError(REFUSAL_CODES[refusal], `${what}: ${REFUSAL_MESSAGES[refusal]}`, {
       detail: { httpStatus: answer.httpStatus, subStatusCode: answer.status?.subStatusCode ?? null },
     });
   }
 
-  private async readDocument<T>(call: ReceiverCall, kind: string, parse: (text: string) => T): Promise<T> {
+  private async readDocument<T>(call: HikCall, kind: string, parse: (text: string) => T): Promise<T> {
     try {
       const { answer, text } = await this.exchange(call);
       if (answer.httpStatus < 200 || answer.httpStatus >= 300) throw this.refusedRead(answer, kind);

@@ -4,7 +4,7 @@
 // tolerantly, and a document that is not the expected one is an error, never an empty panel.
 
 import { HikArcError } from '../errors.js';
-import { arrayAt, booleanField, integerField, integerList, listEntries, objectAt, readReceiverDocument, textField, type JsonObject } from './answer-fields.js';
+import { arrayAt, booleanField, integerField, integerList, listEntries, objectAt, readHikDocument, textField, type JsonObject } from './answer-fields.js';
 
 export const ARMING_STATES = ['disarm', 'away', 'stay', 'arming', 'unknown'] as const;
 export type ArmingState = (typeof ARMING_STATES)[number];
@@ -63,7 +63,7 @@ function badAnswer(what: string, text: string): HikArcError {
 }
 
 function documentOf(text: string, what: string): JsonObject {
-  const document = readReceiverDocument(text);
+  const document = readHikDocument(text);
   if (document === undefined) throw badAnswer(what, text);
   return document.value;
 }

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import { errorMessage, HikArcError, isHikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { MetricsRegistry } from '../metrics.js';
-import { isTlsError, receiverClients, type DispatcherFactory } from './receiver-clients.js';
+import { isTlsError, hikClients, type DispatcherFactory } from './hik-clients.js';
 import { MultipartParser } from './multipart-parser.js';
 import type { IngestSettings } from './settings.js';
 import { classifyStreamEvent } from './stream-items.js';
@@ -35,7 +35,7 @@ export type CaptureResult =
 
 export async function captureStream(options: CaptureOptions): Promise<CaptureResult> {
   const { settings, logger, clock } = options;
-  const clients = receiverClients({ ...settings, clock, logger, metrics: new MetricsRegistry(), dispatcherFactory: options.dispatcherFactory });
+  const clients = hikClients({ ...settings, clock, logger, metrics: new MetricsRegistry(), dispatcherFactory: options.dispatcherFactory });
   const { basePath, stream: streamHttp, control: controlHttp } = clients;
 
   const controller = new AbortController();

@@ -25,7 +25,7 @@ import type { Logger } from '../log.js';
 import type { Counter, Gauge, MetricsRegistry } from '../metrics.js';
 import { normalizeAccount, StaticAccountDirectory, type AccountDirectory } from './account-directory.js';
 import { isPlainObject, parseTolerantJson } from '../vendor-json/tolerant-json.js';
-import { readBodyText, type ReceiverHttp } from './receiver-http.js';
+import { readBodyText, type HikHttp } from './hik-http.js';
 
 export const DEVICE_LIST_PATH = '/ISAPI/ContentMgmt/DeviceMgmt/deviceList?format=json';
 
@@ -114,8 +114,8 @@ function identity(device: DirectoryDevice): string | null {
   return id === null ? null : id.trim().toLowerCase();
 }
 
-export interface ReceiverDirectoryOptions {
-  readonly http: ReceiverHttp;
+export interface HikDeviceDirectoryOptions {
+  readonly http: HikHttp;
   readonly basePath: string;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -178,7 +178,7 @@ function isDevice(value: unknown): value is DirectoryDevice {
   return ['devIndex', 'devSerial', 'accountId'].every((key) => value[key] === null || typeof value[key] === 'string');
 }
 
-export class ReceiverDirectory implements AccountDirectory {
+export class HikDeviceDirectory implements AccountDirectory {
   /** The last complete read (or the one from disk). */
   private good: DeviceList = EMPTY_LIST;
   /** A partial read after it, asked first. */
@@ -190,7 +190,7 @@ export class ReceiverDirectory implements AccountDirectory {
   private readonly devices: Gauge;
   private saving: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: ReceiverDirectoryOptions) {
+  constructor(private readonly options: HikDeviceDirectoryOptions) {
     this.refreshes = options.metrics.counter('hik_arc_ingest_directory_refreshes_total', 'Device list refreshes from the receiver, by outcome (ok, partial, failed)', ['outcome']);
     this.devices = options.metrics.gauge('hik_arc_ingest_directory_devices', 'Devices with an account in the device list in use');
     this.loadFromDisk();

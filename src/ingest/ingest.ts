@@ -20,12 +20,12 @@ import { LayeredAccountDirectory, normalizeAccount, StaticAccountDirectory, type
 import { type VendorEvent } from './vendor-event.js';
 import type { AuthGuard, LockInfo } from './auth-guard.js';
 import { DeliveryQueue, type IngestConsumer, type IngestItem } from './delivery-queue.js';
-import { ReceiverDirectory, type RefreshOutcome } from './device-directory.js';
+import { HikDeviceDirectory, type RefreshOutcome } from './device-directory.js';
 import { LinkSupervisor, type LinkState } from './link-supervisor.js';
 import { MultipartParser, type MultipartEvent } from './multipart-parser.js';
-import { isTlsError, receiverClients, type DispatcherFactory, type ReceiverClients } from './receiver-clients.js';
-import type { ReceiverHttp, ResponseBody } from './receiver-http.js';
-import type { Refusal, RefusalKind } from './receiver-status.js';
+import { isTlsError, hikClients, type DispatcherFactory, type HikClients } from './hik-clients.js';
+import type { HikHttp, ResponseBody } from './hik-http.js';
+import type { Refusal, RefusalKind } from './hik-status.js';
 import type { IngestSettings } from './settings.js';
 import { classifyStreamEvent, hadInvalidUtf8 } from './stream-items.js';
 import { cancelSubscription, openSubscription } from './subscription.js';
@@ -85,14 +85,14 @@ export interface Ingest {
    * The receiver client for requests beside the stream (device list, unsubscribe; panel control),
    * sharing the stream's lock-out guard: a rejected or locked login stops every user.
    */
-  readonly requestClient: ReceiverRequestClient;
+  readonly requestClient: HikRequestClient;
   health(): IngestHealth;
   /** Lifecycle events as they happen; returns the unsubscribe function. */
   onStatus(listener: (status: IngestStatus) => void): () => void;
 }
 
-export interface ReceiverRequestClient {
-  readonly http: ReceiverHttp;
+export interface HikRequestClient {
+  readonly http: HikHttp;
   /** Path prefix of receiver.url, usually empty. */
   readonly basePath: string;
 }
@@ -153,18 +153,18 @@ class Watchdog {
 
 class IngestStage implements Ingest {
   readonly directory: AccountDirectory;
-  readonly requestClient: ReceiverRequestClient;
+  readonly requestClient: HikRequestClient;
   private state: IngestState = 'idle';
   private readonly settings: IngestSettings;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly basePath: string;
-  private readonly clients: ReceiverClients;
-  private readonly streamHttp: ReceiverHttp;
-  private readonly controlHttp: ReceiverHttp;
+  private readonly clients: HikClients;
+  private readonly streamHttp: HikHttp;
+  private readonly controlHttp: HikHttp;
   private readonly guard: AuthGuard;
-  private readonly receiverDirectory: ReceiverDirectory;
+  private readonly hikDeviceDirectory: HikDeviceDirectory;
   private link: LinkSupervisor;
   private linkSince: number;
   private linkTimer: CancelTimer | null = null;
@@ -209,13 +209,13 @@ class IngestStage implements Ingest {
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.clients = receiverClients({ ...settings, clock: this.clock, logger: this.logger, metrics, dispatcherFactory: options.dispatcherFactory, guard: options.authGuard });
+    this.clients = hikClients({ ...settings, clock: this.clock, logger: this.logger, metrics, dispatcherFactory: options.dispatcherFactory, guard: options.authGuard });
     this.basePath = this.clients.basePath;
     this.guard = this.clients.guard;
     this.streamHttp = this.clients.stream;
     this.controlHttp = this.clients.control;
     this.requestClient = { http: this.controlHttp, basePath: this.basePath };
-    this.receiverDirectory = new ReceiverDirectory({
+    this.hikDeviceDirectory = new HikDeviceDirectory({
       http: this.controlHttp,
       basePath: this.basePath,
       clock: this.clock,
@@ -227,7 +227,7 @@ class IngestStage implements Ingest {
       cachePath: settings.directoryCachePath,
     });
     this.warnings = new RateLimitedLog({ logger: this.logger, clock: this.clock, burst: settings.warnBurst, windowMs: settings.warnWindowMs });
-    this.directory = new LayeredAccountDirectory([new StaticAccountDirectory(settings.accounts), this.receiverDirectory]);
+    this.directory = new LayeredAccountDirectory([new StaticAccountDirectory(settings.accounts), this.hikDeviceDirectory]);
     this.link = new LinkSupervisor(settings.linkLossReportMs, this.clock.monotonic());
     this.linkSince = this.clock.now();
     this.queue = new DeliveryQueue({
@@ -406,7 +406,7 @@ class IngestStage implements Ingest {
 
   private requestFailed(error: unknown): StreamOutcome {
     if (isHikArcError(error) && error.code.startsWith('HIKARC_DIGEST_')) {
-      // ReceiverHttp logged rejections and locks where they happened.
+      // HikHttp logged rejections and locks where they happened.
       if (error.code === 'HIKARC_DIGEST_CHALLENGE_INVALID' || error.code === 'HIKARC_DIGEST_UNSUPPORTED') {
         this.logger.error({ code: error.code, err: error.message, detail: error.detail }, 'receiver login impossible: the Digest challenge cannot be answered');
         return { reason: 'refused', code: error.code };
@@ -606,7 +606,7 @@ class IngestStage implements Ingest {
       this.logger.error({ code: 'HIKARC_INGEST_LINK_NO_ACCOUNT', state }, 'upstream link change cannot be reported: receiver.account is not set');
       return;
     }
-    // The next stage turns the change into its alarm (E350 / R350, translate's receiverLinkAlarm).
+    // The next stage turns the change into its alarm (E350 / R350, translate's hikLinkAlarm).
     this.queue.push({ kind: 'link', state, account, at: this.clock.now() });
     this.linkAlarms.inc({ state, delivered: 'true' });
     this.emit({ type: 'link-alarm', state, delivered: true });
@@ -626,8 +626,8 @@ class IngestStage implements Ingest {
   }
 
   private async refreshDirectory(reason: 'start' | 'periodic'): Promise<void> {
-    const outcome = await this.receiverDirectory.refresh(reason);
-    this.emit({ type: 'directory', ok: outcome === 'ok', outcome, devices: this.receiverDirectory.deviceCount });
+    const outcome = await this.hikDeviceDirectory.refresh(reason);
+    this.emit({ type: 'directory', ok: outcome === 'ok', outcome, devices: this.hikDeviceDirectory.deviceCount });
     if (this.isStopping) return;
     this.directoryTimer = this.clock.setTimer(this.settings.directoryRefreshMs, () => {
       this.directoryTimer = null;
@@ -661,7 +661,7 @@ class IngestStage implements Ingest {
     const waitsBehind = this.parked.length > 0 && keys.some((key) => this.parkedDevices.has(key));
     if (!waitsBehind) {
       if (!this.needsDirectory(item.event)) return false;
-      const pending = this.receiverDirectory.refreshForUnknown();
+      const pending = this.hikDeviceDirectory.refreshForUnknown();
       if (pending === undefined || pending === this.waitedOut) return false;
       if (this.parked.length === 0) {
         this.logger.info({ devIndex: item.event.devIndex, deviceSerial: item.event.deviceSerial }, 'event from a device not in the device list: waiting for the list first');
@@ -715,7 +715,7 @@ class IngestStage implements Ingest {
     this.stopping.abort();
     this.cancelLinkTimer();
     this.directoryTimer?.();
-    const directoryClosed = this.receiverDirectory.close();
+    const directoryClosed = this.hikDeviceDirectory.close();
     // Cancel on the receiver first (guide §5.1 step 3): it ends the stream itself, and whatever it
     // sent before is still read. Then stop reading.
     if (id !== null) await this.cancel(id, Math.max(1, Math.min(this.settings.requestTimeoutMs, remaining() / 2)));

@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import { HikArcError } from '../errors.js';
 import { decodeEventDocument, type VendorEvent } from './vendor-event.js';
 import type { MultipartEvent } from './multipart-parser.js';
-import { parseResponseStatus, type ResponseStatusInfo } from './receiver-status.js';
+import { parseResponseStatus, type ResponseStatusInfo } from './hik-status.js';
 
 export type StreamItem =
   | { readonly kind: 'subscription-id'; readonly id: string | null }

@@ -3,9 +3,9 @@
 
 import { settleWithin, systemClock, type Clock } from '../clock.js';
 import { errorMessage, HikArcError } from '../errors.js';
-import { readBodyText, type ReceiverHttp, type ResponseBody } from './receiver-http.js';
+import { readBodyText, type HikHttp, type ResponseBody } from './hik-http.js';
 import { boundaryFromContentType } from './multipart-parser.js';
-import { classifyRefusal, isStatusOk, parseResponseStatus, REFUSAL_MESSAGES, type Refusal } from './receiver-status.js';
+import { classifyRefusal, isStatusOk, parseResponseStatus, REFUSAL_MESSAGES, type Refusal } from './hik-status.js';
 
 export const SUBSCRIBE_PATH = '/ISAPI/Event/notification/subscribeDeviceMgmt?format=json';
 
@@ -41,7 +41,7 @@ function header(value: string | string[] | undefined): string | null {
 }
 
 /** Throws HIKARC_DIGEST_* errors and undici network errors; refusals are returned. */
-export async function openSubscription(http: ReceiverHttp, options: SubscribeOptions): Promise<OpenedSubscription> {
+export async function openSubscription(http: HikHttp, options: SubscribeOptions): Promise<OpenedSubscription> {
   const response = await http.request({
     method: 'POST',
     path: `${options.basePath}${SUBSCRIBE_PATH}`,
@@ -88,7 +88,7 @@ async function readSample(body: ResponseBody, maxBytes: number, withinMs: number
 export type CancelResult = { readonly ok: true } | { readonly ok: false; readonly error: HikArcError };
 
 /** DELETE unSubscribeDeviceMgmt/<id>, bounded by `timeoutMs`; never throws. */
-export async function cancelSubscription(http: ReceiverHttp, id: string, options: { basePath: string; timeoutMs: number; clock: Clock }): Promise<CancelResult> {
+export async function cancelSubscription(http: HikHttp, id: string, options: { basePath: string; timeoutMs: number; clock: Clock }): Promise<CancelResult> {
   const controller = new AbortController();
   const cancelTimer = options.clock.setTimer(options.timeoutMs, () => controller.abort());
   try {

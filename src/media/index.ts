@@ -7,7 +7,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { CancelTimer, Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { AuthGuard } from '../ingest/auth-guard.js';
-import { ReceiverHttp } from '../ingest/receiver-http.js';
+import { HikHttp } from '../ingest/hik-http.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
@@ -26,7 +26,7 @@ export { MediaStore, type MediaReference, type MediaItem } from './media-store.j
 export { MediaLibrary, type LocalCopy } from './media-library.js';
 export { mediaLink, tokenInText } from './media-link.js';
 export { readMediaToken, signMediaToken, verifyMediaToken } from './media-token.js';
-export { receiverMediaPath } from './media-source.js';
+export { hikMediaPath } from './media-source.js';
 export { downloadToFile } from './receiver-download.js';
 export { alarmMediaUrls } from './media-linker.js';
 export { FetchSlots } from './fetch-slots.js';
@@ -35,15 +35,15 @@ export type MediaDispatcherFactory = (origin: string, connections: number) => Di
 
 export const defaultMediaDispatcherFactory: MediaDispatcherFactory = (origin, connections) => new Pool(origin, { connections, pipelining: 1 });
 
-export interface ReceiverMediaClient {
-  readonly http: ReceiverHttp;
+export interface HikMediaClient {
+  readonly http: HikHttp;
   close(): Promise<void>;
 }
 
 /** The receiver's Digest client for media downloads: its own connections, the lockout guard given. */
-export function receiverMediaClient(settings: MediaSettings, guard: AuthGuard, options: { clock: Clock; logger: Logger; metrics: MetricsRegistry; dispatcherFactory?: MediaDispatcherFactory | undefined }): ReceiverMediaClient {
+export function hikMediaClient(settings: MediaSettings, guard: AuthGuard, options: { clock: Clock; logger: Logger; metrics: MetricsRegistry; dispatcherFactory?: MediaDispatcherFactory | undefined }): HikMediaClient {
   const dispatcher = (options.dispatcherFactory ?? defaultMediaDispatcherFactory)(new URL(settings.receiver.url).origin, settings.maxConcurrent);
-  const http = new ReceiverHttp({
+  const http = new HikHttp({
     dispatcher,
     credentials: { username: settings.receiver.username, password: settings.receiver.password },
     guard,
@@ -58,7 +58,7 @@ export function receiverMediaClient(settings: MediaSettings, guard: AuthGuard, o
 export function mediaLinker(settings: MediaSettings, store: MediaStore, options: { clock: Clock; logger: Logger; metrics: MetricsRegistry; warnings: RateLimitedLog; onArchiveDue?: () => void }): MediaLinker {
   return new MediaLinker({
     store,
-    receiverUrl: new URL(settings.receiver.url),
+    hikUrl: new URL(settings.receiver.url),
     signing: settings.listen === '' ? null : { publicUrl: settings.publicUrl, secret: settings.secret, ttlMs: settings.linkTtlMs },
     archive: settings.archive,
     ...options,
@@ -95,7 +95,7 @@ class Media implements MediaStage {
   private readonly library: MediaLibrary;
   private readonly archive: MediaArchive | null;
   private readonly linker: MediaLinker;
-  private readonly client: ReceiverMediaClient;
+  private readonly client: HikMediaClient;
   private readonly warnings: RateLimitedLog;
   readonly beforeStore: MediaStage['beforeStore'];
 
@@ -103,7 +103,7 @@ class Media implements MediaStage {
     const { settings, clock, logger, metrics } = options;
     this.store = new MediaStore({ path: settings.storePath });
     this.warnings = new RateLimitedLog({ logger, clock });
-    this.client = receiverMediaClient(settings, options.guard, { clock, logger, metrics, dispatcherFactory: options.dispatcherFactory });
+    this.client = hikMediaClient(settings, options.guard, { clock, logger, metrics, dispatcherFactory: options.dispatcherFactory });
     mkdirSync(settings.dir, { recursive: true });
     this.library = new MediaLibrary({
       store: this.store,

@@ -9,7 +9,7 @@ import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { errorMessage, HikArcError, isHikArcError, type ErrorCode } from '../errors.js';
-import type { ReceiverHttp } from '../ingest/receiver-http.js';
+import type { HikHttp } from '../ingest/hik-http.js';
 import type { Logger } from '../log.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
 import { FetchSlots } from './fetch-slots.js';
@@ -31,7 +31,7 @@ export interface LocalCopy {
 export interface MediaLibraryOptions {
   readonly store: MediaStore;
   readonly dir: string;
-  readonly http: ReceiverHttp;
+  readonly http: HikHttp;
   readonly slots: FetchSlots;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -50,7 +50,7 @@ export class MediaLibrary {
   private readonly store: MediaStore;
   private readonly dir: string;
   private readonly partialDir: string;
-  private readonly http: ReceiverHttp;
+  private readonly http: HikHttp;
   private readonly slots: FetchSlots;
   private readonly clock: Clock;
   private readonly logger: Logger;

@@ -13,7 +13,7 @@ import type { RateLimitedLog } from '../rate-limited-log.js';
 import type { AlarmMessage } from '../translate/index.js';
 import type { MediaUrl, VendorEvent } from '../ingest/index.js';
 import { MAX_ITEMS_PER_ALARM, mediaLink } from './media-link.js';
-import { receiverMediaPath } from './media-source.js';
+import { hikMediaPath } from './media-source.js';
 import type { MediaKind, MediaStore } from './media-store.js';
 import { signMediaToken } from './media-token.js';
 
@@ -41,7 +41,7 @@ export interface LinkSigning {
 export interface MediaLinkerOptions {
   readonly store: MediaStore;
   /** receiver.url: the only origin media is fetched from. */
-  readonly receiverUrl: URL;
+  readonly hikUrl: URL;
   /** null: references only (media.archive without an endpoint), the [V] block as translated. */
   readonly signing: LinkSigning | null;
   /** media.archive: the items are due for fetching as soon as they are stored. */
@@ -67,7 +67,7 @@ export class MediaLinker {
     const { signing, warnings } = this.options;
     const items: Array<{ kind: MediaKind; source: string }> = [];
     for (const media of urls) {
-      const source = receiverMediaPath(media.url, this.options.receiverUrl);
+      const source = hikMediaPath(media.url, this.options.hikUrl);
       if (source.ok) items.push({ kind: media.kind, source: source.path });
       // The reason only: the URL itself may name the receiver's address.
       else warnings.warn('HIKARC_MEDIA_UNSUPPORTED_URL', { account: message.account, cid: message.cid, kind: media.kind, reason: source.reason }, 'media URL of an alarm cannot be fetched from the receiver; no link for it');

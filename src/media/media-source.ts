@@ -12,7 +12,7 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 // Control bytes and spaces do not belong in a request target; a device that sends them sends junk.
 const UNSAFE = /[\x00-\x20\x7f]/;
 
-export function receiverMediaPath(raw: string, receiverUrl: URL): MediaSource {
+export function hikMediaPath(raw: string, hikUrl: URL): MediaSource {
   const text = raw.trim();
   if (text === '' || UNSAFE.test(text)) return { ok: false, reason: 'the URL is empty or holds spaces or control bytes' };
   let url: URL;
@@ -27,11 +27,11 @@ export function receiverMediaPath(raw: string, receiverUrl: URL): MediaSource {
     // Something without a slash is no path (the guide's own CaptureList example sends "xxxxx").
     if (!text.includes('/')) return { ok: false, reason: 'the URL is neither a path nor an http(s) URL' };
     // A path relative to the receiver, under the path prefix of receiver.url if it has one.
-    const basePath = receiverUrl.pathname.replace(/\/+$/, '');
-    url = new URL(`${basePath}${text.startsWith('/') ? '' : '/'}${text}`, receiverUrl.origin);
+    const basePath = hikUrl.pathname.replace(/\/+$/, '');
+    url = new URL(`${basePath}${text.startsWith('/') ? '' : '/'}${text}`, hikUrl.origin);
   }
   // `//other-host/x` resolves to another origin too: the same check covers it.
-  if (url.origin !== receiverUrl.origin) return { ok: false, reason: 'the URL names a host other than receiver.url' };
+  if (url.origin !== hikUrl.origin) return { ok: false, reason: 'the URL names a host other than receiver.url' };
   if (url.username !== '' || url.password !== '') return { ok: false, reason: 'the URL carries credentials' };
   return { ok: true, path: `${url.pathname}${url.search}` };
 }

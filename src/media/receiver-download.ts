@@ -1,5 +1,5 @@
 // One media file from the receiver to a file on disk, through the receiver's Digest client and its
-// lockout guard (src/ingest/receiver-http.ts): guide 7.1, docs/media.md §1. Bounded in size and in
+// lockout guard (src/ingest/hik-http.ts): guide 7.1, docs/media.md §1. Bounded in size and in
 // time, hashed as it arrives, and checked to be a picture or a video. Whatever goes wrong, the
 // partial file is removed and the error carries a code and a message without the receiver's address
 // (a network error's own message names it, so only its code is kept).
@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
 import { HikArcError, isHikArcError } from '../errors.js';
-import type { ReceiverHttp } from '../ingest/receiver-http.js';
+import type { HikHttp } from '../ingest/hik-http.js';
 import { servedMediaType, SNIFF_BYTES } from './media-type.js';
 
 export interface DownloadRequest {
@@ -45,7 +45,7 @@ function tooLarge(bytes: number, maxBytes: number): HikArcError {
   return new HikArcError('HIKARC_MEDIA_TOO_LARGE', `the file is larger than media.maxFileMB (${bytes} bytes, at most ${maxBytes})`, { detail: { bytes, maxBytes } });
 }
 
-export async function downloadToFile(http: ReceiverHttp, clock: Clock, request: DownloadRequest): Promise<Downloaded> {
+export async function downloadToFile(http: HikHttp, clock: Clock, request: DownloadRequest): Promise<Downloaded> {
   const controller = new AbortController();
   let timedOut = false;
   const cancelTimer = clock.setTimer(request.timeoutMs, () => {

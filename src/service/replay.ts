@@ -88,7 +88,7 @@ export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary
   const outbox = createMemoryOutbox({ clock, logger: logger.child({ stage: 'store' }) });
   const translator = new Translator({
     settings: config.translate,
-    receiverAccount: config.receiver.account,
+    hikAccount: config.receiver.account,
     directory: new StaticAccountDirectory(config.accounts),
     clock,
     logger: logger.child({ stage: 'translate' }),

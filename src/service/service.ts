@@ -12,7 +12,7 @@ import { AuthGuard, createIngest, type DispatcherFactory, type Ingest, type Inge
 import type { Logger } from '../log.js';
 import { createMediaStage, type MediaStage } from '../media/index.js';
 import { MetricsRegistry } from '../metrics.js';
-import { receiverLinkAlarm, Translator } from '../translate/index.js';
+import { hikLinkAlarm, Translator } from '../translate/index.js';
 import { openSqliteOutbox, type CloseReport, type StoreOutbox } from '../outbox/index.js';
 import { VERSION } from '../version.js';
 import { composeDelivery, type DeliveryStack } from './compose.js';
@@ -252,7 +252,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       items.map((item) =>
         item.kind === 'event'
           ? { kind: 'event' as const, event: item.event, receivedAt: item.receivedAt, source: 'stream' as const, key: item }
-          : { kind: 'alarm' as const, alarm: receiverLinkAlarm(item.account, item.state), receivedAt: item.at },
+          : { kind: 'alarm' as const, alarm: hikLinkAlarm(item.account, item.state), receivedAt: item.at },
       ),
     );
   };
@@ -276,7 +276,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     media = mediaEnabled(config) ? createMediaStage({ settings: mediaSettingsFromConfig(config), guard: authGuard, clock, logger: logger.child({ stage: 'media' }), metrics }) : null;
     const translator = new Translator({
       settings: config.translate,
-      receiverAccount: config.receiver.account,
+      hikAccount: config.receiver.account,
       directory: ingest.directory,
       clock,
       logger: logger.child({ stage: 'translate' }),

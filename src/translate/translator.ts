@@ -45,7 +45,7 @@ export interface AlarmMessage {
  * The upstream link fault hik-arc itself reports for `receiver.account` when the receiver's event
  * stream has been down too long, and its restore (Contact ID 350 communication trouble, SIA YC/YK).
  */
-export function receiverLinkAlarm(account: string, state: 'fault' | 'restore'): AlarmMessage {
+export function hikLinkAlarm(account: string, state: 'fault' | 'restore'): AlarmMessage {
   const restore = state === 'restore';
   const fields = { account: normalizeAccount(account), qualifier: (restore ? 3 : 1) as Qualifier, code: '350', sia: restore ? 'YK' : 'YC', partition: 0, reportNumber: 0 };
   return {
@@ -91,7 +91,7 @@ export type DocumentOutcome =
 export interface TranslatorOptions {
   readonly settings: TranslateSettings;
   /** `receiver.account`: for events about the receiver itself (no devIndex). */
-  readonly receiverAccount: string;
+  readonly hikAccount: string;
   readonly directory: AccountDirectory;
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -102,7 +102,7 @@ type AccountResolution = { readonly account: string; readonly source: string } |
 
 export class Translator {
   private readonly settings: TranslateSettings;
-  private readonly receiverAccount: string;
+  private readonly hikAccount: string;
   private readonly fallbackAccount: string;
   private readonly directory: AccountDirectory;
   private readonly logger: Logger;
@@ -115,7 +115,7 @@ export class Translator {
 
   constructor(options: TranslatorOptions) {
     this.settings = options.settings;
-    this.receiverAccount = normalizeAccount(options.receiverAccount);
+    this.hikAccount = normalizeAccount(options.hikAccount);
     this.fallbackAccount = normalizeAccount(options.settings.fallbackAccount);
     this.directory = options.directory;
     this.logger = options.logger ?? silentLogger;
@@ -214,8 +214,8 @@ export class Translator {
       if (isDc09Account(listed)) return { account: listed, source: 'directory' };
       rejected.push(`account "${listed}" listed for the device is not 3-16 hex digits`);
     }
-    if (event.devIndex === null && event.deviceSerial === null && isStatusEvent(event.eventType) && this.receiverAccount !== '') {
-      return { account: this.receiverAccount, source: 'receiver.account' };
+    if (event.devIndex === null && event.deviceSerial === null && isStatusEvent(event.eventType) && this.hikAccount !== '') {
+      return { account: this.hikAccount, source: 'receiver.account' };
     }
     if (this.fallbackAccount !== '') return { account: this.fallbackAccount, source: 'translate.fallbackAccount' };
     const device = event.devIndex ?? event.deviceSerial;

@@ -18,7 +18,7 @@ import { classifyResponse, type ExpectedAnswer } from './response.js';
 
 export type AttemptResult =
   | { readonly kind: 'ack' }
-  | { readonly kind: 'nak'; readonly receiverTime: number | null }
+  | { readonly kind: 'nak'; readonly arcTime: number | null }
   | { readonly kind: 'duh' }
   | { readonly kind: 'timeout' }
   | {
@@ -237,7 +237,7 @@ export class ArcConnection {
     }
     this.options.onAnswer({ kind: verdict.kind, quirks: verdict.quirks, headerMismatch: verdict.kind === 'ack' && verdict.headerMismatch, raw: printable(item.raw) });
     if (verdict.kind === 'ack') pending.finish({ kind: 'ack' });
-    else if (verdict.kind === 'nak') pending.finish({ kind: 'nak', receiverTime: verdict.receiverTime });
+    else if (verdict.kind === 'nak') pending.finish({ kind: 'nak', arcTime: verdict.arcTime });
     else pending.finish({ kind: 'duh' });
   }
 }

@@ -283,8 +283,8 @@ export class ArcPath {
         if (this.silent.size > 0) this.silent.clear();
         if (this.ignoredAccounts.size > 0) this.ignoredAccounts.delete(account.toUpperCase());
         if (result.kind === 'nak') {
-          this.logger.warn({ ...fields(), code: 'HIKARC_TRANSPORT_NAK', receiverTime: result.receiverTime }, 'receiver answered NAK');
-          if (result.receiverTime !== null) this.learnClockOffset(result.receiverTime);
+          this.logger.warn({ ...fields(), code: 'HIKARC_TRANSPORT_NAK', arcTime: result.arcTime }, 'receiver answered NAK');
+          if (result.arcTime !== null) this.learnClockOffset(result.arcTime);
         } else if (result.kind === 'duh') {
           this.logger.error({ ...fields(), code: 'HIKARC_TRANSPORT_DUH' }, 'receiver answered DUH');
         }
@@ -345,10 +345,10 @@ export class ArcPath {
     if (this.options.nullTest !== null && !this.probing && this.pathState !== 'down') void this.runNullTest('probe');
   }
 
-  private learnClockOffset(receiverTime: number): void {
-    const offset = receiverTime - this.options.clock.now();
+  private learnClockOffset(arcTime: number): void {
+    const offset = arcTime - this.options.clock.now();
     if (Math.abs(offset) > CLOCK_ADOPT_LIMIT_MS) {
-      this.options.limitedLog.error('HIKARC_TRANSPORT_CLOCK_IMPLAUSIBLE', { destination: this.name, receiverTime: new Date(receiverTime).toISOString(), offsetSec: Math.round(offset / 1000) }, 'receiver time in a NAK is more than an hour from ours; not adopted');
+      this.options.limitedLog.error('HIKARC_TRANSPORT_CLOCK_IMPLAUSIBLE', { destination: this.name, arcTime: new Date(arcTime).toISOString(), offsetSec: Math.round(offset / 1000) }, 'receiver time in a NAK is more than an hour from ours; not adopted');
       return;
     }
     const changed = Math.abs(offset - this.clockOffsetMs) >= 1_000;

@@ -1,5 +1,5 @@
 // A DC-09 receiver for commissioning, demos and tests: listens on TCP and/or UDP (port 0 picks a
-// free port), reassembles frames from the byte stream, answers each one per receiver-answer.ts and
+// free port), reassembles frames from the byte stream, answers each one per arc-answer.ts and
 // reports a FrameRecord for every received item. Not an ARC: it stores nothing.
 
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { createRandomPadSource, type PadSource } from './dc09-crypto.js';
 import { decodeDatagram, decodeFrames, type Dc09Item } from './dc09-frame.js';
 import { formatAddress, type LinkTransport } from './destination.js';
-import { answerItem, DEFAULT_TIMESTAMP_WINDOW, type FrameRecord, type ReceiverFault, type ReceiverPolicy, type TimestampWindow } from './receiver-answer.js';
+import { answerItem, DEFAULT_TIMESTAMP_WINDOW, type FrameRecord, type ArcFault, type ArcAnswerPolicy, type TimestampWindow } from './arc-answer.js';
 
 export interface ListenAddress {
   readonly transport: LinkTransport;
@@ -31,7 +31,7 @@ export interface Dc09ReceiverOptions {
   /** null turns the timestamp check off; default −40/+20 s. */
   readonly timestampWindow?: TimestampWindow | null;
   /** One fault, or several: the first that applies to a frame's account is used. */
-  readonly fault?: ReceiverFault | readonly ReceiverFault[];
+  readonly fault?: ArcFault | readonly ArcFault[];
   /** Close each TCP connection after answering, as ioBroker.sia can (docs/dc09.md §Receivers seen in the field). */
   readonly closeAfterAnswer?: boolean;
   readonly clock?: Clock;
@@ -44,7 +44,7 @@ const EMPTY = Buffer.alloc(0);
 
 export class Dc09Receiver {
   private readonly options: Dc09ReceiverOptions;
-  private readonly policy: ReceiverPolicy;
+  private readonly policy: ArcAnswerPolicy;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly pad: PadSource;
@@ -52,7 +52,7 @@ export class Dc09Receiver {
   private readonly udpSockets: UdpSocket[] = [];
   private readonly connections = new Set<Socket>();
   private readonly bound: BoundAddress[] = [];
-  private faults: readonly ReceiverFault[];
+  private faults: readonly ArcFault[];
 
   private constructor(options: Dc09ReceiverOptions) {
     this.options = options;
@@ -92,7 +92,7 @@ export class Dc09Receiver {
     return address.url;
   }
 
-  setFault(fault: ReceiverFault | readonly ReceiverFault[]): void {
+  setFault(fault: ArcFault | readonly ArcFault[]): void {
     this.faults = toList(fault);
     this.logger.info({ faults: this.faults.map((one) => one.kind) }, 'receiver fault mode changed');
   }
@@ -184,7 +184,7 @@ export class Dc09Receiver {
 }
 
 
-function toList(fault: ReceiverFault | readonly ReceiverFault[] | undefined): readonly ReceiverFault[] {
+function toList(fault: ArcFault | readonly ArcFault[] | undefined): readonly ArcFault[] {
   if (fault === undefined) return [];
-  return Array.isArray(fault) ? fault : [fault as ReceiverFault];
+  return Array.isArray(fault) ? fault : [fault as ArcFault];
 }

@@ -7,7 +7,7 @@ export { Dispatcher, type DispatchOutcome, type DispatcherOptions } from './disp
 export { afterAttempt, afterRound, DELIVERY_RETRY, LINK_RETRY_PAUSE_MS, PERMANENT_CODES, type NextStep, type RoundFailure, type RoundOutcome } from './delivery-policy.js';
 export { eventTemplate, stampMessage, supervisionTemplate, videoLinkBlock, MAX_VIDEO_LINK_BYTES, type AlarmPayload, type HeaderSettings, type VideoLinkDecision } from './event-message.js';
 export { Dc09Receiver, type BoundAddress, type Dc09ReceiverOptions, type ListenAddress } from './dc09-receiver.js';
-export { answerItem, ackFor, nakAt, duhFor, parseFault, faultFor, FAULT_NAMES, NO_FAULT, DEFAULT_TIMESTAMP_WINDOW, type FrameRecord, type ReceiverFault, type ReceiverPolicy, type TimestampWindow } from './receiver-answer.js';
+export { answerItem, ackFor, nakAt, duhFor, parseFault, faultFor, FAULT_NAMES, NO_FAULT, DEFAULT_TIMESTAMP_WINDOW, type FrameRecord, type ArcFault, type ArcAnswerPolicy, type TimestampWindow } from './arc-answer.js';
 export { classifyResponse, type ExpectedAnswer, type ResponseVerdict } from './response.js';
 export {
   checkMessage,

@@ -23,12 +23,12 @@ export type ResponseVerdict =
   | {
       readonly kind: 'ack';
       /** The receiver's clock from an *ACK (or an ACK that carries one), epoch ms. */
-      readonly receiverTime: number | null;
+      readonly arcTime: number | null;
       /** R or L differ from ours: accepted (some receivers mangle them, docs/dc09.md §Receivers seen in the field) but logged. */
       readonly headerMismatch: boolean;
       readonly quirks: readonly Dc09Quirk[];
     }
-  | { readonly kind: 'nak'; readonly receiverTime: number | null; readonly quirks: readonly Dc09Quirk[] }
+  | { readonly kind: 'nak'; readonly arcTime: number | null; readonly quirks: readonly Dc09Quirk[] }
   | { readonly kind: 'duh'; readonly quirks: readonly Dc09Quirk[] }
   | { readonly kind: 'ignore'; readonly code: ErrorCode; readonly detail: string };
 
@@ -47,7 +47,7 @@ export function classifyResponse(item: Dc09Item, expected: ExpectedAnswer): Resp
   switch (frame.token) {
     case 'NAK':
       if (frame.encrypted) return unmatched('an encrypted NAK (a NAK is never encrypted)');
-      return { kind: 'nak', receiverTime: frame.timestamp, quirks: frame.quirks };
+      return { kind: 'nak', arcTime: frame.timestamp, quirks: frame.quirks };
     case 'DUH':
       if (frame.sequence !== expected.sequence) return unmatched(`DUH for sequence ${frame.sequence}, ours is ${expected.sequence}`);
       if (frame.account !== '' && !sameAccount(frame.account, expected.account)) return unmatched(`DUH for account ${frame.account}`);
@@ -64,7 +64,7 @@ export function classifyResponse(item: Dc09Item, expected: ExpectedAnswer): Resp
       // A frame sent without R (arc.deviations omitReceiverNumber) has no R for the ACK to echo.
       const headerMismatch = (frame.receiver !== null && expected.receiver !== null && frame.receiver !== expected.receiver) || frame.line !== expected.line;
       const quirks = clearAck ? [...opened.value.quirks, DC09_QUIRKS.CLEAR_ACK] : opened.value.quirks;
-      return { kind: 'ack', receiverTime: opened.value.timestamp, headerMismatch, quirks };
+      return { kind: 'ack', arcTime: opened.value.timestamp, headerMismatch, quirks };
     }
     default:
       return unmatched(`a ${frame.token} frame is not an answer`);

@@ -7,7 +7,7 @@ import { createRandomPadSource, type PadSource } from '../../src/transport/dc09-
 import { decodeFrames, openFrame, type ReadableFrame } from '../../src/transport/dc09-frame.js';
 import type { DestinationAddress } from '../../src/transport/destination.js';
 import type { Link, LinkConnector, LinkHandlers } from '../../src/transport/link.js';
-import { ackFor, duhFor, nakAt } from '../../src/transport/receiver-answer.js';
+import { ackFor, duhFor, nakAt } from '../../src/transport/arc-answer.js';
 import { TransportError } from '../../src/transport/transport-errors.js';
 
 export { flush, ManualClock } from './manual-clock.js';
@@ -50,8 +50,8 @@ export class FakeArc {
     return ackFor(frame, frame.encrypted ? this.key : null, this.clock.now(), this.pad);
   }
 
-  nak(receiverTime: number = this.clock.now()): Buffer {
-    return nakAt(receiverTime);
+  nak(arcTime: number = this.clock.now()): Buffer {
+    return nakAt(arcTime);
   }
 
   duh(frame: ReadableFrame): Buffer {

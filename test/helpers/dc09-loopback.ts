@@ -3,7 +3,7 @@
 
 import { systemClock, type Clock } from '../../src/clock.js';
 import { Dc09Receiver, type Dc09ReceiverOptions } from '../../src/transport/dc09-receiver.js';
-import type { FrameRecord } from '../../src/transport/receiver-answer.js';
+import type { FrameRecord } from '../../src/transport/arc-answer.js';
 
 export interface RecordingReceiver {
   readonly receiver: Dc09Receiver;

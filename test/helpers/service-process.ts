@@ -3,7 +3,7 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
-import { Dc09Receiver, parseFault, type FrameRecord, type ReceiverFault } from '../../src/transport/index.js';
+import { Dc09Receiver, parseFault, type FrameRecord, type ArcFault } from '../../src/transport/index.js';
 import { startFakeHikReceiver, fixtureDocuments, type FakeHikReceiver } from './fake-hik-receiver.js';
 import { tempDir, writeTempJson } from './temp-files.js';
 
@@ -53,7 +53,7 @@ export function startHikArc(cleanups: Cleanups, config: Record<string, unknown>,
   return { child, logs, stdout: () => text, stderr: () => stderr, exited };
 }
 
-export async function startArc(cleanups: Cleanups, options: { port?: number; fault?: string | ReceiverFault[]; key?: string } = {}): Promise<{ receiver: Dc09Receiver; records: FrameRecord[] }> {
+export async function startArc(cleanups: Cleanups, options: { port?: number; fault?: string | ArcFault[]; key?: string } = {}): Promise<{ receiver: Dc09Receiver; records: FrameRecord[] }> {
   const records: FrameRecord[] = [];
   const fault = typeof options.fault === 'string' ? parseFault(options.fault) : options.fault;
   const receiver = await Dc09Receiver.start({

@@ -285,7 +285,7 @@ class SimulationRun {
       outbox: plantBug(outbox, this.options.bug, clock),
       translator: new Translator({
         settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 },
-        receiverAccount: this.scenario.supervisionAccount,
+        hikAccount: this.scenario.supervisionAccount,
         directory: new StaticAccountDirectory({}),
         clock,
       }),

@@ -9,7 +9,7 @@ import type { PadSource } from '../../src/transport/dc09-crypto.js';
 import { decodeDatagram, decodeFrames, openFrame, type Dc09Header, type Dc09Item, type ReadableFrame } from '../../src/transport/dc09-frame.js';
 import type { DestinationAddress } from '../../src/transport/destination.js';
 import type { Link, LinkConnector, LinkHandlers } from '../../src/transport/link.js';
-import { ackFor, duhFor, nakAt } from '../../src/transport/receiver-answer.js';
+import { ackFor, duhFor, nakAt } from '../../src/transport/arc-answer.js';
 import { TransportError } from '../../src/transport/transport-errors.js';
 import type { Prng } from './prng.js';
 import type { SimClock } from './sim-clock.js';

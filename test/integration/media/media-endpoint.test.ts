@@ -84,7 +84,7 @@ async function rig(overrides: Partial<MediaSettings> = {}): Promise<Rig> {
   const stage = createMediaStage({ settings, guard, clock, logger, metrics });
   await stage.start();
   cleanups.push(() => stage.stop());
-  const translator = new Translator({ settings: { fallbackAccount: 'FFFF', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 0 }, receiverAccount: 'AAAA', directory: new StaticAccountDirectory({}) });
+  const translator = new Translator({ settings: { fallbackAccount: 'FFFF', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 0 }, hikAccount: 'AAAA', directory: new StaticAccountDirectory({}) });
   const base = (): string => `http://${stage.address ?? ''}`;
   return {
     hik,

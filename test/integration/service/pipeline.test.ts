@@ -64,7 +64,7 @@ async function rig(options: { outbox?: Outbox; fault?: string; secondary?: boole
     outbox,
     translator: new Translator({
       settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 },
-      receiverAccount: 'AAAA',
+      hikAccount: 'AAAA',
       directory: new StaticAccountDirectory({}),
     }),
     clock: systemClock,

@@ -21,7 +21,7 @@ const FORWARDED = EVENTS.length - 1; // all but the heartbeat
 function expectedPayloads(): Map<string, number> {
   const translator = new Translator({
     settings: { fallbackAccount: 'FFFF', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 },
-    receiverAccount: 'AAAA',
+    hikAccount: 'AAAA',
     directory: new StaticAccountDirectory({}),
   });
   const counts = new Map<string, number>();

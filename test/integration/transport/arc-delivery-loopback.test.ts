@@ -7,7 +7,7 @@ import { systemClock } from '../../../src/clock.js';
 import { createLogger, type Logger } from '../../../src/log.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
 import { createMemoryOutbox, type Outbox } from '../../../src/outbox/index.js';
-import { ArcDelivery, parseFault, type ArcSettings, type DispatchOutcome, type FrameRecord, type PathStateChange, type ReceiverFault } from '../../../src/transport/index.js';
+import { ArcDelivery, parseFault, type ArcSettings, type DispatchOutcome, type FrameRecord, type PathStateChange, type ArcFault } from '../../../src/transport/index.js';
 import { parseAesKey } from '../../../src/transport/dc09-crypto.js';
 import { STANDARD } from '../../../src/transport/dc09-deviations.js';
 import type { LinkTransport } from '../../../src/transport/destination.js';
@@ -26,7 +26,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-function fault(text: string): ReceiverFault {
+function fault(text: string): ArcFault {
   const parsed = parseFault(text);
   if (parsed === undefined) throw new Error(`bad fault ${text}`);
   return parsed;

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fillMissingValues, readReceiverDocument } from '../../../src/control/answer-fields.js';
+import { fillMissingValues, readHikDocument } from '../../../src/control/answer-fields.js';
 import { judgeCommandAnswer, readAnswer, REFUSAL_CODES } from '../../../src/control/answers.js';
 import type { ControlCommand } from '../../../src/control/commands.js';
 
@@ -111,6 +111,6 @@ describe('missing values of the guide templates', () => {
 
   it('make the A.2 ExDevStatus template readable', () => {
     const template = readFileSync(new URL('../../fixtures/guide-exdevstatus-template.json', import.meta.url), 'utf8');
-    expect(readReceiverDocument(template)?.repaired).toBe(true);
+    expect(readHikDocument(template)?.repaired).toBe(true);
   });
 });

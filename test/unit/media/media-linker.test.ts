@@ -22,7 +22,7 @@ const RECEIVER = new URL('http://10.0.0.5:8080');
 function translated(alert: Record<string, unknown>): { message: AlarmMessage; event: VendorEvent } {
   const decoded = decodeEventDocument(JSON.stringify({ EventNotificationAlert: { deviceID: '1234', ...alert } }));
   if (decoded.kind !== 'event') throw new Error('fixture');
-  const translation = new Translator({ settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 0 }, receiverAccount: 'AAAA', directory: new StaticAccountDirectory({}) }).translate(decoded.event);
+  const translation = new Translator({ settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 0 }, hikAccount: 'AAAA', directory: new StaticAccountDirectory({}) }).translate(decoded.event);
   if (!translation.forwarded) throw new Error('fixture not forwarded');
   return { message: translation.message, event: decoded.event };
 }
@@ -33,7 +33,7 @@ function linker(options: { signing?: boolean; store?: MediaStore } = {}): { link
   const metrics = new MetricsRegistry();
   const made = new MediaLinker({
     store,
-    receiverUrl: RECEIVER,
+    hikUrl: RECEIVER,
     signing: options.signing === false ? null : { publicUrl: 'https://hik-arc.arc.example:9443', secret: SECRET, ttlMs: 72 * 3_600_000 },
     archive: false,
     clock,
@@ -136,7 +136,7 @@ describe('the pipeline hook', () => {
     const outbox = new FlakyOutbox();
     const pipeline = new Pipeline({
       outbox,
-      translator: new Translator({ settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 }, receiverAccount: 'AAAA', directory: new StaticAccountDirectory({}) }),
+      translator: new Translator({ settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 }, hikAccount: 'AAAA', directory: new StaticAccountDirectory({}) }),
       wake: () => undefined,
       clock: new ManualClock(),
       logger: silentLogger,

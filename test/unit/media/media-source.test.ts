@@ -2,11 +2,11 @@
 // receiver's credentials go to receiver.url's origin only (guide 7.1).
 
 import { describe, expect, it } from 'vitest';
-import { receiverMediaPath } from '../../../src/media/media-source.js';
+import { hikMediaPath } from '../../../src/media/media-source.js';
 
 const RECEIVER = new URL('http://10.0.0.5:8080');
 
-describe('receiverMediaPath', () => {
+describe('hikMediaPath', () => {
   it.each([
     ['/ISAPI/ContentMgmt/record/video/123.mp4', '/ISAPI/ContentMgmt/record/video/123.mp4'],
     ['pic/alarm 1.jpg'.replace(' ', '_'), '/pic/alarm_1.jpg'],
@@ -15,12 +15,12 @@ describe('receiverMediaPath', () => {
     ['HTTP://10.0.0.5:8080/a', '/a'],
     ['/clip/ü.mp4', '/clip/%C3%BC.mp4'],
   ])('%s is %s on the receiver', (raw, path) => {
-    expect(receiverMediaPath(raw, RECEIVER)).toEqual({ ok: true, path });
+    expect(hikMediaPath(raw, RECEIVER)).toEqual({ ok: true, path });
   });
 
   it('puts relative paths under the path prefix of receiver.url', () => {
-    expect(receiverMediaPath('/clip/1.mp4', new URL('https://proxy.site/hik/'))).toEqual({ ok: true, path: '/hik/clip/1.mp4' });
-    expect(receiverMediaPath('https://proxy.site/hik/clip/1.mp4', new URL('https://proxy.site/hik'))).toEqual({ ok: true, path: '/hik/clip/1.mp4' });
+    expect(hikMediaPath('/clip/1.mp4', new URL('https://proxy.site/hik/'))).toEqual({ ok: true, path: '/hik/clip/1.mp4' });
+    expect(hikMediaPath('https://proxy.site/hik/clip/1.mp4', new URL('https://proxy.site/hik'))).toEqual({ ok: true, path: '/hik/clip/1.mp4' });
   });
 
   it.each([
@@ -35,7 +35,7 @@ describe('receiverMediaPath', () => {
     ['http://[broken/clip', /cannot be parsed/],
     ['xxxxx', /neither a path nor/],
   ])('%s is not fetched', (raw, reason) => {
-    const source = receiverMediaPath(raw, RECEIVER);
+    const source = hikMediaPath(raw, RECEIVER);
     expect(source.ok).toBe(false);
     if (!source.ok) expect(source.reason).toMatch(reason);
   });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { TranslateSettings } from '../../../src/translate/index.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
 import { StaticAccountDirectory } from '../../../src/ingest/account-directory.js';
-import { Translator, receiverLinkAlarm, type AlarmMessage, type Translation } from '../../../src/translate/translator.js';
+import { Translator, hikLinkAlarm, type AlarmMessage, type Translation } from '../../../src/translate/translator.js';
 import { decodeEventDocument, type VendorEvent } from '../../../src/ingest/vendor-event.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { counted } from '../../helpers/metric-values.js';
@@ -20,7 +20,7 @@ function event(alert: Record<string, unknown>): VendorEvent {
 interface Setup {
   readonly settings?: Partial<TranslateSettings>;
   readonly accounts?: Record<string, string>;
-  readonly receiverAccount?: string;
+  readonly hikAccount?: string;
 }
 
 function translator(setup: Setup = {}): { translator: Translator; clock: ManualClock; metrics: MetricsRegistry } {
@@ -29,7 +29,7 @@ function translator(setup: Setup = {}): { translator: Translator; clock: ManualC
   return {
     translator: new Translator({
       settings: { ...SETTINGS, fallbackAccount: '1111', ...setup.settings },
-      receiverAccount: setup.receiverAccount ?? '',
+      hikAccount: setup.hikAccount ?? '',
       directory: new StaticAccountDirectory(setup.accounts ?? {}),
       clock,
       metrics,
@@ -208,7 +208,7 @@ describe('device and platform status', () => {
   });
 
   it('uses receiver.account for receiver-level events without a devIndex', () => {
-    const message = forwarded(translateOne({ eventType: 'hppConnectionStatusChanged', status: 'abnormal' }, { receiverAccount: 'aaaa' }));
+    const message = forwarded(translateOne({ eventType: 'hppConnectionStatusChanged', status: 'abnormal' }, { hikAccount: 'aaaa' }));
     expect(message.account).toBe('AAAA');
   });
 });
@@ -283,10 +283,10 @@ describe('account resolution', () => {
   });
 });
 
-describe('receiverLinkAlarm', () => {
+describe('hikLinkAlarm', () => {
   it('builds E350/YC for the fault and R350/YK for the restore on the receiver account', () => {
-    expect(receiverLinkAlarm('aaab', 'fault')).toMatchObject({ cid: 'E350', sia: 'YC', admCid: '#AAAB|1350 00 000', siaDcs: '#AAAB|Nri0/YC000' });
-    expect(receiverLinkAlarm('AAAB', 'restore')).toMatchObject({ cid: 'R350', sia: 'YK', admCid: '#AAAB|3350 00 000', siaDcs: '#AAAB|Nri0/YK000' });
+    expect(hikLinkAlarm('aaab', 'fault')).toMatchObject({ cid: 'E350', sia: 'YC', admCid: '#AAAB|1350 00 000', siaDcs: '#AAAB|Nri0/YC000' });
+    expect(hikLinkAlarm('AAAB', 'restore')).toMatchObject({ cid: 'R350', sia: 'YK', admCid: '#AAAB|3350 00 000', siaDcs: '#AAAB|Nri0/YK000' });
   });
 });
 

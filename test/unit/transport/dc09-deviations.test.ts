@@ -79,7 +79,7 @@ describe('deviation acceptClearAck: a clear ACK to an encrypted frame', () => {
   });
 
   it('on: an acknowledgement, marked as the quirk clear-ack', () => {
-    expect(classifyResponse(item(clearAck), { ...ENCRYPTED, acceptClearAck: true })).toEqual({ kind: 'ack', receiverTime: null, headerMismatch: false, quirks: ['clear-ack'] });
+    expect(classifyResponse(item(clearAck), { ...ENCRYPTED, acceptClearAck: true })).toEqual({ kind: 'ack', arcTime: null, headerMismatch: false, quirks: ['clear-ack'] });
   });
 
   it('on: still only for our sequence number and account', () => {
@@ -93,6 +93,6 @@ describe('deviation acceptClearAck: a clear ACK to an encrypted frame', () => {
   });
 
   it('changes nothing for a clear frame', () => {
-    expect(classifyResponse(item(clearAck), { ...ENCRYPTED, key: null, acceptClearAck: true })).toEqual({ kind: 'ack', receiverTime: null, headerMismatch: false, quirks: [] });
+    expect(classifyResponse(item(clearAck), { ...ENCRYPTED, key: null, acceptClearAck: true })).toEqual({ kind: 'ack', arcTime: null, headerMismatch: false, quirks: [] });
   });
 });

@@ -11,8 +11,8 @@ describe('after one attempt (docs/delivery.md §Attempts and rounds)', () => {
   });
 
   it('a NAK is resent at once while attempts are left, then the next path is tried', () => {
-    expect(step({ kind: 'nak', receiverTime: null })).toEqual({ kind: 'resend', delayMs: 0, counted: true });
-    expect(step({ kind: 'nak', receiverTime: null }, { attempt: 3 })).toMatchObject({ kind: 'next-path', code: 'HIKARC_TRANSPORT_NAK' });
+    expect(step({ kind: 'nak', arcTime: null })).toEqual({ kind: 'resend', delayMs: 0, counted: true });
+    expect(step({ kind: 'nak', arcTime: null }, { attempt: 3 })).toMatchObject({ kind: 'next-path', code: 'HIKARC_TRANSPORT_NAK' });
   });
 
   it('a DUH moves to the next path at once', () => {

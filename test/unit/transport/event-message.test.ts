@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame } from '../../../src/transport/dc09-frame.js';
 import { eventTemplate, supervisionTemplate, videoLinkBlock, type HeaderSettings } from '../../../src/transport/event-message.js';
-import { receiverLinkAlarm } from '../../../src/translate/index.js';
+import { hikLinkAlarm } from '../../../src/translate/index.js';
 
 const ADM: HeaderSettings = { format: 'adm-cid', receiverNumber: '0', linePrefix: '0' };
 const alarm = { account: '1234', admCid: '#1234|1130 01 015', siaDcs: '#1234|Nri1/BA015', videoUrl: null };
@@ -43,7 +43,7 @@ describe('message templates', () => {
   });
 
   it('encodes the translate stage output as a frame that decodes to it', () => {
-    const link = receiverLinkAlarm('aaaa', 'fault');
+    const link = hikLinkAlarm('aaaa', 'fault');
     const frame = encodeFrame({ ...eventTemplate(link, ADM, 5, videoLinkBlock(link.videoUrl)), timestamp: 0 });
     const decoded = decodeFrame(frame);
     expect(decoded.ok && decoded.value).toMatchObject({ token: 'ADM-CID', sequence: 5, account: 'AAAA', data: '#AAAA|1350 00 000' });

@@ -23,11 +23,11 @@ function text(name: string): string {
 
 describe('classifying an answer against the frame in flight (docs/dc09.md §Answers)', () => {
   it('V6 acknowledges V3', () => {
-    expect(classifyResponse(item(frameBytes(text('V6'))), CLEAR)).toMatchObject({ kind: 'ack', headerMismatch: false, receiverTime: null });
+    expect(classifyResponse(item(frameBytes(text('V6'))), CLEAR)).toMatchObject({ kind: 'ack', headerMismatch: false, arcTime: null });
   });
 
   it('V10 (*ACK) acknowledges V9 and carries the receiver time', () => {
-    expect(classifyResponse(item(frameBytes(text('V10'))), ENCRYPTED)).toMatchObject({ kind: 'ack', receiverTime: utc(2025, 6, 1, 13, 45, 13) });
+    expect(classifyResponse(item(frameBytes(text('V10'))), ENCRYPTED)).toMatchObject({ kind: 'ack', arcTime: utc(2025, 6, 1, 13, 45, 13) });
   });
 
   it('an ACK for another sequence number is stale, not an acknowledgement', () => {
@@ -62,7 +62,7 @@ describe('classifying an answer against the frame in flight (docs/dc09.md §Answ
   });
 
   it('V7 is a NAK with the receiver time; a bare "NAK" answers no frame in particular and is ignored', () => {
-    expect(classifyResponse(item(frameBytes(text('V7'))), CLEAR)).toMatchObject({ kind: 'nak', receiverTime: utc(2025, 6, 1, 13, 45, 40) });
+    expect(classifyResponse(item(frameBytes(text('V7'))), CLEAR)).toMatchObject({ kind: 'nak', arcTime: utc(2025, 6, 1, 13, 45, 40) });
     expect(classifyResponse(item(Buffer.from('"NAK"', 'latin1')), CLEAR)).toMatchObject({ kind: 'ignore', code: 'HIKARC_TRANSPORT_BARE_ANSWER' });
   });
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { fixedPad, parseAesKey } from '../../../src/transport/dc09-crypto.js';
 import { decodeFrames, openFrame, type Dc09Item } from '../../../src/transport/dc09-frame.js';
-import { answerItem, DEFAULT_TIMESTAMP_WINDOW, NO_FAULT, parseFault, type ReceiverFault, type ReceiverPolicy } from '../../../src/transport/receiver-answer.js';
+import { answerItem, DEFAULT_TIMESTAMP_WINDOW, NO_FAULT, parseFault, type ArcFault, type ArcAnswerPolicy } from '../../../src/transport/arc-answer.js';
 import { framed } from '../../helpers/dc09-frames.js';
 import { DC09_VECTORS, frameBytes, utc } from '../../helpers/dc09-vectors.js';
 
 const KEY = parseAesKey('000102030405060708090A0B0C0D0E0F', 'hex');
-const OPEN: ReceiverPolicy = { key: null, accounts: null, window: null };
+const OPEN: ArcAnswerPolicy = { key: null, accounts: null, window: null };
 const V3_TIME = utc(2025, 6, 1, 13, 45, 12);
 const pad = fixedPad('abcdefghij');
 
@@ -22,7 +22,7 @@ function item(bytes: Buffer): Dc09Item {
   return first;
 }
 
-function answer(bytes: Buffer, policy: ReceiverPolicy = OPEN, now = V3_TIME, fault: ReceiverFault = NO_FAULT) {
+function answer(bytes: Buffer, policy: ArcAnswerPolicy = OPEN, now = V3_TIME, fault: ArcFault = NO_FAULT) {
   return answerItem(item(bytes), policy, fault, now, 'tcp', pad);
 }
 
@@ -130,8 +130,8 @@ describe('the built-in receiver answers like an ARC (docs/dc09.md §Test receive
   it('applies a fault for some accounts only; the first that applies wins', () => {
     const silentFor1234 = parseFault('silent@1234');
     expect(answer(vector('V3'), OPEN, V3_TIME, silentFor1234).record.response).toBeNull();
-    expect(answerItem(item(vector('V3')), OPEN, [parseFault('nak@9999') as ReceiverFault, parseFault('delay=10') as ReceiverFault], V3_TIME, 'tcp', fixedPad('0')).delayMs).toBe(10);
-    expect(answerItem(item(vector('V3')), OPEN, [parseFault('silent@5678') as ReceiverFault], V3_TIME, 'tcp', fixedPad('0')).record.response).toBe('ACK');
+    expect(answerItem(item(vector('V3')), OPEN, [parseFault('nak@9999') as ArcFault, parseFault('delay=10') as ArcFault], V3_TIME, 'tcp', fixedPad('0')).delayMs).toBe(10);
+    expect(answerItem(item(vector('V3')), OPEN, [parseFault('silent@5678') as ArcFault], V3_TIME, 'tcp', fixedPad('0')).record.response).toBe('ACK');
   });
 
   it('parses fault names', () => {

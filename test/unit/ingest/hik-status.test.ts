@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRefusal, isStatusOk, parseResponseStatus } from '../../../src/ingest/receiver-status.js';
+import { classifyRefusal, isStatusOk, parseResponseStatus } from '../../../src/ingest/hik-status.js';
 
 // Bodies as the receiver sends them (docs/hik-receiver.md §Subscription; guide A.39 and Appendix C).
 const NOT_PRIVATE = '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"invalidOperation","errorCode":1073741825,"errorMsg":"invalidOperation"}';

@@ -4,7 +4,7 @@
 
 import type { ControlCommand, PartitionTarget } from './commands.js';
 
-export interface ReceiverCall {
+export interface HikCall {
   readonly method: 'GET' | 'POST' | 'PUT';
   /** basePath of receiver.url, then the path and query. */
   readonly path: string;
@@ -30,7 +30,7 @@ function idList(ids: readonly number[]): Array<{ id: number }> {
 }
 
 /** The request that carries out `command` on the panel `devIndex`. */
-export function commandCall(basePath: string, devIndex: string, command: ControlCommand): ReceiverCall {
+export function commandCall(basePath: string, devIndex: string, command: ControlCommand): HikCall {
   const control = `${basePath}${SECURITY_CP}/control`;
   switch (command.action) {
     case 'arm': // 7.5
@@ -59,12 +59,12 @@ export function commandCall(basePath: string, devIndex: string, command: Control
 }
 
 /** 7.13: every partition's arming and alarm state. */
-export function subSystemsCall(basePath: string, devIndex: string): ReceiverCall {
+export function subSystemsCall(basePath: string, devIndex: string): HikCall {
   return { method: 'GET', path: `${basePath}${SECURITY_CP}/status/subSystems?${query(devIndex)}` };
 }
 
 /** 7.14 (POST with JSON_ZoneCond): one page of zone states. */
-export function zoneSearchCall(basePath: string, devIndex: string, searchId: string, position: number, maxResults: number): ReceiverCall {
+export function zoneSearchCall(basePath: string, devIndex: string, searchId: string, position: number, maxResults: number): HikCall {
   return {
     method: 'POST',
     path: `${basePath}${SECURITY_CP}/status/zones?${query(devIndex)}`,
@@ -73,11 +73,11 @@ export function zoneSearchCall(basePath: string, devIndex: string, searchId: str
 }
 
 /** Chapter 6 lists the zone status as a GET without a body; some receivers only answer that. */
-export function zoneListCall(basePath: string, devIndex: string): ReceiverCall {
+export function zoneListCall(basePath: string, devIndex: string): HikCall {
   return { method: 'GET', path: `${basePath}${SECURITY_CP}/status/zones?${query(devIndex)}` };
 }
 
 /** 7.12: relays, sirens, keypads and the other peripherals. */
-export function exDevStatusCall(basePath: string, devIndex: string): ReceiverCall {
+export function exDevStatusCall(basePath: string, devIndex: string): HikCall {
   return { method: 'GET', path: `${basePath}${SECURITY_CP}/status/exDevStatus?${query(devIndex)}` };
 }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/clock.js';
 import { HikArcError } from '../../../src/errors.js';
 import { AuthGuard } from '../../../src/ingest/auth-guard.js';
-import { MAX_ERROR_BODY_BYTES, ReceiverHttp, type ReceiverRequest } from '../../../src/ingest/receiver-http.js';
+import { MAX_ERROR_BODY_BYTES, HikHttp, type HikRequest } from '../../../src/ingest/hik-http.js';
 import { silentLogger } from '../../../src/log.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
 import { authorizationParams } from '../../helpers/fake-hik-receiver-digest.js';
@@ -16,7 +16,7 @@ let server: Server | undefined;
 let client: Client | undefined;
 const seen: Array<{ url: string; authorization: Record<string, string> | null }> = [];
 
-async function serve(handler: Handler): Promise<ReceiverHttp> {
+async function serve(handler: Handler): Promise<HikHttp> {
   seen.length = 0;
   server = createServer((request, response) => {
     request.resume();
@@ -27,7 +27,7 @@ async function serve(handler: Handler): Promise<ReceiverHttp> {
   });
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   client = new Client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  return new ReceiverHttp({
+  return new HikHttp({
     dispatcher: client,
     credentials: { username: 'admin', password: 'hik12345' },
     guard: new AuthGuard(60_000),
@@ -45,7 +45,7 @@ afterEach(async () => {
   client = undefined;
 });
 
-const GET: ReceiverRequest = { method: 'GET', path: '/ISAPI/System/deviceInfo?format=json', headersTimeoutMs: 2000, bodyTimeoutMs: 2000 };
+const GET: HikRequest = { method: 'GET', path: '/ISAPI/System/deviceInfo?format=json', headersTimeoutMs: 2000, bodyTimeoutMs: 2000 };
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -56,7 +56,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   }
 }
 
-describe('ReceiverHttp', () => {
+describe('HikHttp', () => {
   it('a 401 without a Digest challenge is an error, and nothing signed is sent', async () => {
     const http = await serve((_request, response) => response.writeHead(401, { 'www-authenticate': 'Basic realm="x"' }).end('no'));
     expect(await codeOf(http.request(GET))).toBe('HIKARC_DIGEST_CHALLENGE_INVALID');

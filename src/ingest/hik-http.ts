@@ -18,12 +18,12 @@ export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 export type ResponseBody = Dispatcher.ResponseData['body'];
 export type ResponseHeaders = Dispatcher.ResponseData['headers'];
 
-export interface ReceiverCredentials {
+export interface HikCredentials {
   readonly username: string;
   readonly password: string;
 }
 
-export interface ReceiverRequest {
+export interface HikRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Request target, query included; it is also the Digest `uri`. */
   readonly path: string;
@@ -34,15 +34,15 @@ export interface ReceiverRequest {
   readonly bodyTimeoutMs: number;
 }
 
-export type ReceiverResponse =
+export type HikResponse =
   /** 2xx: the caller owns the body and must consume or destroy it. */
   | { readonly ok: true; readonly statusCode: number; readonly headers: ResponseHeaders; readonly body: ResponseBody }
   /** Anything else: the body was read (capped) and the connection released. */
   | { readonly ok: false; readonly statusCode: number; readonly headers: ResponseHeaders; readonly text: string };
 
-export interface ReceiverHttpOptions {
+export interface HikHttpOptions {
   readonly dispatcher: Dispatcher;
-  readonly credentials: ReceiverCredentials;
+  readonly credentials: HikCredentials;
   /** Shared by every client of one receiver: a rejection holds all of them. */
   readonly guard: AuthGuard;
   readonly clock: Clock;
@@ -68,9 +68,9 @@ function lockDetail(lock: LockInfo): Record<string, unknown> {
   return { lockStatus: lock.lockStatus, unlockTimeSec: lock.unlockTimeSec, attemptsLeft: lock.attemptsLeft };
 }
 
-export class ReceiverHttp {
+export class HikHttp {
   private readonly dispatcher: Dispatcher;
-  private readonly credentials: ReceiverCredentials;
+  private readonly credentials: HikCredentials;
   private readonly guard: AuthGuard;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -78,7 +78,7 @@ export class ReceiverHttp {
   private readonly nonces = new NonceCounter();
   private readonly cnonce: () => string;
 
-  constructor(options: ReceiverHttpOptions) {
+  constructor(options: HikHttpOptions) {
     this.dispatcher = options.dispatcher;
     this.credentials = options.credentials;
     this.guard = options.guard;
@@ -92,7 +92,7 @@ export class ReceiverHttp {
    * Throws HikArcError HIKARC_DIGEST_* for authentication problems (and without sending anything
    * while logins are on hold or locked); undici errors for network problems.
    */
-  async request(request: ReceiverRequest): Promise<ReceiverResponse> {
+  async request(request: HikRequest): Promise<HikResponse> {
     this.checkGate();
     const response = await this.send(request, undefined);
     if (response.statusCode !== 401) return this.finish(request, response);
@@ -128,7 +128,7 @@ export class ReceiverHttp {
     }
   }
 
-  private async signedRequest(request: ReceiverRequest, first: DigestPlan): Promise<ReceiverResponse> {
+  private async signedRequest(request: HikRequest, first: DigestPlan): Promise<HikResponse> {
     let plan = first;
     let response: Dispatcher.ResponseData;
     for (let signed = 1; ; signed++) {
@@ -160,7 +160,7 @@ export class ReceiverHttp {
     }
   }
 
-  private sign(request: ReceiverRequest, plan: DigestPlan): string {
+  private sign(request: HikRequest, plan: DigestPlan): string {
     return authorizationHeader({
       plan,
       username: this.credentials.username,
@@ -172,7 +172,7 @@ export class ReceiverHttp {
     });
   }
 
-  private send(request: ReceiverRequest, authorization: string | undefined): Promise<Dispatcher.ResponseData> {
+  private send(request: HikRequest, authorization: string | undefined): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = {};
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (authorization !== undefined) headers['authorization'] = authorization;
@@ -187,7 +187,7 @@ export class ReceiverHttp {
     });
   }
 
-  private async finish(request: ReceiverRequest, response: Dispatcher.ResponseData): Promise<ReceiverResponse> {
+  private async finish(request: HikRequest, response: Dispatcher.ResponseData): Promise<HikResponse> {
     if (response.statusCode >= 200 && response.statusCode < 300) {
       this.guard.accepted();
       return { ok: true, statusCode: response.statusCode, headers: response.headers, body: response.body };
@@ -203,7 +203,7 @@ export class ReceiverHttp {
     return { ok: false, statusCode: response.statusCode, headers: response.headers, text };
   }
 
-  private rejected(request: ReceiverRequest, lock: LockInfo | null, stale: boolean): HikArcError {
+  private rejected(request: HikRequest, lock: LockInfo | null, stale: boolean): HikArcError {
     const attemptsLeft = lock?.attemptsLeft ?? null;
     const error = new HikArcError('HIKARC_DIGEST_REJECTED', 'the receiver rejected the username or password', {
       detail: { method: request.method, path: request.path, attemptsLeft, stale },
@@ -219,7 +219,7 @@ export class ReceiverHttp {
     return error;
   }
 
-  private lockedOut(request: ReceiverRequest, statusCode: number, lock: LockInfo): HikArcError {
+  private lockedOut(request: HikRequest, statusCode: number, lock: LockInfo): HikArcError {
     const error = new HikArcError('HIKARC_DIGEST_LOCKED', 'the receiver reports lock information for the login', {
       detail: { statusCode, ...lockDetail(lock) },
     });

@@ -12,7 +12,7 @@ import type { LinkTransport } from './destination.js';
  * fault with `accounts` applies to frames of those accounts only: an ARC that ignores or refuses
  * some accounts and serves the rest.
  */
-export type ReceiverFault = (
+export type ArcFault = (
   | { readonly kind: 'none' }
   | { readonly kind: 'nak' }
   | { readonly kind: 'duh' }
@@ -37,7 +37,7 @@ export type ReceiverFault = (
   | { readonly kind: 'clear-ack' }
 ) & { readonly accounts?: ReadonlySet<string> };
 
-export const NO_FAULT: ReceiverFault = { kind: 'none' };
+export const NO_FAULT: ArcFault = { kind: 'none' };
 
 export const FAULT_NAMES = ['none', 'nak', 'duh', 'silent', 'close', 'delay=MS', 'nak-at=ISO-TIME', 'bare-nak', 'bare-duh', 'early-ack', 'wrong-seq', 'wrong-account', 'garbage', 'hangup', 'clear-ack'] as const;
 
@@ -47,7 +47,7 @@ const SIMPLE_FAULTS: ReadonlySet<string> = new Set(['none', 'nak', 'duh', 'silen
  * `KIND[=ARG][@ACCOUNT,ACCOUNT...]`: one of FAULT_NAMES, optionally for some accounts only, e.g.
  * `silent@1234,5678`, `delay=100`, `nak-at=2016-01-01T00:00:00Z`; undefined for anything else.
  */
-export function parseFault(text: string): ReceiverFault | undefined {
+export function parseFault(text: string): ArcFault | undefined {
   const at = text.indexOf('@');
   const spec = at < 0 ? text : text.slice(0, at);
   let accounts: ReadonlySet<string> | undefined;
@@ -56,8 +56,8 @@ export function parseFault(text: string): ReceiverFault | undefined {
     if (list.some((account) => !/^[0-9A-Fa-f]{3,16}$/.test(account))) return undefined;
     accounts = new Set(list.map((account) => account.toUpperCase()));
   }
-  const withAccounts = (fault: ReceiverFault): ReceiverFault => (accounts === undefined ? fault : { ...fault, accounts });
-  if (SIMPLE_FAULTS.has(spec)) return withAccounts({ kind: spec } as ReceiverFault);
+  const withAccounts = (fault: ArcFault): ArcFault => (accounts === undefined ? fault : { ...fault, accounts });
+  if (SIMPLE_FAULTS.has(spec)) return withAccounts({ kind: spec } as ArcFault);
   const delay = /^delay=(\d{1,7})$/.exec(spec);
   if (delay) return withAccounts({ kind: 'delay', ms: Number(delay[1]) });
   const nakAt = /^nak-at=(.+)$/.exec(spec);
@@ -69,7 +69,7 @@ export function parseFault(text: string): ReceiverFault | undefined {
 }
 
 /** The first fault that applies to a frame of `account` (null for items that are no frame). */
-export function faultFor(faults: readonly ReceiverFault[], account: string | null): ReceiverFault {
+export function faultFor(faults: readonly ArcFault[], account: string | null): ArcFault {
   const upper = account?.toUpperCase() ?? null;
   for (const fault of faults) {
     if (fault.accounts === undefined) return fault;
@@ -88,7 +88,7 @@ export interface TimestampWindow {
 // Reference §4.3: −40 s / +20 s, pysiaalarm's default and the common reading of DC-09 §5.5.1.8.
 export const DEFAULT_TIMESTAMP_WINDOW: TimestampWindow = { pastMs: 40_000, futureMs: 20_000 };
 
-export interface ReceiverPolicy {
+export interface ArcAnswerPolicy {
   /** One key for every account; null accepts clear frames only. */
   readonly key: Uint8Array | null;
   /** Accounts accepted (upper case); null accepts any. */
@@ -116,7 +116,7 @@ export interface FrameRecord {
   readonly error: { readonly code: ErrorCode; readonly message: string } | null;
 }
 
-export interface ReceiverAnswer {
+export interface ArcAnswer {
   readonly record: FrameRecord;
   readonly response: Buffer | null;
   /** Close the connection (after writing `response`, if any). */
@@ -168,7 +168,7 @@ function iso(ms: number | null): string | null {
 }
 
 /** The standard answer to one item, before any fault is applied. */
-function judge(item: Dc09Item, policy: ReceiverPolicy, nowMs: number, transport: LinkTransport): { record: FrameRecord; judgement: Judgement; header: Dc09Header | null } {
+function judge(item: Dc09Item, policy: ArcAnswerPolicy, nowMs: number, transport: LinkTransport): { record: FrameRecord; judgement: Judgement; header: Dc09Header | null } {
   if (item.kind === 'error') {
     // DC-09-2007 Annex C: a frame with a bad CRC gets no answer at all; nor do bytes that are no frame.
     return { record: emptyRecord(transport), judgement: problem(null, item.error.code, item.error.message), header: null };
@@ -217,9 +217,9 @@ const GARBAGE = Buffer.from('\nthis is no DC-09 frame\r', 'latin1');
 const BARE = { nak: Buffer.from('"NAK"', 'latin1'), duh: Buffer.from('"DUH"', 'latin1') } as const;
 
 /** The answer to one received item under `policy`, with the first fault that applies to it. */
-export function answerItem(item: Dc09Item, policy: ReceiverPolicy, faults: ReceiverFault | readonly ReceiverFault[], nowMs: number, transport: LinkTransport, pad: PadSource): ReceiverAnswer {
+export function answerItem(item: Dc09Item, policy: ArcAnswerPolicy, faults: ArcFault | readonly ArcFault[], nowMs: number, transport: LinkTransport, pad: PadSource): ArcAnswer {
   const { record, judgement, header } = judge(item, policy, nowMs, transport);
-  const fault = faultFor(Array.isArray(faults) ? faults : [faults as ReceiverFault], header?.account ?? record.account);
+  const fault = faultFor(Array.isArray(faults) ? faults : [faults as ArcFault], header?.account ?? record.account);
   let response = judgement.response;
   let close = false;
   let delayMs = 0;

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ControlCommand } from '../../../src/control/commands.js';
-import { ALL_PARTITIONS_ID, commandCall, exDevStatusCall, subSystemsCall, zoneListCall, zoneSearchCall } from '../../../src/control/receiver-calls.js';
+import { ALL_PARTITIONS_ID, commandCall, exDevStatusCall, subSystemsCall, zoneListCall, zoneSearchCall } from '../../../src/control/hik-calls.js';
 
 const DEV = '2cd6716d-767f-4756-ac55-50276a5e3b4a';
 const Q = `format=json&devIndex=${DEV}`;

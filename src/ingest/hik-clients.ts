@@ -12,33 +12,33 @@ import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { buildConnector, Client, type Dispatcher } from 'undici';
 import { settleWithin, type Clock } from '../clock.js';
-import { normalizeFingerprint } from './receiver-tls.js';
+import { normalizeFingerprint } from './hik-tls.js';
 import { ConfigError, HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MetricsRegistry } from '../metrics.js';
 import { AuthGuard } from './auth-guard.js';
-import { ReceiverHttp } from './receiver-http.js';
+import { HikHttp } from './hik-http.js';
 
 /** What to trust for an https receiver; both null means the system CAs and the URL's name. */
-export interface ReceiverTls {
+export interface HikTls {
   /** PEM text of the certificate(s) to trust instead of the system CAs (receiver.caFile). */
   readonly ca: string | null;
   /** SHA-256 fingerprint as `AB:CD:…` (receiver.certFingerprint). */
   readonly certFingerprint: string | null;
 }
 
-export const NO_RECEIVER_TLS: ReceiverTls = { ca: null, certFingerprint: null };
+export const NO_RECEIVER_TLS: HikTls = { ca: null, certFingerprint: null };
 
-export type DispatcherFactory = (origin: string, purpose: 'stream' | 'control', tls: ReceiverTls) => Dispatcher;
+export type DispatcherFactory = (origin: string, purpose: 'stream' | 'control', tls: HikTls) => Dispatcher;
 
-export const defaultDispatcherFactory: DispatcherFactory = (origin, _purpose, tls) => new Client(origin, { pipelining: 1, connect: receiverConnector(tls) });
+export const defaultDispatcherFactory: DispatcherFactory = (origin, _purpose, tls) => new Client(origin, { pipelining: 1, connect: hikConnector(tls) });
 
 function tlsFailure(message: string, reason: string, presentedFingerprint: string | null): HikArcError {
   return new HikArcError('HIKARC_RECEIVER_TLS_FAILED', message, { detail: { reason, presentedFingerprint } });
 }
 
 /** Null when the peer of an established TLS connection is the receiver we trust, else why not. */
-export function verifyReceiverCertificate(socket: TLSSocket, tls: ReceiverTls): HikArcError | null {
+export function verifyHikCertificate(socket: TLSSocket, tls: HikTls): HikArcError | null {
   const raw = socket.getPeerCertificate(false)?.raw;
   const presented = raw === undefined ? null : new X509Certificate(raw).fingerprint256;
   if (tls.certFingerprint !== null) {
@@ -54,7 +54,7 @@ export function verifyReceiverCertificate(socket: TLSSocket, tls: ReceiverTls): 
  * undici's connector with the checks above. Node is told not to reject the handshake itself only so
  * that the presented certificate can be named in the error; nothing is sent before the check passes.
  */
-export function receiverConnector(tls: ReceiverTls): buildConnector.connector {
+export function hikConnector(tls: HikTls): buildConnector.connector {
   const connect = buildConnector({ ...(tls.ca === null ? {} : { ca: tls.ca }), rejectUnauthorized: false, maxCachedSessions: 0 });
   return (options, callback) => {
     connect(options, (error, socket) => {
@@ -66,7 +66,7 @@ export function receiverConnector(tls: ReceiverTls): buildConnector.connector {
         callback(null, socket);
         return;
       }
-      const refused = verifyReceiverCertificate(socket as TLSSocket, tls);
+      const refused = verifyHikCertificate(socket as TLSSocket, tls);
       if (refused === null) {
         callback(null, socket);
         return;
@@ -86,7 +86,7 @@ export function isTlsError(error: unknown): boolean {
 }
 
 /** receiver.url parsed; nothing can run without it. */
-export function receiverUrl(text: string): URL {
+export function hikUrl(text: string): URL {
   try {
     return new URL(text);
   } catch {
@@ -94,7 +94,7 @@ export function receiverUrl(text: string): URL {
   }
 }
 
-export interface ReceiverClientsOptions {
+export interface HikClientsOptions {
   readonly url: string;
   readonly username: string;
   readonly password: string;
@@ -111,21 +111,21 @@ export interface ReceiverClientsOptions {
   readonly guard?: AuthGuard | undefined;
 }
 
-export interface ReceiverClients {
+export interface HikClients {
   /** Path prefix of receiver.url, usually empty. */
   readonly basePath: string;
   readonly guard: AuthGuard;
-  readonly stream: ReceiverHttp;
-  readonly control: ReceiverHttp;
+  readonly stream: HikHttp;
+  readonly control: HikHttp;
   /** Closes both connections gracefully, destroying them if that takes longer than `withinMs`. */
   close(withinMs: number): Promise<void>;
 }
 
-export function receiverClients(options: ReceiverClientsOptions): ReceiverClients {
-  const url = receiverUrl(options.url);
+export function hikClients(options: HikClientsOptions): HikClients {
+  const url = hikUrl(options.url);
   const factory = options.dispatcherFactory ?? defaultDispatcherFactory;
   const pin = options.certFingerprint ?? null;
-  const tls: ReceiverTls = { ca: options.caPem ?? null, certFingerprint: pin === null ? null : (normalizeFingerprint(pin) ?? pin) };
+  const tls: HikTls = { ca: options.caPem ?? null, certFingerprint: pin === null ? null : (normalizeFingerprint(pin) ?? pin) };
   const dispatchers = [factory(url.origin, 'stream', tls), factory(url.origin, 'control', tls)] as const;
   const guard = options.guard ?? new AuthGuard(options.authRetryMs);
   const common = {
@@ -138,8 +138,8 @@ export function receiverClients(options: ReceiverClientsOptions): ReceiverClient
   return {
     basePath: url.pathname.replace(/\/+$/, ''),
     guard,
-    stream: new ReceiverHttp({ ...common, dispatcher: dispatchers[0] }),
-    control: new ReceiverHttp({ ...common, dispatcher: dispatchers[1] }),
+    stream: new HikHttp({ ...common, dispatcher: dispatchers[0] }),
+    control: new HikHttp({ ...common, dispatcher: dispatchers[1] }),
     async close(withinMs) {
       const closed = Promise.all(dispatchers.map((dispatcher) => dispatcher.close().catch(() => undefined)));
       const inTime = await settleWithin(options.clock, closed, withinMs);
