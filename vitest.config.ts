@@ -16,6 +16,8 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: [INTEROP] } },
       { extends: true, test: { name: 'interop', include: [INTEROP] } },
+      // The fault simulator's seed budget (docs/simulation.md): no sockets, simulated time only.
+      { extends: true, test: { name: 'simulation', include: ['test/simulation/**/*.test.ts'] } },
     ],
   },
 });

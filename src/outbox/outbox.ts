@@ -84,7 +84,7 @@ export interface StoreHealth {
 }
 
 export interface CloseReport {
-  /** Alarms that never reached the store; each was logged at error level with its payload. */
+  /** Alarms (dead letters too) that never reached the store and were not ACKed; each was logged at error level with its payload. */
   readonly unstored: number;
   /** Outcomes that never reached the store: those alarms are sent again, same number, at the next start. */
   readonly unwrittenOutcomes: number;

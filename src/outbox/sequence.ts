@@ -40,6 +40,13 @@ export function counterKey(destination: string, account: string): string {
   return `${destination}\u0000${account.toUpperCase()}`;
 }
 
+/**
+ * Where accounts without a counter of their own count on from: absent (0) until an unclean stop,
+ * then past the jump, and further at each one - such an account may have used numbers too (held
+ * alarms whose counter never reached the disk). Kept with the counters; no destination is ''.
+ */
+export const ABSENT_ACCOUNTS_KEY = counterKey('', '*');
+
 /** Per (destination, account) counters: the number each used last. */
 export class SequenceCounters {
   private readonly last = new Map<string, number>();
@@ -53,7 +60,7 @@ export class SequenceCounters {
   /** The next number for the account, remembered as used. */
   allocate(destination: string, account: string): number {
     const key = counterKey(destination, account);
-    const value = nextSequence(this.last.get(key) ?? 0);
+    const value = nextSequence(this.last.get(key) ?? this.last.get(ABSENT_ACCOUNTS_KEY) ?? 0);
     this.last.set(key, value);
     this.dirty.add(key);
     return value;
@@ -64,8 +71,9 @@ export class SequenceCounters {
     return this.last.get(counterKey(destination, account)) ?? 0;
   }
 
-  /** Moves every counter `steps` numbers on (after an unclean stop). */
+  /** Moves every counter `steps` numbers on (after an unclean stop), those not yet kept too. */
   skipAll(steps: number): void {
+    if (!this.last.has(ABSENT_ACCOUNTS_KEY)) this.last.set(ABSENT_ACCOUNTS_KEY, 0);
     for (const [key, value] of this.last) {
       this.last.set(key, advanceSequence(value, steps));
       this.dirty.add(key);

@@ -133,7 +133,7 @@ export class StoreOutbox implements Outbox {
     const loaded = storage.load();
     this.nextId = loaded.maxId + 1;
     this.counters = new SequenceCounters(loaded.counters);
-    if (!loaded.cleanStop && this.allocatesSequences && this.counters.size > 0) {
+    if (!loaded.cleanStop && this.allocatesSequences) {
       // docs/outbox.md §Sequence numbers: numbers used while the store was down may not be on disk.
       this.counters.skipAll(SEQUENCE_SKIP_AFTER_UNCLEAN_STOP);
       this.logger.warn({ skip: SEQUENCE_SKIP_AFTER_UNCLEAN_STOP, counters: this.counters.size }, 'the last run did not stop cleanly: sequence numbers continue a little further on');
@@ -639,7 +639,9 @@ export class StoreOutbox implements Outbox {
     let unwrittenOutcomes = 0;
     for (const { row, insert } of this.overlay.values()) {
       if (insert) {
-        if (row.state === 'pending') unstored++;
+        // A dead letter never stored is lost to the store as much as a pending alarm: no
+        // dead-letters list will show it, so it counts (and the stop exits 1). An ACKed one is not lost.
+        if (row.state !== 'delivered') unstored++;
         // docs/outbox.md §Stopping with the store down: the journal is the alarm's last record.
         this.logger.error(
           { code: 'HIKARC_STORE_UNSTORED', id: row.id, account: row.account, state: row.state, sequence: row.sequence, receivedAt: new Date(row.receivedAt).toISOString(), deliveredVia: row.deliveredVia, payload: row.payload },

@@ -73,7 +73,8 @@ export class Dispatcher {
   private wake: (() => void) | undefined;
   private cancelTimer: CancelTimer | undefined;
   private loop: Promise<void> | undefined;
-  private lastRefresh = 0;
+  // Monotonic: a wall clock stepped back must not hold the next look off until it catches up.
+  private lastRefresh = Number.NEGATIVE_INFINITY;
   private claimDeadlinePassed = false;
 
   constructor(options: DispatcherOptions) {
@@ -152,8 +153,8 @@ export class Dispatcher {
   private async run(): Promise<void> {
     while (this.claiming()) {
       const now = this.clock.now();
-      if (now - this.lastRefresh >= this.refreshIntervalMs) {
-        this.lastRefresh = now;
+      if (this.clock.monotonic() - this.lastRefresh >= this.refreshIntervalMs) {
+        this.lastRefresh = this.clock.monotonic();
         this.outbox.refresh();
       }
       const room = this.maxRounds - this.rounds.size;
@@ -171,7 +172,16 @@ export class Dispatcher {
   }
 
   private sleepUntilWork(now: number): Promise<void> {
-    const retryAt = this.outbox.nextRetryAt(this.options.destination);
+    // With every slot taken only a finished round makes room, and it pokes: a lane due for its
+    // retry would otherwise set a timer that fires at once, again and again - a busy loop.
+    const full = this.rounds.size >= this.maxRounds;
+    let retryAt = full ? null : this.outbox.nextRetryAt(this.options.destination);
+    if (retryAt !== null && retryAt - now > this.retry.maxMs) {
+      // Further off than any backoff: set before the wall clock was stepped back (retry times are
+      // wall times, kept in the store). Waiting out the step would hold the lanes for as long.
+      this.outbox.retryNow(this.options.destination);
+      retryAt = now;
+    }
     const untilRetry = retryAt === null ? Infinity : Math.max(0, retryAt - now);
     const waitMs = Math.min(untilRetry, this.refreshIntervalMs);
     return new Promise<void>((resolve) => {

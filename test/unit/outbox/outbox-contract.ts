@@ -256,6 +256,33 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
         await again.ack(heads[0]?.id as number, { via: 'primary', at: 1 });
         expect(again.next(DEST, 10, 0).map((head) => head.sequence)).toEqual([102]);
       });
+
+      if (factory.setFault) {
+        const setFault = factory.setFault;
+        it('numbers a held alarm of an account the store never counted past the jump after an unclean stop (simulator seed 153)', async () => {
+          const outbox = make();
+          await outbox.append([entry('A', 1)]);
+          await flush();
+          setFault(outbox, 'locked');
+          // B's first alarm takes 0001 while the store cannot be written, and goes to the ARC.
+          await outbox.append([entry('B', 1)]);
+          expect(outbox.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([['A', 1], ['B', 1]]);
+          setFault(outbox, 'none');
+          const again = await reopen(outbox, { clean: false });
+          opened.push(again);
+          await again.append([entry('B', 2)]);
+          expect(again.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([['A', 1], ['B', 101]]);
+          // C takes 0101 while the store is down again; the next unclean start goes further still (seed 729).
+          setFault(again, 'locked');
+          await again.append([entry('C', 1)]);
+          expect(again.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([['C', 101]]);
+          setFault(again, 'none');
+          const third = await reopen(again, { clean: false });
+          opened.push(third);
+          await third.append([entry('C', 2)]);
+          expect(third.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([['A', 1], ['B', 101], ['C', 201]]);
+        });
+      }
     }
 
     if (factory.setFault) {
@@ -323,6 +350,19 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
         void outbox.ack(a1 as number, { via: 'primary', at: 1 });
         const report = await outbox.close(300);
         expect(report).toEqual({ unstored: 1, unwrittenOutcomes: 0 });
+        setFault(outbox, 'none');
+      });
+
+      it('counts a dead letter that never reached the store in the close report (simulator)', async () => {
+        const outbox = make();
+        setFault(outbox, 'locked');
+        const [dead] = await outbox.append([entry('', 1, { deadReason: 'no-account: the event names no device' }), entry('B', 1)]);
+        const [b1] = outbox.next(DEST, 10, 0);
+        // B refused by every path: a dead letter too, held in memory like the first.
+        void outbox.fail(b1?.id as number, { reason: 'primary: the receiver answered DUH', dead: true });
+        expect(dead).toBeDefined();
+        const report = await outbox.close(300);
+        expect(report).toEqual({ unstored: 2, unwrittenOutcomes: 0 });
         setFault(outbox, 'none');
       });
     }

@@ -62,4 +62,11 @@ describe('DC-09 sequence numbers (docs/dc09.md §Sequence numbers)', () => {
     expect(counters.current('arc', '1234')).toBe(51);
     expect(counters.current('arc', '5678')).toBe(103);
   });
+
+  it('starts an account without a counter past the jump too after an unclean stop (simulator seed 153)', () => {
+    const counters = new SequenceCounters([['arc\u00001234', 7]]);
+    counters.skipAll(100);
+    expect(counters.allocate('arc', '9999')).toBe(101);
+    expect(new SequenceCounters().allocate('arc', '9999')).toBe(1);
+  });
 });

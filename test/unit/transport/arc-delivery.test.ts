@@ -368,6 +368,35 @@ describe('delivery: the window', () => {
     expect((await settle(clock, Promise.all(rounds))).every((result) => result.outcome === 'acked')).toBe(true);
     expect(primary.connections).toBe(3);
   });
+
+  it('retries a waiting lane on time when the wall clock is stepped back (simulator seed 236)', async () => {
+    const { clock, primary, outcomes, send } = setup({ secondary: false, whenUndelivered: 'retry', arc: { attempts: 1 } });
+    let refuse = true;
+    primary.answer = (frame, arc) => (refuse ? arc.nak() : arc.ack(frame));
+    expect((await settle(clock, send(alarm('1111')))).outcome).toBe('retry');
+    const wall = clock.now.bind(clock);
+    clock.now = () => wall() - 3_600_000;
+    refuse = false;
+    for (let elapsed = 0; elapsed < 70_000; elapsed += 500) await clock.advance(500);
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['retry', 'acked']);
+  });
+
+  it('waits, without spinning, while every slot is taken and a lane is due for its retry (simulator seed 24)', async () => {
+    const { clock, primary, send } = setup({ secondary: false, whenUndelivered: 'retry', arc: { maxInFlight: 1, attempts: 1, ackTimeoutMs: 20_000 } });
+    primary.answer = (frame, arc) => (frame.account === '1111' ? arc.nak() : 'silent');
+    let immediateTimers = 0;
+    const setTimer = clock.setTimer.bind(clock);
+    clock.setTimer = (ms, fn) => {
+      if (ms <= 0 && ++immediateTimers > 1_000) return () => undefined;
+      return setTimer(ms, fn);
+    };
+    expect((await settle(clock, send(alarm('1111')))).outcome).toBe('retry');
+    // 2222 takes the only slot and gets no answer; 1111's retry falls due meanwhile.
+    void send(alarm('2222'));
+    await clock.advance(10);
+    for (let elapsed = 0; elapsed < 10_000; elapsed += 100) await clock.advance(100);
+    expect(immediateTimers).toBeLessThan(50);
+  });
 });
 
 describe('delivery: connections', () => {
