@@ -74,5 +74,7 @@ for (let seed = start; seed < start + count; seed++) {
   if ((seed - start + 1) % 1000 === 0) console.log(`${seed - start + 1} seeds, ${failed} failed, ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-console.log(`\n${failed === 0 ? 'all passed' : `${failed} failed`}: seeds ${start}..${start + count - 1}${bug === undefined ? '' : ` with bug ${bug}`} in ${seconds} s; ${JSON.stringify(totals)}`);
+console.log(
+  `\n${failed === 0 ? 'all passed' : `${failed} failed`}: seeds ${start}..${start + count - 1}${bug === undefined ? '' : ` with bug ${bug}`} in ${seconds} s; ${JSON.stringify(totals)}`,
+);
 process.exit(failed === 0 ? 0 : 1);

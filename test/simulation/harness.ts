@@ -11,7 +11,17 @@ import { pino } from 'pino';
 import { silentLogger } from '../../src/log.js';
 import { MetricsRegistry } from '../../src/metrics.js';
 import { decodeEventDocument, StaticAccountDirectory, type VendorEvent } from '../../src/ingest/index.js';
-import { MemoryStorage, SEQUENCE_SKIP_AFTER_UNCLEAN_STOP, SqliteStorage, StoreOutbox, type Outbox, type OutboxEntry, type OutboxStorage, type StorageBatch, type StoredRow } from '../../src/outbox/index.js';
+import {
+  MemoryStorage,
+  SEQUENCE_SKIP_AFTER_UNCLEAN_STOP,
+  SqliteStorage,
+  StoreOutbox,
+  type Outbox,
+  type OutboxEntry,
+  type OutboxStorage,
+  type StorageBatch,
+  type StoredRow,
+} from '../../src/outbox/index.js';
 import { composeDelivery, type DeliveryStack } from '../../src/service/compose.js';
 import type { DeliveryOutcome, PipelineInput } from '../../src/service/pipeline.js';
 import { decodeStoredAlarm } from '../../src/service/stored-event.js';
@@ -46,7 +56,16 @@ export interface RunResult {
   readonly violations: readonly string[];
   readonly trace: readonly string[];
   readonly scenario: string;
-  readonly stats: { readonly events: number; readonly acked: number; readonly dead: number; readonly lostInCrash: number; readonly frames: number; readonly bounded: boolean; readonly simSeconds: number; readonly timers: number };
+  readonly stats: {
+    readonly events: number;
+    readonly acked: number;
+    readonly dead: number;
+    readonly lostInCrash: number;
+    readonly frames: number;
+    readonly bounded: boolean;
+    readonly simSeconds: number;
+    readonly timers: number;
+  };
 }
 
 /** After the faults stop, the run has this long (simulated) to drain: rounds back off to a minute. */
@@ -94,7 +113,9 @@ interface Process {
 }
 
 function cidEvent(account: string, zone: number): VendorEvent {
-  const decoded = decodeEventDocument(JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', deviceID: account, activePostCount: 1, CIDAlarm: { CIDCode: '1130', zoneNo: zone } } }));
+  const decoded = decodeEventDocument(
+    JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', deviceID: account, activePostCount: 1, CIDAlarm: { CIDCode: '1130', zoneNo: zone } } }),
+  );
   if (decoded.kind !== 'event') throw new Error('the simulator built an event the decoder refuses');
   return decoded.event;
 }
@@ -172,11 +193,14 @@ class SimulationRun {
   private unroutableHeld = 0;
   // Error lines of the outbox's log (the journal that is the last record of unstored alarms).
   private readonly errorLines: string[] = [];
-  private readonly errorLog = pino({ level: 'error', base: null, timestamp: false }, {
-    write: (line: string) => {
-      if (line.includes('HIKARC_STORE_UNSTORED')) this.errorLines.push(line);
+  private readonly errorLog = pino(
+    { level: 'error', base: null, timestamp: false },
+    {
+      write: (line: string) => {
+        if (line.includes('HIKARC_STORE_UNSTORED')) this.errorLines.push(line);
+      },
     },
-  });
+  );
 
   private readonly tempDir: string | null;
   private readonly key: Uint8Array | null;
@@ -232,7 +256,8 @@ class SimulationRun {
 
   /** A trace line about the failing account, or about no account at all (faults, paths, crashes). */
   private relevant(line: string): boolean {
-    const mentions = (account: string): boolean => line.includes(`#${account}|`) || line.includes(` ${account} `) || line.includes(` ${account}:`) || line.includes(` ${account},`);
+    const mentions = (account: string): boolean =>
+      line.includes(`#${account}|`) || line.includes(` ${account} `) || line.includes(` ${account}:`) || line.includes(` ${account},`);
     if (this.failureAccount !== null && mentions(this.failureAccount)) return true;
     return !this.scenario.accounts.some(mentions);
   }
@@ -242,7 +267,11 @@ class SimulationRun {
     if (this.violations.length < MAX_VIOLATIONS) this.violations.push(line);
     if (this.failureTrace === null) {
       // The minimal trace: the lines about the account that failed and about no account.
-      this.failureAccount = /#([0-9A-Fa-f]{3,16})\||account ([0-9A-Fa-f]{3,16})/.exec(message)?.slice(1).find((match) => match !== undefined) ?? null;
+      this.failureAccount =
+        /#([0-9A-Fa-f]{3,16})\||account ([0-9A-Fa-f]{3,16})/
+          .exec(message)
+          ?.slice(1)
+          .find((match) => match !== undefined) ?? null;
       this.failureTrace = this.trace.filter((entry) => this.relevant(entry)).slice(-this.traceLines);
       this.failureTraceLimit = this.failureTrace.length + 1 + TRACE_AFTER_FIRST_VIOLATION;
     }
@@ -276,9 +305,14 @@ class SimulationRun {
       trace: (line) => this.log(line),
     });
     const clock = this.clock.view(id);
-    const outbox = new StoreOutbox(storage, { clock, logger: this.errorLog, ...(this.scenario.maxUnstored === undefined ? {} : { maxUnstored: this.scenario.maxUnstored }) });
+    const outbox = new StoreOutbox(storage, {
+      clock,
+      logger: this.errorLog,
+      ...(this.scenario.maxUnstored === undefined ? {} : { maxUnstored: this.scenario.maxUnstored }),
+    });
     const connectors = new Map(this.arcs.map((arc) => [arc.name, arc.connector(id)]));
-    const connect: LinkConnector = (address, handlers, options) => (connectors.get(address.host.replace(/\.sim$/, '')) as LinkConnector)(address, handlers, options);
+    const connect: LinkConnector = (address, handlers, options) =>
+      (connectors.get(address.host.replace(/\.sim$/, '')) as LinkConnector)(address, handlers, options);
     const stack = composeDelivery({
       arc: this.scenario.arc,
       supervisionAccount: this.scenario.supervisionAccount,
@@ -339,7 +373,23 @@ class SimulationRun {
   private info(key: string, account: string): AlarmInfo {
     let alarm = this.alarms.get(key);
     if (alarm === undefined) {
-      alarm = { key, account, rank: null, acceptedAt: null, stored: false, held: false, lostInCrash: false, sequence: null, frames: 0, processedAt: null, ackedAt: null, genuineAcks: new Set(), rowId: null, process: this.process?.id ?? 0, loggedAtStop: false };
+      alarm = {
+        key,
+        account,
+        rank: null,
+        acceptedAt: null,
+        stored: false,
+        held: false,
+        lostInCrash: false,
+        sequence: null,
+        frames: 0,
+        processedAt: null,
+        ackedAt: null,
+        genuineAcks: new Set(),
+        rowId: null,
+        process: this.process?.id ?? 0,
+        loggedAtStop: false,
+      };
       this.alarms.set(key, alarm);
     }
     return alarm;
@@ -350,7 +400,13 @@ class SimulationRun {
     if (process === null || !process.alive || this.submitting !== null || this.queue.length === 0) return;
     const items = this.queue.splice(0, this.queue.length);
     this.submitting = items;
-    const inputs: PipelineInput[] = items.map((item) => ({ kind: 'event', event: item.event, receivedAt: this.clock.now(), source: 'stream', key: item.input }));
+    const inputs: PipelineInput[] = items.map((item) => ({
+      kind: 'event',
+      event: item.event,
+      receivedAt: this.clock.now(),
+      source: 'stream',
+      key: item.input,
+    }));
     process.stack.pipeline.accept(inputs).then(
       (accepted) => {
         if (!process.alive || this.submitting !== items) return;
@@ -368,7 +424,8 @@ class SimulationRun {
             this.violate(`event ${key} was not forwarded by the translator`);
             return;
           }
-          if (result.translation.message[this.scenario.arc.format === 'adm-cid' ? 'admCid' : 'siaDcs'] !== key) this.violate(`event ${key} translated to an unexpected payload`);
+          if (result.translation.message[this.scenario.arc.format === 'adm-cid' ? 'admCid' : 'siaDcs'] !== key)
+            this.violate(`event ${key} translated to an unexpected payload`);
           const alarm = this.info(key, item.account);
           alarm.rank = ++this.rank;
           alarm.process = process.id;
@@ -415,7 +472,8 @@ class SimulationRun {
       }
       alarm.stored = true;
       if (merged.sequence !== null) {
-        if (alarm.sequence !== null && alarm.sequence !== merged.sequence) this.violate(`alarm ${alarm.key} stored with number ${merged.sequence} after it was sent with ${alarm.sequence}`);
+        if (alarm.sequence !== null && alarm.sequence !== merged.sequence)
+          this.violate(`alarm ${alarm.key} stored with number ${merged.sequence} after it was sent with ${alarm.sequence}`);
         if (alarm.sequence === null) this.claimSequence(alarm, merged.sequence);
       }
       if (merged.state === 'delivered' && (previous?.state !== 'delivered' || batch.inserts.includes(row as (typeof batch.inserts)[number]))) {
@@ -429,7 +487,8 @@ class SimulationRun {
     alarm.sequence = sequence;
     const owner = `${alarm.account.toUpperCase()}/${sequence}`;
     const previous = this.sequenceOwner.get(owner);
-    if (previous !== undefined && previous !== alarm.key && !this.reuseUnknowable(this.alarms.get(previous))) this.violate(`sequence ${sequence} of account ${alarm.account} reused: ${previous} and ${alarm.key}`);
+    if (previous !== undefined && previous !== alarm.key && !this.reuseUnknowable(this.alarms.get(previous)))
+      this.violate(`sequence ${sequence} of account ${alarm.account} reused: ${previous} and ${alarm.key}`);
     this.sequenceOwner.set(owner, alarm.key);
   }
 
@@ -555,7 +614,16 @@ class SimulationRun {
       violations: this.violations,
       trace: this.failureTrace ?? this.trace.slice(-this.traceLines),
       scenario: describeScenario(scenario),
-      stats: { events, acked, dead, lostInCrash, frames: this.frames, bounded: this.bounded, simSeconds: Math.round(this.clock.time / 1000), timers: this.clock.fired },
+      stats: {
+        events,
+        acked,
+        dead,
+        lostInCrash,
+        frames: this.frames,
+        bounded: this.bounded,
+        simSeconds: Math.round(this.clock.time / 1000),
+        timers: this.clock.fired,
+      },
     };
   }
 
@@ -575,7 +643,10 @@ class SimulationRun {
         this.log(`clock stepped by ${Math.round(step.stepMs / 1000)} s`);
       });
     }
-    for (const episode of [...scenario.primary.episodes.map((e) => ['primary', e] as const), ...(scenario.secondary?.episodes ?? []).map((e) => ['secondary', e] as const)]) {
+    for (const episode of [
+      ...scenario.primary.episodes.map((e) => ['primary', e] as const),
+      ...(scenario.secondary?.episodes ?? []).map((e) => ['secondary', e] as const),
+    ]) {
       const [path, e] = episode;
       const what = `${path} ${e.kind}${e.accounts ? ` for ${[...e.accounts].join(',')}` : ''}${e.rate < 1 ? ` (${e.rate * 100}%)` : ''}`;
       this.clock.setTimer(0, e.from, () => this.log(`fault on: ${what}`));
@@ -601,7 +672,8 @@ class SimulationRun {
     const report = { value: { unstored: 0, unwrittenOutcomes: 0 } };
     await this.drive(process.outbox.close(STOP_DEADLINE_MS).then((closed) => (report.value = closed)));
     if (storeDownAtStop) this.checkStopWithStoreDown(report.value, lastBurst);
-    else if (report.value.unstored > 0 || report.value.unwrittenOutcomes > 0) this.violate(`a clean stop with a healthy store left ${report.value.unstored} unstored alarms and ${report.value.unwrittenOutcomes} unwritten outcomes`);
+    else if (report.value.unstored > 0 || report.value.unwrittenOutcomes > 0)
+      this.violate(`a clean stop with a healthy store left ${report.value.unstored} unstored alarms and ${report.value.unwrittenOutcomes} unwritten outcomes`);
     this.checkEnd(drained);
   }
 
@@ -649,16 +721,21 @@ class SimulationRun {
     }
     // Held and never ACKed: pending, or a dead letter (every path said DUH, or no account).
     let unacked = this.unroutableHeld;
-    if (loggedUnroutable !== this.unroutableHeld) this.violate(`${this.unroutableHeld} events without an account held as dead letters at the stop, ${loggedUnroutable} logged with their payload`);
+    if (loggedUnroutable !== this.unroutableHeld)
+      this.violate(`${this.unroutableHeld} events without an account held as dead letters at the stop, ${loggedUnroutable} logged with their payload`);
     for (const alarm of burst) {
       if (alarm.stored) continue;
       if (alarm.ackedAt === null) unacked++;
       const state = logged.get(alarm.key);
-      if (alarm.ackedAt === null && state !== 'pending' && state !== 'dead') this.violate(`${alarm.key} held when the store was full at the stop, not acknowledged, and not logged with its payload`);
+      if (alarm.ackedAt === null && state !== 'pending' && state !== 'dead')
+        this.violate(`${alarm.key} held when the store was full at the stop, not acknowledged, and not logged with its payload`);
       alarm.loggedAtStop = true;
     }
-    this.log(`stopped with the store full: ${burst.length} alarms and ${this.unroutableHeld} events without an account in the last burst, ${unacked} neither stored nor acknowledged, ${logged.size + loggedUnroutable} logged with their payload`);
-    if (report.unstored !== unacked) this.violate(`the stop reported ${report.unstored} unstored alarms; ${unacked} held alarms were neither stored nor acknowledged`);
+    this.log(
+      `stopped with the store full: ${burst.length} alarms and ${this.unroutableHeld} events without an account in the last burst, ${unacked} neither stored nor acknowledged, ${logged.size + loggedUnroutable} logged with their payload`,
+    );
+    if (report.unstored !== unacked)
+      this.violate(`the stop reported ${report.unstored} unstored alarms; ${unacked} held alarms were neither stored nor acknowledged`);
   }
 
   private checkEnd(drained: boolean): void {
@@ -675,13 +752,18 @@ class SimulationRun {
       }
       if (row.state === 'pending') stuck.push(`${alarm.key} (pending, ${row.attempts} rounds, ${row.lastError ?? 'no error'})`);
       else if (row.state === 'dead' && (row.lastError ?? '') === '') this.violate(`${alarm.key} is a dead letter without a reason`);
-      else if (row.state === 'delivered' && !alarm.genuineAcks.has(row.deliveredVia ?? '?')) this.violate(`${alarm.key} ends delivered via ${row.deliveredVia ?? '?'} without a real ACK from it`);
+      else if (row.state === 'delivered' && !alarm.genuineAcks.has(row.deliveredVia ?? '?'))
+        this.violate(`${alarm.key} ends delivered via ${row.deliveredVia ?? '?'} without a real ACK from it`);
     }
-    if (stuck.length > 0) this.violate(`${drained ? '' : 'did not drain: '}${stuck.length} accepted alarms neither ACKed nor dead letters ${DRAIN_LIMIT_MS / 60_000} min after the faults stopped: ${stuck.slice(0, 5).join('; ')}`);
+    if (stuck.length > 0)
+      this.violate(
+        `${drained ? '' : 'did not drain: '}${stuck.length} accepted alarms neither ACKed nor dead letters ${DRAIN_LIMIT_MS / 60_000} min after the faults stopped: ${stuck.slice(0, 5).join('; ')}`,
+      );
     // Bounded time, where it is promised: a healthy secondary, and nothing else wrong but the primary.
     const secondary = scenario.secondary;
     const healthySecondary = secondary !== null && secondary.episodes.length === 0 && secondary.skewMs === 0;
-    const onlyPrimary = scenario.storeEpisodes.length === 0 && scenario.crashes.length === 0 && scenario.clockSteps.length === 0 && scenario.maxUnstored === undefined;
+    const onlyPrimary =
+      scenario.storeEpisodes.length === 0 && scenario.crashes.length === 0 && scenario.clockSteps.length === 0 && scenario.maxUnstored === undefined;
     const wholePrimary = scenario.primary.episodes.every((episode) => episode.accounts === undefined && episode.rate === 1);
     if (!healthySecondary || !onlyPrimary || !wholePrimary) return;
     this.bounded = true;
@@ -699,7 +781,8 @@ class SimulationRun {
         if (alarm.ackedAt === null || alarm.acceptedAt === null) continue;
         // From when the alarm became its account's next one: an account's alarms go in order.
         const head = Math.max(alarm.acceptedAt, previousAck);
-        if (alarm.ackedAt - head > bound) this.violate(`${alarm.key} waited ${alarm.ackedAt - head} ms at the head of its lane with a healthy secondary; the worst case is ${bound} ms`);
+        if (alarm.ackedAt - head > bound)
+          this.violate(`${alarm.key} waited ${alarm.ackedAt - head} ms at the head of its lane with a healthy secondary; the worst case is ${bound} ms`);
         previousAck = alarm.ackedAt;
       }
     }

@@ -108,7 +108,12 @@ export function drawScenario(prng: Prng): Scenario {
   const storeEpisodes: StoreEpisode[] = [];
   for (let i = faulty ? prng.int(0, 3) : 0; i > 0; i--) {
     const from = prng.int(0, faultEnd - 1);
-    storeEpisodes.push({ kind: prng.pick(STORE_FAULTS), from, to: Math.min(faultEnd, from + prng.pick([100, 1_000, 5_000, 30_000])), maxDelayMs: prng.pick([50, 500, 2_000]) });
+    storeEpisodes.push({
+      kind: prng.pick(STORE_FAULTS),
+      from,
+      to: Math.min(faultEnd, from + prng.pick([100, 1_000, 5_000, 30_000])),
+      maxDelayMs: prng.pick([50, 500, 2_000]),
+    });
   }
   // Events: a trickle, with bursts across many accounts in one call.
   const zones = new Map<string, number>();
@@ -137,7 +142,8 @@ export function drawScenario(prng: Prng): Scenario {
   }
   batches.sort((a, b) => a.at - b.at);
   const crashes: Array<{ at: number; downMs: number }> = [];
-  for (let i = faulty ? prng.pick([0, 0, 1, 1, 2, 3]) : 0; i > 0; i--) crashes.push({ at: prng.int(0, faultEnd - 1), downMs: prng.pick([0, 100, 2_000, 10_000]) });
+  for (let i = faulty ? prng.pick([0, 0, 1, 1, 2, 3]) : 0; i > 0; i--)
+    crashes.push({ at: prng.int(0, faultEnd - 1), downMs: prng.pick([0, 100, 2_000, 10_000]) });
   crashes.sort((a, b) => a.at - b.at);
   const clockSteps: Array<{ at: number; stepMs: number }> = [];
   let total = 0;
@@ -169,12 +175,15 @@ export function drawScenario(prng: Prng): Scenario {
 /** One line describing a scenario, for reports. */
 export function describeScenario(scenario: Scenario): string {
   const events = scenario.batches.reduce((sum, batch) => sum + batch.items.length, 0);
-  const kinds = (episodes: readonly FaultEpisode[]): string => [...new Set(episodes.map((episode) => episode.kind + (episode.accounts ? '@' : '')))].join(',') || 'none';
+  const kinds = (episodes: readonly FaultEpisode[]): string =>
+    [...new Set(episodes.map((episode) => episode.kind + (episode.accounts ? '@' : '')))].join(',') || 'none';
   return [
     `${events} events/${scenario.accounts.length} accounts`,
     `attempts ${scenario.arc.attempts} ackTimeout ${scenario.arc.ackTimeoutMs} window ${scenario.arc.maxInFlight} conns ${scenario.arc.connections}`,
     `primary ${scenario.primary.transport} [${kinds(scenario.primary.episodes)}]${scenario.primary.skewMs ? ` skew ${scenario.primary.skewMs}` : ''}`,
-    scenario.secondary ? `secondary ${scenario.secondary.transport} [${kinds(scenario.secondary.episodes)}]${scenario.secondary.skewMs ? ` skew ${scenario.secondary.skewMs}` : ''}` : 'no secondary',
+    scenario.secondary
+      ? `secondary ${scenario.secondary.transport} [${kinds(scenario.secondary.episodes)}]${scenario.secondary.skewMs ? ` skew ${scenario.secondary.skewMs}` : ''}`
+      : 'no secondary',
     `store ${scenario.store} [${scenario.storeEpisodes.map((episode) => episode.kind).join(',') || 'none'}]${scenario.maxUnstored === undefined ? '' : ` maxUnstored ${scenario.maxUnstored}`}`,
     `crashes ${scenario.crashes.length}, clock steps ${scenario.clockSteps.map((step) => Math.round(step.stepMs / 1000)).join('/') || 'none'}`,
     scenario.arc.key ? 'encrypted' : 'clear',

@@ -11,7 +11,12 @@ const BUDGET = Number(process.env.HIKARC_SIMULATE_SEEDS ?? 500);
 const CHUNK = 50;
 
 function report(result: RunResult): string {
-  return [`seed ${result.seed}: ${result.scenario}`, ...result.violations.map((violation) => `  ✗ ${violation}`), '  trace:', ...result.trace.map((line) => `    ${line}`)].join('\n');
+  return [
+    `seed ${result.seed}: ${result.scenario}`,
+    ...result.violations.map((violation) => `  ✗ ${violation}`),
+    '  trace:',
+    ...result.trace.map((line) => `    ${line}`),
+  ].join('\n');
 }
 
 async function failures(seeds: Iterable<number>): Promise<string[]> {

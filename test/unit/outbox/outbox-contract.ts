@@ -54,7 +54,11 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
       const outbox = make();
       await outbox.append([entry('A', 1), entry('B', 1), entry('A', 2), entry('C', 1)]);
       const first = outbox.next(DEST, 10, 0);
-      expect(payloads(first)).toEqual([{ account: 'A', n: 1 }, { account: 'B', n: 1 }, { account: 'C', n: 1 }]);
+      expect(payloads(first)).toEqual([
+        { account: 'A', n: 1 },
+        { account: 'B', n: 1 },
+        { account: 'C', n: 1 },
+      ]);
       expect(outbox.next(DEST, 10, 0)).toEqual([]);
       expect(outbox.next('other', 10, 0)).toEqual([]);
     });
@@ -174,7 +178,12 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
           await outbox.ack(head.id, { via: 'primary', at: 1 });
         }
       }
-      expect(seen).toEqual([['A1', 1], ['B2', 1], ['A1', 2], ['a1', 3]]);
+      expect(seen).toEqual([
+        ['A1', 1],
+        ['B2', 1],
+        ['A1', 2],
+        ['a1', 3],
+      ]);
     });
 
     it('gives a retried alarm the number it had', async () => {
@@ -266,12 +275,18 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
           setFault(outbox, 'locked');
           // B's first alarm takes 0001 while the store cannot be written, and goes to the ARC.
           await outbox.append([entry('B', 1)]);
-          expect(outbox.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([['A', 1], ['B', 1]]);
+          expect(outbox.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([
+            ['A', 1],
+            ['B', 1],
+          ]);
           setFault(outbox, 'none');
           const again = await reopen(outbox, { clean: false });
           opened.push(again);
           await again.append([entry('B', 2)]);
-          expect(again.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([['A', 1], ['B', 101]]);
+          expect(again.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([
+            ['A', 1],
+            ['B', 101],
+          ]);
           // C takes 0101 while the store is down again; the next unclean start goes further still (seed 729).
           setFault(again, 'locked');
           await again.append([entry('C', 1)]);
@@ -280,7 +295,11 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
           const third = await reopen(again, { clean: false });
           opened.push(third);
           await third.append([entry('C', 2)]);
-          expect(third.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([['A', 1], ['B', 101], ['C', 201]]);
+          expect(third.next(DEST, 10, 0).map((head) => [head.account, head.sequence])).toEqual([
+            ['A', 1],
+            ['B', 101],
+            ['C', 201],
+          ]);
         });
       }
     }
@@ -297,7 +316,10 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
         expect(outbox.stats(DEST)).toMatchObject({ pending: 3, unstored: 2 });
         // Held alarms are sent in their lane's order, numbered like stored ones.
         const first = outbox.next(DEST, 10, 0);
-        expect(first.map((head) => [head.account, head.sequence])).toEqual([['A', 1], ['B', 1]]);
+        expect(first.map((head) => [head.account, head.sequence])).toEqual([
+          ['A', 1],
+          ['B', 1],
+        ]);
         void outbox.ack(first[0]?.id as number, { via: 'primary', at: 1 });
         void outbox.ack(first[1]?.id as number, { via: 'primary', at: 1 });
         const second = outbox.next(DEST, 10, 0);
