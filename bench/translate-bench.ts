@@ -180,7 +180,7 @@ export async function benchTranslate(durationMs: number, root = fileURLToPath(ne
 // `node <deployed flags> --import tsx bench/translate-bench.ts <ms> [<compiled src dir>]`: the
 // measurement in a process of its own, under the node options of the service, printing its figures
 // as JSON.
-if (process.argv[1] !== undefined && process.argv[1].endsWith('translate-bench.ts')) {
+if (process.argv[1]?.endsWith('translate-bench.ts')) {
   const [durationMs = '5000', root] = process.argv.slice(2);
   process.stdout.write(`${JSON.stringify(await benchTranslate(Number(durationMs), root))}\n`);
 }

@@ -8,7 +8,7 @@
 // at a time (until their answer's headers), so the stream and the device list never fail two
 // logins at once. Times come in as arguments.
 
-import { HikArcError } from '../errors.js';
+import type { HikArcError } from '../errors.js';
 
 /**
  * Lock fields of a 401/403 body. Hikvision sends them as XML (`<userCheck>…<lockStatus>`) or JSON,

@@ -10,7 +10,7 @@ import type { Clock } from '../clock.js';
 import { HikArcError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
-import { AuthGuard, isLockedNow, parseLockInfo, type LockInfo } from './auth-guard.js';
+import { type AuthGuard, isLockedNow, parseLockInfo, type LockInfo } from './auth-guard.js';
 import { authorizationHeader, NonceCounter, planDigest, randomCnonce, type DigestPlan } from './digest.js';
 
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;

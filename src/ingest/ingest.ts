@@ -17,7 +17,7 @@ import type { Logger } from '../log.js';
 import type { Counter, Gauge, MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
 import { LayeredAccountDirectory, normalizeAccount, StaticAccountDirectory, type AccountDirectory } from './account-directory.js';
-import { type VendorEvent } from './vendor-event.js';
+import type { VendorEvent } from './vendor-event.js';
 import type { AuthGuard, LockInfo } from './auth-guard.js';
 import { DeliveryQueue, type IngestConsumer, type IngestItem } from './delivery-queue.js';
 import { HikDeviceDirectory, type RefreshOutcome } from './device-directory.js';

@@ -4,7 +4,7 @@
 // is decoded once, by translate's decodeEventDocument.
 
 import { isUtf8 } from 'node:buffer';
-import { HikArcError } from '../errors.js';
+import type { HikArcError } from '../errors.js';
 import { decodeEventDocument, type VendorEvent } from './vendor-event.js';
 import type { MultipartEvent } from './multipart-parser.js';
 import { parseResponseStatus, type ResponseStatusInfo } from './hik-status.js';

@@ -12,7 +12,7 @@ import { errorMessage, HikArcError, isHikArcError, type ErrorCode } from '../err
 import type { HikHttp } from '../ingest/hik-http.js';
 import type { Logger } from '../log.js';
 import type { Counter, MetricsRegistry } from '../metrics.js';
-import { FetchSlots } from './fetch-slots.js';
+import type { FetchSlots } from './fetch-slots.js';
 import { mediaExtension } from './media-type.js';
 import type { MediaItem, MediaStore } from './media-store.js';
 import { downloadToFile } from './receiver-download.js';

@@ -203,7 +203,7 @@ export class MediaStore {
     this.selectStoredFiles = this.db.prepare('SELECT * FROM media_items WHERE file IS NOT NULL');
     this.addReferenceTransaction = this.db.transaction((reference: NewMediaReference) => {
       const id = Number(this.insertRef.run(reference.createdAt, reference.account, reference.cid, reference.zone, reference.eventType).lastInsertRowid);
-      reference.items.forEach((item, index) => this.insertItem.run(id, index, item.kind, item.source, reference.archiveDueAt));
+      for (const [index, item] of reference.items.entries()) this.insertItem.run(id, index, item.kind, item.source, reference.archiveDueAt);
       return id;
     });
   }

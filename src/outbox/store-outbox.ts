@@ -560,9 +560,7 @@ export class StoreOutbox implements Outbox {
         keep.push(ticket);
         continue;
       }
-      const waiting = ticket.ids
-        .map(([id]) => this.overlay.get(id))
-        .filter((overlay): overlay is Overlay => overlay !== undefined && overlay.insert && !overlay.spilled);
+      const waiting = ticket.ids.map(([id]) => this.overlay.get(id)).filter((overlay): overlay is Overlay => overlay?.insert === true && !overlay.spilled);
       if (waiting.length === 0) {
         keep.push(ticket);
         continue;

@@ -310,7 +310,8 @@ function parseContent(bytes: Uint8Array, start: number, end: number, allowTraili
     const id = bytes[at + 1] as number;
     if (blockEnd === at + 1 || id < 0x41 || id > 0x5a) return fail('HIKARC_DC09_BAD_DATA', 'an extended block does not start with an upper-case letter');
     if (indexOfByte(bytes, BYTE.OPEN_BRACKET, at + 1, blockEnd) >= 0) return fail('HIKARC_DC09_BAD_DATA', 'an extended block holds a [');
-    (extended ??= []).push({ id: String.fromCharCode(id), value: text(bytes, at + 2, blockEnd) });
+    extended ??= [];
+    extended.push({ id: String.fromCharCode(id), value: text(bytes, at + 2, blockEnd) });
     at = blockEnd + 1;
   }
   let timestamp: number | null = null;

@@ -277,7 +277,9 @@ export class FakeSecurityCp {
         return {
           answer: ok,
           events: partitions.map((partition) => this.event(panel, '1401', partition.id, 0)),
-          apply: () => partitions.forEach((partition) => (partition.arming = 'disarm')),
+          apply: () => {
+            for (const partition of partitions) partition.arming = 'disarm';
+          },
         };
       }
       return {
@@ -314,7 +316,9 @@ export class FakeSecurityCp {
       return {
         answer: failed.length === 0 ? ok : errorList(failed),
         events: zones.map((zone) => this.event(panel, restore ? '3570' : '1570', zone.partition, zone.id + 1)),
-        apply: () => zones.forEach((zone) => (zone.bypassed = !restore)),
+        apply: () => {
+          for (const zone of zones) zone.bypassed = !restore;
+        },
       };
     }
     if (path === '/control/deactivation' && method === 'PUT') {
@@ -345,7 +349,9 @@ export class FakeSecurityCp {
       return {
         answer: failed.length === 0 ? ok : errorList(failed),
         events: [],
-        apply: () => relays.forEach((relay) => (relay.status = parsed.OutputsCtrl.switch === 'open' ? 'on' : 'off')),
+        apply: () => {
+          for (const relay of relays) relay.status = parsed.OutputsCtrl.switch === 'open' ? 'on' : 'off';
+        },
       };
     }
     return none({ status: 404, body: ANSWER_BODIES.notSupport });

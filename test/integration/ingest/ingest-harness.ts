@@ -125,7 +125,9 @@ export function perDevice(documents: readonly string[]): Record<string, string[]
   for (const document of documents) {
     const decoded = decodeEventDocument(document);
     const device = decoded.kind === 'event' ? (decoded.event.devIndex ?? decoded.event.deviceSerial ?? 'none').toLowerCase() : 'none';
-    (groups[device] ??= []).push(document);
+    const group = groups[device] ?? [];
+    groups[device] = group;
+    group.push(document);
   }
   return groups;
 }

@@ -38,7 +38,9 @@ function shiftedClock(): Clock & { shift(ms: number): void } {
     now: () => Date.now() + offset,
     monotonic: () => systemClock.monotonic(),
     setTimer: (ms, fn) => systemClock.setTimer(ms, fn),
-    shift: (ms) => void (offset += ms),
+    shift: (ms) => {
+      offset += ms;
+    },
   };
 }
 

@@ -3,7 +3,7 @@
 // after accepting, bogus answers. Each test counts alarms: sent, ACKed, duplicated, renumbered.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/clock.js';
+import type { systemClock } from '../../../src/clock.js';
 import { createLogger, type Logger } from '../../../src/log.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
 import { createMemoryOutbox, type Outbox } from '../../../src/outbox/index.js';

@@ -35,7 +35,10 @@ async function startReceiver(extra: string[] = []): Promise<RunningReceiver> {
     udp,
     output,
     stop: () => {
-      stopped ??= (controller.abort(), exit);
+      if (stopped === undefined) {
+        controller.abort();
+        stopped = exit;
+      }
       return stopped;
     },
   };

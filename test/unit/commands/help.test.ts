@@ -32,7 +32,7 @@ describe('hik-arc COMMAND --help', () => {
       }
       // Nothing documented that the command does not take.
       for (const entry of command.help.flags) expect(flags, `${command.name} documents --${entry.flag}`).toContain(entry.flag);
-      expect(run.stdout).toMatch(/^examples?:\n  (\S+=\S+ )?hik-arc /m);
+      expect(run.stdout).toMatch(/^examples?:\n {2}(\S+=\S+ )?hik-arc /m);
       for (const example of command.help.examples)
         expect(example.startsWith(`hik-arc ${command.name}`) || example.includes(` hik-arc ${command.name}`), example).toBe(true);
       expect((await runCommand(['help', command.name])).stdout).toBe(run.stdout);

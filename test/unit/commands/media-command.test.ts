@@ -143,11 +143,11 @@ describe('hik-arc media fetch', () => {
 
   it('tries one login only, and says why it failed', async () => {
     const { hik, config } = await site({ password: 'wrong-password' });
-    const run = await runCommand(['media', 'fetch', '--config', config, '--url', '/clip/1.mp4', '--out', writeTempFile('', '.mp4') + '.new']);
+    const run = await runCommand(['media', 'fetch', '--config', config, '--url', '/clip/1.mp4', '--out', `${writeTempFile('', '.mp4')}.new`]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/HIKARC_DIGEST_REJECTED/);
     expect(hik.failedLogins()).toBe(1);
-    const foreign = await runCommand(['media', 'fetch', '--config', config, '--url', 'http://10.9.9.9/clip.mp4', '--out', writeTempFile('', '.mp4') + '.new']);
+    const foreign = await runCommand(['media', 'fetch', '--config', config, '--url', 'http://10.9.9.9/clip.mp4', '--out', `${writeTempFile('', '.mp4')}.new`]);
     expect(foreign.code).toBe(64);
     expect(foreign.stderr).toMatch(/a host other than receiver\.url/);
   });

@@ -34,7 +34,7 @@ describe('hik-arc replay', () => {
     const arc = await Dc09Receiver.start({ listen: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }], onFrame: (record) => void records.push(record) });
     cleanups.push(() => arc.stop());
     const events = writeTempFile(
-      ['1130', '1131', '3401']
+      `${['1130', '1131', '3401']
         .map((code, index) =>
           JSON.stringify({
             ipAddress: '10.0.0.9',
@@ -45,7 +45,7 @@ describe('hik-arc replay', () => {
             zone: 1,
           }),
         )
-        .join('\n') + '\n',
+        .join('\n')}\n`,
       '.jsonl',
     );
     const config = writeTempJson({ arc: { primary: arc.url('tcp') }, log: { level: 'trace' } });

@@ -56,7 +56,12 @@ describe('credentials in URLs', () => {
     const lines: string[] = [];
     const logger = createLogger({
       level: 'info',
-      destination: new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString('utf8')), done()) }),
+      destination: new Writable({
+        write: (chunk: Buffer, _encoding, done) => {
+          lines.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
     });
     logger.warn(
       { err: `connect to http://admin:${SECRET}@10.0.0.5 failed`, detail: { url: `https://admin:${SECRET}@10.0.0.5/ISAPI` }, port: 80 },

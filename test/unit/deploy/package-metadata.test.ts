@@ -45,6 +45,7 @@ describe('supported runtime', () => {
   it(".ci/run tests on the machine's Node, then on Node 24 from the node-linux package, and cleans up", () => {
     expect(ci).toMatch(/^#!\/usr\/bin\/env bash\n/);
     expect(ci).toContain('set -euo pipefail');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's own ${arch}, as .ci/run writes it
     expect(ci).toContain('node-linux-${arch}@24');
     expect(ci).toContain('npm rebuild better-sqlite3');
     expect(ci).toMatch(/trap restore EXIT/);

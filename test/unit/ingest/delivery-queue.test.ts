@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DeliveryQueue, type IngestItem } from '../../../src/ingest/delivery-queue.js';
 import { silentLogger } from '../../../src/log.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
-import { type VendorEvent } from '../../../src/ingest/index.js';
+import type { VendorEvent } from '../../../src/ingest/index.js';
 import { flush, ManualClock } from '../../helpers/manual-clock.js';
 
 function eventItem(n: number): IngestItem {

@@ -73,7 +73,7 @@ const part = (body: string, defects: string[] = [], type: string | null = JSON_T
 
 describe('the fast lane', () => {
   it('releases the parts of a burst once a clean part has taught it the headers, and nothing when off', () => {
-    const burst = Buffer.from(framed(A) + framed(B) + framed(A) + framed(B) + '--boundary\r\n');
+    const burst = Buffer.from(`${framed(A) + framed(B) + framed(A) + framed(B)}--boundary\r\n`);
     const on = new MultipartParser('boundary');
     const off = new MultipartParser('boundary', { fastLane: false });
     const parts = (parser: MultipartParser): Seen[] => seen(parser.push(burst));
@@ -276,7 +276,7 @@ describe('multipart vectors (each whole, byte by byte and split at every positio
   });
 
   it('the stream ends inside a JSON part: quarantined as truncated', () => {
-    const text = framed(A) + `--boundary\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${B.length}\r\n\r\n${B.slice(0, 30)}`;
+    const text = `${framed(A)}--boundary\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${B.length}\r\n\r\n${B.slice(0, 30)}`;
     expectEveryChunking(Buffer.from(text), 'boundary', [part(A), { quarantined: 'HIKARC_MULTIPART_TRUNCATED_PART' }]);
   });
 

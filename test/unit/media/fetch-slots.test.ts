@@ -10,8 +10,14 @@ describe('FetchSlots', () => {
     const slots = new FetchSlots(1, 8);
     const order: string[] = [];
     const first = await slots.acquire('archive');
-    const archive = slots.acquire('archive').then((release) => (order.push('archive'), release));
-    const request = slots.acquire('request').then((release) => (order.push('request'), release));
+    const archive = slots.acquire('archive').then((release) => {
+      order.push('archive');
+      return release;
+    });
+    const request = slots.acquire('request').then((release) => {
+      order.push('request');
+      return release;
+    });
     expect(slots.active).toBe(1);
     first();
     (await request)();
