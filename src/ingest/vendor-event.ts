@@ -43,32 +43,50 @@ function describe(value: unknown): string {
 }
 
 /**
- * The fields of `source` that `fields` lists, converted; one that does not convert to its kind is
+ * One field table made ready for reading: its keys and kinds as arrays and an object of every key
+ * set to null. Why: building the values object key by key (a for-in over the table) gave it a new
+ * shape on every call and made each store a dictionary-style lookup, about 0.6 µs per alert; a
+ * copy of the template has its final shape at once (docs/architecture.md keeps this the one reader).
+ */
+interface FieldReader<T extends Readonly<Record<string, FieldKind>>> {
+  readonly keys: readonly (keyof T & string)[];
+  readonly kinds: readonly FieldKind[];
+  readonly template: FieldValues<T>;
+}
+
+function fieldReader<T extends Readonly<Record<string, FieldKind>>>(fields: T): FieldReader<T> {
+  const keys = Object.keys(fields) as (keyof T & string)[];
+  const template = Object.fromEntries(keys.map((key) => [key, null])) as FieldValues<T>;
+  return { keys, kinds: keys.map((key) => fields[key] as FieldKind), template };
+}
+
+const ALERT_READER = fieldReader(ALERT_FIELDS);
+const CID_READER = fieldReader(CID_FIELDS);
+
+/**
+ * The fields of `source` that the table lists, converted; one that does not convert to its kind is
  * null and named in `defects` (`CIDAlarm.zoneNo: "1a" is not an integer; ignored`).
  */
 function readFields<T extends Readonly<Record<string, FieldKind>>>(
   source: Record<string, unknown>,
-  fields: T,
+  reader: FieldReader<T>,
   place: string,
   defects: string[],
 ): FieldValues<T> {
-  const values: Record<string, string | number | null> = {};
-  for (const key in fields) {
+  const values: Record<string, string | number | null> = { ...reader.template };
+  const { keys, kinds } = reader;
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index] as string;
     const raw = source[key];
-    if (fields[key] === 'text') {
+    if (raw === undefined) continue;
+    if (kinds[index] === 'text') {
       const text = asText(raw);
       if (text === null || typeof text === 'string') values[key] = text;
-      else {
-        defects.push(`${place}${key}: ${describe(raw)} is not text; ignored`);
-        values[key] = null;
-      }
+      else defects.push(`${place}${key}: ${describe(raw)} is not text; ignored`);
     } else {
       const number = asInteger(raw);
       if (number === null || Number.isSafeInteger(number)) values[key] = number as number | null;
-      else {
-        defects.push(`${place}${key}: ${describe(raw)} is not an integer; ignored`);
-        values[key] = null;
-      }
+      else defects.push(`${place}${key}: ${describe(raw)} is not an integer; ignored`);
     }
   }
   return values as FieldValues<T>;
@@ -215,7 +233,7 @@ function readCid(value: unknown, place: string, defects: string[]): CidFields | 
     defects.push(`${place}: ${describe(value)} is not an object; ignored`);
     return null;
   }
-  const fields = readFields(value, CID_FIELDS, `${place}.`, defects);
+  const fields = readFields(value, CID_READER, `${place}.`, defects);
   return {
     cidCode: fields.CIDCode,
     subSys: fields.subSys,
@@ -227,7 +245,7 @@ function readCid(value: unknown, place: string, defects: string[]): CidFields | 
 
 /** The event of one alert object; every field that cannot be read is named in `defects`. */
 export function readAlert(alert: Record<string, unknown>, repair: RepairLevel, defects: string[]): VendorEvent {
-  const fields = readFields(alert, ALERT_FIELDS, '', defects);
+  const fields = readFields(alert, ALERT_READER, '', defects);
   const cidAlarm = readCid(alert['CIDAlarm'], 'CIDAlarm', defects);
   const review = alert['VideoReview'];
   let hikCidValue: unknown;
