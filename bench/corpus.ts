@@ -30,7 +30,10 @@ function alertBody(random: () => number, n: number, accounts: number): Record<st
     devIndex: devIndexOf(account),
     channelName: `Camera ${String(1 + (n % 8)).padStart(2, '0')} Entrance`,
   };
-  const videoReview = { protocolType: 'HikCIDProtocol', HikCIDParams: { subSys: n % 4, ZoneNo: 1 + (n % 64), videoURL: `/ISAPI/ContentMgmt/record/video/${n}.mp4` } };
+  const videoReview = {
+    protocolType: 'HikCIDProtocol',
+    HikCIDParams: { subSys: n % 4, ZoneNo: 1 + (n % 64), videoURL: `/ISAPI/ContentMgmt/record/video/${n}.mp4` },
+  };
   switch (pick(random, FAMILIES)) {
     case 'cid':
       return {
@@ -54,9 +57,25 @@ function alertBody(random: () => number, n: number, accounts: number): Record<st
         },
       };
     case 'camera':
-      return { ...common, eventType: pick(random, CAMERA_TYPES), eventDescription: 'Motion Detection Alarm', deviceID: accountOf(account), inputIOPortID: 1, VideoReview: videoReview, detectionTarget: 'human' };
+      return {
+        ...common,
+        eventType: pick(random, CAMERA_TYPES),
+        eventDescription: 'Motion Detection Alarm',
+        deviceID: accountOf(account),
+        inputIOPortID: 1,
+        VideoReview: videoReview,
+        detectionTarget: 'human',
+      };
     case 'status':
-      return { ...common, eventType: 'devStatusChanged', eventDescription: 'device status about online or offline changed', deviceID: accountOf(account), status: random() < 0.5 ? 'online' : 'offline', channelName: 'Panel', zoneName: 'Main entrance door contact' };
+      return {
+        ...common,
+        eventType: 'devStatusChanged',
+        eventDescription: 'device status about online or offline changed',
+        deviceID: accountOf(account),
+        status: random() < 0.5 ? 'online' : 'offline',
+        channelName: 'Panel',
+        zoneName: 'Main entrance door contact',
+      };
     case 'video-review':
       return {
         ...common,
@@ -64,12 +83,30 @@ function alertBody(random: () => number, n: number, accounts: number): Record<st
         eventDescription: 'video review',
         deviceID: accountOf(account),
         deviceSerial: `Q${String(account).padStart(8, '0')}`,
-        VideoReview: { protocolType: 'HikCIDProtocol', HikCIDParams: { ...videoReview.HikCIDParams, CIDCode: '1130', CIDType: 1, CIDParam: '1,2,1,1,1,1,0,admin', UUID: '0' } },
+        VideoReview: {
+          protocolType: 'HikCIDProtocol',
+          HikCIDParams: { ...videoReview.HikCIDParams, CIDCode: '1130', CIDType: 1, CIDParam: '1,2,1,1,1,1,0,admin', UUID: '0' },
+        },
       };
     case 'radar':
-      return { ...common, eventType: pick(random, ['fallingDown', 'longTimeLeave'] as const), eventDescription: 'Person Fall Alarm', deviceID: accountOf(account), channelID: '0', zoneName: 'Bedroom 2 radar', remark: 'Ward 3' };
+      return {
+        ...common,
+        eventType: pick(random, ['fallingDown', 'longTimeLeave'] as const),
+        eventDescription: 'Person Fall Alarm',
+        deviceID: accountOf(account),
+        channelID: '0',
+        zoneName: 'Bedroom 2 radar',
+        remark: 'Ward 3',
+      };
     case 'pir':
-      return { ...common, eventType: 'PIR', eventDescription: 'PIR alarm', deviceID: accountOf(account), CaptureList: [{ resourcesContentType: 'url', resourcesContent: `/pic/${n}.jpg` }], VideoReview: videoReview };
+      return {
+        ...common,
+        eventType: 'PIR',
+        eventDescription: 'PIR alarm',
+        deviceID: accountOf(account),
+        CaptureList: [{ resourcesContentType: 'url', resourcesContent: `/pic/${n}.jpg` }],
+        VideoReview: videoReview,
+      };
   }
 }
 
@@ -99,7 +136,9 @@ export function buildCorpus(count: number, options: { accounts?: number; brokenS
     const text = JSON.stringify({ EventNotificationAlert: alertBody(random, n, accounts) }, null, 2);
     bodies.push(random() < brokenShare ? breakBody(text, random) : text);
   }
-  const parts = bodies.map((body) => `--boundary\r\nContent-Type: application/json; charset="UTF-8"\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}\r\n`);
+  const parts = bodies.map(
+    (body) => `--boundary\r\nContent-Type: application/json; charset="UTF-8"\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}\r\n`,
+  );
   return {
     bodies,
     stream: Buffer.from(parts.join(''), 'utf8'),
@@ -127,7 +166,18 @@ export function uniqueAlarm(n: number, accounts: number): { body: string; payloa
         channelName: 'Panel',
         deviceID: account,
         deviceSerial: `Q${String(n % accounts).padStart(8, '0')}`,
-        CIDAlarm: { subSys: partition, zoneNo: zone, CIDCode: '1130', CIDType: 1, CIDDescribe: 'Burglary Alarm', timeZoneIdx: 0, triggerTime: '2026-02-24 16:59:00', uploadTime: '2026-02-24 16:59:00', CIDParam: `1,1,${zone},1,1,1,0,admin`, isVideo: 0 },
+        CIDAlarm: {
+          subSys: partition,
+          zoneNo: zone,
+          CIDCode: '1130',
+          CIDType: 1,
+          CIDDescribe: 'Burglary Alarm',
+          timeZoneIdx: 0,
+          triggerTime: '2026-02-24 16:59:00',
+          uploadTime: '2026-02-24 16:59:00',
+          CIDParam: `1,1,${zone},1,1,1,0,admin`,
+          isVideo: 0,
+        },
       },
     },
     null,

@@ -27,12 +27,36 @@ const TARGETS: readonly Target[] = [
   { key: 'stormDrainSec', label: 'storm into a slow ARC: last alarm ACKed', unit: 's', goal: '≤ 10', check: (f) => (f['stormDrainSec'] ?? Infinity) <= 10 },
   { key: 'stormMeanLatencySec', label: 'storm: mean received → ACK', unit: 's', goal: '≤ 5', check: (f) => (f['stormMeanLatencySec'] ?? Infinity) <= 5 },
   { key: 'stormMaxLatencySec', label: 'storm: longest received → ACK', unit: 's', goal: 'reported', check: () => true },
-  { key: 'translateEventsPerSec', label: 'multipart → event → translation → frame', unit: 'events/s', goal: '≥ 100,000', check: (f) => (f['translateEventsPerSec'] ?? 0) >= 100_000 },
+  {
+    key: 'translateEventsPerSec',
+    label: 'multipart → event → translation → frame',
+    unit: 'events/s',
+    goal: '≥ 100,000',
+    check: (f) => (f['translateEventsPerSec'] ?? 0) >= 100_000,
+  },
   { key: 'jsonParseEventsPerSec', label: 'JSON.parse of the same bodies (the floor)', unit: 'events/s', goal: 'reference', check: () => true },
-  { key: 'encryptedFramesPerSec', label: 'AES-128 DC-09 frames encoded', unit: 'frames/s', goal: '≥ 50,000', check: (f) => (f['encryptedFramesPerSec'] ?? 0) >= 50_000 },
-  { key: 'e2eEventsPerSec', label: 'end to end, burst, durable outbox, ACK each', unit: 'events/s', goal: '≥ 5,000', check: (f) => (f['e2eEventsPerSec'] ?? 0) >= 5_000 },
+  {
+    key: 'encryptedFramesPerSec',
+    label: 'AES-128 DC-09 frames encoded',
+    unit: 'frames/s',
+    goal: '≥ 50,000',
+    check: (f) => (f['encryptedFramesPerSec'] ?? 0) >= 50_000,
+  },
+  {
+    key: 'e2eEventsPerSec',
+    label: 'end to end, burst, durable outbox, ACK each',
+    unit: 'events/s',
+    goal: '≥ 5,000',
+    check: (f) => (f['e2eEventsPerSec'] ?? 0) >= 5_000,
+  },
   { key: 'e2eP99Ms', label: 'end to end p99 at a steady 200 events/s', unit: 'ms', goal: '≤ 20', check: (f) => (f['e2eP99Ms'] ?? Infinity) <= 20 },
-  { key: 'rssMbQueued100k', label: 'service RSS holding the backlog (ARC down)', unit: 'MB', goal: '≤ 150', check: (f) => (f['rssMbQueued100k'] ?? Infinity) <= 150 },
+  {
+    key: 'rssMbQueued100k',
+    label: 'service RSS holding the backlog (ARC down)',
+    unit: 'MB',
+    goal: '≤ 150',
+    check: (f) => (f['rssMbQueued100k'] ?? Infinity) <= 150,
+  },
   { key: 'rssGrowthPctSoak', label: 'RSS growth over the steady soak', unit: '%', goal: '≤ 10', check: (f) => (f['rssGrowthPctSoak'] ?? Infinity) <= 10 },
 ];
 
@@ -58,7 +82,18 @@ async function main(argv: readonly string[]): Promise<number> {
   const storm = { stormEvents: 3_000, stormAccounts: 300, stormAckDelayMs: 100 };
   const serviceOptions: ServiceBenchOptions = quick
     ? { ...storm, burstEvents: 5_000, accounts: 200, steadyRate: 200, steadySec: 5, queuedEvents: 20_000, soakWarmupSec: 2, soakSec: 8, settleSec: 5, log }
-    : { ...storm, burstEvents: 20_000, accounts: 200, steadyRate: 200, steadySec: 30, queuedEvents: 100_000, soakWarmupSec: 30, soakSec: 300, settleSec: 30, log };
+    : {
+        ...storm,
+        burstEvents: 20_000,
+        accounts: 200,
+        steadyRate: 200,
+        steadySec: 30,
+        queuedEvents: 100_000,
+        soakWarmupSec: 30,
+        soakSec: 300,
+        settleSec: 30,
+        log,
+      };
   const service = await benchService(serviceOptions);
 
   const figures: Record<string, number> = {
@@ -95,9 +130,13 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const target of TARGETS) {
       const value = figures[target.key] ?? Number.NaN;
       const mark = target.goal === 'reference' || target.goal === 'reported' ? ' ' : met[target.key] ? '✓' : '✗';
-      process.stdout.write(`${mark} ${target.key.padEnd(24)} ${format(value).padStart(10)} ${target.unit.padEnd(9)} ${target.goal.padEnd(32)} ${target.label}\n`);
+      process.stdout.write(
+        `${mark} ${target.key.padEnd(24)} ${format(value).padStart(10)} ${target.unit.padEnd(9)} ${target.goal.padEnd(32)} ${target.label}\n`,
+      );
     }
-    process.stdout.write(`\ntranslate / JSON.parse: ${context.translateToJsonParseRatio} (reported; the 0.4 target is retired, see README); took ${context.durationSec} s\n`);
+    process.stdout.write(
+      `\ntranslate / JSON.parse: ${context.translateToJsonParseRatio} (reported; the 0.4 target is retired, see README); took ${context.durationSec} s\n`,
+    );
     const stages = translate.context['microsPerEvent'];
     if (typeof stages === 'object' && stages !== null) {
       const parts = Object.entries(stages).map(([stage, micros]) => `${stage} ${String(micros)}`);

@@ -33,7 +33,11 @@ function deployedNodeFlags(): string[] {
 export function buildService(): void {
   rmSync(BUILD_DIR, { recursive: true, force: true });
   const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
-  execFileSync(process.execPath, [tsc, '-p', fileURLToPath(new URL('../tsconfig.build.json', import.meta.url)), '--outDir', BUILD_DIR, '--sourceMap', 'false'], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [tsc, '-p', fileURLToPath(new URL('../tsconfig.build.json', import.meta.url)), '--outDir', BUILD_DIR, '--sourceMap', 'false'],
+    { stdio: 'inherit' },
+  );
 }
 
 export interface ServiceFigures {
@@ -149,7 +153,12 @@ class ServiceProcess {
       writeFileSync(file, JSON.stringify({ ...config, http: { listen: `127.0.0.1:${httpPort}` }, log: { level: 'warn' } }));
       const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
       const service = new ServiceProcess(child, httpPort);
-      await waitFor(async () => child.exitCode !== null || (await service.metric('hik_arc_outbox_depth')) !== undefined, 30_000, 'hik-arc run to answer /metrics', POLL_MS);
+      await waitFor(
+        async () => child.exitCode !== null || (await service.metric('hik_arc_outbox_depth')) !== undefined,
+        30_000,
+        'hik-arc run to answer /metrics',
+        POLL_MS,
+      );
       if (child.exitCode === null) return service;
       if (attempt >= 3) throw new Error(`hik-arc run exited with ${child.exitCode} before answering /metrics`);
     }
@@ -190,8 +199,7 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
   const cleanups: Array<() => Promise<void>> = [];
   const context: Record<string, unknown> = {};
   let serial = 0;
-  const nextAlarms = (count: number): Array<{ body: string; payload: string }> =>
-    Array.from({ length: count }, () => uniqueAlarm(serial++, options.accounts));
+  const nextAlarms = (count: number): Array<{ body: string; payload: string }> => Array.from({ length: count }, () => uniqueAlarm(serial++, options.accounts));
   try {
     const hik = await startFakeHikReceiver({ events: [], heartbeatIntervalMs: 10_000, recordStreams: false });
     cleanups.push(() => hik.close());
@@ -211,7 +219,13 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
     const stormDrainSec = Math.max(...stormLatencies);
     const stormMeanLatencySec = stormLatencies.reduce((sum, value) => sum + value, 0) / stormLatencies.length;
     const stormMaxLatencySec = stormDrainSec;
-    context['storm'] = { events: storm.length, accounts: options.stormAccounts, ackDelayMs: options.stormAckDelayMs, p95Sec: Number(percentile(stormLatencies, 95).toFixed(2)), duplicates: slowArc.ackCount - storm.length };
+    context['storm'] = {
+      events: storm.length,
+      accounts: options.stormAccounts,
+      ackDelayMs: options.stormAckDelayMs,
+      p95Sec: Number(percentile(stormLatencies, 95).toFixed(2)),
+      duplicates: slowArc.ackCount - storm.length,
+    };
     await stormService.stop();
     await slowArc.stop();
     const subscriptionsBefore = hik.subscribeCount();
@@ -250,7 +264,13 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
     await waitFor(() => [...sentAt.keys()].every((payload) => arc.acked.has(payload)), 60_000, 'the steady events to be acknowledged', POLL_MS);
     const latencies = [...sentAt].map(([payload, at]) => (arc.acked.get(payload) as number) - at);
     const e2eP99Ms = percentile(latencies, 99);
-    context['steady'] = { rate: options.steadyRate, events: latencies.length, p50Ms: Number(median(latencies).toFixed(2)), p99Ms: Number(e2eP99Ms.toFixed(2)), maxMs: Number(Math.max(...latencies).toFixed(2)) };
+    context['steady'] = {
+      rate: options.steadyRate,
+      events: latencies.length,
+      p50Ms: Number(median(latencies).toFixed(2)),
+      p99Ms: Number(e2eP99Ms.toFixed(2)),
+      maxMs: Number(Math.max(...latencies).toFixed(2)),
+    };
 
     // 3. Memory over a steady run after warm-up.
     options.log(`soak: ${options.soakWarmupSec} s warm-up, then ${options.soakSec} s at ${options.steadyRate} events/s`);
@@ -275,7 +295,15 @@ export async function benchService(options: ServiceBenchOptions): Promise<Servic
     const startRss = median(samples.slice(0, quarter));
     const endRss = median(samples.slice(-quarter));
     const rssGrowthPctSoak = ((endRss - startRss) / startRss) * 100;
-    context['soak'] = { warmupSec: options.soakWarmupSec, seconds: options.soakSec, events: sent, samples: samples.length, startRssMb: Number(startRss.toFixed(1)), endRssMb: Number(endRss.toFixed(1)), maxRssMb: Number(Math.max(...samples).toFixed(1)) };
+    context['soak'] = {
+      warmupSec: options.soakWarmupSec,
+      seconds: options.soakSec,
+      events: sent,
+      samples: samples.length,
+      startRssMb: Number(startRss.toFixed(1)),
+      endRssMb: Number(endRss.toFixed(1)),
+      maxRssMb: Number(Math.max(...samples).toFixed(1)),
+    };
     await service.stop();
     await arc.stop();
     cleanups.length = 1; // only the fake receiver is left to close

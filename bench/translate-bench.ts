@@ -32,7 +32,13 @@ async function loadHotPath(root: string): Promise<HotPath> {
     load<DirectoryModule>('ingest/account-directory.js'),
     load<TransportModule>('transport/index.js'),
   ]);
-  return { MultipartParser: ingest.MultipartParser, classifyStreamEvent: items.classifyStreamEvent, Translator: translate.Translator, StaticAccountDirectory: directory.StaticAccountDirectory, transport };
+  return {
+    MultipartParser: ingest.MultipartParser,
+    classifyStreamEvent: items.classifyStreamEvent,
+    Translator: translate.Translator,
+    StaticAccountDirectory: directory.StaticAccountDirectory,
+    transport,
+  };
 }
 
 /** Where the pipeline round may stop: after the multipart parser, the normalized event, the translation, the frame. */
@@ -105,30 +111,28 @@ export async function benchTranslate(durationMs: number, root = fileURLToPath(ne
   // The hot path of one event, as the service runs it (single thread): the ingest stage's part →
   // stream item, translate, and the frame the transmitter writes. `through` stops it after a stage,
   // for the breakdown of where an event's time goes; the measured figure runs it whole.
-  const pipelineRound =
-    (through: PipelineStage) =>
-    (): number => {
-      const parser = new MultipartParser('boundary');
-      let events = 0;
-      const now = Date.now();
-      for (let offset = 0; offset < corpus.stream.length; offset += CHUNK_BYTES) {
-        for (const item of parser.push(corpus.stream.subarray(offset, offset + CHUNK_BYTES))) {
-          if (item.type !== 'part') continue;
-          events++;
-          if (through === 'multipart') continue;
-          const streamItem = classifyStreamEvent(item);
-          if (streamItem.kind !== 'event' || through === 'event') continue;
-          const translation = translator.translate(streamItem.event);
-          if (!translation.forwarded || through === 'translation') continue;
-          const message = translation.message;
-          sequence = sequence >= 9999 ? 1 : sequence + 1;
-          const frame = encodeFrame(stampMessage(eventTemplate(message, HEADER, sequence, videoLinkBlock(message.videoUrl)), now));
-          frameBytes += frame.length;
-          forwarded++;
-        }
+  const pipelineRound = (through: PipelineStage) => (): number => {
+    const parser = new MultipartParser('boundary');
+    let events = 0;
+    const now = Date.now();
+    for (let offset = 0; offset < corpus.stream.length; offset += CHUNK_BYTES) {
+      for (const item of parser.push(corpus.stream.subarray(offset, offset + CHUNK_BYTES))) {
+        if (item.type !== 'part') continue;
+        events++;
+        if (through === 'multipart') continue;
+        const streamItem = classifyStreamEvent(item);
+        if (streamItem.kind !== 'event' || through === 'event') continue;
+        const translation = translator.translate(streamItem.event);
+        if (!translation.forwarded || through === 'translation') continue;
+        const message = translation.message;
+        sequence = sequence >= 9999 ? 1 : sequence + 1;
+        const frame = encodeFrame(stampMessage(eventTemplate(message, HEADER, sequence, videoLinkBlock(message.videoUrl)), now));
+        frameBytes += frame.length;
+        forwarded++;
       }
-      return events;
-    };
+    }
+    return events;
+  };
   const translateRound = pipelineRound('frame');
 
   const bodies = corpus.bodies;
@@ -152,7 +156,10 @@ export async function benchTranslate(durationMs: number, root = fileURLToPath(ne
     return 1000;
   };
 
-  const [translateEventsPerSec = 0, jsonParseEventsPerSec = 0, encryptedFramesPerSec = 0] = ratesPerSec([translateRound, jsonRound, encryptedRound], durationMs);
+  const [translateEventsPerSec = 0, jsonParseEventsPerSec = 0, encryptedFramesPerSec = 0] = ratesPerSec(
+    [translateRound, jsonRound, encryptedRound],
+    durationMs,
+  );
   // The breakdown in a run of its own, so that the figures above are measured as they always were.
   const stageRates = ratesPerSec([...PIPELINE_STAGES.map(pipelineRound), jsonRound], durationMs, 'in-all');
   const microsPerEvent = stageRates.map((rate) => 1e6 / rate);

@@ -50,7 +50,6 @@ function isMain(): boolean {
   return entry !== undefined && resolve(entry) === fileURLToPath(import.meta.url);
 }
 
-
 function dieOnBug(what: string): (error: unknown) => void {
   return (error) => {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -105,14 +105,14 @@ export const ERROR_CODES = {
 
   // media links (guide 7.1, docs/media.md)
   HIKARC_MEDIA_TOKEN_MALFORMED: 'a media link token is not in the form hik-arc issues',
-  HIKARC_MEDIA_TOKEN_INVALID: 'a media link token does not carry hik-arc\'s signature (altered, or signed with another secret)',
+  HIKARC_MEDIA_TOKEN_INVALID: "a media link token does not carry hik-arc's signature (altered, or signed with another secret)",
   HIKARC_MEDIA_TOKEN_EXPIRED: 'a media link is past its expiry',
   HIKARC_MEDIA_UNKNOWN: 'a media link names an alarm or item hik-arc keeps no media reference for',
-  HIKARC_MEDIA_UNSUPPORTED_URL: 'an alarm\'s media URL cannot be fetched from the receiver (another host, or not HTTP); no link is made',
-  HIKARC_MEDIA_RECEIVER_NOT_FOUND: 'the receiver answered 404 for an alarm\'s media file',
-  HIKARC_MEDIA_RECEIVER_FAILED: 'the receiver refused or broke off the download of an alarm\'s media file',
-  HIKARC_MEDIA_RECEIVER_TIMEOUT: 'the download of an alarm\'s media file from the receiver took longer than allowed',
-  HIKARC_MEDIA_TOO_LARGE: 'an alarm\'s media file is larger than media.maxFileMB',
+  HIKARC_MEDIA_UNSUPPORTED_URL: "an alarm's media URL cannot be fetched from the receiver (another host, or not HTTP); no link is made",
+  HIKARC_MEDIA_RECEIVER_NOT_FOUND: "the receiver answered 404 for an alarm's media file",
+  HIKARC_MEDIA_RECEIVER_FAILED: "the receiver refused or broke off the download of an alarm's media file",
+  HIKARC_MEDIA_RECEIVER_TIMEOUT: "the download of an alarm's media file from the receiver took longer than allowed",
+  HIKARC_MEDIA_TOO_LARGE: "an alarm's media file is larger than media.maxFileMB",
   HIKARC_MEDIA_NOT_MEDIA: 'the receiver answered with something that is not a picture or a video',
   HIKARC_MEDIA_BUSY: 'too many media downloads at once; the request was turned away',
   HIKARC_MEDIA_STORE_FAILED: 'the media reference table or the evidence folder could not be written',
@@ -166,7 +166,13 @@ export class ConfigError extends HikArcError {
   readonly problems: readonly string[];
 
   constructor(
-    code: 'HIKARC_CONFIG_INVALID' | 'HIKARC_CONFIG_MISSING' | 'HIKARC_CONFIG_UNREADABLE' | 'HIKARC_CONTROL_DISABLED' | 'HIKARC_CONTROL_TOKENS_INVALID' | 'HIKARC_STORE_MISSING',
+    code:
+      | 'HIKARC_CONFIG_INVALID'
+      | 'HIKARC_CONFIG_MISSING'
+      | 'HIKARC_CONFIG_UNREADABLE'
+      | 'HIKARC_CONTROL_DISABLED'
+      | 'HIKARC_CONTROL_TOKENS_INVALID'
+      | 'HIKARC_STORE_MISSING',
     problems: readonly string[],
     options: HikArcErrorOptions = {},
   ) {

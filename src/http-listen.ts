@@ -28,7 +28,13 @@ export async function listenOn(server: Server, listen: string, listener: Listene
   await new Promise<void>((resolve, reject) => {
     const fail = (error: Error): void => {
       const cause = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
-      reject(new HikArcError('HIKARC_LISTEN_FAILED', `${listener.what} cannot listen on ${listen} (${listener.setting}): ${cause === 'EADDRINUSE' ? 'the address is in use by another process' : errorMessage(error)}`, { cause: error, detail: { listen, setting: listener.setting, errno: cause } }));
+      reject(
+        new HikArcError(
+          'HIKARC_LISTEN_FAILED',
+          `${listener.what} cannot listen on ${listen} (${listener.setting}): ${cause === 'EADDRINUSE' ? 'the address is in use by another process' : errorMessage(error)}`,
+          { cause: error, detail: { listen, setting: listener.setting, errno: cause } },
+        ),
+      );
     };
     server.once('error', fail);
     server.listen(port, host, () => {

@@ -92,10 +92,7 @@ export function prettyDestination(target: DestinationStream, color: boolean): De
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const raw =
-    typeof options.destination === 'string'
-      ? pino.destination({ dest: options.destination === 'stdout' ? 1 : 2, sync: true })
-      : options.destination;
+  const raw = typeof options.destination === 'string' ? pino.destination({ dest: options.destination === 'stdout' ? 1 : 2, sync: true }) : options.destination;
   const stream = options.pretty === undefined ? raw : prettyDestination(raw, options.pretty.color);
   return pino(
     {
@@ -110,4 +107,3 @@ export function createLogger(options: LoggerOptions): Logger {
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });
-

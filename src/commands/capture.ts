@@ -119,7 +119,9 @@ export const captureCommand: Command = {
       io.stderr.write(`hik-arc capture: gap at ${new Date(gap.at).toISOString()}: ${gap.reason}; ${resumed}\n`);
     }
     if (result.endedBy === 'refused') {
-      io.stderr.write(`hik-arc capture: stopped early: ${result.error?.message ?? 'the receiver refused'} (${result.error?.code ?? 'HIKARC_RECEIVER_REFUSED'})\n`);
+      io.stderr.write(
+        `hik-arc capture: stopped early: ${result.error?.message ?? 'the receiver refused'} (${result.error?.code ?? 'HIKARC_RECEIVER_REFUSED'})\n`,
+      );
       return EXIT.FAILURE;
     }
     return EXIT.OK;

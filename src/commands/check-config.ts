@@ -27,13 +27,18 @@ export function mediaRemarks(config: Config): string[] {
       remarks.push('note: media.publicUrl is http://, so links and media cross the network unencrypted; use https:// unless the path to the ARC is private');
     }
   }
-  if (media.archive) remarks.push(`media archive: each alarm's media is fetched as it arrives and kept in ${mediaDir(config)} for ${media.retentionDays} days, at most ${media.maxDiskMB} MB (oldest first out)`);
+  if (media.archive)
+    remarks.push(
+      `media archive: each alarm's media is fetched as it arrives and kept in ${mediaDir(config)} for ${media.retentionDays} days, at most ${media.maxDiskMB} MB (oldest first out)`,
+    );
   return remarks;
 }
 
 /** The DC-09 deviations switched on, one remark each (docs/dc09.md §Deviations per destination). */
 export function deviationRemarks(config: Config): string[] {
-  return DESTINATION_NAMES.flatMap((destination) => activeDeviations(config.arc.deviations[destination]).map((name) => `DC-09 deviation for arc.${destination}: ${DC09_DEVIATIONS[name].summary}`));
+  return DESTINATION_NAMES.flatMap((destination) =>
+    activeDeviations(config.arc.deviations[destination]).map((name) => `DC-09 deviation for arc.${destination}: ${DC09_DEVIATIONS[name].summary}`),
+  );
 }
 
 /** A clear ACK taken for an encrypted frame can be forged by anyone on the path: said as a warning. */
@@ -52,7 +57,12 @@ export const checkConfigCommand: Command = {
   help: {
     flags: [
       { flag: 'config', value: 'FILE', help: 'the config file to check, as an alternative to naming it first', default: 'the FILE argument' },
-      { flag: 'for', value: 'COMMAND', help: `exit 78 unless the file is complete for this command: ${Object.keys(COMMAND_REQUIREMENTS).join(', ')}`, default: 'only report which commands it is complete for' },
+      {
+        flag: 'for',
+        value: 'COMMAND',
+        help: `exit 78 unless the file is complete for this command: ${Object.keys(COMMAND_REQUIREMENTS).join(', ')}`,
+        default: 'only report which commands it is complete for',
+      },
       { flag: 'print', help: 'print the resulting configuration with every secret redacted' },
     ],
     notes: [
@@ -80,12 +90,18 @@ export const checkConfigCommand: Command = {
     const tokens = controlTokens(config);
     const missingFor = new Map<string, string[]>();
     for (const [command, paths] of Object.entries(COMMAND_REQUIREMENTS)) {
-      missingFor.set(command, paths.filter((path) => getSetting(config, path) === ''));
+      missingFor.set(
+        command,
+        paths.filter((path) => getSetting(config, path) === ''),
+      );
     }
     if (target !== undefined) {
       const missing = missingFor.get(target) ?? [];
       if (missing.length > 0) {
-        throw new ConfigError('HIKARC_CONFIG_MISSING', missing.map((path) => missingProblem(path, target)));
+        throw new ConfigError(
+          'HIKARC_CONFIG_MISSING',
+          missing.map((path) => missingProblem(path, target)),
+        );
       }
     }
     io.stdout.write(`${file}: valid${envFiles.length === 0 ? '' : ` with the environment of ${envFiles.join(', ')}`}\n`);

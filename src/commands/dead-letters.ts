@@ -28,7 +28,12 @@ export const deadLettersCommand: Command = {
   usage: 'hik-arc dead-letters [--config FILE] [--json] [--limit N]',
   help: {
     flags: [
-      { flag: 'config', value: 'FILE', help: 'the service\'s config file: its store.path is the outbox that is read (a path that does not exist is refused with exit 78)', default: 'defaults plus HIK_ARC_* variables' },
+      {
+        flag: 'config',
+        value: 'FILE',
+        help: "the service's config file: its store.path is the outbox that is read (a path that does not exist is refused with exit 78)",
+        default: 'defaults plus HIK_ARC_* variables',
+      },
       { flag: 'json', help: 'one JSON object per dead letter instead of one line of text' },
       { flag: 'limit', value: 'N', help: 'list at most N dead letters, oldest first', default: '1000' },
     ],
@@ -56,7 +61,9 @@ export const deadLettersCommand: Command = {
       } else {
         io.stdout.write(`${rows.length} dead letter(s) in ${config.store.path} (destination ${ARC_DESTINATION})\n`);
         for (const row of rows) {
-          io.stdout.write(`#${String(row['id'])}  ${String(row['receivedAt'])}  account ${String(row['account'] ?? '-')}  ${String(row['eventType'] ?? '?')} ${String(row['cid'] ?? '')}  reason: ${String(row['reason'] ?? '')}\n`);
+          io.stdout.write(
+            `#${String(row['id'])}  ${String(row['receivedAt'])}  account ${String(row['account'] ?? '-')}  ${String(row['eventType'] ?? '?')} ${String(row['cid'] ?? '')}  reason: ${String(row['reason'] ?? '')}\n`,
+          );
         }
       }
     } finally {

@@ -46,7 +46,12 @@ export async function startDemoHikReceiver(file: Buffer, contentType: string): P
             nc: Number.parseInt(params.get('nc') ?? '0', 16),
           });
     const given = Buffer.from(params?.get('response') ?? '');
-    const signed = expected !== '' && params?.get('username') === username && params.get('uri') === request.url && given.length === expected.length && timingSafeEqual(given, Buffer.from(expected));
+    const signed =
+      expected !== '' &&
+      params?.get('username') === username &&
+      params.get('uri') === request.url &&
+      given.length === expected.length &&
+      timingSafeEqual(given, Buffer.from(expected));
     if (!signed) {
       const fresh = randomBytes(12).toString('hex');
       nonces.add(fresh);

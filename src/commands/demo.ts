@@ -78,7 +78,13 @@ async function startDemoMediaStage(receiver: DemoHikReceiver, work: string, logL
       },
     });
     const settings = mediaSettingsFromConfig(config);
-    const stage = createMediaStage({ settings, guard: new AuthGuard(settings.receiver.authRetryMs), clock: systemClock, logger: commandLogger(io, logLevel, 'stderr', 'demo').child({ stage: 'media' }), metrics: new MetricsRegistry() });
+    const stage = createMediaStage({
+      settings,
+      guard: new AuthGuard(settings.receiver.authRetryMs),
+      clock: systemClock,
+      logger: commandLogger(io, logLevel, 'stderr', 'demo').child({ stage: 'media' }),
+      metrics: new MetricsRegistry(),
+    });
     try {
       await stage.start();
       return stage;
@@ -113,9 +119,14 @@ export const demoCommand: Command = {
   usage: 'hik-arc demo [--capture FILE] [--plain] [--hold SEC]',
   help: {
     flags: [
-      { flag: 'capture', value: 'FILE', help: 'an event capture to replay instead of the bundled one', default: 'the vendor guide\'s examples' },
+      { flag: 'capture', value: 'FILE', help: 'an event capture to replay instead of the bundled one', default: "the vendor guide's examples" },
       { flag: 'plain', help: 'send plain DC-09 frames instead of AES-128 encrypted ones' },
-      { flag: 'hold', value: 'SEC', help: 'keep the media endpoint up this long after the replay so the printed link can be opened', default: '60 at a terminal, 0 otherwise' },
+      {
+        flag: 'hold',
+        value: 'SEC',
+        help: 'keep the media endpoint up this long after the replay so the printed link can be opened',
+        default: '60 at a terminal, 0 otherwise',
+      },
     ],
     notes: ['Needs no receiver, ARC or config: everything runs on 127.0.0.1.'],
     examples: ['hik-arc demo', 'hik-arc demo --plain --hold 0'],

@@ -54,7 +54,13 @@ export async function readHikDeviceList(config: Config, logger: Logger, savePath
 }
 
 /** Where a device's account comes from, in the translator's order. */
-export const ACCOUNT_SOURCES = { deviceId: 'deviceID', config: 'config accounts', list: 'device list', fallback: 'translate.fallbackAccount', none: 'none' } as const;
+export const ACCOUNT_SOURCES = {
+  deviceId: 'deviceID',
+  config: 'config accounts',
+  list: 'device list',
+  fallback: 'translate.fallbackAccount',
+  none: 'none',
+} as const;
 export type AccountSource = (typeof ACCOUNT_SOURCES)[keyof typeof ACCOUNT_SOURCES];
 
 export interface DeviceAccount {
@@ -96,7 +102,8 @@ export function seenDeviceIds(config: Config, rows: number): SeenDeviceIds {
 
 export function deviceAccount(device: DirectoryDevice, config: Config, seen: SeenDeviceIds = new Map()): DeviceAccount {
   const carried = [device.devIndex, device.devSerial].map((id) => (id === null ? undefined : seen.get(id.trim().toLowerCase()))).find((id) => id !== undefined);
-  if (carried !== undefined) return { account: carried, source: ACCOUNT_SOURCES.deviceId, note: 'its stored events carry this deviceID, which is used before any mapping' };
+  if (carried !== undefined)
+    return { account: carried, source: ACCOUNT_SOURCES.deviceId, note: 'its stored events carry this deviceID, which is used before any mapping' };
   const configured = new StaticAccountDirectory(config.accounts).accountFor(device.devIndex, device.devSerial);
   const listed = device.accountId === null ? null : normalizeAccount(device.accountId);
   if (configured !== undefined) {

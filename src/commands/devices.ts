@@ -39,7 +39,11 @@ const COLUMNS = [
 function printTable(io: CliIo, rows: ReadonlyArray<Record<string, string | null>>): void {
   const cell = (row: Record<string, string | null>, key: string): string => row[key] ?? '-';
   const widths = COLUMNS.map(([key, title]) => Math.max(title.length, ...rows.map((row) => cell(row, key).length)));
-  const line = (values: readonly string[]): string => values.map((value, index) => value.padEnd(widths[index] ?? 0)).join('  ').trimEnd();
+  const line = (values: readonly string[]): string =>
+    values
+      .map((value, index) => value.padEnd(widths[index] ?? 0))
+      .join('  ')
+      .trimEnd();
   io.stdout.write(`${line(COLUMNS.map(([, title]) => title))}\n`);
   for (const row of rows) {
     io.stdout.write(`${line(COLUMNS.map(([key]) => cell(row, key)))}\n`);
@@ -53,15 +57,28 @@ export const devicesCommand: Command = {
   usage: 'hik-arc devices --config FILE [--json] [--save FILE]',
   help: {
     flags: [
-      { flag: 'config', value: 'FILE', help: "the service's config file: receiver.* to read the list, accounts and translate.fallbackAccount to map it", required: true },
+      {
+        flag: 'config',
+        value: 'FILE',
+        help: "the service's config file: receiver.* to read the list, accounts and translate.fallbackAccount to map it",
+        required: true,
+      },
       { flag: 'json', help: 'one JSON object per device instead of the table' },
-      { flag: 'save', value: 'FILE', help: 'also write the list, when it was read whole, as a saved copy for hik-arc translate --devices (the format of the service\'s own copy next to store.path)', default: 'nothing is written' },
+      {
+        flag: 'save',
+        value: 'FILE',
+        help: "also write the list, when it was read whole, as a saved copy for hik-arc translate --devices (the format of the service's own copy next to store.path)",
+        default: 'nothing is written',
+      },
     ],
     notes: [
       "FROM says where the account comes from, in the order the service applies: deviceID (the device's events carry one: seen in the last events of the service's store, when store.path is there), then config accounts (by devIndex or serial), then the device list's accountID, then translate.fallbackAccount; none means the device's alarms become dead letters.",
       'Exit 0 when the whole list was read, 1 when the receiver could not be reached or gave only part of it.',
     ],
-    examples: ['hik-arc devices --config /etc/hik-arc/config.json', 'hik-arc devices --config /etc/hik-arc/config.json --json | jq -r \'select(.accountFrom == "none") | .serial\''],
+    examples: [
+      'hik-arc devices --config /etc/hik-arc/config.json',
+      'hik-arc devices --config /etc/hik-arc/config.json --json | jq -r \'select(.accountFrom == "none") | .serial\'',
+    ],
   },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { config: { type: 'string' }, json: { type: 'boolean' }, save: { type: 'string' } });
@@ -70,7 +87,9 @@ export const devicesCommand: Command = {
     const logger = commandLogger(io, config.log.level, 'stderr', 'devices').child({ stage: 'ingest' });
     const read = await readHikDeviceList(config, logger, values.save ?? null);
     if (read.outcome === 'failed') {
-      io.stderr.write(`hik-arc devices: the device list could not be read from ${new URL(config.receiver.url).origin}: ${read.failure?.message ?? 'no answer'} (${read.failure?.code ?? 'HIKARC_RECEIVER_DIRECTORY_FAILED'})\n`);
+      io.stderr.write(
+        `hik-arc devices: the device list could not be read from ${new URL(config.receiver.url).origin}: ${read.failure?.message ?? 'no answer'} (${read.failure?.code ?? 'HIKARC_RECEIVER_DIRECTORY_FAILED'})\n`,
+      );
       return EXIT.FAILURE;
     }
     let seen: ReadonlyMap<string, string> = new Map();

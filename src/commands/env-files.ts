@@ -29,7 +29,9 @@ export function readEnvironmentFiles(files: readonly string[], io: CliIo, comman
     const secrets = Object.keys(parsed.variables).filter((name) => SECRET_VARIABLES.has(name) && parsed.variables[name] !== '');
     if (secrets.length > 0 && (mode & 0o077) !== 0 && process.platform !== 'win32') {
       const octal = mode.toString(8).padStart(4, '0');
-      io.stderr.write(`hik-arc ${command}: warning (HIKARC_CONFIG_FILE_READABLE): ${file}: holds ${secrets.join(', ')} and can be read by others (mode ${octal}): chmod 600 it, owned by root\n`);
+      io.stderr.write(
+        `hik-arc ${command}: warning (HIKARC_CONFIG_FILE_READABLE): ${file}: holds ${secrets.join(', ')} and can be read by others (mode ${octal}): chmod 600 it, owned by root\n`,
+      );
     }
     Object.assign(variables, parsed.variables);
   }

@@ -59,7 +59,12 @@ export function eventLine(row: OutboxRow, kind: EventKind, now: number): EventLi
 
 function what(line: EventLine): string {
   if (line.cid === null) return `${line.eventType ?? 'event'}${line.devIndex === null ? '' : ` from ${line.devIndex}`}`;
-  const where = [line.partition === null ? '' : `partition ${line.partition}`, line.user !== null ? `user ${line.user}` : line.zone === null ? '' : `zone ${line.zone}`].filter((part) => part !== '').join(' ');
+  const where = [
+    line.partition === null ? '' : `partition ${line.partition}`,
+    line.user !== null ? `user ${line.user}` : line.zone === null ? '' : `zone ${line.zone}`,
+  ]
+    .filter((part) => part !== '')
+    .join(' ');
   return `${line.cid} ${line.sia ?? ''} ${where}${line.description === null ? '' : `  ${line.description}`}`.replace(/ {3,}/g, '  ');
 }
 

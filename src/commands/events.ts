@@ -107,7 +107,12 @@ export const eventsCommand: Command = {
   usage: 'hik-arc events [--config FILE] [--since T | --last N] [--follow] [--json]',
   help: {
     flags: [
-      { flag: 'config', value: 'FILE', help: "the service's config file: its store.path is read (read-only; a path that does not exist is refused with exit 78)", default: 'defaults plus HIK_ARC_* variables' },
+      {
+        flag: 'config',
+        value: 'FILE',
+        help: "the service's config file: its store.path is read (read-only; a path that does not exist is refused with exit 78)",
+        default: 'defaults plus HIK_ARC_* variables',
+      },
       { flag: 'since', value: 'T', help: 'events stored from this time on: ISO 8601, or an age such as 30s, 15m, 2h, 1d', default: 'the last N (see --last)' },
       { flag: 'last', value: 'N', help: 'without --since: the last N stored events', default: String(DEFAULT_LAST) },
       { flag: 'follow', help: 'keep watching and print each event as it is received, retried, delivered or kept as a dead letter, until Ctrl-C' },

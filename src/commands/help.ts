@@ -31,7 +31,11 @@ export const EXIT_CODE_HELP: ReadonlyArray<{ readonly code: number; readonly nam
   { code: 0, name: 'ok', detail: '' },
   { code: 1, name: 'failure', detail: 'the command ran and says what failed: a NAK, an unreadable file, a dead letter still dead' },
   { code: 64, name: 'usage error', detail: 'a flag or argument is wrong' },
-  { code: 70, name: 'internal error', detail: 'a bug in hik-arc, or no build and no tsx to run the sources; the service manager restarts the service and the outbox keeps every alarm' },
+  {
+    code: 70,
+    name: 'internal error',
+    detail: 'a bug in hik-arc, or no build and no tsx to run the sources; the service manager restarts the service and the outbox keeps every alarm',
+  },
   { code: 75, name: 'outcome unknown', detail: 'a panel command was sent and no answer came: check the panel before repeating it' },
   { code: 78, name: 'configuration error', detail: 'a bad or missing setting, a store.path that does not exist, an address that cannot be listened on' },
 ];
@@ -100,7 +104,14 @@ export function overviewText(commands: readonly Command[]): string {
   const out: string[] = [`hik-arc ${VERSION}: Hik IP Receiver Pro events to SIA DC-09 for alarm receiving centres`, '', 'commands:'];
   // A usage of several lines (hik-arc panel) is aligned under its first.
   for (const command of commands) out.push(`  ${command.usage.replace(/\n\s*/g, '\n  ')}`, `      ${wrap(command.summary, 6)}`);
-  out.push('', '"hik-arc COMMAND --help" explains every flag of a command, with its default and an example.', wrap(`any command: ${GLOBAL_FLAGS}`, 0), 'hik-arc --version prints the version.', '', 'exit codes:');
+  out.push(
+    '',
+    '"hik-arc COMMAND --help" explains every flag of a command, with its default and an example.',
+    wrap(`any command: ${GLOBAL_FLAGS}`, 0),
+    'hik-arc --version prints the version.',
+    '',
+    'exit codes:',
+  );
   for (const { code, name, detail } of EXIT_CODE_HELP) out.push(`  ${String(code).padStart(2)}  ${wrap(detail === '' ? name : `${name}: ${detail}`, 6)}`);
   return `${out.join('\n')}\n`;
 }

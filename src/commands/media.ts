@@ -14,7 +14,19 @@ import { COMMAND_REQUIREMENTS } from '../config/requirements.js';
 import type { Config } from '../config/load.js';
 import { HikArcError } from '../errors.js';
 import { AuthGuard } from '../ingest/index.js';
-import { downloadToFile, mediaLink, MediaStore, mediaLinker, readMediaToken, hikMediaClient, hikMediaPath, signMediaToken, tokenInText, verifyMediaToken, type MediaReference } from '../media/index.js';
+import {
+  downloadToFile,
+  mediaLink,
+  MediaStore,
+  mediaLinker,
+  readMediaToken,
+  hikMediaClient,
+  hikMediaPath,
+  signMediaToken,
+  tokenInText,
+  verifyMediaToken,
+  type MediaReference,
+} from '../media/index.js';
 import { mediaDir, mediaEnabled, mediaSettingsFromConfig } from '../config/stage-settings.js';
 import { MetricsRegistry } from '../metrics.js';
 import { RateLimitedLog } from '../rate-limited-log.js';
@@ -28,15 +40,25 @@ import { commandLogger, EXIT, loadCommandConfig, parseCommandArgs, UsageError, w
  * references in the service's store file, served by the running service. Null when media links
  * are off or there is no receiver to fetch from.
  */
-export function commandMediaHook(config: Config, io: CliIo, command: string): { readonly beforeStore: (message: AlarmMessage, event: VendorEvent) => AlarmMessage; close(): void } | null {
+export function commandMediaHook(
+  config: Config,
+  io: CliIo,
+  command: string,
+): { readonly beforeStore: (message: AlarmMessage, event: VendorEvent) => AlarmMessage; close(): void } | null {
   if (!mediaEnabled(config) || config.receiver.url === '') return null;
   const store = new MediaStore({ path: config.store.path });
   const logger = commandLogger(io, config.log.level, 'stderr', command).child({ stage: 'media' });
-  const linker = mediaLinker(mediaSettingsFromConfig(config), store, { clock: systemClock, logger, metrics: new MetricsRegistry(), warnings: new RateLimitedLog({ logger, clock: systemClock }) });
+  const linker = mediaLinker(mediaSettingsFromConfig(config), store, {
+    clock: systemClock,
+    logger,
+    metrics: new MetricsRegistry(),
+    warnings: new RateLimitedLog({ logger, clock: systemClock }),
+  });
   return { beforeStore: linker.link, close: () => store.close() };
 }
 
-const USAGE = 'hik-arc media link --config FILE --alarm ID|LINK [--ttl-hours H]\n       hik-arc media fetch --config FILE (--alarm ID|LINK [--item N] | --url PATH) --out FILE';
+const USAGE =
+  'hik-arc media link --config FILE --alarm ID|LINK [--ttl-hours H]\n       hik-arc media fetch --config FILE (--alarm ID|LINK [--item N] | --url PATH) --out FILE';
 
 /** A media id, or the id inside a link or token the operator pasted (its signature checked, its expiry not). */
 export function mediaIdOf(text: string, secret: string): number {
@@ -46,7 +68,7 @@ export function mediaIdOf(text: string, secret: string): number {
   if (secret === '') throw new UsageError('media.secret is not set, so a link cannot be checked; give the media id instead');
   // Any expiry passes here: reissuing an expired link is the point.
   const check = verifyMediaToken(secret, token, 0);
-  if (check.kind !== 'valid') throw new HikArcError('HIKARC_MEDIA_TOKEN_INVALID', 'the link was not signed with this configuration\'s media.secret');
+  if (check.kind !== 'valid') throw new HikArcError('HIKARC_MEDIA_TOKEN_INVALID', "the link was not signed with this configuration's media.secret");
   return check.claims.mediaId;
 }
 
@@ -88,12 +110,20 @@ async function printLinks(args: readonly string[], io: CliIo): Promise<number> {
       alarmAt: new Date(reference.createdAt).toISOString(),
       expiresAt: new Date(expiresAtSec * 1000).toISOString(),
       link: mediaLink(config.media.publicUrl, token),
-      items: reference.items.map((item) => ({ item: item.item, kind: item.kind, link: mediaLink(config.media.publicUrl, token, item.item), kept: item.file !== null, bytes: item.bytes, sha256: item.sha256 })),
+      items: reference.items.map((item) => ({
+        item: item.item,
+        kind: item.kind,
+        link: mediaLink(config.media.publicUrl, token, item.item),
+        kept: item.file !== null,
+        bytes: item.bytes,
+        sha256: item.sha256,
+      })),
     });
   } finally {
     store.close();
   }
-  if (config.media.listen === '') io.stderr.write('hik-arc media link: media.listen is not set, so nothing answers these links until the media endpoint is turned on\n');
+  if (config.media.listen === '')
+    io.stderr.write('hik-arc media link: media.listen is not set, so nothing answers these links until the media endpoint is turned on\n');
   return EXIT.OK;
 }
 
@@ -127,14 +157,23 @@ async function fetchFile(args: readonly string[], io: CliIo): Promise<number> {
     const { store, reference } = openReference(config, io, 'media fetch', id);
     store.close();
     const kept = reference.items[item];
-    if (kept === undefined) throw new HikArcError('HIKARC_MEDIA_UNKNOWN', `media reference ${id} has ${reference.items.length} item(s); --item ${item} is not one`);
+    if (kept === undefined)
+      throw new HikArcError('HIKARC_MEDIA_UNKNOWN', `media reference ${id} has ${reference.items.length} item(s); --item ${item} is not one`);
     described = { mediaId: id, item, account: reference.account, cid: reference.cid, alarmAt: new Date(reference.createdAt).toISOString() };
     if (kept.file !== null && kept.sha256 !== null) {
       const path = join(mediaDir(config), kept.file);
       if ((await stat(path).catch(() => null))?.size === kept.bytes) {
         await copyFile(path, values.out);
         const sha256 = await sha256Of(values.out);
-        writeJsonLine(io, { ...described, out: values.out, bytes: kept.bytes, contentType: kept.contentType, sha256, source: 'kept', intact: sha256 === kept.sha256 });
+        writeJsonLine(io, {
+          ...described,
+          out: values.out,
+          bytes: kept.bytes,
+          contentType: kept.contentType,
+          sha256,
+          source: 'kept',
+          intact: sha256 === kept.sha256,
+        });
         return sha256 === kept.sha256 ? EXIT.OK : EXIT.FAILURE;
       }
     }
@@ -157,7 +196,14 @@ async function fetchFile(args: readonly string[], io: CliIo): Promise<number> {
       timeoutMs: settings.fetchTimeoutMs,
       headersTimeoutMs: settings.headersTimeoutMs,
     });
-    writeJsonLine(io, { ...described, out: values.out, bytes: downloaded.bytes, contentType: downloaded.contentType, sha256: downloaded.sha256, source: 'receiver' });
+    writeJsonLine(io, {
+      ...described,
+      out: values.out,
+      bytes: downloaded.bytes,
+      contentType: downloaded.contentType,
+      sha256: downloaded.sha256,
+      source: 'receiver',
+    });
   } finally {
     await client.close();
   }
@@ -166,18 +212,21 @@ async function fetchFile(args: readonly string[], io: CliIo): Promise<number> {
 
 export const mediaCommand: Command = {
   name: 'media',
-  summary: 'print an alarm\'s signed media links (link), or write one of its files (fetch) for support cases',
+  summary: "print an alarm's signed media links (link), or write one of its files (fetch) for support cases",
   usage: USAGE,
   help: {
     flags: [
-      { flag: 'config', value: 'FILE', help: 'the service\'s config file: store.path, media.* (link) and receiver.* (fetch)', required: true },
+      { flag: 'config', value: 'FILE', help: "the service's config file: store.path, media.* (link) and receiver.* (fetch)", required: true },
       { flag: 'alarm', value: 'ID|LINK', help: 'the alarm: the media id, or a link or token from a [V] block (its signature is checked, its expiry not)' },
       { flag: 'ttl-hours', value: 'H', help: '(link) how long the new links stay valid', default: 'media.linkTtlHours' },
-      { flag: 'item', value: 'N', help: '(fetch) which of the alarm\'s files, counted from 0', default: '0' },
+      { flag: 'item', value: 'N', help: "(fetch) which of the alarm's files, counted from 0", default: '0' },
       { flag: 'url', value: 'PATH', help: '(fetch) a receiver media path instead of an alarm' },
       { flag: 'out', value: 'FILE', help: '(fetch) a new file to write; an existing one is never overwritten', required: true },
     ],
-    examples: ['hik-arc media link --config /etc/hik-arc/config.json --alarm 42 --ttl-hours 48', 'hik-arc media fetch --config /etc/hik-arc/config.json --alarm 42 --item 1 --out evidence.jpg'],
+    examples: [
+      'hik-arc media link --config /etc/hik-arc/config.json --alarm 42 --ttl-hours 48',
+      'hik-arc media fetch --config /etc/hik-arc/config.json --alarm 42 --item 1 --out evidence.jpg',
+    ],
   },
   async run(args, io) {
     const [sub, ...rest] = args;

@@ -103,7 +103,12 @@ function buildCommand(name: ChangeName, values: ChangeValues): ControlCommand {
       case 'bypass':
         return { action: values.restore === true ? 'bypass-restore' : 'bypass', zones: parseIdList(required(values.zones, '--zones'), 'zones') };
       case 'deactivate':
-        return { action: 'deactivate', zones: parseIdList(required(values.zones, '--zones'), 'zones'), mode: oneOf(DEACTIVATION_MODES, values.mode, '--mode'), permanent: values.permanent === true };
+        return {
+          action: 'deactivate',
+          zones: parseIdList(required(values.zones, '--zones'), 'zones'),
+          mode: oneOf(DEACTIVATION_MODES, values.mode, '--mode'),
+          permanent: values.permanent === true,
+        };
       case 'relay':
         if ((values.on === true) === (values.off === true)) throw new UsageError('give exactly one of --on and --off');
         return { action: 'relay', relays: parseIdList(required(values.relays, '--relays'), 'relays'), on: values.on === true };
@@ -138,7 +143,9 @@ interface Connection {
 function connectToHik(io: CliIo, file: string | undefined): Connection {
   const config = loadCommandConfig(io, { file, command: 'panel', requires: COMMAND_REQUIREMENTS.panel });
   if (!config.control.enabled) {
-    throw new ConfigError('HIKARC_CONTROL_DISABLED', ['control.enabled: panel control is off; set it to true (or HIK_ARC_CONTROL_ENABLED=true) to use hik-arc panel']);
+    throw new ConfigError('HIKARC_CONTROL_DISABLED', [
+      'control.enabled: panel control is off; set it to true (or HIK_ARC_CONTROL_ENABLED=true) to use hik-arc panel',
+    ]);
   }
   const logger = commandLogger(io, config.log.level, 'stderr', 'panel').child({ stage: 'control' });
   const metrics = new MetricsRegistry();
@@ -175,7 +182,9 @@ function panelTitle(panel: { name: string | null; account: string | null; devInd
 }
 
 function zoneLine(zone: ZoneStatus): string {
-  const flags = [zone.alarm === true ? 'ALARM' : null, zone.bypassed === true ? 'bypassed' : null, zone.tamper === true ? 'tamper' : null].filter((flag) => flag !== null);
+  const flags = [zone.alarm === true ? 'ALARM' : null, zone.bypassed === true ? 'bypassed' : null, zone.tamper === true ? 'tamper' : null].filter(
+    (flag) => flag !== null,
+  );
   return `  zone ${zone.id}${zone.name === null ? '' : ` ${zone.name}`}: ${zone.status ?? '?'}${flags.length > 0 ? ` (${flags.join(', ')})` : ''}, partition ${zone.partition ?? '-'}`;
 }
 
@@ -185,12 +194,17 @@ function printRecord(io: CliIo, record: CommandRecord): void {
   line(io, `  request: ${record.request.method} ${record.request.path}${record.request.body === null ? '' : ` ${record.request.body}`}`);
   if (record.answer !== null) {
     const { httpStatus, statusCode, subStatusCode } = record.answer as { httpStatus?: number; statusCode?: number | null; subStatusCode?: string | null };
-    line(io, `  answer: HTTP ${httpStatus ?? '?'}${statusCode === null || statusCode === undefined ? '' : `, statusCode ${statusCode}`}${subStatusCode === null || subStatusCode === undefined ? '' : `, ${subStatusCode}`}`);
+    line(
+      io,
+      `  answer: HTTP ${httpStatus ?? '?'}${statusCode === null || statusCode === undefined ? '' : `, statusCode ${statusCode}`}${subStatusCode === null || subStatusCode === undefined ? '' : `, ${subStatusCode}`}`,
+    );
   }
   const confirmation = record.confirmation;
-  if (confirmation?.source === 'event') line(io, `  confirmation: ${confirmation.outcome} by event ${confirmation.events.map((event) => event.code).join(', ')}`);
+  if (confirmation?.source === 'event')
+    line(io, `  confirmation: ${confirmation.outcome} by event ${confirmation.events.map((event) => event.code).join(', ')}`);
   if (confirmation?.source === 'status') line(io, `  confirmation: status read back: ${confirmation.check}`);
-  if (record.readBack !== null && confirmation?.source !== 'status') line(io, `  status read back: ${record.readBack.check}${record.readBack.error === null ? '' : ` (${record.readBack.error})`}`);
+  if (record.readBack !== null && confirmation?.source !== 'status')
+    line(io, `  status read back: ${record.readBack.check}${record.readBack.error === null ? '' : ` (${record.readBack.error})`}`);
   line(io, `  command id ${record.commandId}`);
 }
 
@@ -201,7 +215,8 @@ async function change(name: ChangeName, args: readonly string[], io: CliIo): Pro
   const command = buildCommand(name, values as ChangeValues);
   const dryRun = values['dry-run'] === true;
   const actor = dryRun ? null : asUsage(() => checkActor(values.operator, values.reason, { via: 'cli', login: systemLogin(io) }));
-  if (!dryRun && values.yes !== true) throw new UsageError(`${describeCommand(command)} changes the panel: add --yes to confirm (or --dry-run to see the request)`);
+  if (!dryRun && values.yes !== true)
+    throw new UsageError(`${describeCommand(command)} changes the panel: add --yes to confirm (or --dry-run to see the request)`);
   const connection = connectToHik(io, values.config);
   try {
     const panel = await connection.control.resolve(panelId);
@@ -277,7 +292,11 @@ function peripherals(args: readonly string[], io: CliIo): Promise<number> {
     if (values['json'] === true) writeJsonLine(io, { panel, peripherals: list });
     else {
       line(io, `${panelTitle(panel)}: ${list.length} peripheral(s)`);
-      for (const device of list) line(io, `  ${device.kind} ${device.id ?? device.seq ?? '?'}${device.name === null ? '' : ` ${device.name}`}: ${device.status ?? '?'}${device.tamper === true ? ' (tamper)' : ''}`);
+      for (const device of list)
+        line(
+          io,
+          `  ${device.kind} ${device.id ?? device.seq ?? '?'}${device.name === null ? '' : ` ${device.name}`}: ${device.status ?? '?'}${device.tamper === true ? ' (tamper)' : ''}`,
+        );
     }
     return EXIT.OK;
   });
@@ -285,7 +304,9 @@ function peripherals(args: readonly string[], io: CliIo): Promise<number> {
 
 function entryLine(entry: AuditEntry): string {
   const { command } = entry;
-  const origin = [command.via, command.tokenName === null ? null : `token ${command.tokenName}`, command.login === null ? null : `login ${command.login}`].filter((part) => part !== null).join(', ');
+  const origin = [command.via, command.tokenName === null ? null : `token ${command.tokenName}`, command.login === null ? null : `login ${command.login}`]
+    .filter((part) => part !== null)
+    .join(', ');
   return `#${entry.seq} ${entry.at} ${entry.phase} ${command.state}${command.code === null ? '' : ` ${command.code}`}: ${describeCommand(command.command)} on ${command.panel.account ?? command.panel.devIndex} by ${command.operator} (${origin}): ${command.reason} [${command.commandId}]`;
 }
 
@@ -310,7 +331,10 @@ async function audit(args: readonly string[], io: CliIo): Promise<number> {
     if (values.json === true) writeJsonLine(io, { chain, entries });
     else {
       for (const entry of entries) line(io, entryLine(entry));
-      line(io, chain.ok ? `audit trail verified: ${chain.entries} entries, head ${chain.headHash}` : `AUDIT TRAIL BROKEN at entry ${chain.brokenAt}: ${chain.problem}`);
+      line(
+        io,
+        chain.ok ? `audit trail verified: ${chain.entries} entries, head ${chain.headHash}` : `AUDIT TRAIL BROKEN at entry ${chain.brokenAt}: ${chain.problem}`,
+      );
     }
     if (!chain.ok) {
       io.stderr.write(`hik-arc panel audit: the audit trail does not verify at entry ${chain.brokenAt}: ${chain.problem} (HIKARC_CONTROL_AUDIT_BROKEN)\n`);
@@ -347,7 +371,12 @@ export const panelCommand: Command = {
   usage: USAGE.join('\n       '),
   help: {
     flags: [
-      { flag: 'config', value: 'F', help: 'the service\'s config file: receiver.* to reach the receiver, control.* for the limits, store.path for the audit trail', required: true },
+      {
+        flag: 'config',
+        value: 'F',
+        help: "the service's config file: receiver.* to reach the receiver, control.* for the limits, store.path for the audit trail",
+        required: true,
+      },
       { flag: 'panel', value: 'ID', help: 'the panel: its DC-09 account, devIndex or serial (hik-arc devices lists them)', required: true },
       { flag: 'json', help: 'one JSON object on stdout instead of text, failures included' },
       { flag: 'faulted', help: '(zones) only zones that are open, in alarm, tampered or faulted' },

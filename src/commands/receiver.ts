@@ -16,10 +16,17 @@ export const receiverCommand: Command = {
   summary: 'run a DC-09 test receiver that answers ACK/NAK/DUH (or a fault) and prints one JSON line per frame',
   usage:
     'hik-arc receiver --listen tcp://HOST:PORT [--listen udp://HOST:PORT] [--key K --key-format hex|ascii] [--account A ...] [--duration S] ' +
-    '[--fault FAULT[@ACCOUNT,...] ...] [--no-timestamp-check] [--close-after-answer] [--config FILE]; FAULT: ' + FAULT_NAMES.join('|'),
+    '[--fault FAULT[@ACCOUNT,...] ...] [--no-timestamp-check] [--close-after-answer] [--config FILE]; FAULT: ' +
+    FAULT_NAMES.join('|'),
   help: {
     flags: [
-      { flag: 'listen', value: 'URL', help: 'tcp://HOST:PORT or udp://HOST:PORT to listen on; port 0 picks a free one (printed on stderr)', required: true, repeatable: true },
+      {
+        flag: 'listen',
+        value: 'URL',
+        help: 'tcp://HOST:PORT or udp://HOST:PORT to listen on; port 0 picks a free one (printed on stderr)',
+        required: true,
+        repeatable: true,
+      },
       { flag: 'key', value: 'K', help: 'AES key: frames must be encrypted with it, and plain ones are refused', default: 'no key: plain frames only' },
       { flag: 'key-format', value: 'hex|ascii', help: 'how --key is written: hex digits, or characters that are the key bytes', default: 'hex' },
       { flag: 'account', value: 'A', help: 'accept only this account (3-16 hex digits); others get DUH', repeatable: true, default: 'every account' },
@@ -27,8 +34,7 @@ export const receiverCommand: Command = {
       {
         flag: 'fault',
         value: 'FAULT[@A,...]',
-        help:
-          'misbehave like a broken ARC, for these accounts only with @: nak, duh, silent (no answer), close (drop the connection), delay=MS, nak-at=ISO-TIME (a NAK with a wrong clock), bare-nak and bare-duh (no framing), early-ack, wrong-seq, wrong-account, garbage, hangup (close every connection at once); none answers normally',
+        help: 'misbehave like a broken ARC, for these accounts only with @: nak, duh, silent (no answer), close (drop the connection), delay=MS, nak-at=ISO-TIME (a NAK with a wrong clock), bare-nak and bare-duh (no framing), early-ack, wrong-seq, wrong-account, garbage, hangup (close every connection at once); none answers normally',
         repeatable: true,
         default: 'none',
       },
@@ -37,7 +43,10 @@ export const receiverCommand: Command = {
       { flag: 'config', value: 'FILE', help: 'config file whose log.level applies', default: 'defaults plus HIK_ARC_* variables' },
     ],
     notes: ['One JSON line per received frame on stdout. An ARC stand-in for commissioning, not an ARC: nothing is stored.'],
-    examples: ['hik-arc receiver --listen tcp://127.0.0.1:5000 --key 000102030405060708090A0B0C0D0E0F', 'hik-arc receiver --listen tcp://0.0.0.0:5000 --fault nak@1234 --duration 300'],
+    examples: [
+      'hik-arc receiver --listen tcp://127.0.0.1:5000 --key 000102030405060708090A0B0C0D0E0F',
+      'hik-arc receiver --listen tcp://0.0.0.0:5000 --fault nak@1234 --duration 300',
+    ],
   },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
@@ -62,7 +71,8 @@ export const receiverCommand: Command = {
     for (const account of accounts) if (!isDc09Account(account)) throw new UsageError(`--account ${account}: must be 3 to 16 hex digits`);
     const fault = (values.fault ?? []).map((text) => {
       const parsed = parseFault(text);
-      if (parsed === undefined) throw new UsageError(`--fault ${text}: must be one of ${FAULT_NAMES.join(', ')}, optionally @ACCOUNT,ACCOUNT for those accounts only`);
+      if (parsed === undefined)
+        throw new UsageError(`--fault ${text}: must be one of ${FAULT_NAMES.join(', ')}, optionally @ACCOUNT,ACCOUNT for those accounts only`);
       return parsed;
     });
     const durationSec = values.duration === undefined ? null : integerOption(values.duration, 'duration', 1, MAX_DURATION_SEC, 0);

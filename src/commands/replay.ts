@@ -44,7 +44,9 @@ export const replayCommand: Command = {
       { flag: 'config', value: 'FILE', help: 'config file with arc.primary (and key, R/L fields, accounts) to send with', required: true },
       { flag: 'rate', value: 'N', help: 'events per second, to pace a large capture', default: 'as fast as the ARC acknowledges' },
     ],
-    notes: ['FILE is a capture or event documents, as for translate. One JSON line per event with the ARC\'s answer; exit 0 only when every forwarded event was ACKed.'],
+    notes: [
+      "FILE is a capture or event documents, as for translate. One JSON line per event with the ARC's answer; exit 0 only when every forwarded event was ACKed.",
+    ],
     examples: ['hik-arc replay --config test-arc.json --rate 5 site.multipart'],
   },
   async run(args, io) {

@@ -18,7 +18,12 @@ type Replacement = { readonly account: string; readonly payload: string } | { re
  * The entry as it should be sent now, or why it still cannot be. `beforeStore` is the service's
  * hook (media links): a requeued alarm gets its link as a new one would.
  */
-export function retranslate(entry: OutboxEntry, attachment: string | null, translator: Translator, beforeStore?: (message: AlarmMessage, event: VendorEvent) => AlarmMessage): Replacement {
+export function retranslate(
+  entry: OutboxEntry,
+  attachment: string | null,
+  translator: Translator,
+  beforeStore?: (message: AlarmMessage, event: VendorEvent) => AlarmMessage,
+): Replacement {
   const stored = decodeStoredEvent(entry.payload, attachment);
   if (!stored) return { stillDead: 'the stored event cannot be read' };
   if (stored.event === null) {
@@ -46,10 +51,17 @@ export const requeueCommand: Command = {
   usage: 'hik-arc requeue [--config FILE] (ID... | --all)',
   help: {
     flags: [
-      { flag: 'config', value: 'FILE', help: 'the service\'s config file, fixed (accounts, translate.fallbackAccount); its store.path is the outbox', default: 'defaults plus HIK_ARC_* variables' },
+      {
+        flag: 'config',
+        value: 'FILE',
+        help: "the service's config file, fixed (accounts, translate.fallbackAccount); its store.path is the outbox",
+        default: 'defaults plus HIK_ARC_* variables',
+      },
       { flag: 'all', help: 'requeue every dead letter instead of the ids given' },
     ],
-    notes: ['ID is the number hik-arc dead-letters shows. One JSON line per id; exit 1 when any stays dead. The running service sends requeued alarms within seconds.'],
+    notes: [
+      'ID is the number hik-arc dead-letters shows. One JSON line per id; exit 1 when any stays dead. The running service sends requeued alarms within seconds.',
+    ],
     examples: ['hik-arc requeue --config /etc/hik-arc/config.json 17 18', 'hik-arc requeue --config /etc/hik-arc/config.json --all'],
   },
   async run(args, io) {

@@ -15,8 +15,17 @@ export const runCommand: Command = {
   summary: 'run the service: receiver stream → translate → outbox → ARC',
   usage: 'hik-arc run --config FILE',
   help: {
-    flags: [{ flag: 'config', value: 'FILE', help: 'the JSON config file; HIK_ARC_* variables override it (the systemd unit sets HIK_ARC_STORE_PATH and reads secrets from its EnvironmentFile)', required: true }],
-    notes: ['Logs one JSON line per event to stdout for the journal. SIGTERM or SIGINT stops it in order (unsubscribe, store what is queued, wait for ACKs in flight) and exits 0; 78 when a setting is wrong or an address cannot be listened on.'],
+    flags: [
+      {
+        flag: 'config',
+        value: 'FILE',
+        help: 'the JSON config file; HIK_ARC_* variables override it (the systemd unit sets HIK_ARC_STORE_PATH and reads secrets from its EnvironmentFile)',
+        required: true,
+      },
+    ],
+    notes: [
+      'Logs one JSON line per event to stdout for the journal. SIGTERM or SIGINT stops it in order (unsubscribe, store what is queued, wait for ACKs in flight) and exits 0; 78 when a setting is wrong or an address cannot be listened on.',
+    ],
     examples: ['hik-arc run --config /etc/hik-arc/config.json'],
   },
   async run(args, io) {
@@ -42,7 +51,8 @@ export const runCommand: Command = {
     }
     logger.info({ http: service.httpAddress, media: service.mediaAddress, control: service.controlAddress }, 'running');
 
-    const onHangup = (): void => logger.warn('SIGHUP ignored: hik-arc reopens nothing and reads its config only at start; restart the service to apply config changes');
+    const onHangup = (): void =>
+      logger.warn('SIGHUP ignored: hik-arc reopens nothing and reads its config only at start; restart the service to apply config changes');
     process.on('SIGHUP', onHangup);
     try {
       await new Promise<void>((resolve) => {

@@ -65,7 +65,14 @@ async function sendOne(io: CliIo, config: Config, alarm: AlarmMessage, arc: Conf
   const logger = commandLogger(io, config.log.level, 'stderr', 'send');
   const metrics = new MetricsRegistry();
   const outbox = createMemoryOutbox({ clock: systemClock, logger });
-  const translator = new Translator({ settings: config.translate, hikAccount: '', directory: new StaticAccountDirectory({}), clock: systemClock, logger, metrics });
+  const translator = new Translator({
+    settings: config.translate,
+    hikAccount: '',
+    directory: new StaticAccountDirectory({}),
+    clock: systemClock,
+    logger,
+    metrics,
+  });
   let settle: (outcome: DispatchOutcome | null) => void = () => undefined;
   const settled = new Promise<DispatchOutcome | null>((resolve) => {
     settle = resolve;
@@ -103,9 +110,19 @@ export const sendCommand: Command = {
     '[--format adm-cid|sia-dcs] [--key K --key-format hex|ascii] [--receiver R] [--line L] [--timeout-ms N] [--attempts N]',
   help: {
     flags: [
-      { flag: 'config', value: 'FILE', help: 'the service\'s config file: its arc.* settings (key, receiver number R, line L, format, timeouts) are the defaults of the flags below, so the test proves what the service will send', default: 'defaults plus HIK_ARC_* variables' },
+      {
+        flag: 'config',
+        value: 'FILE',
+        help: "the service's config file: its arc.* settings (key, receiver number R, line L, format, timeouts) are the defaults of the flags below, so the test proves what the service will send",
+        default: 'defaults plus HIK_ARC_* variables',
+      },
       { flag: 'to', value: 'URL', help: 'tcp://HOST:PORT or udp://HOST:PORT of the ARC receiver', default: 'arc.primary of --config' },
-      { flag: 'hik', value: 'CODE', help: 'a Hik event code (e.g. 1130); its Contact ID and SIA code come from the security-control table', default: 'give --hik, or --cid with --sia' },
+      {
+        flag: 'hik',
+        value: 'CODE',
+        help: 'a Hik event code (e.g. 1130); its Contact ID and SIA code come from the security-control table',
+        default: 'give --hik, or --cid with --sia',
+      },
       { flag: 'cid', value: 'E130', help: 'Contact ID event: E (new) or R (restore) and three digits' },
       { flag: 'sia', value: 'BA', help: 'SIA event code, two upper-case letters (with --cid)' },
       { flag: 'account', value: 'A', help: 'DC-09 account, 3-16 hex digits', required: true },
@@ -118,11 +135,19 @@ export const sendCommand: Command = {
       { flag: 'key-format', value: 'hex|ascii', help: 'how --key is written', default: 'hex' },
       { flag: 'receiver', value: 'R', help: 'DC-09 receiver number, 1-6 hex digits', default: 'arc.receiverNumber of --config, else 0' },
       { flag: 'line', value: 'L', help: 'DC-09 account prefix / line, 1-6 hex digits', default: 'arc.linePrefix of --config, else 0' },
-      { flag: 'timeout-ms', value: 'N', help: 'wait this long for the answer to each frame', default: 'arc.ackTimeoutMs of --config, else 10000 over TCP and 5000 over UDP' },
+      {
+        flag: 'timeout-ms',
+        value: 'N',
+        help: 'wait this long for the answer to each frame',
+        default: 'arc.ackTimeoutMs of --config, else 10000 over TCP and 5000 over UDP',
+      },
       { flag: 'attempts', value: 'N', help: 'sends of the frame before giving up, 1-100', default: 'arc.attempts of --config, else 3' },
     ],
     notes: ['Prints one JSON line with the outcome; exit 0 only on an ACK.'],
-    examples: ['hik-arc send --config /etc/hik-arc/config.json --hik 1130 --account 1234 --zone 5', 'hik-arc send --to tcp://127.0.0.1:5000 --cid E602 --sia RP --account 1234'],
+    examples: [
+      'hik-arc send --config /etc/hik-arc/config.json --hik 1130 --account 1234 --zone 5',
+      'hik-arc send --to tcp://127.0.0.1:5000 --cid E602 --sia RP --account 1234',
+    ],
   },
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
@@ -193,7 +218,10 @@ export const sendCommand: Command = {
       admCid: admCidPayload(fields),
       siaDcs: siaDcsPayload(fields),
     };
-    const keyText = values.key === undefined ? { key: config.arc.key, keyFormat: config.arc.keyFormat } : { key: values.key, keyFormat: (values['key-format'] ?? 'hex') as KeyFormat };
+    const keyText =
+      values.key === undefined
+        ? { key: config.arc.key, keyFormat: config.arc.keyFormat }
+        : { key: values.key, keyFormat: (values['key-format'] ?? 'hex') as KeyFormat };
     const outcome = await sendOne(io, config, alarm, {
       ...config.arc,
       ...keyText,
@@ -209,7 +237,15 @@ export const sendCommand: Command = {
 
     const sent = { to, format, account, cid: codes.cid, sia: codes.sia, data: format === 'adm-cid' ? alarm.admCid : alarm.siaDcs, encrypted: key !== null };
     if (outcome !== null && outcome.outcome === 'acked') {
-      writeJsonLine(io, { delivered: true, ...sent, sequence: outcome.sequence, attempts: outcome.attempts, latencyMs: Math.round(outcome.roundMs), code: null, detail: null });
+      writeJsonLine(io, {
+        delivered: true,
+        ...sent,
+        sequence: outcome.sequence,
+        attempts: outcome.attempts,
+        latencyMs: Math.round(outcome.roundMs),
+        code: null,
+        detail: null,
+      });
       return EXIT.OK;
     }
     const failure = outcome?.failures[0];

@@ -10,7 +10,14 @@ import { checkAccountMap } from '../config/formats.js';
 import { ConfigError, HikArcError, errorMessage } from '../errors.js';
 import { readEventFile } from '../ingest/event-file.js';
 import type { Logger } from '../log.js';
-import { deviceListAccounts, directoryCachePathFor, LayeredAccountDirectory, readSavedDeviceList, StaticAccountDirectory, type AccountDirectory } from '../ingest/index.js';
+import {
+  deviceListAccounts,
+  directoryCachePathFor,
+  LayeredAccountDirectory,
+  readSavedDeviceList,
+  StaticAccountDirectory,
+  type AccountDirectory,
+} from '../ingest/index.js';
 import type { Config } from '../config/load.js';
 import { readHikDeviceList, hikConfigured } from './device-list.js';
 import { Translator, type DocumentOutcome, type Translation } from '../translate/translator.js';
@@ -34,7 +41,9 @@ function readAccountsFile(file: string): Record<string, string> {
 
 function savedList(path: string, io: CliIo, why: string): AccountDirectory {
   const saved = readSavedDeviceList(path);
-  io.stderr.write(`hik-arc translate: ${why}device list of ${path} (${saved.devices.length} device(s)${saved.savedAt === null ? '' : `, saved ${saved.savedAt}`})\n`);
+  io.stderr.write(
+    `hik-arc translate: ${why}device list of ${path} (${saved.devices.length} device(s)${saved.savedAt === null ? '' : `, saved ${saved.savedAt}`})\n`,
+  );
   return deviceListAccounts(saved.devices);
 }
 
@@ -48,13 +57,17 @@ async function deviceList(config: Config, file: string | undefined, io: CliIo, l
   if (!hikConfigured(config)) return null;
   const read = await readHikDeviceList(config, logger.child({ stage: 'ingest' }), null);
   if (read.outcome !== 'failed') {
-    io.stderr.write(`hik-arc translate: accounts from config accounts, then the receiver's device list (${read.devices.length} device(s)${read.outcome === 'partial' ? ', read only in part' : ''})\n`);
+    io.stderr.write(
+      `hik-arc translate: accounts from config accounts, then the receiver's device list (${read.devices.length} device(s)${read.outcome === 'partial' ? ', read only in part' : ''})\n`,
+    );
     return deviceListAccounts(read.devices);
   }
   const unreachable = `the receiver's device list could not be read (${read.failure?.code ?? 'HIKARC_RECEIVER_DIRECTORY_FAILED'}: ${read.failure?.message ?? 'no answer'})`;
   const cache = directoryCachePathFor(config.store.path);
   if (cache !== null && existsSync(cache)) return savedList(cache, io, `${unreachable}; using the service's saved `);
-  io.stderr.write(`hik-arc translate: ${unreachable} and there is no saved copy; config accounts only, so devices the receiver maps may show no-account (give --devices FILE from hik-arc devices --save)\n`);
+  io.stderr.write(
+    `hik-arc translate: ${unreachable} and there is no saved copy; config accounts only, so devices the receiver maps may show no-account (give --devices FILE from hik-arc devices --save)\n`,
+  );
   return null;
 }
 
@@ -133,8 +146,18 @@ export const translateCommand: Command = {
   usage: 'hik-arc translate [--accounts FILE] [--config FILE] [--devices FILE] FILE...',
   help: {
     flags: [
-      { flag: 'config', value: 'FILE', help: 'config file whose translate.*, receiver.account and accounts settings apply', default: 'defaults plus HIK_ARC_* variables' },
-      { flag: 'accounts', value: 'FILE', help: 'JSON object of devIndex or serial to DC-09 account, laid over the config\'s accounts', default: 'the config\'s accounts only' },
+      {
+        flag: 'config',
+        value: 'FILE',
+        help: 'config file whose translate.*, receiver.account and accounts settings apply',
+        default: 'defaults plus HIK_ARC_* variables',
+      },
+      {
+        flag: 'accounts',
+        value: 'FILE',
+        help: "JSON object of devIndex or serial to DC-09 account, laid over the config's accounts",
+        default: "the config's accounts only",
+      },
       {
         flag: 'devices',
         value: 'FILE',

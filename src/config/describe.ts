@@ -43,7 +43,9 @@ function shownDefault(value: unknown): string {
 
 /** The README's table of settings, between its markers. */
 export function settingsTable(): string {
-  const rows = listSettings().map(({ path, env, setting }) => `| \`${path}\` | \`${env}\` | ${shownDefault(setting.default)} | ${setting.doc.replace(/\|/g, '\\|')} |`);
+  const rows = listSettings().map(
+    ({ path, env, setting }) => `| \`${path}\` | \`${env}\` | ${shownDefault(setting.default)} | ${setting.doc.replace(/\|/g, '\\|')} |`,
+  );
   return [TABLE_START, '| key | environment | default | meaning |', '| --- | --- | --- | --- |', ...rows, TABLE_END].join('\n');
 }
 

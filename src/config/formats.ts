@@ -108,7 +108,10 @@ const FORMATS = {
       if (value === '') return;
       must(!hasUrlCredentials(String(value)), `${URL_CREDENTIALS}; use receiver.username and receiver.password`);
       const url = parsedUrl(value);
-      must(url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:'), 'must be an http:// or https:// URL of the Hik IP Receiver Pro, or empty');
+      must(
+        url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:'),
+        'must be an http:// or https:// URL of the Hik IP Receiver Pro, or empty',
+      );
       must(url?.username === '' && url?.password === '', 'must not carry credentials; use receiver.username and receiver.password');
     },
   },
@@ -165,14 +168,26 @@ const FORMATS = {
     validate(value) {
       if (value === '') return;
       const url = parsedUrl(value);
-      must(url !== undefined && (url.protocol === 'https:' || url.protocol === 'http:'), 'must be the https:// (or http://) base URL the ARC reaches hik-arc at, or empty');
-      must(url?.username === '' && url?.password === '' && url?.search === '' && url?.hash === '', 'must be a plain base URL: no credentials, query or fragment');
-      must(String(value).length <= MAX_PUBLIC_URL_LENGTH, `must be at most ${MAX_PUBLIC_URL_LENGTH} characters, so that the whole link fits the DC-09 [V] block (256)`);
+      must(
+        url !== undefined && (url.protocol === 'https:' || url.protocol === 'http:'),
+        'must be the https:// (or http://) base URL the ARC reaches hik-arc at, or empty',
+      );
+      must(
+        url?.username === '' && url?.password === '' && url?.search === '' && url?.hash === '',
+        'must be a plain base URL: no credentials, query or fragment',
+      );
+      must(
+        String(value).length <= MAX_PUBLIC_URL_LENGTH,
+        `must be at most ${MAX_PUBLIC_URL_LENGTH} characters, so that the whole link fits the DC-09 [V] block (256)`,
+      );
     },
   },
   'hikarc-media-secret': {
     validate(value) {
-      must(typeof value === 'string' && (value === '' || value.length >= MIN_MEDIA_SECRET_LENGTH), `must be at least ${MIN_MEDIA_SECRET_LENGTH} characters (e.g. openssl rand -hex 32), or empty`);
+      must(
+        typeof value === 'string' && (value === '' || value.length >= MIN_MEDIA_SECRET_LENGTH),
+        `must be at least ${MIN_MEDIA_SECRET_LENGTH} characters (e.g. openssl rand -hex 32), or empty`,
+      );
     },
   },
   'hikarc-boolean': {
@@ -214,7 +229,14 @@ const integerFormats = new Set<string>();
 export function integerFormat(min: number, max?: number): string {
   const name = `hikarc-integer-${min}-${max ?? 'up'}`;
   if (!integerFormats.has(name)) {
-    const range = max === undefined ? (min === 0 ? 'an integer of 0 or more' : min === 1 ? 'a positive integer' : `an integer of at least ${min}`) : `an integer from ${min} to ${max}`;
+    const range =
+      max === undefined
+        ? min === 0
+          ? 'an integer of 0 or more'
+          : min === 1
+            ? 'a positive integer'
+            : `an integer of at least ${min}`
+        : `an integer from ${min} to ${max}`;
     convict.addFormat({
       name,
       validate(value: unknown) {

@@ -59,7 +59,8 @@ class Reader {
     else if (char === '[') this.array(depth);
     else if (char === '"') this.string();
     else if (char === '-' || isDigit(char)) this.number();
-    else if (!this.literal('true') && !this.literal('false') && !this.literal('null')) this.stop('a value (an object, array, string in double quotes, number, true, false or null)');
+    else if (!this.literal('true') && !this.literal('false') && !this.literal('null'))
+      this.stop('a value (an object, array, string in double quotes, number, true, false or null)');
   }
 
   private object(depth: number): void {

@@ -177,7 +177,10 @@ export function requireSettings(config: Config, paths: readonly string[], comman
 
 /** The config with every sensitive setting masked and URL credentials removed, for logs and `check-config`. */
 export function redactConfig(config: Config): Record<string, unknown> {
-  const copy = JSON.parse(JSON.stringify(config, (_key, value: unknown) => (typeof value === 'string' ? redactUrlCredentials(value) : value))) as Record<string, unknown>;
+  const copy = JSON.parse(JSON.stringify(config, (_key, value: unknown) => (typeof value === 'string' ? redactUrlCredentials(value) : value))) as Record<
+    string,
+    unknown
+  >;
   for (const path of SENSITIVE_PATHS) {
     if (getSetting(config, path) !== '') setPath(copy, path, '[redacted]');
   }
@@ -229,4 +232,3 @@ export function configFileWarnings(file: string): ConfigFileWarning[] {
     },
   ];
 }
-

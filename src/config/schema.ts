@@ -72,31 +72,44 @@ function deviations(destination: 'primary' | 'secondary') {
 
 export const SETTINGS = {
   receiver: {
-    url: text('Base URL of the Hik IP Receiver Pro API, http(s)://HOST:PORT. Its Automation Output protocol must be enabled and set to Private, or the subscription is refused with 403. Credentials in it are refused: use username and password.', {
-      format: FORMAT.hikUrl,
-      example: 'http://192.168.1.50:80',
-    }),
+    url: text(
+      'Base URL of the Hik IP Receiver Pro API, http(s)://HOST:PORT. Its Automation Output protocol must be enabled and set to Private, or the subscription is refused with 403. Credentials in it are refused: use username and password.',
+      {
+        format: FORMAT.hikUrl,
+        example: 'http://192.168.1.50:80',
+      },
+    ),
     username: text('Receiver user for HTTP Digest authentication.', { example: 'arc-link' }),
-    password: text('Password of that user (never logged). Prefer HIK_ARC_RECEIVER_PASSWORD in the service environment; a config file holding it that its group or everyone can read gets a warning (chmod 600).', {
-      sensitive: true,
-      example: 'change-me',
-    }),
+    password: text(
+      'Password of that user (never logged). Prefer HIK_ARC_RECEIVER_PASSWORD in the service environment; a config file holding it that its group or everyone can read gets a warning (chmod 600).',
+      {
+        sensitive: true,
+        example: 'change-me',
+      },
+    ),
     account: text("DC-09 account (3-16 hex digits) for events about the receiver itself and for hik-arc's upstream link fault E350/YC and restore R350/YK.", {
       format: FORMAT.account,
       example: '9000',
       canonical: upperCase,
     }),
-    heartbeatTimeoutSec: integer('The receiver sends a heartbeat every 10 s; with no part at all for this long the stream is dropped and re-subscribed.', 30, { min: 5 }),
-    authRetrySec: integer('After a rejected login, wait this long before trying again: the receiver locks an account after a few failed logins.', 600, { min: 1 }),
+    heartbeatTimeoutSec: integer('The receiver sends a heartbeat every 10 s; with no part at all for this long the stream is dropped and re-subscribed.', 30, {
+      min: 5,
+    }),
+    authRetrySec: integer('After a rejected login, wait this long before trying again: the receiver locks an account after a few failed logins.', 600, {
+      min: 1,
+    }),
     linkLossReportSec: integer('Report the upstream link fault to the ARC once the stream has been down this long.', 60, { min: 1 }),
     directoryRefreshSec: integer(
       "Refresh the receiver's device list (devIndex and serial to accountID) this often. The last complete list is kept next to the outbox (store.path with .devices.json) and used at the next start until the receiver gives a new one.",
       300,
       { min: 1 },
     ),
-    caFile: text("For an https:// url: PEM file of the certificate (or its CA) to trust, e.g. the receiver's self-signed certificate exported from its web page. It must carry the address or name used in url; otherwise use certFingerprint. Empty = the system CAs.", {
-      format: FORMAT.pemCertificateFile,
-    }),
+    caFile: text(
+      "For an https:// url: PEM file of the certificate (or its CA) to trust, e.g. the receiver's self-signed certificate exported from its web page. It must carry the address or name used in url; otherwise use certFingerprint. Empty = the system CAs.",
+      {
+        format: FORMAT.pemCertificateFile,
+      },
+    ),
     certFingerprint: text(
       'For an https:// url: SHA-256 fingerprint of the receiver certificate (64 hex digits, colons allowed) to accept exactly that certificate, whatever name it carries. The TLS error line shows the fingerprint the receiver presented; check it on the receiver before pasting it. Verification is never turned off.',
       { format: FORMAT.certFingerprint, canonical: (value) => (value === '' ? '' : (normalizeFingerprint(value) ?? value)) },
@@ -104,22 +117,46 @@ export const SETTINGS = {
   },
   arc: {
     primary: text('Primary ARC receiver: tcp://HOST:PORT or udp://HOST:PORT.', { format: FORMAT.arcDestination, example: 'tcp://10.20.0.10:5000' }),
-    secondary: text('Backup ARC receiver, same form, used after arc.attempts failures on the primary; empty for none.', { format: FORMAT.arcDestination, example: 'udp://10.20.0.11:5000' }),
+    secondary: text('Backup ARC receiver, same form, used after arc.attempts failures on the primary; empty for none.', {
+      format: FORMAT.arcDestination,
+      example: 'udp://10.20.0.11:5000',
+    }),
     format: choice('DC-09 payload: adm-cid (Contact ID, e.g. #1234|1130 01 015) or sia-dcs (SIA DC-03, e.g. #1234|Nri1/BA015).', ARC_FORMATS, 'adm-cid'),
-    receiverNumber: text('DC-09 receiver number R (1-6 hex digits), as the ARC assigns it.', { format: FORMAT.hexField, default: '0', example: '1', canonical: upperCase }),
-    linePrefix: text('DC-09 account prefix / line L (1-6 hex digits), as the ARC assigns it.', { format: FORMAT.hexField, default: '0', example: '1', canonical: upperCase }),
-    key: text('AES key for encrypted DC-09 (never logged); empty sends plain frames. 32/48/64 hex digits with keyFormat hex, 16/24/32 characters with keyFormat ascii. Prefer HIK_ARC_ARC_KEY.', { sensitive: true }),
-    keyFormat: choice("How arc.key is written: hex (the standard; Hikvision panels, ioBroker) or ascii (the key's characters are the key bytes: pysiaalarm / Home Assistant).", KEY_FORMATS, 'hex'),
+    receiverNumber: text('DC-09 receiver number R (1-6 hex digits), as the ARC assigns it.', {
+      format: FORMAT.hexField,
+      default: '0',
+      example: '1',
+      canonical: upperCase,
+    }),
+    linePrefix: text('DC-09 account prefix / line L (1-6 hex digits), as the ARC assigns it.', {
+      format: FORMAT.hexField,
+      default: '0',
+      example: '1',
+      canonical: upperCase,
+    }),
+    key: text(
+      'AES key for encrypted DC-09 (never logged); empty sends plain frames. 32/48/64 hex digits with keyFormat hex, 16/24/32 characters with keyFormat ascii. Prefer HIK_ARC_ARC_KEY.',
+      { sensitive: true },
+    ),
+    keyFormat: choice(
+      "How arc.key is written: hex (the standard; Hikvision panels, ioBroker) or ascii (the key's characters are the key bytes: pysiaalarm / Home Assistant).",
+      KEY_FORMATS,
+      'hex',
+    ),
     ackTimeoutMs: integer("How long to wait for the ARC's answer to one frame; 0 = 10000 over TCP, 5000 over UDP.", 0, { min: 0 }),
     attempts: integer(
       'Sends of one alarm to one destination in one round (same sequence number, fresh timestamp) before moving to the next destination; a round without an ACK puts only that account on hold (5 s growing to 60 s).',
       3,
       { min: 1, max: 100 },
     ),
-    maxInFlight: integer('Frames outstanding at once per destination, never two of one account: with the ARC taking 100 ms per ACK, 64 in flight deliver 640 alarms a second instead of 10.', 64, {
-      min: 1,
-      max: 1024,
-    }),
+    maxInFlight: integer(
+      'Frames outstanding at once per destination, never two of one account: with the ARC taking 100 ms per ACK, 64 in flight deliver 640 alarms a second instead of 10.',
+      64,
+      {
+        min: 1,
+        max: 1024,
+      },
+    ),
     connections: integer(
       'TCP connections per destination, each stop-and-wait; 0 = as many as arc.maxInFlight. Lower it if the ARC limits connections per client (the window shrinks with it). UDP ignores it: one socket per frame outstanding.',
       0,
@@ -144,74 +181,138 @@ export const SETTINGS = {
     canonical: (map) => Object.fromEntries(Object.entries(map).map(([device, account]) => [device, account.toUpperCase()])),
   } satisfies Setting<Readonly<Record<string, string>>>,
   translate: {
-    fallbackAccount: text('Account for events from devices without a known account; empty keeps such events as unroutable dead letters (hik-arc dead-letters) instead.', {
-      format: FORMAT.account,
-      canonical: upperCase,
-    }),
-    unknownEvent: choice('An eventType hik-arc does not know: forward (as Contact ID 140 / SIA UA, with the type in the description) or drop.', ['forward', 'drop'] as const, 'forward'),
-    inactive: choice('eventState inactive for camera, radar and access events, whose tables have no restore code: drop, or restore (sent with qualifier 3).', ['drop', 'restore'] as const, 'drop'),
-    repeatWindowSec: integer('A durative alarm re-sent with activePostCount above 1 within this many seconds of its last forward is not forwarded again; 0 forwards every repeat.', 60, { min: 0 }),
+    fallbackAccount: text(
+      'Account for events from devices without a known account; empty keeps such events as unroutable dead letters (hik-arc dead-letters) instead.',
+      {
+        format: FORMAT.account,
+        canonical: upperCase,
+      },
+    ),
+    unknownEvent: choice(
+      'An eventType hik-arc does not know: forward (as Contact ID 140 / SIA UA, with the type in the description) or drop.',
+      ['forward', 'drop'] as const,
+      'forward',
+    ),
+    inactive: choice(
+      'eventState inactive for camera, radar and access events, whose tables have no restore code: drop, or restore (sent with qualifier 3).',
+      ['drop', 'restore'] as const,
+      'drop',
+    ),
+    repeatWindowSec: integer(
+      'A durative alarm re-sent with activePostCount above 1 within this many seconds of its last forward is not forwarded again; 0 forwards every repeat.',
+      60,
+      { min: 0 },
+    ),
   },
   store: {
-    path: text('SQLite store-and-forward outbox, created on first run (under systemd: /var/lib/hik-arc/hik-arc.db).', { format: FORMAT.filePath, default: './var/hik-arc.db' }),
-    maxSizeMB: integer('Size cap of the outbox file in MB; 0 = none. Past it new alarms cannot be stored (held in memory and retried, logged as HIKARC_STORE_FULL), so leave room for a long ARC outage.', 0, {
-      min: 0,
+    path: text('SQLite store-and-forward outbox, created on first run (under systemd: /var/lib/hik-arc/hik-arc.db).', {
+      format: FORMAT.filePath,
+      default: './var/hik-arc.db',
     }),
-    retentionHours: integer('Delivered alarms stay in the outbox this long (an audit trail of what the ARC acknowledged, and when), then are removed.', 168, { min: 1 }),
+    maxSizeMB: integer(
+      'Size cap of the outbox file in MB; 0 = none. Past it new alarms cannot be stored (held in memory and retried, logged as HIKARC_STORE_FULL), so leave room for a long ARC outage.',
+      0,
+      {
+        min: 0,
+      },
+    ),
+    retentionHours: integer('Delivered alarms stay in the outbox this long (an audit trail of what the ARC acknowledged, and when), then are removed.', 168, {
+      min: 1,
+    }),
   },
   http: {
     listen: text('Address of GET /healthz and GET /metrics (Prometheus); empty turns the endpoint off.', { format: FORMAT.listen, default: '127.0.0.1:9309' }),
   },
   media: {
-    listen: text('Address of the media endpoint that serves signed verification links (GET /v1/media/TOKEN). Not a loopback address: media.tlsCert and media.tlsKey are needed; a loopback address suits a TLS proxy in front. Empty = off.', {
-      format: FORMAT.listen,
-    }),
-    publicUrl: text('The base URL the ARC opens links at, as the ARC reaches this host (through NAT or the proxy), e.g. https://hik-arc.arc.example:9443. At most 192 characters: the whole link must fit the DC-09 [V] block.', {
-      format: FORMAT.publicUrl,
-      canonical: (value) => value.replace(/\/+$/, ''),
-    }),
+    listen: text(
+      'Address of the media endpoint that serves signed verification links (GET /v1/media/TOKEN). Not a loopback address: media.tlsCert and media.tlsKey are needed; a loopback address suits a TLS proxy in front. Empty = off.',
+      {
+        format: FORMAT.listen,
+      },
+    ),
+    publicUrl: text(
+      'The base URL the ARC opens links at, as the ARC reaches this host (through NAT or the proxy), e.g. https://hik-arc.arc.example:9443. At most 192 characters: the whole link must fit the DC-09 [V] block.',
+      {
+        format: FORMAT.publicUrl,
+        canonical: (value) => value.replace(/\/+$/, ''),
+      },
+    ),
     tlsCert: text('PEM certificate (with its chain) the media endpoint presents; must name the host of publicUrl.', { format: FORMAT.readableFile }),
     tlsKey: text('PEM private key of that certificate (readable by the hik-arc user only).', { format: FORMAT.readableFile }),
-    secret: text('Signs the links (never logged); at least 32 characters, e.g. openssl rand -hex 32. Prefer HIK_ARC_MEDIA_SECRET. Changing it makes every link issued before invalid (hik-arc media link issues new ones).', {
-      format: FORMAT.mediaSecret,
-      sensitive: true,
-    }),
-    linkTtlHours: integer('A link opens for this many hours after the alarm (the expiry is signed into it); hik-arc media link --alarm ID issues a fresh one.', 72, { min: 1 }),
+    secret: text(
+      'Signs the links (never logged); at least 32 characters, e.g. openssl rand -hex 32. Prefer HIK_ARC_MEDIA_SECRET. Changing it makes every link issued before invalid (hik-arc media link issues new ones).',
+      {
+        format: FORMAT.mediaSecret,
+        sensitive: true,
+      },
+    ),
+    linkTtlHours: integer(
+      'A link opens for this many hours after the alarm (the expiry is signed into it); hik-arc media link --alarm ID issues a fresh one.',
+      72,
+      { min: 1 },
+    ),
     archive: flag(
       "true: fetch each alarm's pictures and clips from the receiver as soon as the alarm arrives and keep them, so the evidence survives the receiver's own rotation and a receiver outage when the operator looks. false: fetch when a link is opened (and keep that copy too).",
       false,
     ),
     dir: text('Folder of the kept media files; empty = a folder media next to store.path (under systemd /var/lib/hik-arc/media).'),
     retentionDays: integer('Kept files, and the references links point to, are removed this many days after the alarm.', 30, { min: 1 }),
-    maxDiskMB: integer('Disk cap of the media folder in MB; past it the files of the oldest alarms are removed first (a later request fetches them from the receiver again while it still has them).', 2048, {
+    maxDiskMB: integer(
+      'Disk cap of the media folder in MB; past it the files of the oldest alarms are removed first (a later request fetches them from the receiver again while it still has them).',
+      2048,
+      {
+        min: 1,
+      },
+    ),
+    maxFileMB: integer('Largest single file fetched from the receiver, in MB; a longer clip is refused (HIKARC_MEDIA_TOO_LARGE).', 200, { min: 1 }),
+    maxConcurrent: integer(
+      'Downloads from the receiver at once, links opened and archive fetches together (links first); the receiver is an embedded box.',
+      2,
+      { min: 1, max: 64 },
+    ),
+    fetchTimeoutSec: integer('Longest one file may take to come from the receiver before the download is given up (HIKARC_MEDIA_RECEIVER_TIMEOUT).', 120, {
       min: 1,
     }),
-    maxFileMB: integer('Largest single file fetched from the receiver, in MB; a longer clip is refused (HIKARC_MEDIA_TOO_LARGE).', 200, { min: 1 }),
-    maxConcurrent: integer('Downloads from the receiver at once, links opened and archive fetches together (links first); the receiver is an embedded box.', 2, { min: 1, max: 64 }),
-    fetchTimeoutSec: integer('Longest one file may take to come from the receiver before the download is given up (HIKARC_MEDIA_RECEIVER_TIMEOUT).', 120, { min: 1 }),
   },
   control: {
-    enabled: flag('Panel control from the ARC (hik-arc panel and the control API): arm, disarm, clear alarm, bypass, deactivate, relays, status. false refuses every panel command; audit still works.', false),
-    listen: text('Address of the control API in hik-arc run; empty = off. Loopback unless TLS is set (control.tlsCertFile, control.tlsKeyFile): bearer tokens never travel in clear.', { format: FORMAT.listen }),
-    tokensFile: text('JSON file of API tokens, each {name, sha256, roles}; the token itself is never stored. hik-arc panel token --name NAME --roles read,arm prints a token and its entry.', {
-      example: '/etc/hik-arc/control-tokens.json',
-    }),
+    enabled: flag(
+      'Panel control from the ARC (hik-arc panel and the control API): arm, disarm, clear alarm, bypass, deactivate, relays, status. false refuses every panel command; audit still works.',
+      false,
+    ),
+    listen: text(
+      'Address of the control API in hik-arc run; empty = off. Loopback unless TLS is set (control.tlsCertFile, control.tlsKeyFile): bearer tokens never travel in clear.',
+      { format: FORMAT.listen },
+    ),
+    tokensFile: text(
+      'JSON file of API tokens, each {name, sha256, roles}; the token itself is never stored. hik-arc panel token --name NAME --roles read,arm prints a token and its entry.',
+      {
+        example: '/etc/hik-arc/control-tokens.json',
+      },
+    ),
     tlsCertFile: text('PEM certificate for the control API; with tlsKeyFile it serves HTTPS (required for a non-loopback listen).'),
     tlsKeyFile: text('PEM private key of that certificate.'),
-    requestTimeoutSec: integer('How long one control call waits for the receiver. After it the outcome is unknown: the command is never sent again, the status is read back (exit 75, HTTP 504).', 10, {
-      min: 1,
-      max: 300,
-    }),
+    requestTimeoutSec: integer(
+      'How long one control call waits for the receiver. After it the outcome is unknown: the command is never sent again, the status is read back (exit 75, HTTP 504).',
+      10,
+      {
+        min: 1,
+        max: 300,
+      },
+    ),
     confirmTimeoutSec: integer(
       "How long an accepted command waits for the panel to confirm it (its event on the stream in hik-arc run, its status read back in hik-arc panel). Keep it above the panels' exit delay.",
       60,
       { min: 1, max: 3600 },
     ),
     statusCacheSec: integer('A panel status read is reused this long (0 = always read the receiver); every command clears it.', 3, { min: 0, max: 300 }),
-    requestsPerMinute: integer('At most this many commands per minute to the receiver, over every hik-arc process (counted in the audit trail), and as many status reads in the service.', 20, {
-      min: 1,
-      max: 600,
-    }),
+    requestsPerMinute: integer(
+      'At most this many commands per minute to the receiver, over every hik-arc process (counted in the audit trail), and as many status reads in the service.',
+      20,
+      {
+        min: 1,
+        max: 600,
+      },
+    ),
     eventZoneOffset: integer(
       "Zone number in the panel's events minus the zone id of control calls (which count from 0): 1 when the events count zones from 1, as keypads do. Check it once per panel model with a bypass.",
       1,
@@ -234,7 +335,10 @@ export function isSetting(node: AnySetting | SettingTree): node is AnySetting {
 
 /** `receiver.heartbeatTimeoutSec` → `HIK_ARC_RECEIVER_HEARTBEAT_TIMEOUT_SEC`. */
 export function envName(path: string): string {
-  return `HIK_ARC_${path.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+  return `HIK_ARC_${path
+    .replace(/\./g, '_')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase()}`;
 }
 
 export interface ListedSetting {
@@ -303,12 +407,15 @@ function mediaProblems(media: RawSection): string[] {
     if (textOf(media['publicUrl']) === '') problems.push('media.publicUrl: needed with media.listen (the base URL the ARC opens the links at)');
     if (textOf(media['secret']) === '') problems.push('media.secret: needed with media.listen (it signs the links; e.g. openssl rand -hex 32)');
     if (!isLoopbackHost(splitListen(listen).host) && (cert === '' || key === '')) {
-      problems.push('media.tlsCert: media.tlsCert and media.tlsKey are needed when media.listen is not a loopback address (links carry their token in the clear otherwise)');
+      problems.push(
+        'media.tlsCert: media.tlsCert and media.tlsKey are needed when media.listen is not a loopback address (links carry their token in the clear otherwise)',
+      );
     }
   }
   const maxFile = media['maxFileMB'];
   const maxDisk = media['maxDiskMB'];
-  if (typeof maxFile === 'number' && typeof maxDisk === 'number' && maxFile > maxDisk) problems.push('media.maxFileMB: must not be larger than media.maxDiskMB');
+  if (typeof maxFile === 'number' && typeof maxDisk === 'number' && maxFile > maxDisk)
+    problems.push('media.maxFileMB: must not be larger than media.maxDiskMB');
   return problems;
 }
 

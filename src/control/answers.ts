@@ -84,7 +84,15 @@ export function readAnswer(httpStatus: number, text: string): HikAnswer {
   if (text.trim() === '') return { httpStatus, status: null, failures: null, repaired: false, empty: true, unreadable: false, sample };
   const document = readHikDocument(text);
   if (document !== undefined) {
-    return { httpStatus, status: statusOf(document.value), failures: failuresOf(document.value), repaired: document.repaired, empty: false, unreadable: false, sample };
+    return {
+      httpStatus,
+      status: statusOf(document.value),
+      failures: failuresOf(document.value),
+      repaired: document.repaired,
+      empty: false,
+      unreadable: false,
+      sample,
+    };
   }
   const status = parseResponseStatus(text);
   return { httpStatus, status, failures: null, repaired: status !== null, empty: false, unreadable: status === null, sample };
@@ -133,7 +141,12 @@ export function refusalOf(command: ControlCommand | null, answer: HikAnswer, fai
   if (sub === 'thedeviceiddoesnotexist' || errorCode === DEVICE_ID_DOES_NOT_EXIST) return 'unknown-panel';
   if (answer.httpStatus === 503 || failure?.statusCode === STATUS_DEVICE_BUSY || sub === 'networkerror' || sub === 'deviceoffline') return 'panel-unreachable';
   const unknownCall =
-    answer.httpStatus === 404 || answer.httpStatus === 405 || sub === 'notsupport' || sub === 'methodnotallowed' || errorCode === NOT_SUPPORT || errorCode === METHOD_NOT_ALLOWED;
+    answer.httpStatus === 404 ||
+    answer.httpStatus === 405 ||
+    sub === 'notsupport' ||
+    sub === 'methodnotallowed' ||
+    errorCode === NOT_SUPPORT ||
+    errorCode === METHOD_NOT_ALLOWED;
   const partition = command !== null && 'partition' in command ? command.partition : null;
   if (partition === 'all' && (unknownCall || sub === 'badurlformat')) return 'all-partitions';
   if (unknownCall) return 'not-supported';

@@ -28,7 +28,10 @@ export type Route =
   | { readonly kind: 'command'; readonly commandId: string }
   | { readonly kind: 'audit' };
 
-export type RouteMatch = { readonly kind: 'route'; readonly route: Route } | { readonly kind: 'method-not-allowed'; readonly allow: string } | { readonly kind: 'not-found' };
+export type RouteMatch =
+  | { readonly kind: 'route'; readonly route: Route }
+  | { readonly kind: 'method-not-allowed'; readonly allow: string }
+  | { readonly kind: 'not-found' };
 
 const READ_ROUTES = /^\/v1\/panels\/([^/]+)\/(status|zones|peripherals)$/;
 const PARTITION_ROUTE = /^\/v1\/panels\/([^/]+)\/partitions\/([^/]+)\/(arm|disarm|clear-alarm)$/;
@@ -60,7 +63,8 @@ export function matchRoute(method: string, path: string): RouteMatch {
   const panelId = decode(match[1] as string);
   if (panelId === undefined || panelId.trim() === '') return { kind: 'not-found' };
   if (READ_ROUTES.test(path)) return expect(method, 'GET', { kind: match[2] as 'status' | 'zones' | 'peripherals', panelId });
-  if (PARTITION_ROUTE.test(path)) return expect(method, 'POST', { kind: 'partition', panelId, partition: decode(match[2] as string) ?? '', action: match[3] as PartitionAction });
+  if (PARTITION_ROUTE.test(path))
+    return expect(method, 'POST', { kind: 'partition', panelId, partition: decode(match[2] as string) ?? '', action: match[3] as PartitionAction });
   if (ZONE_ROUTE.test(path)) return expect(method, 'POST', { kind: match[2] as 'bypass' | 'deactivate', panelId });
   return expect(method, 'POST', { kind: 'relays', panelId });
 }

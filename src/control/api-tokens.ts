@@ -49,12 +49,16 @@ export function parseTokens(text: string, file: string): ApiToken[] {
   }
   const parsed = tokensShape.safeParse(value);
   if (!parsed.success) {
-    throw new ConfigError('HIKARC_CONTROL_TOKENS_INVALID', parsed.error.issues.map((issue) => `control.tokensFile: ${file}: ${issue.path.join('.') || 'file'}: ${issue.message}`));
+    throw new ConfigError(
+      'HIKARC_CONTROL_TOKENS_INVALID',
+      parsed.error.issues.map((issue) => `control.tokensFile: ${file}: ${issue.path.join('.') || 'file'}: ${issue.message}`),
+    );
   }
   const names = new Set<string>();
   const tokens: ApiToken[] = [];
   for (const entry of parsed.data.tokens) {
-    if (names.has(entry.name)) throw new ConfigError('HIKARC_CONTROL_TOKENS_INVALID', [`control.tokensFile: ${file}: token name "${entry.name}" appears twice`]);
+    if (names.has(entry.name))
+      throw new ConfigError('HIKARC_CONTROL_TOKENS_INVALID', [`control.tokensFile: ${file}: token name "${entry.name}" appears twice`]);
     names.add(entry.name);
     tokens.push({ name: entry.name, roles: new Set(entry.roles), hash: Buffer.from(entry.sha256.toLowerCase(), 'hex') });
   }

@@ -41,7 +41,8 @@ export function verifyChain(rows: Iterable<ChainRow>): ChainVerdict {
     entries++;
     if (row.seq !== expectedSeq) return { ok: false, entries, brokenAt: row.seq, problem: `entry ${expectedSeq} is missing (found ${row.seq} next)` };
     if (row.prevHash !== previous) return { ok: false, entries, brokenAt: row.seq, problem: 'its link to the previous entry does not match' };
-    if (entryHash(row.seq, row.prevHash, row.record) !== row.hash) return { ok: false, entries, brokenAt: row.seq, problem: 'its content does not match its hash' };
+    if (entryHash(row.seq, row.prevHash, row.record) !== row.hash)
+      return { ok: false, entries, brokenAt: row.seq, problem: 'its content does not match its hash' };
     previous = row.hash;
     expectedSeq++;
   }

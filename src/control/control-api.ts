@@ -118,8 +118,16 @@ class ControlApi {
       }
       const token = authenticate(request.headers.authorization, this.options.tokens);
       if (token === undefined) {
-        this.limited.warn('HIKARC_CONTROL_UNAUTHORIZED', { remote: request.socket.remoteAddress ?? null, route: routeName }, 'control API request without a valid token');
-        send(401, { code: 'HIKARC_CONTROL_UNAUTHORIZED', message: 'a valid Authorization: Bearer token is required' }, { 'www-authenticate': 'Bearer realm="hik-arc control"' });
+        this.limited.warn(
+          'HIKARC_CONTROL_UNAUTHORIZED',
+          { remote: request.socket.remoteAddress ?? null, route: routeName },
+          'control API request without a valid token',
+        );
+        send(
+          401,
+          { code: 'HIKARC_CONTROL_UNAUTHORIZED', message: 'a valid Authorization: Bearer token is required' },
+          { 'www-authenticate': 'Bearer realm="hik-arc control"' },
+        );
         return;
       }
       const { status, body, headers } = await this.answer(match.route, token, request, url);
@@ -137,7 +145,12 @@ class ControlApi {
     return apiError('HIKARC_CONTROL_FORBIDDEN', `token "${token.name}" lacks the role "${role}"`);
   }
 
-  private async answer(route: Route, token: ApiToken, request: IncomingMessage, url: URL): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+  private async answer(
+    route: Route,
+    token: ApiToken,
+    request: IncomingMessage,
+    url: URL,
+  ): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     const { control, store, clock } = this.options;
     if (route.kind === 'partition' || route.kind === 'bypass' || route.kind === 'deactivate' || route.kind === 'relays') {
       const body = await readJsonBody(request);
@@ -146,17 +159,24 @@ class ControlApi {
       if (!token.roles.has(role)) throw this.forbidden(token, role);
       const header = request.headers['idempotency-key'];
       const key = parsed.idempotencyKey ?? (typeof header === 'string' ? header : undefined);
-      if (key === undefined || !/^[A-Za-z0-9._:-]{1,128}$/.test(key)) throw apiError('HIKARC_CONTROL_INVALID_REQUEST', 'an idempotencyKey (body) or Idempotency-Key header of 1 to 128 letters, digits, dots, dashes, colons or underscores is required');
+      if (key === undefined || !/^[A-Za-z0-9._:-]{1,128}$/.test(key))
+        throw apiError(
+          'HIKARC_CONTROL_INVALID_REQUEST',
+          'an idempotencyKey (body) or Idempotency-Key header of 1 to 128 letters, digits, dots, dashes, colons or underscores is required',
+        );
       const actor = checkActor(parsed.operator, parsed.reason, { via: 'api', tokenName: token.name });
       const panel = await control.resolve(parsed.panelId);
       const commandId = randomUUID();
       const claim = store.claimIdempotencyKey(token.name, key, requestFingerprint(parsed), commandId, clock.now());
-      if (claim.kind === 'conflict') throw apiError('HIKARC_CONTROL_IDEMPOTENCY_CONFLICT', `idempotency key "${key}" was used for a different request (command ${claim.commandId})`);
+      if (claim.kind === 'conflict')
+        throw apiError('HIKARC_CONTROL_IDEMPOTENCY_CONFLICT', `idempotency key "${key}" was used for a different request (command ${claim.commandId})`);
       if (claim.kind === 'replay') {
         // Never a second command: the first one's record as it stands now.
         const record = store.latest(claim.commandId)?.command;
         const headers = { 'idempotent-replay': 'true', location: `/v1/commands/${claim.commandId}` };
-        return record === undefined ? { status: 202, body: { commandId: claim.commandId, state: 'requested' }, headers } : { status: httpStatusOf(record), body: record, headers };
+        return record === undefined
+          ? { status: 202, body: { commandId: claim.commandId, state: 'requested' }, headers }
+          : { status: httpStatusOf(record), body: record, headers };
       }
       const submitted = await control.submit(panel, parsed.command, actor, commandId);
       return { status: httpStatusOf(submitted.record), body: submitted.record, headers: { location: `/v1/commands/${commandId}` } };

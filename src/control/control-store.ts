@@ -159,7 +159,9 @@ export class ControlStore {
   /** The last snapshot of a command: its current record. */
   latest(commandId: string): AuditEntry | undefined {
     const row = this.guarded('audit read', () =>
-      this.db.prepare<[string], AuditRow>('SELECT seq, record, prev_hash, hash FROM control_audit WHERE command_id = ? ORDER BY seq DESC LIMIT 1').get(commandId),
+      this.db
+        .prepare<[string], AuditRow>('SELECT seq, record, prev_hash, hash FROM control_audit WHERE command_id = ? ORDER BY seq DESC LIMIT 1')
+        .get(commandId),
     );
     return row === undefined ? undefined : toEntry(row);
   }
@@ -245,10 +247,14 @@ export class ControlStore {
       const claim = this.db.transaction((): IdempotencyClaim => {
         this.db.prepare('DELETE FROM control_idempotency WHERE created_ms < ?').run(nowMs - IDEMPOTENCY_RETENTION_MS);
         const held = this.db
-          .prepare<[string, string], { fingerprint: string; command_id: string }>('SELECT fingerprint, command_id FROM control_idempotency WHERE token_name = ? AND key = ?')
+          .prepare<[string, string], { fingerprint: string; command_id: string }>(
+            'SELECT fingerprint, command_id FROM control_idempotency WHERE token_name = ? AND key = ?',
+          )
           .get(tokenName, key);
         if (held !== undefined) return { kind: held.fingerprint === fingerprint ? 'replay' : 'conflict', commandId: held.command_id };
-        this.db.prepare('INSERT INTO control_idempotency (token_name, key, fingerprint, command_id, created_ms) VALUES (?, ?, ?, ?, ?)').run(tokenName, key, fingerprint, commandId, nowMs);
+        this.db
+          .prepare('INSERT INTO control_idempotency (token_name, key, fingerprint, command_id, created_ms) VALUES (?, ?, ?, ?, ?)')
+          .run(tokenName, key, fingerprint, commandId, nowMs);
         return { kind: 'new' };
       });
       return claim.immediate();

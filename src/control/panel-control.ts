@@ -20,7 +20,16 @@ import { CONFIRMATION_CODES, ConfirmationTracker, expectationFor, matchEvent, ou
 import type { AuditPhase, ControlStore } from './control-store.js';
 import { findPanel, type PanelInfo } from './panel-lookup.js';
 import { PanelReader } from './panel-reader.js';
-import { partitionView, summarizeZones, zonesBlockingArming, zoneView, type PartitionStatus, type Peripheral, type ZoneStatus, type ZoneSummary } from './panel-status.js';
+import {
+  partitionView,
+  summarizeZones,
+  zonesBlockingArming,
+  zoneView,
+  type PartitionStatus,
+  type Peripheral,
+  type ZoneStatus,
+  type ZoneSummary,
+} from './panel-status.js';
 import { SlidingWindow } from './rate-window.js';
 import { commandCall, type HikCall } from './hik-calls.js';
 
@@ -244,7 +253,11 @@ export class PanelControl {
     let lease;
     try {
       if (this.store.commandsSince(nowMs - MINUTE_MS) >= this.settings.requestsPerMinute) {
-        return this.notSent(record, 'HIKARC_CONTROL_RATE_LIMITED', `more than ${this.settings.requestsPerMinute} commands to this receiver in the last minute; try again shortly`);
+        return this.notSent(
+          record,
+          'HIKARC_CONTROL_RATE_LIMITED',
+          `more than ${this.settings.requestsPerMinute} commands to this receiver in the last minute; try again shortly`,
+        );
       }
       // Held through the answer and, for an unknown outcome, the status read back.
       lease = this.store.acquirePanel(panel.devIndex, commandId, nowMs, nowMs + 4 * this.settings.requestTimeoutMs);
@@ -252,7 +265,11 @@ export class PanelControl {
       return this.auditFailed(record, error);
     }
     if (!lease.ok) {
-      return this.notSent(record, 'HIKARC_CONTROL_PANEL_BUSY', `command ${lease.holder} for this panel is still in flight; try again when it has been answered`);
+      return this.notSent(
+        record,
+        'HIKARC_CONTROL_PANEL_BUSY',
+        `command ${lease.holder} for this panel is still in flight; try again when it has been answered`,
+      );
     }
     let pending: Pending | null = null;
     try {
@@ -261,7 +278,12 @@ export class PanelControl {
       this.append('requested', record);
       this.statusCache.delete(panel.devIndex);
       if (this.options.confirmBy === 'events') {
-        pending = { commandId, tracker: new ConfirmationTracker(expectationFor(command, this.settings.eventZoneOffset), panelRef(panel)), events: [], wake: () => undefined };
+        pending = {
+          commandId,
+          tracker: new ConfirmationTracker(expectationFor(command, this.settings.eventZoneOffset), panelRef(panel)),
+          events: [],
+          wake: () => undefined,
+        };
         this.pending.push(pending);
       }
       let exchanged: { answer: HikAnswer; text: string };
@@ -299,7 +321,13 @@ export class PanelControl {
           this.dropPending(pending);
           const ids = verdict.failed.map((failure) => failure.id).join(', ');
           const readBack = await this.reader.readBack(panel, command);
-          record = { ...record, state: 'partial', code: 'HIKARC_CONTROL_PARTIAL', message: `the receiver reports failures for ${ids}; the rest was carried out`, readBack };
+          record = {
+            ...record,
+            state: 'partial',
+            code: 'HIKARC_CONTROL_PARTIAL',
+            message: `the receiver reports failures for ${ids}; the rest was carried out`,
+            readBack,
+          };
           this.safeAppend('answered', record);
           return this.final(record);
         }
@@ -312,9 +340,19 @@ export class PanelControl {
         }
         case 'unreadable': {
           this.dropPending(pending);
-          this.limited.warn('HIKARC_CONTROL_BAD_ANSWER', { devIndex: panel.devIndex, httpStatus: answer.httpStatus, sample: answer.sample.slice(0, 200) }, 'receiver answer to a command cannot be read');
+          this.limited.warn(
+            'HIKARC_CONTROL_BAD_ANSWER',
+            { devIndex: panel.devIndex, httpStatus: answer.httpStatus, sample: answer.sample.slice(0, 200) },
+            'receiver answer to a command cannot be read',
+          );
           const readBack = await this.reader.readBack(panel, command);
-          record = { ...record, state: 'unknown', code: 'HIKARC_CONTROL_OUTCOME_UNKNOWN', message: 'the receiver answered with a body that says nothing readable; status read back', readBack };
+          record = {
+            ...record,
+            state: 'unknown',
+            code: 'HIKARC_CONTROL_OUTCOME_UNKNOWN',
+            message: 'the receiver answered with a body that says nothing readable; status read back',
+            readBack,
+          };
           this.safeAppend('no-answer', record);
           return this.final(record);
         }
@@ -362,7 +400,10 @@ export class PanelControl {
 
   // A command of `hik-arc panel` waits for its confirmation by reading the status back; the
   // service, which holds the stream, writes the panel's event to the audit trail for it.
-  private observeForOthers(event: VendorEvent, confirming: (match: { code: string; partition: number | null; zone: number | null }) => ConfirmingEvent): boolean {
+  private observeForOthers(
+    event: VendorEvent,
+    confirming: (match: { code: string; partition: number | null; zone: number | null }) => ConfirmingEvent,
+  ): boolean {
     const windowMs = this.settings.confirmTimeoutMs + 2 * this.settings.requestTimeoutMs;
     let waiting;
     try {
@@ -377,7 +418,10 @@ export class PanelControl {
       const match = matchEvent(expectationFor(record.command, this.settings.eventZoneOffset), record.panel, event);
       if (match.kind === 'unrelated') continue;
       const outcome = match.kind === 'confirms' ? 'confirmed' : 'refuted';
-      this.safeAppend('observed', { ...record, confirmation: { source: 'event', outcome, events: [confirming(match)], at: new Date(this.clock.now()).toISOString() } });
+      this.safeAppend('observed', {
+        ...record,
+        confirmation: { source: 'event', outcome, events: [confirming(match)], at: new Date(this.clock.now()).toISOString() },
+      });
       return true;
     }
     return false;
@@ -417,7 +461,10 @@ export class PanelControl {
   // Only the store can fail before the request is sent: nothing was sent then.
   private auditFailed(record: CommandRecord, error: unknown): Submitted {
     if (!isHikArcError(error) || error.code !== 'HIKARC_CONTROL_AUDIT_FAILED') throw error;
-    this.logger.error({ code: error.code, err: error.message, commandId: record.commandId, devIndex: record.panel.devIndex }, 'control audit trail cannot be written: command not sent');
+    this.logger.error(
+      { code: error.code, err: error.message, commandId: record.commandId, devIndex: record.panel.devIndex },
+      'control audit trail cannot be written: command not sent',
+    );
     return this.final({ ...record, state: 'failed', code: error.code, message: 'the audit trail cannot be written; the command was not sent' });
   }
 
@@ -441,7 +488,10 @@ export class PanelControl {
   private append(phase: AuditPhase, record: CommandRecord): void {
     const entry = this.store.append(this.clock.now(), phase, record);
     this.auditEntries.inc({ phase });
-    const level = record.state === 'refused' || record.state === 'unknown' || record.state === 'failed' || record.state === 'unconfirmed' || record.state === 'partial' ? 'warn' : 'info';
+    const level =
+      record.state === 'refused' || record.state === 'unknown' || record.state === 'failed' || record.state === 'unconfirmed' || record.state === 'partial'
+        ? 'warn'
+        : 'info';
     // The journal keeps each entry's hash: a copy of the chain outside the database.
     this.logger[level](
       {
@@ -468,7 +518,10 @@ export class PanelControl {
     try {
       this.append(phase, record);
     } catch (error) {
-      this.logger.error({ code: 'HIKARC_CONTROL_AUDIT_FAILED', err: errorMessage(error), commandId: record.commandId, phase, state: record.state }, 'control audit entry could not be written');
+      this.logger.error(
+        { code: 'HIKARC_CONTROL_AUDIT_FAILED', err: errorMessage(error), commandId: record.commandId, phase, state: record.state },
+        'control audit entry could not be written',
+      );
     }
   }
 
@@ -489,8 +542,14 @@ export class PanelControl {
   private async withBlockingZones(panel: PanelInfo, partition: number | 'all', record: CommandRecord): Promise<CommandRecord> {
     try {
       const zones = zonesBlockingArming(await this.reader.readZones(panel), partition);
-      const list = zones.map((zone) => `${zone.id}${zone.name === null ? '' : ` ${zone.name}`} (${zone.status ?? (zone.alarm === true ? 'alarm' : 'tamper')})`).join(', ');
-      return { ...record, blockingZones: zones.map(zoneView), message: zones.length === 0 ? record.message : `${record.message ?? ''}; open or faulted zones: ${list}` };
+      const list = zones
+        .map((zone) => `${zone.id}${zone.name === null ? '' : ` ${zone.name}`} (${zone.status ?? (zone.alarm === true ? 'alarm' : 'tamper')})`)
+        .join(', ');
+      return {
+        ...record,
+        blockingZones: zones.map(zoneView),
+        message: zones.length === 0 ? record.message : `${record.message ?? ''}; open or faulted zones: ${list}`,
+      };
     } catch (error) {
       return { ...record, message: `${record.message ?? ''}; the zones could not be read back (${errorMessage(error)})` };
     }
@@ -522,7 +581,11 @@ export class PanelControl {
         if (seen.outcome !== 'waiting') return await this.finishByEvent(panel, command, record, seen, pending);
         if (poll) {
           lastCheck = await this.reader.readBack(panel, command);
-          if (lastCheck.check === 'reached') return this.finish({ ...record, state: 'confirmed', readBack: lastCheck, confirmation: { source: 'status', check: 'reached', at: lastCheck.at } }, pending);
+          if (lastCheck.check === 'reached')
+            return this.finish(
+              { ...record, state: 'confirmed', readBack: lastCheck, confirmation: { source: 'status', check: 'reached', at: lastCheck.at } },
+              pending,
+            );
         }
         const remaining = deadline - this.clock.monotonic();
         if (remaining <= 0) break;
@@ -531,14 +594,20 @@ export class PanelControl {
       const seen = this.eventsSoFar(command, accepted.commandId, pending);
       if (seen.outcome !== 'waiting') return await this.finishByEvent(panel, command, record, seen, pending);
       if (this.stopping.signal.aborted) {
-        return this.finish({ ...record, state: 'unconfirmed', code: 'HIKARC_CONTROL_UNCONFIRMED', message: 'the confirmation was not awaited: the service stopped' }, pending);
+        return this.finish(
+          { ...record, state: 'unconfirmed', code: 'HIKARC_CONTROL_UNCONFIRMED', message: 'the confirmation was not awaited: the service stopped' },
+          pending,
+        );
       }
       const readBack = await this.reader.readBack(panel, command);
       record = { ...record, readBack, confirmation: { source: 'status', check: readBack.check, at: readBack.at } };
       return this.finish(this.byReadBack(record, readBack.check), pending);
     } catch (error) {
       this.logger.error({ err: errorMessage(error), commandId: accepted.commandId }, 'waiting for the confirmation failed');
-      return this.finish({ ...record, state: 'unconfirmed', code: 'HIKARC_CONTROL_UNCONFIRMED', message: `the confirmation could not be awaited: ${errorMessage(error)}` }, pending);
+      return this.finish(
+        { ...record, state: 'unconfirmed', code: 'HIKARC_CONTROL_UNCONFIRMED', message: `the confirmation could not be awaited: ${errorMessage(error)}` },
+        pending,
+      );
     }
   }
 
@@ -550,9 +619,19 @@ export class PanelControl {
       case 'in-progress':
         return { ...record, state: 'accepted', message: 'the panel shows the change in progress (exit delay)' };
       case 'not-reached':
-        return { ...record, state: 'unconfirmed', code: 'HIKARC_CONTROL_UNCONFIRMED', message: `no confirmation within ${seconds} s and the status read back does not show the change` };
+        return {
+          ...record,
+          state: 'unconfirmed',
+          code: 'HIKARC_CONTROL_UNCONFIRMED',
+          message: `no confirmation within ${seconds} s and the status read back does not show the change`,
+        };
       case 'unknown':
-        return { ...record, state: 'unconfirmed', code: 'HIKARC_CONTROL_UNCONFIRMED', message: `no confirmation within ${seconds} s and the status read back cannot show the change` };
+        return {
+          ...record,
+          state: 'unconfirmed',
+          code: 'HIKARC_CONTROL_UNCONFIRMED',
+          message: `no confirmation within ${seconds} s and the status read back cannot show the change`,
+        };
     }
   }
 
@@ -564,18 +643,29 @@ export class PanelControl {
     try {
       events = this.store.observedEvents(commandId);
     } catch (error) {
-      this.logger.warn({ code: isHikArcError(error) ? error.code : 'HIKARC_CONTROL_AUDIT_FAILED', err: errorMessage(error), commandId }, 'observed events could not be read');
+      this.logger.warn(
+        { code: isHikArcError(error) ? error.code : 'HIKARC_CONTROL_AUDIT_FAILED', err: errorMessage(error), commandId },
+        'observed events could not be read',
+      );
     }
     return { outcome: outcomeOf(expectationFor(command, this.settings.eventZoneOffset), events), events };
   }
 
   private async finishByEvent(panel: PanelInfo, command: ControlCommand, record: CommandRecord, seen: Seen, pending: Pending | null): Promise<CommandRecord> {
     const outcome = seen.outcome === 'refuted' ? 'refuted' : 'confirmed';
-    const confirmed: CommandRecord = { ...record, confirmation: { source: 'event', outcome, events: [...seen.events], at: new Date(this.clock.now()).toISOString() } };
+    const confirmed: CommandRecord = {
+      ...record,
+      confirmation: { source: 'event', outcome, events: [...seen.events], at: new Date(this.clock.now()).toISOString() },
+    };
     if (outcome === 'confirmed') return this.finish({ ...confirmed, state: 'confirmed' }, pending);
     const code = seen.events.at(-1)?.code ?? '';
     if (command.action === 'arm') {
-      const refused: CommandRecord = { ...confirmed, state: 'refused', code: 'HIKARC_CONTROL_ARMING_REFUSED', message: `the panel reported arming failed (${code})` };
+      const refused: CommandRecord = {
+        ...confirmed,
+        state: 'refused',
+        code: 'HIKARC_CONTROL_ARMING_REFUSED',
+        message: `the panel reported arming failed (${code})`,
+      };
       return this.finish(await this.withBlockingZones(panel, command.partition, refused), pending);
     }
     return this.finish({ ...confirmed, state: 'refused', code: 'HIKARC_CONTROL_REFUSED', message: `the panel reported the command failed (${code})` }, pending);

@@ -40,7 +40,11 @@ function isOtap(device: Record<string, unknown>): boolean {
   const mode = device['connectionMode'];
   if (textField(mode)?.toUpperCase() === 'OTAP') return true;
   const connection = integerField(mode);
-  return integerField(device['devSource']) === DEV_SOURCE_OTAP || connection === CONNECTION_OTAP || (connection === CONNECTION_DUAL && integerField(device['onlineType']) === ONLINE_OTAP);
+  return (
+    integerField(device['devSource']) === DEV_SOURCE_OTAP ||
+    connection === CONNECTION_OTAP ||
+    (connection === CONNECTION_DUAL && integerField(device['onlineType']) === ONLINE_OTAP)
+  );
 }
 
 /** One SearchResult page; throws HIKARC_CONTROL_BAD_ANSWER when it is not one. */

@@ -13,7 +13,16 @@ import type { ControlCommand } from './commands.js';
 import type { ReadBackRecord } from './command-record.js';
 import { readBackFor, statusShowsTarget, type StatusSnapshot } from './confirmation.js';
 import type { PanelInfo } from './panel-lookup.js';
-import { parseExDevStatus, parseSubSystems, parseZonePage, partitionView, zoneView, type PartitionStatus, type Peripheral, type ZoneStatus } from './panel-status.js';
+import {
+  parseExDevStatus,
+  parseSubSystems,
+  parseZonePage,
+  partitionView,
+  zoneView,
+  type PartitionStatus,
+  type Peripheral,
+  type ZoneStatus,
+} from './panel-status.js';
 import { exDevStatusCall, subSystemsCall, zoneListCall, zoneSearchCall, type HikCall } from './hik-calls.js';
 
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
@@ -40,7 +49,10 @@ export class PanelReader {
 
   constructor(private readonly options: PanelReaderOptions) {
     this.limited = options.limited;
-    this.statusReads = options.metrics.counter('hik_arc_control_status_reads_total', 'Panel status reads from the receiver, by kind and outcome', ['kind', 'outcome']);
+    this.statusReads = options.metrics.counter('hik_arc_control_status_reads_total', 'Panel status reads from the receiver, by kind and outcome', [
+      'kind',
+      'outcome',
+    ]);
     this.repairs = options.metrics.counter('hik_arc_control_answers_repaired_total', 'Receiver answers that were broken JSON and read tolerantly');
   }
 
@@ -92,19 +104,22 @@ export class PanelReader {
   }
 
   readPartitions(panel: PanelInfo): Promise<PartitionStatus[]> {
-    if (panel.otap) return Promise.reject(new HikArcError('HIKARC_CONTROL_NOT_SUPPORTED', 'the panel is connected over OTAP, which has no partition status (guide 7.13)'));
+    if (panel.otap)
+      return Promise.reject(new HikArcError('HIKARC_CONTROL_NOT_SUPPORTED', 'the panel is connected over OTAP, which has no partition status (guide 7.13)'));
     return this.readDocument(subSystemsCall(this.options.basePath, panel.devIndex), 'partitions', parseSubSystems);
   }
 
   readPeripherals(panel: PanelInfo): Promise<Peripheral[]> {
-    if (panel.otap) return Promise.reject(new HikArcError('HIKARC_CONTROL_NOT_SUPPORTED', 'the panel is connected over OTAP, which has no peripheral status (guide 7.12)'));
+    if (panel.otap)
+      return Promise.reject(new HikArcError('HIKARC_CONTROL_NOT_SUPPORTED', 'the panel is connected over OTAP, which has no peripheral status (guide 7.12)'));
     return this.readDocument(exDevStatusCall(this.options.basePath, panel.devIndex), 'peripherals', parseExDevStatus);
   }
 
   // 7.14 documents a POST with paging, chapter 6 a GET: POST first, GET when the receiver does not
   // know the POST, remembered per panel.
   async readZones(panel: PanelInfo): Promise<ZoneStatus[]> {
-    if (this.zoneMethod.get(panel.devIndex) === 'GET') return (await this.readDocument(zoneListCall(this.options.basePath, panel.devIndex), 'zones', parseZonePage)).zones.slice();
+    if (this.zoneMethod.get(panel.devIndex) === 'GET')
+      return (await this.readDocument(zoneListCall(this.options.basePath, panel.devIndex), 'zones', parseZonePage)).zones.slice();
     const searchId = this.options.newId();
     const zones = new Map<number, ZoneStatus>();
     for (let page = 0; page < MAX_ZONE_PAGES; page++) {
@@ -123,7 +138,8 @@ export class PanelReader {
       const before = zones.size;
       for (const zone of result.zones) zones.set(zone.id, zone);
       if (!result.more) break;
-      if (zones.size === before) throw new HikArcError('HIKARC_CONTROL_BAD_ANSWER', 'the receiver answered MORE without new zones', { detail: { position: before } });
+      if (zones.size === before)
+        throw new HikArcError('HIKARC_CONTROL_BAD_ANSWER', 'the receiver answered MORE without new zones', { detail: { position: before } });
     }
     return [...zones.values()].sort((a, b) => a.id - b.id);
   }
@@ -144,19 +160,35 @@ export class PanelReader {
     if (snapshot.partitions !== undefined) return { partitions: snapshot.partitions.map(partitionView) };
     if (snapshot.zones !== undefined) {
       const ids = 'zones' in command ? command.zones : [];
-      return { zones: snapshot.zones.filter((zone) => ids.includes(zone.id)).map((zone) => ({ ...zoneView(zone), oneTimeDeactivationMode: zone.oneTimeDeactivationMode, deactivationMode: zone.deactivationMode })) };
+      return {
+        zones: snapshot.zones
+          .filter((zone) => ids.includes(zone.id))
+          .map((zone) => ({ ...zoneView(zone), oneTimeDeactivationMode: zone.oneTimeDeactivationMode, deactivationMode: zone.deactivationMode })),
+      };
     }
     const ids = 'relays' in command ? command.relays : [];
-    return { relays: (snapshot.peripherals ?? []).filter((peripheral) => peripheral.kind === 'relay' && peripheral.id !== null && ids.includes(peripheral.id)) };
+    return {
+      relays: (snapshot.peripherals ?? []).filter((peripheral) => peripheral.kind === 'relay' && peripheral.id !== null && ids.includes(peripheral.id)),
+    };
   }
 
   /** Reads back what the command changes; never throws. Internal: not rate limited. */
   async readBack(panel: PanelInfo, command: ControlCommand): Promise<ReadBackRecord> {
     try {
       const snapshot = await this.snapshot(panel, command);
-      return { at: new Date(this.options.clock.now()).toISOString(), check: statusShowsTarget(command, snapshot), status: this.snapshotView(command, snapshot), error: null };
+      return {
+        at: new Date(this.options.clock.now()).toISOString(),
+        check: statusShowsTarget(command, snapshot),
+        status: this.snapshotView(command, snapshot),
+        error: null,
+      };
     } catch (error) {
-      return { at: new Date(this.options.clock.now()).toISOString(), check: 'unknown', status: null, error: isHikArcError(error) ? `${error.code}: ${error.message}` : errorMessage(error) };
+      return {
+        at: new Date(this.options.clock.now()).toISOString(),
+        check: 'unknown',
+        status: null,
+        error: isHikArcError(error) ? `${error.code}: ${error.message}` : errorMessage(error),
+      };
     }
   }
 }

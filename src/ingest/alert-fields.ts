@@ -4,7 +4,14 @@
 export type FieldKind = 'text' | 'integer';
 
 /** CIDAlarm (guide A.5) and VideoReview.HikCIDParams (A.10); both spellings of the zone key occur. */
-export const CID_FIELDS = { CIDCode: 'text', CIDParam: 'text', subSys: 'integer', zoneNo: 'integer', ZoneNo: 'integer', videoURL: 'text' } as const satisfies Record<string, FieldKind>;
+export const CID_FIELDS = {
+  CIDCode: 'text',
+  CIDParam: 'text',
+  subSys: 'integer',
+  zoneNo: 'integer',
+  ZoneNo: 'integer',
+  videoURL: 'text',
+} as const satisfies Record<string, FieldKind>;
 
 /** The alert's own fields; `dataTime` is a misspelling some devices send for `dateTime`. */
 export const ALERT_FIELDS = {

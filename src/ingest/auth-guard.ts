@@ -43,7 +43,11 @@ function integer(value: string | null): number | null {
 }
 
 // "remaining attempts 3", "remaining attempts: 3", "3 attempts remaining", "retry times left 2".
-const ATTEMPTS_IN_TEXT = [/remaining\s+(?:login\s+)?(?:attempts?|times?|tries)\s*[:=]?\s*(\d{1,4})/i, /(\d{1,4})\s+(?:login\s+)?(?:attempts?|tries)\s+(?:remaining|left)/i, /(?:attempts?|tries|times)\s+left\s*[:=]?\s*(\d{1,4})/i];
+const ATTEMPTS_IN_TEXT = [
+  /remaining\s+(?:login\s+)?(?:attempts?|times?|tries)\s*[:=]?\s*(\d{1,4})/i,
+  /(\d{1,4})\s+(?:login\s+)?(?:attempts?|tries)\s+(?:remaining|left)/i,
+  /(?:attempts?|tries|times)\s+left\s*[:=]?\s*(\d{1,4})/i,
+];
 
 // Messages are whole strings with spaces: "password error, remaining attempts 3". The body as a
 // whole is searched, so the message is found in JSON, XML or plain text alike.

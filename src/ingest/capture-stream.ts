@@ -54,7 +54,13 @@ const STOP_GRACE_MS = 2000;
 const CRLF = Buffer.from('\r\n', 'latin1');
 
 // Refusals that re-subscribing does not cure: they need the installer.
-const FINAL_REFUSALS: ReadonlySet<ErrorCode> = new Set(['HIKARC_DIGEST_REJECTED', 'HIKARC_DIGEST_LOCKED', 'HIKARC_DIGEST_UNSUPPORTED', 'HIKARC_RECEIVER_NOT_PRIVATE', 'HIKARC_RECEIVER_TLS_FAILED']);
+const FINAL_REFUSALS: ReadonlySet<ErrorCode> = new Set([
+  'HIKARC_DIGEST_REJECTED',
+  'HIKARC_DIGEST_LOCKED',
+  'HIKARC_DIGEST_UNSUPPORTED',
+  'HIKARC_RECEIVER_NOT_PRIVATE',
+  'HIKARC_RECEIVER_TLS_FAILED',
+]);
 
 export type CaptureEnd = 'duration' | 'signal' | 'refused';
 
@@ -108,7 +114,8 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
   const gaps: CaptureGap[] = [];
   let boundary: string | null = null;
 
-  const progress = (state: CaptureProgress['state']): void => options.onProgress?.({ state, bytes, parts, events, lastEvent, subscriptions, gap: state === 'waiting' ? (gaps[gaps.length - 1]?.reason ?? null) : null });
+  const progress = (state: CaptureProgress['state']): void =>
+    options.onProgress?.({ state, bytes, parts, events, lastEvent, subscriptions, gap: state === 'waiting' ? (gaps[gaps.length - 1]?.reason ?? null) : null });
   const cancel = (): Promise<void> => {
     const id = subscriptionId;
     cancelling ??= (async () => {
@@ -173,7 +180,9 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
     } catch (thrown) {
       if (stopped()) return null;
       const code = (thrown as { code?: unknown } | null)?.code;
-      return code === 'UND_ERR_BODY_TIMEOUT' ? `no part for ${settings.heartbeatTimeoutMs / 1000} s (HIKARC_INGEST_HEARTBEAT_TIMEOUT)` : `the stream broke: ${errorMessage(thrown)}`;
+      return code === 'UND_ERR_BODY_TIMEOUT'
+        ? `no part for ${settings.heartbeatTimeoutMs / 1000} s (HIKARC_INGEST_HEARTBEAT_TIMEOUT)`
+        : `the stream broke: ${errorMessage(thrown)}`;
     } finally {
       opened.body.destroy();
     }
@@ -194,7 +203,12 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
       cancelling = null;
       let opened;
       try {
-        opened = await openSubscription(streamHttp, { basePath, signal: reading.signal, headersTimeoutMs: settings.requestTimeoutMs, bodyTimeoutMs: settings.heartbeatTimeoutMs });
+        opened = await openSubscription(streamHttp, {
+          basePath,
+          signal: reading.signal,
+          headersTimeoutMs: settings.requestTimeoutMs,
+          bodyTimeoutMs: settings.heartbeatTimeoutMs,
+        });
       } catch (error) {
         if (stopped()) break;
         opened = { kind: 'failed' as const, error: subscribeError(error) };
@@ -203,7 +217,10 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
         const error =
           opened.kind === 'failed'
             ? opened.error
-            : new HikArcError(opened.refusal.code, `${opened.refusal.message} (HTTP ${opened.refusal.httpStatus}${opened.refusal.status?.subStatusCode ? `, ${opened.refusal.status.subStatusCode}` : ''})`);
+            : new HikArcError(
+                opened.refusal.code,
+                `${opened.refusal.message} (HTTP ${opened.refusal.httpStatus}${opened.refusal.status?.subStatusCode ? `, ${opened.refusal.status.subStatusCode}` : ''})`,
+              );
         if (subscriptions === 0 && gaps.length === 0) return { ok: false, error };
         if (FINAL_REFUSALS.has(error.code)) {
           endedBy = 'refused';
@@ -215,7 +232,10 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
         continue;
       }
       if (boundary !== null && opened.boundary !== boundary) {
-        logger.warn({ boundary: opened.boundary, first: boundary }, 'capture: the receiver changed the multipart boundary; readers of the file take the first one');
+        logger.warn(
+          { boundary: opened.boundary, first: boundary },
+          'capture: the receiver changed the multipart boundary; readers of the file take the first one',
+        );
       }
       if (subscriptions > 0) {
         await options.sink(CRLF);

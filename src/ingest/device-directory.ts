@@ -82,7 +82,13 @@ function count(value: unknown): number | null {
 }
 
 function searchStatus(value: unknown): SearchStatus | null {
-  const status = typeof value === 'string' ? value.trim().toUpperCase().replace(/[\s_]+/g, ' ') : '';
+  const status =
+    typeof value === 'string'
+      ? value
+          .trim()
+          .toUpperCase()
+          .replace(/[\s_]+/g, ' ')
+      : '';
   return status === 'OK' || status === 'MORE' || status === 'NO MATCH' ? status : null;
 }
 
@@ -90,7 +96,9 @@ function searchStatus(value: unknown): SearchStatus | null {
 function deviceType(device: Record<string, unknown>): string | null {
   const named = text(device['devType']) ?? text(device['deviceType']);
   if (named !== null) return named;
-  return text(device['devSource']) === '7' || text(device['connectionMode']) === '4' || text(device['connectionMode'])?.toUpperCase() === 'OTAP' ? 'OTAP' : null;
+  return text(device['devSource']) === '7' || text(device['connectionMode']) === '4' || text(device['connectionMode'])?.toUpperCase() === 'OTAP'
+    ? 'OTAP'
+    : null;
 }
 
 function directoryError(message: string, sample: string): HikArcError {
@@ -214,7 +222,10 @@ export function readSavedDeviceList(path: string): { readonly devices: readonly 
   try {
     value = JSON.parse(readFileSync(path, 'utf8')) as unknown;
   } catch (error) {
-    throw new HikArcError('HIKARC_INGEST_DIRECTORY_CACHE_FAILED', `the saved device list ${path} cannot be read: ${errorMessage(error)}`, { cause: error, detail: { path } });
+    throw new HikArcError('HIKARC_INGEST_DIRECTORY_CACHE_FAILED', `the saved device list ${path} cannot be read: ${errorMessage(error)}`, {
+      cause: error,
+      detail: { path },
+    });
   }
   const saved = isPlainObject(value) ? value : {};
   const devices: unknown = saved['version'] === CACHE_VERSION ? saved['devices'] : undefined;
@@ -238,7 +249,11 @@ export class HikDeviceDirectory implements AccountDirectory {
   private failure: { readonly code: ErrorCode; readonly message: string } | null = null;
 
   constructor(private readonly options: HikDeviceDirectoryOptions) {
-    this.refreshes = options.metrics.counter('hik_arc_ingest_directory_refreshes_total', 'Device list refreshes from the receiver, by outcome (ok, partial, failed)', ['outcome']);
+    this.refreshes = options.metrics.counter(
+      'hik_arc_ingest_directory_refreshes_total',
+      'Device list refreshes from the receiver, by outcome (ok, partial, failed)',
+      ['outcome'],
+    );
     this.devices = options.metrics.gauge('hik_arc_ingest_directory_devices', 'Devices with an account in the device list in use');
     this.loadFromDisk();
   }
@@ -322,7 +337,11 @@ export class HikDeviceDirectory implements AccountDirectory {
     const list = new DeviceList(read.devices);
     const fields = { reason, devices: read.devices.length, totalMatches: read.totalMatches, pages: read.pages };
     if (read.repairedPages > 0) logger.warn({ reason, repairedPages: read.repairedPages }, 'device list pages were broken JSON: repaired');
-    if (list.withoutAccount > 0) logger.warn({ reason, devices: read.devices.length, withoutAccount: list.withoutAccount }, 'devices in the receiver list without a valid 3-16 hex digit accountID');
+    if (list.withoutAccount > 0)
+      logger.warn(
+        { reason, devices: read.devices.length, withoutAccount: list.withoutAccount },
+        'devices in the receiver list without a valid 3-16 hex digit accountID',
+      );
     // A receiver that suddenly lists nothing (a restart, a glitch) is not believed over a list that
     // had devices: their alarms would all go to the fallback account.
     const incomplete = read.incomplete ?? (read.devices.length === 0 && this.good.devices.length > 0 ? 'the receiver listed no devices' : null);
@@ -367,7 +386,9 @@ export class HikDeviceDirectory implements AccountDirectory {
       return parseSearchResult(await readBodyText(response.body, MAX_PAGE_BYTES));
     } catch (error) {
       if (deadline.signal.aborted && !this.abort.signal.aborted) {
-        throw new HikArcError('HIKARC_RECEIVER_DIRECTORY_FAILED', `the device list page at position ${position} did not arrive within ${requestTimeoutMs} ms`, { cause: error });
+        throw new HikArcError('HIKARC_RECEIVER_DIRECTORY_FAILED', `the device list page at position ${position} did not arrive within ${requestTimeoutMs} ms`, {
+          cause: error,
+        });
       }
       throw error;
     } finally {
@@ -443,6 +464,9 @@ export class HikDeviceDirectory implements AccountDirectory {
 
   private cacheFailed(action: 'read' | 'write', path: string, error: unknown): void {
     const code: ErrorCode = 'HIKARC_INGEST_DIRECTORY_CACHE_FAILED';
-    this.options.logger.warn({ code, path, action, err: errorMessage(error) }, action === 'read' ? 'the device list on disk cannot be used: waiting for the receiver' : 'the device list could not be written to disk');
+    this.options.logger.warn(
+      { code, path, action, err: errorMessage(error) },
+      action === 'read' ? 'the device list on disk cannot be used: waiting for the receiver' : 'the device list could not be written to disk',
+    );
   }
 }

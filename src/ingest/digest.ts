@@ -229,12 +229,7 @@ export function authorizationHeader(input: AuthorizationInput): string {
     cnonce: input.cnonce,
     nc: input.nc,
   });
-  const fields = [
-    `username=${quoted(input.username)}`,
-    `realm=${quoted(challenge.realm)}`,
-    `nonce=${quoted(challenge.nonce)}`,
-    `uri=${quoted(input.uri)}`,
-  ];
+  const fields = [`username=${quoted(input.username)}`, `realm=${quoted(challenge.realm)}`, `nonce=${quoted(challenge.nonce)}`, `uri=${quoted(input.uri)}`];
   if (challenge.algorithm !== null) fields.push(`algorithm=${challenge.algorithm}`);
   fields.push(`response=${quoted(response)}`);
   if (challenge.opaque !== null) fields.push(`opaque=${quoted(challenge.opaque)}`);

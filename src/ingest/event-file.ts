@@ -79,7 +79,12 @@ function readJson(bytes: Buffer): EventFile {
         const text = Buffer.from(element).toString('utf8');
         if (innerJunk && /^[\s,]*$/.test(text)) continue;
         if (innerJunk) {
-          items.push({ kind: 'quarantined', index: items.length, error: new HikArcError('HIKARC_EVENT_UNPARSEABLE', 'array element that is not an object'), sample: sampleOf(element) });
+          items.push({
+            kind: 'quarantined',
+            index: items.length,
+            error: new HikArcError('HIKARC_EVENT_UNPARSEABLE', 'array element that is not an object'),
+            sample: sampleOf(element),
+          });
         } else {
           items.push({ kind: 'document', index: items.length, text });
         }

@@ -85,7 +85,9 @@ export class HikHttp {
     this.clock = options.clock;
     this.logger = options.logger;
     this.cnonce = options.cnonce ?? randomCnonce;
-    this.authFailures = options.metrics.counter('hik_arc_ingest_auth_failures_total', 'Logins the receiver refused, by kind (rejected, locked, challenge)', ['kind']);
+    this.authFailures = options.metrics.counter('hik_arc_ingest_auth_failures_total', 'Logins the receiver refused, by kind (rejected, locked, challenge)', [
+      'kind',
+    ]);
   }
 
   /**
@@ -124,7 +126,10 @@ export class HikHttp {
     const gate = this.guard.gate(this.clock.monotonic());
     if (gate.kind === 'locked') throw gate.reason;
     if (gate.kind === 'hold') {
-      throw new HikArcError('HIKARC_DIGEST_HOLD', 'logins are on hold after a rejected login', { detail: { remainingMs: Math.round(gate.remainingMs) }, cause: gate.reason });
+      throw new HikArcError('HIKARC_DIGEST_HOLD', 'logins are on hold after a rejected login', {
+        detail: { remainingMs: Math.round(gate.remainingMs) },
+        cause: gate.reason,
+      });
     }
   }
 

@@ -210,7 +210,14 @@ class IngestStage implements Ingest {
     this.logger = options.logger;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.clients = hikClients({ ...settings, clock: this.clock, logger: this.logger, metrics, dispatcherFactory: options.dispatcherFactory, guard: options.authGuard });
+    this.clients = hikClients({
+      ...settings,
+      clock: this.clock,
+      logger: this.logger,
+      metrics,
+      dispatcherFactory: options.dispatcherFactory,
+      guard: options.authGuard,
+    });
     this.basePath = this.clients.basePath;
     this.guard = this.clients.guard;
     this.streamHttp = this.clients.stream;
@@ -250,7 +257,11 @@ class IngestStage implements Ingest {
     this.streamStatuses = metrics.counter('hik_arc_ingest_stream_status_total', 'ResponseStatus documents received inside the stream');
     this.invalidUtf8 = metrics.counter('hik_arc_ingest_invalid_utf8_total', 'Events with bytes that are not UTF-8 (replaced)');
     this.contentTypeMismatches = metrics.counter('hik_arc_ingest_content_type_mismatch_total', 'Events in parts labelled as something other than JSON');
-    this.linkAlarms = metrics.counter('hik_arc_ingest_link_alarms_total', 'Upstream link faults and restores raised, by state and whether they could be delivered', ['state', 'delivered']);
+    this.linkAlarms = metrics.counter(
+      'hik_arc_ingest_link_alarms_total',
+      'Upstream link faults and restores raised, by state and whether they could be delivered',
+      ['state', 'delivered'],
+    );
     this.undelivered = metrics.counter('hik_arc_ingest_undelivered_at_stop_total', 'Items still queued when the stop deadline passed');
     this.linkUp = metrics.gauge('hik_arc_ingest_link_up', '1 while the receiver event stream is delivering parts, else 0');
     this.linkUp.set(undefined, 0);
@@ -333,7 +344,10 @@ class IngestStage implements Ingest {
         await sleep(this.clock, delayMs, this.stopping.signal);
       } catch (error) {
         // A defect of our own must not end the subscription loop for good.
-        this.logger.error({ err: errorMessage(error), stack: error instanceof Error ? error.stack : undefined }, 'ingest loop failed unexpectedly: subscribing again');
+        this.logger.error(
+          { err: errorMessage(error), stack: error instanceof Error ? error.stack : undefined },
+          'ingest loop failed unexpectedly: subscribing again',
+        );
         await sleep(this.clock, this.settings.reconnectBackoff.maxMs, this.stopping.signal);
       }
     }
@@ -356,7 +370,10 @@ class IngestStage implements Ingest {
       }
       this.setState('auth-hold');
       this.emit({ type: 'auth-hold', delayMs: Math.round(gate.remainingMs) });
-      this.logger.warn({ code: 'HIKARC_DIGEST_HOLD', retryInMs: Math.round(gate.remainingMs) }, 'login on hold after a rejection: waiting before the next attempt');
+      this.logger.warn(
+        { code: 'HIKARC_DIGEST_HOLD', retryInMs: Math.round(gate.remainingMs) },
+        'login on hold after a rejection: waiting before the next attempt',
+      );
       await sleep(this.clock, gate.remainingMs, this.stopping.signal);
     }
   }
@@ -400,7 +417,9 @@ class IngestStage implements Ingest {
   private stalled(stream: StreamContext): StreamOutcome {
     this.logger.warn(
       { code: 'HIKARC_INGEST_HEARTBEAT_TIMEOUT', timeoutMs: this.settings.heartbeatTimeoutMs, phase: stream.phase, subscriptionId: this.subscriptionId },
-      stream.phase === 'connecting' ? 'the subscription did not complete within the heartbeat timeout: dropping it' : 'nothing arrived within the heartbeat timeout: dropping the stream',
+      stream.phase === 'connecting'
+        ? 'the subscription did not complete within the heartbeat timeout: dropping it'
+        : 'nothing arrived within the heartbeat timeout: dropping the stream',
     );
     return { reason: 'stalled', code: 'HIKARC_INGEST_HEARTBEAT_TIMEOUT' };
   }
@@ -469,7 +488,12 @@ class IngestStage implements Ingest {
         if (!parser.inPart) partStartedAt = null;
         else if (partStartedAt === null || events.length > 0) partStartedAt = now;
         else if (now - partStartedAt > slowPartMs) {
-          events.push(...parser.abandonPart('HIKARC_MULTIPART_PART_TOO_SLOW', `one part took longer than ${slowPartMs} ms (${SLOW_PART_HEARTBEATS} × the heartbeat timeout)`));
+          events.push(
+            ...parser.abandonPart(
+              'HIKARC_MULTIPART_PART_TOO_SLOW',
+              `one part took longer than ${slowPartMs} ms (${SLOW_PART_HEARTBEATS} × the heartbeat timeout)`,
+            ),
+          );
           partStartedAt = now;
         }
         for (const event of events) await this.handlePart(event, stream, watchdog);
@@ -516,7 +540,11 @@ class IngestStage implements Ingest {
       case 'event':
         if (event.type === 'part' && event.part.defects.includes('content-type mismatch')) {
           this.contentTypeMismatches.inc();
-          this.warnings.warn('HIKARC_INGEST_CONTENT_TYPE_MISMATCH', { contentType: event.part.contentType, eventType: item.event.eventType }, 'event in a part not labelled as JSON: taken as an event');
+          this.warnings.warn(
+            'HIKARC_INGEST_CONTENT_TYPE_MISMATCH',
+            { contentType: event.part.contentType, eventType: item.event.eventType },
+            'event in a part not labelled as JSON: taken as an event',
+          );
         }
         await this.enqueueEvent(item.event, item.raw, watchdog);
         return;
@@ -553,7 +581,11 @@ class IngestStage implements Ingest {
   private async enqueueEvent(event: VendorEvent, raw: string, watchdog: Watchdog): Promise<void> {
     if (hadInvalidUtf8(event)) {
       this.invalidUtf8.inc();
-      this.warnings.warn('HIKARC_INGEST_INVALID_UTF8', { eventType: event.eventType, devIndex: event.devIndex }, 'event had bytes that are not UTF-8: replaced');
+      this.warnings.warn(
+        'HIKARC_INGEST_INVALID_UTF8',
+        { eventType: event.eventType, devIndex: event.devIndex },
+        'event had bytes that are not UTF-8: replaced',
+      );
     }
     const item: EventItem = { kind: 'event', event, raw, receivedAt: this.clock.now(), subscriptionId: this.subscriptionId };
     if (!this.park(item)) this.queue.push(item);
@@ -667,7 +699,10 @@ class IngestStage implements Ingest {
       const pending = this.hikDeviceDirectory.refreshForUnknown();
       if (pending === undefined || pending === this.waitedOut) return false;
       if (this.parked.length === 0) {
-        this.logger.info({ devIndex: item.event.devIndex, deviceSerial: item.event.deviceSerial }, 'event from a device not in the device list: waiting for the list first');
+        this.logger.info(
+          { devIndex: item.event.devIndex, deviceSerial: item.event.deviceSerial },
+          'event from a device not in the device list: waiting for the list first',
+        );
         this.parkedTimer = this.clock.setTimer(this.settings.unknownDeviceWaitMs, () => {
           this.parkedTimer = null;
           this.waitedOut = pending;
@@ -732,7 +767,14 @@ class IngestStage implements Ingest {
       for (const item of left) {
         this.logger.error(
           item.kind === 'event'
-            ? { code: 'HIKARC_INGEST_UNDELIVERED_AT_STOP', kind: item.kind, eventType: item.event.eventType, devIndex: item.event.devIndex, receivedAt: item.receivedAt, raw: item.raw }
+            ? {
+                code: 'HIKARC_INGEST_UNDELIVERED_AT_STOP',
+                kind: item.kind,
+                eventType: item.event.eventType,
+                devIndex: item.event.devIndex,
+                receivedAt: item.receivedAt,
+                raw: item.raw,
+              }
             : { code: 'HIKARC_INGEST_UNDELIVERED_AT_STOP', kind: item.kind, state: item.state, account: item.account, at: item.at },
           'item not delivered before the stop deadline',
         );
@@ -749,4 +791,3 @@ class IngestStage implements Ingest {
 export function createIngest(options: IngestOptions): Ingest {
   return new IngestStage(options);
 }
-

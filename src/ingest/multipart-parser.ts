@@ -187,7 +187,8 @@ export class MultipartParser {
   constructor(boundary: string, options: MultipartParserOptions = {}) {
     this.delimiter = Buffer.from(`--${boundary}`, 'latin1');
     this.maxPartBytes = options.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
-    this.fastLane = options.fastLane === false ? null : new MultipartFastLane(this.maxPartBytes, (buffer, bodyStart, length) => this.bodyAt(buffer, bodyStart, length));
+    this.fastLane =
+      options.fastLane === false ? null : new MultipartFastLane(this.maxPartBytes, (buffer, bodyStart, length) => this.bodyAt(buffer, bodyStart, length));
   }
 
   /** Parts the fast lane released (0 when it is off). */
@@ -469,7 +470,14 @@ export class MultipartParser {
       start = next + 1;
     }
     // A clean part (bare CRLF after the delimiter, no defects, a JSON type) teaches the fast lane.
-    if (this.fastLane !== null && this.plainDelimiterLine && digits !== null && this.defects.length === 0 && this.contentType !== null && isJsonType(this.contentType)) {
+    if (
+      this.fastLane !== null &&
+      this.plainDelimiterLine &&
+      digits !== null &&
+      this.defects.length === 0 &&
+      this.contentType !== null &&
+      isJsonType(this.contentType)
+    ) {
       this.fastLane.learn(buffer.subarray(0, blank + BLANK_LINE.length), digits, this.contentType);
     }
     this.headerBytes += blank + BLANK_LINE.length;

@@ -62,4 +62,3 @@ export function directoryCachePathFor(storePath: string): string | null {
   if (storePath === '' || storePath === ':memory:') return null;
   return join(dirname(storePath), `${basename(storePath, extname(storePath))}.devices.json`);
 }
-

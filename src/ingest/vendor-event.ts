@@ -46,7 +46,12 @@ function describe(value: unknown): string {
  * The fields of `source` that `fields` lists, converted; one that does not convert to its kind is
  * null and named in `defects` (`CIDAlarm.zoneNo: "1a" is not an integer; ignored`).
  */
-function readFields<T extends Readonly<Record<string, FieldKind>>>(source: Record<string, unknown>, fields: T, place: string, defects: string[]): FieldValues<T> {
+function readFields<T extends Readonly<Record<string, FieldKind>>>(
+  source: Record<string, unknown>,
+  fields: T,
+  place: string,
+  defects: string[],
+): FieldValues<T> {
   const values: Record<string, string | number | null> = {};
   for (const key in fields) {
     const raw = source[key];
@@ -187,7 +192,13 @@ function listedUrls(list: unknown, kind: MediaUrl['kind'], urlKey: string, into:
 }
 
 // Most alerts carry none of these: no list is built for them.
-function mediaUrlsOf(alert: Record<string, unknown>, hikCid: unknown, visibleLight: string | null, thermal: string | null, picture: string | null): readonly MediaUrl[] {
+function mediaUrlsOf(
+  alert: Record<string, unknown>,
+  hikCid: unknown,
+  visibleLight: string | null,
+  thermal: string | null,
+  picture: string | null,
+): readonly MediaUrl[] {
   const captures = alert[CAPTURE_LIST];
   const videoInfo = hikCid !== undefined && isPlainObject(hikCid) ? hikCid[VIDEO_INFO_LIST] : undefined;
   if (captures === undefined && videoInfo === undefined && visibleLight === null && thermal === null && picture === null) return NO_MEDIA;
@@ -205,7 +216,13 @@ function readCid(value: unknown, place: string, defects: string[]): CidFields | 
     return null;
   }
   const fields = readFields(value, CID_FIELDS, `${place}.`, defects);
-  return { cidCode: fields.CIDCode, subSys: fields.subSys, zoneNo: fields.zoneNo ?? fields.ZoneNo, cidParam: parseCidParam(fields.CIDParam, defects), videoUrl: link(fields.videoURL) };
+  return {
+    cidCode: fields.CIDCode,
+    subSys: fields.subSys,
+    zoneNo: fields.zoneNo ?? fields.ZoneNo,
+    cidParam: parseCidParam(fields.CIDParam, defects),
+    videoUrl: link(fields.videoURL),
+  };
 }
 
 /** The event of one alert object; every field that cannot be read is named in `defects`. */

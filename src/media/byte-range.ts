@@ -36,7 +36,11 @@ export function selectRange(request: RangeRequest, size: number, etag: string): 
   if (request.ifRange !== undefined && request.ifRange.trim() !== etag) return FULL;
   const equals = header.indexOf('=');
   if (equals < 0 || header.slice(0, equals).trim().toLowerCase() !== 'bytes') return FULL;
-  const specs = header.slice(equals + 1).split(',').map((spec) => spec.trim()).filter((spec) => spec !== '');
+  const specs = header
+    .slice(equals + 1)
+    .split(',')
+    .map((spec) => spec.trim())
+    .filter((spec) => spec !== '');
   if (specs.length !== 1) return FULL;
   const match = RANGE_SPEC.exec(specs[0] as string);
   if (!match) return FULL;

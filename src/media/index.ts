@@ -41,7 +41,11 @@ export interface HikMediaClient {
 }
 
 /** The receiver's Digest client for media downloads: its own connections, the lockout guard given. */
-export function hikMediaClient(settings: MediaSettings, guard: AuthGuard, options: { clock: Clock; logger: Logger; metrics: MetricsRegistry; dispatcherFactory?: MediaDispatcherFactory | undefined }): HikMediaClient {
+export function hikMediaClient(
+  settings: MediaSettings,
+  guard: AuthGuard,
+  options: { clock: Clock; logger: Logger; metrics: MetricsRegistry; dispatcherFactory?: MediaDispatcherFactory | undefined },
+): HikMediaClient {
   const dispatcher = (options.dispatcherFactory ?? defaultMediaDispatcherFactory)(new URL(settings.receiver.url).origin, settings.maxConcurrent);
   const http = new HikHttp({
     dispatcher,
@@ -55,7 +59,11 @@ export function hikMediaClient(settings: MediaSettings, guard: AuthGuard, option
 }
 
 /** The link hook for a media store: signed links when media.listen is set, references otherwise. */
-export function mediaLinker(settings: MediaSettings, store: MediaStore, options: { clock: Clock; logger: Logger; metrics: MetricsRegistry; warnings: RateLimitedLog; onArchiveDue?: () => void }): MediaLinker {
+export function mediaLinker(
+  settings: MediaSettings,
+  store: MediaStore,
+  options: { clock: Clock; logger: Logger; metrics: MetricsRegistry; warnings: RateLimitedLog; onArchiveDue?: () => void },
+): MediaLinker {
   return new MediaLinker({
     store,
     hikUrl: new URL(settings.receiver.url),
@@ -119,7 +127,16 @@ class Media implements MediaStage {
       headersTimeoutMs: settings.headersTimeoutMs,
     });
     this.archive = settings.archive
-      ? new MediaArchive({ store: this.store, library: this.library, clock, logger, warnings: this.warnings, retry: settings.archiveRetry, attempts: settings.archiveAttempts, batch: settings.maxConcurrent })
+      ? new MediaArchive({
+          store: this.store,
+          library: this.library,
+          clock,
+          logger,
+          warnings: this.warnings,
+          retry: settings.archiveRetry,
+          attempts: settings.archiveAttempts,
+          batch: settings.maxConcurrent,
+        })
       : null;
     this.linker = mediaLinker(settings, this.store, {
       clock,
@@ -195,4 +212,3 @@ class Media implements MediaStage {
 export function createMediaStage(options: MediaStageOptions): MediaStage {
   return new Media(options);
 }
-

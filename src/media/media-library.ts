@@ -72,7 +72,9 @@ export class MediaLibrary {
     this.clock = options.clock;
     this.logger = options.logger;
     const { metrics } = options;
-    this.fetched = metrics.counter('hik_arc_media_fetched_total', 'Media files fetched from the receiver, by what asked for them (request, archive, command)', ['trigger']);
+    this.fetched = metrics.counter('hik_arc_media_fetched_total', 'Media files fetched from the receiver, by what asked for them (request, archive, command)', [
+      'trigger',
+    ]);
     this.fetchedBytes = metrics.counter('hik_arc_media_fetched_bytes_total', 'Bytes of media fetched from the receiver');
     this.failures = metrics.counter('hik_arc_media_fetch_failures_total', 'Media fetches from the receiver that failed, by code', ['code']);
     this.evicted = metrics.counter('hik_arc_media_evicted_total', 'Kept media files removed, by reason (cap, retention, missing)', ['reason']);
@@ -95,14 +97,19 @@ export class MediaLibrary {
         else {
           this.store.markRemoved(item.refId, item.item);
           this.evicted.inc({ reason: 'missing' });
-          this.logger.warn({ code: 'HIKARC_MEDIA_STORE_FAILED', mediaId: item.refId, item: item.item }, 'kept media file is missing from the media folder; it will be fetched again when asked for');
+          this.logger.warn(
+            { code: 'HIKARC_MEDIA_STORE_FAILED', mediaId: item.refId, item: item.item },
+            'kept media file is missing from the media folder; it will be fetched again when asked for',
+          );
         }
       }
       for (const name of readdirSync(this.dir)) {
         if (KEPT_FILE.test(name) && !known.has(name)) rmSync(join(this.dir, name), { force: true });
       }
     } catch (error) {
-      throw isHikArcError(error) ? error : new HikArcError('HIKARC_MEDIA_STORE_FAILED', `the media folder cannot be prepared: ${errorMessage(error)}`, { cause: error });
+      throw isHikArcError(error)
+        ? error
+        : new HikArcError('HIKARC_MEDIA_STORE_FAILED', `the media folder cannot be prepared: ${errorMessage(error)}`, { cause: error });
     }
   }
 
@@ -129,7 +136,8 @@ export class MediaLibrary {
   /** The copy on disk, or undefined (then the reference is cleared if it named a missing file). */
   kept(item: MediaItem): LocalCopy | undefined {
     if (item.file === null || item.bytes === null || item.contentType === null || item.sha256 === null) return undefined;
-    if (this.exists(item.file, item.bytes)) return { path: join(this.dir, item.file), bytes: item.bytes, contentType: item.contentType, sha256: item.sha256, source: 'kept' };
+    if (this.exists(item.file, item.bytes))
+      return { path: join(this.dir, item.file), bytes: item.bytes, contentType: item.contentType, sha256: item.sha256, source: 'kept' };
     this.store.markRemoved(item.refId, item.item);
     this.evicted.inc({ reason: 'missing' });
     return undefined;
@@ -168,15 +176,31 @@ export class MediaLibrary {
       const file = `${item.refId}-${item.item}.${mediaExtension(downloaded.contentType)}`;
       try {
         await rename(partial, join(this.dir, file));
-        this.store.markStored(item.refId, item.item, { file, bytes: downloaded.bytes, contentType: downloaded.contentType, sha256: downloaded.sha256, storedAt: this.clock.now() });
+        this.store.markStored(item.refId, item.item, {
+          file,
+          bytes: downloaded.bytes,
+          contentType: downloaded.contentType,
+          sha256: downloaded.sha256,
+          storedAt: this.clock.now(),
+        });
       } catch (error) {
         rmSync(partial, { force: true });
-        throw isHikArcError(error) ? error : new HikArcError('HIKARC_MEDIA_STORE_FAILED', `the media file cannot be kept: ${errorMessage(error)}`, { cause: error });
+        throw isHikArcError(error)
+          ? error
+          : new HikArcError('HIKARC_MEDIA_STORE_FAILED', `the media file cannot be kept: ${errorMessage(error)}`, { cause: error });
       }
       this.fetched.inc({ trigger });
       this.fetchedBytes.inc(undefined, downloaded.bytes);
       this.logger.info(
-        { mediaId: item.refId, item: item.item, trigger, bytes: downloaded.bytes, contentType: downloaded.contentType, sha256: downloaded.sha256, ms: Math.round(this.clock.monotonic() - started) },
+        {
+          mediaId: item.refId,
+          item: item.item,
+          trigger,
+          bytes: downloaded.bytes,
+          contentType: downloaded.contentType,
+          sha256: downloaded.sha256,
+          ms: Math.round(this.clock.monotonic() - started),
+        },
         'media file fetched from the receiver and kept',
       );
       this.enforceCap(file);
@@ -200,7 +224,10 @@ export class MediaLibrary {
         if (bytes <= this.options.maxDiskBytes) break;
         this.removeFile(item, 'cap');
         bytes -= item.bytes ?? 0;
-        this.logger.info({ mediaId: item.refId, item: item.item, bytes: item.bytes, maxDiskBytes: this.options.maxDiskBytes }, 'kept media file removed: the media folder is at media.maxDiskMB');
+        this.logger.info(
+          { mediaId: item.refId, item: item.item, bytes: item.bytes, maxDiskBytes: this.options.maxDiskBytes },
+          'kept media file removed: the media folder is at media.maxDiskMB',
+        );
       }
     }
   }

@@ -57,7 +57,11 @@ export class MediaLinker {
   private readonly links: Counter;
 
   constructor(private readonly options: MediaLinkerOptions) {
-    this.links = options.metrics.counter('hik_arc_media_links_total', 'Alarms with media, by outcome (issued, referenced without a link, unsupported URL, failed)', ['outcome']);
+    this.links = options.metrics.counter(
+      'hik_arc_media_links_total',
+      'Alarms with media, by outcome (issued, referenced without a link, unsupported URL, failed)',
+      ['outcome'],
+    );
   }
 
   /** The message to store and send. */
@@ -70,7 +74,12 @@ export class MediaLinker {
       const source = hikMediaPath(media.url, this.options.hikUrl);
       if (source.ok) items.push({ kind: media.kind, source: source.path });
       // The reason only: the URL itself may name the receiver's address.
-      else warnings.warn('HIKARC_MEDIA_UNSUPPORTED_URL', { account: message.account, cid: message.cid, kind: media.kind, reason: source.reason }, 'media URL of an alarm cannot be fetched from the receiver; no link for it');
+      else
+        warnings.warn(
+          'HIKARC_MEDIA_UNSUPPORTED_URL',
+          { account: message.account, cid: message.cid, kind: media.kind, reason: source.reason },
+          'media URL of an alarm cannot be fetched from the receiver; no link for it',
+        );
     }
     // With links on, an unfetchable receiver URL must not reach the ARC either.
     const withoutLink = signing === null ? message : { ...message, videoUrl: null };
@@ -92,7 +101,11 @@ export class MediaLinker {
       });
     } catch (error) {
       this.links.inc({ outcome: 'failed' });
-      warnings.error(isHikArcError(error) ? error.code : 'HIKARC_MEDIA_STORE_FAILED', { account: message.account, cid: message.cid, err: errorMessage(error) }, 'media reference not stored: the alarm goes out without its media link');
+      warnings.error(
+        isHikArcError(error) ? error.code : 'HIKARC_MEDIA_STORE_FAILED',
+        { account: message.account, cid: message.cid, err: errorMessage(error) },
+        'media reference not stored: the alarm goes out without its media link',
+      );
       return withoutLink;
     }
     if (this.options.archive) this.options.onArchiveDue?.();

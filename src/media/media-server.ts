@@ -64,7 +64,13 @@ export const REFUSAL_STATUS: Partial<Record<ErrorCode, number>> = {
   HIKARC_MEDIA_RECEIVER_TIMEOUT: 504,
 };
 
-const LOGIN_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['HIKARC_DIGEST_HOLD', 'HIKARC_DIGEST_REJECTED', 'HIKARC_DIGEST_LOCKED', 'HIKARC_DIGEST_CHALLENGE_INVALID', 'HIKARC_DIGEST_UNSUPPORTED']);
+const LOGIN_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'HIKARC_DIGEST_HOLD',
+  'HIKARC_DIGEST_REJECTED',
+  'HIKARC_DIGEST_LOCKED',
+  'HIKARC_DIGEST_CHALLENGE_INVALID',
+  'HIKARC_DIGEST_UNSUPPORTED',
+]);
 const RETRY_AFTER_BUSY_SEC = 5;
 
 // The words an operator reads in the browser or curl. Receiver failures say what happened, never
@@ -91,9 +97,10 @@ function refusalText(error: HikArcError): string {
       // These messages are hik-arc's own (receiver-download.ts): sizes and statuses, no address.
       return `The file could not be fetched from the receiver: ${error.message}.`;
     default:
-      if (LOGIN_CODES.has(error.code)) return 'hik-arc cannot log in to the receiver at the moment, so the file cannot be fetched; the site\'s installer has to check the receiver login.';
+      if (LOGIN_CODES.has(error.code))
+        return "hik-arc cannot log in to the receiver at the moment, so the file cannot be fetched; the site's installer has to check the receiver login.";
       // Disk and database trouble stays in hik-arc's log: its text names local paths.
-      return 'hik-arc could not keep or read the file; its administrator finds the reason in hik-arc\'s log.';
+      return "hik-arc could not keep or read the file; its administrator finds the reason in hik-arc's log.";
   }
 }
 
@@ -172,19 +179,34 @@ export async function startMediaServer(options: MediaServerOptions): Promise<Run
     }
     access.item = target.item;
     const check = verifyMediaToken(options.secret, target.token, Math.floor(clock.now() / 1000));
-    if (check.kind === 'malformed') return refuse(access, request, response, new HikArcError('HIKARC_MEDIA_TOKEN_MALFORMED', 'the token is not in the form hik-arc issues'));
+    if (check.kind === 'malformed')
+      return refuse(access, request, response, new HikArcError('HIKARC_MEDIA_TOKEN_MALFORMED', 'the token is not in the form hik-arc issues'));
     if (check.kind === 'invalid') return refuse(access, request, response, new HikArcError('HIKARC_MEDIA_TOKEN_INVALID', 'the token signature does not match'));
     access.mediaId = check.claims.mediaId;
     if (check.kind === 'expired') {
       const expiresAt = new Date(check.claims.expiresAtSec * 1000).toISOString();
-      return refuse(access, request, response, new HikArcError('HIKARC_MEDIA_TOKEN_EXPIRED', `the link expired at ${expiresAt}`, { detail: { expiresAt, mediaId: check.claims.mediaId } }));
+      return refuse(
+        access,
+        request,
+        response,
+        new HikArcError('HIKARC_MEDIA_TOKEN_EXPIRED', `the link expired at ${expiresAt}`, { detail: { expiresAt, mediaId: check.claims.mediaId } }),
+      );
     }
     const reference = options.store.reference(check.claims.mediaId);
     if (reference !== undefined) access.reference = reference;
     if (reference === undefined || target.item >= reference.items.length) {
-      return refuse(access, request, response, new HikArcError('HIKARC_MEDIA_UNKNOWN', reference === undefined ? 'no media reference kept for the alarm' : `the alarm has ${reference.items.length} media item(s)`));
+      return refuse(
+        access,
+        request,
+        response,
+        new HikArcError(
+          'HIKARC_MEDIA_UNKNOWN',
+          reference === undefined ? 'no media reference kept for the alarm' : `the alarm has ${reference.items.length} media item(s)`,
+        ),
+      );
     }
-    if (active >= options.maxActiveResponses) return refuse(access, request, response, new HikArcError('HIKARC_MEDIA_BUSY', 'too many media answers in progress'));
+    if (active >= options.maxActiveResponses)
+      return refuse(access, request, response, new HikArcError('HIKARC_MEDIA_BUSY', 'too many media answers in progress'));
     active++;
     response.once('close', () => active--);
     let copy: LocalCopy;
@@ -197,7 +219,15 @@ export async function startMediaServer(options: MediaServerOptions): Promise<Run
     serveFile(access, request, response, reference, target.item, copy, file);
   };
 
-  const serveFile = (access: Access, request: IncomingMessage, response: ServerResponse, reference: MediaReference, item: number, copy: LocalCopy, file: FileHandle): void => {
+  const serveFile = (
+    access: Access,
+    request: IncomingMessage,
+    response: ServerResponse,
+    reference: MediaReference,
+    item: number,
+    copy: LocalCopy,
+    file: FileHandle,
+  ): void => {
     const etag = `"sha256-${copy.sha256}"`;
     if (response.destroyed || request.socket.destroyed) {
       // The caller gave up while the file was fetched; it is kept for the next one.
@@ -219,7 +249,9 @@ export async function startMediaServer(options: MediaServerOptions): Promise<Run
     if (range !== undefined) headers['content-range'] = range;
     if (selection.kind === 'unsatisfiable') {
       void file.close();
-      response.writeHead(416, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end(request.method === 'HEAD' ? undefined : `hik-arc: the file has ${copy.bytes} bytes; that range is outside it\n`);
+      response
+        .writeHead(416, { ...headers, 'content-type': 'text/plain; charset=utf-8' })
+        .end(request.method === 'HEAD' ? undefined : `hik-arc: the file has ${copy.bytes} bytes; that range is outside it\n`);
       logAccess(access, response, { range: request.headers.range, bytes: 0 });
       return;
     }
@@ -272,7 +304,9 @@ export async function startMediaServer(options: MediaServerOptions): Promise<Run
   server.keepAliveTimeout = 5_000;
   const { host, port } = splitListen(options.listen);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(new HikArcError('HIKARC_MEDIA_LISTEN_FAILED', `the media endpoint cannot listen on ${options.listen}: ${errorMessage(error)}`, { cause: error })));
+    server.once('error', (error) =>
+      reject(new HikArcError('HIKARC_MEDIA_LISTEN_FAILED', `the media endpoint cannot listen on ${options.listen}: ${errorMessage(error)}`, { cause: error })),
+    );
     server.listen(port, host, () => {
       server.removeAllListeners('error');
       server.on('error', (error) => logger.error({ code: 'HIKARC_MEDIA_LISTEN_FAILED', err: errorMessage(error) }, 'media endpoint error'));
@@ -280,7 +314,10 @@ export async function startMediaServer(options: MediaServerOptions): Promise<Run
     });
   });
   const address = server.address() as AddressInfo;
-  logger.info({ address: `${address.address}:${address.port}`, tls: scheme === 'https', linkTtlHours: options.linkTtlMs / 3_600_000 }, 'media endpoint listening');
+  logger.info(
+    { address: `${address.address}:${address.port}`, tls: scheme === 'https', linkTtlHours: options.linkTtlMs / 3_600_000 },
+    'media endpoint listening',
+  );
   return {
     address,
     scheme,
@@ -300,7 +337,8 @@ async function openCopy(library: MediaLibrary, mediaId: number, item: number): P
     try {
       return { copy, file: await open(copy.path, 'r') };
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ENOENT' || attempt > 0) throw new HikArcError('HIKARC_MEDIA_STORE_FAILED', 'the kept media file cannot be read', { cause: error });
+      if ((error as { code?: unknown }).code !== 'ENOENT' || attempt > 0)
+        throw new HikArcError('HIKARC_MEDIA_STORE_FAILED', 'the kept media file cannot be read', { cause: error });
     }
   }
 }

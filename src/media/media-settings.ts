@@ -47,4 +47,3 @@ export const MEDIA_DEFAULTS = {
   archiveAttempts: 6,
   pruneIntervalMs: HOUR_MS,
 } as const;
-

@@ -5,8 +5,7 @@
 
 export type MediaSource =
   /** Request target on the receiver, query included (also the Digest `uri`). */
-  | { readonly ok: true; readonly path: string }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly path: string } | { readonly ok: false; readonly reason: string };
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 // Control bytes and spaces do not belong in a request target; a device that sends them sends junk.

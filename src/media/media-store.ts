@@ -187,14 +187,18 @@ export class MediaStore {
     );
     this.updateRemoved = this.db.prepare('UPDATE media_items SET file = NULL, stored_at = NULL WHERE ref_id = ? AND item = ?');
     this.updateArchive = this.db.prepare('UPDATE media_items SET archive_due_at = ?, archive_attempts = ?, last_error = ? WHERE ref_id = ? AND item = ?');
-    this.selectDue = this.db.prepare('SELECT * FROM media_items WHERE archive_due_at IS NOT NULL AND archive_due_at <= ? ORDER BY archive_due_at, ref_id, item LIMIT ?');
+    this.selectDue = this.db.prepare(
+      'SELECT * FROM media_items WHERE archive_due_at IS NOT NULL AND archive_due_at <= ? ORDER BY archive_due_at, ref_id, item LIMIT ?',
+    );
     this.selectNextDue = this.db.prepare('SELECT MIN(archive_due_at) AS at FROM media_items WHERE archive_due_at IS NOT NULL');
     this.selectStoredBytes = this.db.prepare('SELECT SUM(bytes) AS bytes, COUNT(*) AS files FROM media_items WHERE file IS NOT NULL');
     // "Oldest first" is the oldest alarm: an old alarm's clip fetched late still goes before a new one.
     this.selectOldestStored = this.db.prepare(
       'SELECT i.* FROM media_items i JOIN media_refs r ON r.id = i.ref_id WHERE i.file IS NOT NULL ORDER BY r.created_at, i.ref_id, i.item LIMIT ?',
     );
-    this.selectStoredBefore = this.db.prepare('SELECT i.* FROM media_items i JOIN media_refs r ON r.id = i.ref_id WHERE r.created_at < ? AND i.file IS NOT NULL');
+    this.selectStoredBefore = this.db.prepare(
+      'SELECT i.* FROM media_items i JOIN media_refs r ON r.id = i.ref_id WHERE r.created_at < ? AND i.file IS NOT NULL',
+    );
     this.deleteRefsBefore = this.db.prepare('DELETE FROM media_refs WHERE created_at < ?');
     this.selectStoredFiles = this.db.prepare('SELECT * FROM media_items WHERE file IS NOT NULL');
     this.addReferenceTransaction = this.db.transaction((reference: NewMediaReference) => {
@@ -213,7 +217,15 @@ export class MediaStore {
     return this.guard('read', () => {
       const row = this.selectRef.get(id);
       if (row === undefined) return undefined;
-      return { id: row.id, createdAt: row.created_at, account: row.account, cid: row.cid, zone: row.zone, eventType: row.event_type, items: this.selectItems.all(id).map(toItem) };
+      return {
+        id: row.id,
+        createdAt: row.created_at,
+        account: row.account,
+        cid: row.cid,
+        zone: row.zone,
+        eventType: row.event_type,
+        items: this.selectItems.all(id).map(toItem),
+      };
     });
   }
 

@@ -42,7 +42,9 @@ function contentLength(value: string | string[] | undefined): number | undefined
 }
 
 function tooLarge(bytes: number, maxBytes: number): HikArcError {
-  return new HikArcError('HIKARC_MEDIA_TOO_LARGE', `the file is larger than media.maxFileMB (${bytes} bytes, at most ${maxBytes})`, { detail: { bytes, maxBytes } });
+  return new HikArcError('HIKARC_MEDIA_TOO_LARGE', `the file is larger than media.maxFileMB (${bytes} bytes, at most ${maxBytes})`, {
+    detail: { bytes, maxBytes },
+  });
 }
 
 export async function downloadToFile(http: HikHttp, clock: Clock, request: DownloadRequest): Promise<Downloaded> {
@@ -67,8 +69,13 @@ export async function downloadToFile(http: HikHttp, clock: Clock, request: Downl
       bodyTimeoutMs: request.timeoutMs,
     });
     if (!response.ok) {
-      if (response.statusCode === 404) throw new HikArcError('HIKARC_MEDIA_RECEIVER_NOT_FOUND', 'the receiver has no such file (not yet pulled from the camera, or rotated out)', { detail: { statusCode: 404 } });
-      throw new HikArcError('HIKARC_MEDIA_RECEIVER_FAILED', `the receiver answered HTTP ${response.statusCode}`, { detail: { statusCode: response.statusCode } });
+      if (response.statusCode === 404)
+        throw new HikArcError('HIKARC_MEDIA_RECEIVER_NOT_FOUND', 'the receiver has no such file (not yet pulled from the camera, or rotated out)', {
+          detail: { statusCode: 404 },
+        });
+      throw new HikArcError('HIKARC_MEDIA_RECEIVER_FAILED', `the receiver answered HTTP ${response.statusCode}`, {
+        detail: { statusCode: response.statusCode },
+      });
     }
     expected = contentLength(response.headers['content-length']);
     if (expected !== undefined && expected > request.maxBytes) {
@@ -87,14 +94,20 @@ export async function downloadToFile(http: HikHttp, clock: Clock, request: Downl
       await file.write(bytes);
     }
     if (expected !== undefined && received !== expected) {
-      throw new HikArcError('HIKARC_MEDIA_RECEIVER_FAILED', `the receiver ended the file after ${received} of ${expected} bytes`, { detail: { received, expected } });
+      throw new HikArcError('HIKARC_MEDIA_RECEIVER_FAILED', `the receiver ended the file after ${received} of ${expected} bytes`, {
+        detail: { received, expected },
+      });
     }
     const declared = response.headers['content-type'];
     const contentType = received === 0 ? undefined : servedMediaType(Array.isArray(declared) ? declared[0] : declared, head);
     if (contentType === undefined) {
-      throw new HikArcError('HIKARC_MEDIA_NOT_MEDIA', received === 0 ? 'the receiver answered with an empty file' : 'the receiver answered with something that is not a picture or a video', {
-        detail: { bytes: received },
-      });
+      throw new HikArcError(
+        'HIKARC_MEDIA_NOT_MEDIA',
+        received === 0 ? 'the receiver answered with an empty file' : 'the receiver answered with something that is not a picture or a video',
+        {
+          detail: { bytes: received },
+        },
+      );
     }
     // Evidence: on disk before anyone is told it is kept.
     await file.sync();
@@ -104,16 +117,23 @@ export async function downloadToFile(http: HikHttp, clock: Clock, request: Downl
     file = undefined;
     await rm(request.dest, { force: true }).catch(() => undefined);
     if (timedOut) {
-      throw new HikArcError('HIKARC_MEDIA_RECEIVER_TIMEOUT', `the receiver sent ${received} bytes${expected === undefined ? '' : ` of ${expected}`} within ${request.timeoutMs} ms`, {
-        detail: { received, expected, timeoutMs: request.timeoutMs },
-      });
+      throw new HikArcError(
+        'HIKARC_MEDIA_RECEIVER_TIMEOUT',
+        `the receiver sent ${received} bytes${expected === undefined ? '' : ` of ${expected}`} within ${request.timeoutMs} ms`,
+        {
+          detail: { received, expected, timeoutMs: request.timeoutMs },
+        },
+      );
     }
     if (isHikArcError(error)) throw error;
-    if (request.signal?.aborted === true) throw new HikArcError('HIKARC_MEDIA_RECEIVER_FAILED', 'the download was stopped with the service', { detail: { received, expected } });
+    if (request.signal?.aborted === true)
+      throw new HikArcError('HIKARC_MEDIA_RECEIVER_FAILED', 'the download was stopped with the service', { detail: { received, expected } });
     const code = networkCode(error);
     throw new HikArcError(
       'HIKARC_MEDIA_RECEIVER_FAILED',
-      received > 0 ? `the connection to the receiver broke off after ${received}${expected === undefined ? '' : ` of ${expected}`} bytes` : 'the receiver could not be reached',
+      received > 0
+        ? `the connection to the receiver broke off after ${received}${expected === undefined ? '' : ` of ${expected}`} bytes`
+        : 'the receiver could not be reached',
       { detail: { received, expected, errorCode: code } },
     );
   } finally {

@@ -5,7 +5,18 @@ import { MemoryStorage } from './memory-storage.js';
 import { SqliteStorage, type SqliteStorageOptions } from './sqlite-storage.js';
 import { StoreOutbox, type StoreOutboxOptions } from './store-outbox.js';
 
-export type { CloseReport, NewOutboxEntry, Outbox, OutboxDelivery, OutboxEntry, OutboxFailure, OutboxState, OutboxStats, StoreHealth, StoreState } from './outbox.js';
+export type {
+  CloseReport,
+  NewOutboxEntry,
+  Outbox,
+  OutboxDelivery,
+  OutboxEntry,
+  OutboxFailure,
+  OutboxState,
+  OutboxStats,
+  StoreHealth,
+  StoreState,
+} from './outbox.js';
 export { STORE_STATES } from './outbox.js';
 export type { OutboxStorage, StoredRow, StorageBatch, PendingKey, LoadedState } from './outbox-storage.js';
 export { StoreOutbox, DEFAULT_MAX_UNSTORED, OUTCOME_FLUSH_MS, STORE_RETRY, type StoreOutboxOptions } from './store-outbox.js';
@@ -13,7 +24,17 @@ export { SqliteStorage, SCHEMA_VERSION, type SqliteStorageOptions } from './sqli
 export { MemoryStorage, type MemoryStorageFault } from './memory-storage.js';
 export { OutboxReader, type OutboxRow, type RowProgress } from './outbox-reader.js';
 export { StoreError, storeError, storeErrorCode, type StoreErrorCode } from './store-error.js';
-export { FIRST_SEQUENCE, LAST_SEQUENCE, SUPERVISION_SEQUENCE, SEQUENCE_SKIP_AFTER_UNCLEAN_STOP, advanceSequence, counterKey, isMessageSequence, nextSequence, SequenceCounters } from './sequence.js';
+export {
+  FIRST_SEQUENCE,
+  LAST_SEQUENCE,
+  SUPERVISION_SEQUENCE,
+  SEQUENCE_SKIP_AFTER_UNCLEAN_STOP,
+  advanceSequence,
+  counterKey,
+  isMessageSequence,
+  nextSequence,
+  SequenceCounters,
+} from './sequence.js';
 
 /** The service's outbox: SQLite at `path` (the store is opened, checked and, if asked, locked now). */
 export function openSqliteOutbox(options: SqliteStorageOptions & StoreOutboxOptions): StoreOutbox {

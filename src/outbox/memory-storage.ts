@@ -5,7 +5,10 @@
 import type { LoadedState, OutboxStorage, PendingKey, StorageBatch, StoredRow } from './outbox-storage.js';
 import { StoreError, type StoreErrorCode } from './store-error.js';
 
-export type MemoryStorageFault = { readonly kind: 'none' } | { readonly kind: 'fail'; readonly code: StoreErrorCode } | { readonly kind: 'slow'; readonly ms: number };
+export type MemoryStorageFault =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'fail'; readonly code: StoreErrorCode }
+  | { readonly kind: 'slow'; readonly ms: number };
 
 export class MemoryStorage implements OutboxStorage {
   readonly description = 'memory';
@@ -21,7 +24,8 @@ export class MemoryStorage implements OutboxStorage {
   load(): LoadedState {
     const pending: PendingKey[] = [];
     for (const row of [...this.rows.values()].sort((a, b) => a.id - b.id)) {
-      if (row.state === 'pending') pending.push({ id: row.id, destination: row.destination, account: row.account, nextAttemptAt: row.nextAttemptAt, sequence: row.sequence });
+      if (row.state === 'pending')
+        pending.push({ id: row.id, destination: row.destination, account: row.account, nextAttemptAt: row.nextAttemptAt, sequence: row.sequence });
     }
     return { pending, maxId: this.maxId, counters: [...this.counters], cleanStop: this.cleanStop };
   }
@@ -104,7 +108,15 @@ export class MemoryStorage implements OutboxStorage {
     for (const row of batch.updates) {
       const stored = this.rows.get(row.id);
       if (stored !== undefined) {
-        this.rows.set(row.id, { ...stored, state: row.state, attempts: row.attempts, nextAttemptAt: row.nextAttemptAt, lastError: row.lastError, deliveredAt: row.deliveredAt, deliveredVia: row.deliveredVia });
+        this.rows.set(row.id, {
+          ...stored,
+          state: row.state,
+          attempts: row.attempts,
+          nextAttemptAt: row.nextAttemptAt,
+          lastError: row.lastError,
+          deliveredAt: row.deliveredAt,
+          deliveredVia: row.deliveredVia,
+        });
       }
     }
     for (const row of batch.rewrites) if (this.rows.has(row.id)) this.rows.set(row.id, { ...row });

@@ -47,7 +47,8 @@ interface Row {
 }
 
 // The attachment (the vendor event, most of a row's bytes) only where the payload has no alarm to show.
-const COLUMNS = "id, destination, account, state, received_at, payload, attempts, last_error, sequence, delivered_at, delivered_via, CASE WHEN NOT json_valid(payload) THEN NULL WHEN json_extract(payload, '$.message') IS NULL THEN attachment END AS attachment";
+const COLUMNS =
+  "id, destination, account, state, received_at, payload, attempts, last_error, sequence, delivered_at, delivered_via, CASE WHEN NOT json_valid(payload) THEN NULL WHEN json_extract(payload, '$.message') IS NULL THEN attachment END AS attachment";
 
 function fromRow(row: Row): OutboxRow {
   return {
@@ -79,7 +80,8 @@ export class OutboxReader {
     try {
       db = new Database(path, { readonly: true, fileMustExist: true });
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'SQLITE_CANTOPEN') throw new StoreError('HIKARC_STORE_MISSING', `there is no outbox at ${path}`, { cause: error, detail: { path } });
+      if ((error as { code?: unknown }).code === 'SQLITE_CANTOPEN')
+        throw new StoreError('HIKARC_STORE_MISSING', `there is no outbox at ${path}`, { cause: error, detail: { path } });
       throw storeError('open', error);
     }
     // A checkpoint of the service can hold the database for a moment; wait for it, not fail.
@@ -134,7 +136,9 @@ export class OutboxReader {
   /** The attachments of the last `count` rows, newest first (the vendor events, for who sent what). */
   recentAttachments(count: number): string[] {
     try {
-      return (this.db.prepare('SELECT attachment FROM outbox WHERE attachment IS NOT NULL ORDER BY id DESC LIMIT ?').all(count) as Array<{ attachment: string }>).map((row) => row.attachment);
+      return (
+        this.db.prepare('SELECT attachment FROM outbox WHERE attachment IS NOT NULL ORDER BY id DESC LIMIT ?').all(count) as Array<{ attachment: string }>
+      ).map((row) => row.attachment);
     } catch (error) {
       throw storeError('read', error);
     }

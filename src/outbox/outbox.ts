@@ -51,9 +51,7 @@ export interface OutboxDelivery {
   readonly at: number;
 }
 
-export type OutboxFailure =
-  | { readonly reason: string; readonly retryAt: number }
-  | { readonly reason: string; readonly dead: true };
+export type OutboxFailure = { readonly reason: string; readonly retryAt: number } | { readonly reason: string; readonly dead: true };
 
 export interface OutboxStats {
   /** Entries waiting for an ACK, stored or held in memory. */

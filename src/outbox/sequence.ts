@@ -28,7 +28,7 @@ export function advanceSequence(previous: number, steps: number): number {
   const base = isMessageSequence(previous) ? previous - FIRST_SEQUENCE : -1;
   if (base < 0 && steps <= 0) return 0;
   const span = LAST_SEQUENCE - FIRST_SEQUENCE + 1;
-  return (((base + steps) % span) + span) % span + FIRST_SEQUENCE;
+  return ((((base + steps) % span) + span) % span) + FIRST_SEQUENCE;
 }
 
 export function isMessageSequence(value: number): boolean {

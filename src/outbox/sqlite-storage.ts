@@ -120,7 +120,11 @@ function isNewFile(path: string, mustExist: boolean): boolean {
     return true;
   }
   if (size === 0) {
-    throw new StoreError('HIKARC_STORE_CORRUPT', `the outbox ${path} is an empty file (0 bytes): it was truncated or made by something else; hik-arc will not start on it as if nothing were queued. Move it away to start a new outbox`, { detail: { path } });
+    throw new StoreError(
+      'HIKARC_STORE_CORRUPT',
+      `the outbox ${path} is an empty file (0 bytes): it was truncated or made by something else; hik-arc will not start on it as if nothing were queued. Move it away to start a new outbox`,
+      { detail: { path } },
+    );
   }
   return false;
 }
@@ -130,7 +134,9 @@ export class SqliteStorage implements OutboxStorage {
   private readonly db: Database.Database;
   private readonly lock: StoreLock | null;
   private dataVersion = 0;
-  private readonly insertRow: Database.Statement<[number, string, string, string, number, string, number, number, string | null, number | null, number | null, string | null, string | null]>;
+  private readonly insertRow: Database.Statement<
+    [number, string, string, string, number, string, number, number, string | null, number | null, number | null, string | null, string | null]
+  >;
   private readonly selectAttachment: Database.Statement<[number], { attachment: string | null }>;
   private readonly updateOutcome: Database.Statement<[string, number, number, string | null, number | null, string | null, number]>;
   private readonly rewriteRow: Database.Statement<[string, string, string, number, number, string | null, number | null, number | null, string | null, number]>;
@@ -167,12 +173,16 @@ export class SqliteStorage implements OutboxStorage {
     this.insertRow = this.db.prepare(
       'INSERT INTO outbox (id, destination, account, state, received_at, payload, attempts, next_attempt_at, last_error, sequence, delivered_at, delivered_via, attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.updateOutcome = this.db.prepare('UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, delivered_at = ?, delivered_via = ? WHERE id = ?');
+    this.updateOutcome = this.db.prepare(
+      'UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?, delivered_at = ?, delivered_via = ? WHERE id = ?',
+    );
     this.rewriteRow = this.db.prepare(
       'UPDATE outbox SET state = ?, account = ?, payload = ?, attempts = ?, next_attempt_at = ?, last_error = ?, sequence = ?, delivered_at = ?, delivered_via = ? WHERE id = ?',
     );
     this.readChanges = this.db.prepare("SELECT value FROM meta WHERE key = 'outbox_changes'");
-    this.upsertCounter = this.db.prepare('INSERT INTO sequence_counters (destination, account, last) VALUES (?, ?, ?) ON CONFLICT (destination, account) DO UPDATE SET last = excluded.last');
+    this.upsertCounter = this.db.prepare(
+      'INSERT INTO sequence_counters (destination, account, last) VALUES (?, ?, ?) ON CONFLICT (destination, account) DO UPDATE SET last = excluded.last',
+    );
     this.setMeta = this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     // Every column but the attachment: the delivery path reads rows, never what is attached.
     const columns = 'id, destination, account, state, received_at, payload, attempts, next_attempt_at, last_error, sequence, delivered_at, delivered_via';
@@ -189,12 +199,12 @@ export class SqliteStorage implements OutboxStorage {
   load(): LoadedState {
     try {
       const pending = this.selectPending.all().map(toPendingKey);
-      const maxRow = this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM outbox").get() as { id: number };
+      const maxRow = this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM outbox').get() as { id: number };
       // AUTOINCREMENT remembers ids of pruned rows: new ids must not reuse those either.
       const sequenceRow = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").get() as { seq: number } | undefined;
-      const counters = (this.db.prepare('SELECT destination, account, last FROM sequence_counters').all() as Array<{ destination: string; account: string; last: number }>).map(
-        (row) => [counterKey(row.destination, row.account), row.last] as const,
-      );
+      const counters = (
+        this.db.prepare('SELECT destination, account, last FROM sequence_counters').all() as Array<{ destination: string; account: string; last: number }>
+      ).map((row) => [counterKey(row.destination, row.account), row.last] as const);
       const clean = this.db.prepare("SELECT value FROM meta WHERE key = 'clean_stop'").get() as { value: string } | undefined;
       return { pending, maxId: Math.max(maxRow.id, sequenceRow?.seq ?? 0), counters, cleanStop: clean === undefined || clean.value === '1' };
     } catch (error) {
@@ -206,13 +216,38 @@ export class SqliteStorage implements OutboxStorage {
     try {
       this.db.transaction(() => {
         for (const row of batch.inserts) {
-          this.insertRow.run(row.id, row.destination, row.account, row.state, row.receivedAt, row.payload, row.attempts, row.nextAttemptAt, row.lastError, row.sequence, row.deliveredAt, row.deliveredVia, row.attachment);
+          this.insertRow.run(
+            row.id,
+            row.destination,
+            row.account,
+            row.state,
+            row.receivedAt,
+            row.payload,
+            row.attempts,
+            row.nextAttemptAt,
+            row.lastError,
+            row.sequence,
+            row.deliveredAt,
+            row.deliveredVia,
+            row.attachment,
+          );
         }
         for (const row of batch.updates) {
           this.updateOutcome.run(row.state, row.attempts, row.nextAttemptAt, row.lastError, row.deliveredAt, row.deliveredVia, row.id);
         }
         for (const row of batch.rewrites) {
-          this.rewriteRow.run(row.state, row.account, row.payload, row.attempts, row.nextAttemptAt, row.lastError, row.sequence, row.deliveredAt, row.deliveredVia, row.id);
+          this.rewriteRow.run(
+            row.state,
+            row.account,
+            row.payload,
+            row.attempts,
+            row.nextAttemptAt,
+            row.lastError,
+            row.sequence,
+            row.deliveredAt,
+            row.deliveredVia,
+            row.id,
+          );
         }
         for (const [key, last] of batch.counters) {
           const [destination, account] = key.split('\u0000') as [string, string];
@@ -340,10 +375,16 @@ function migrate(db: Database.Database, path: string, fresh: boolean): void {
   const tables = tableNames(db);
   if (version > SCHEMA_VERSION) {
     db.close();
-    throw new StoreError('HIKARC_STORE_INCOMPATIBLE', `the outbox ${path} has schema version ${version}; this hik-arc reads up to ${SCHEMA_VERSION}`, { detail: { path, version } });
+    throw new StoreError('HIKARC_STORE_INCOMPATIBLE', `the outbox ${path} has schema version ${version}; this hik-arc reads up to ${SCHEMA_VERSION}`, {
+      detail: { path, version },
+    });
   }
   if (!fresh && !tables.has('outbox')) {
-    throw new StoreError('HIKARC_STORE_CORRUPT', `${path} is an SQLite database but not a hik-arc outbox (no outbox table); hik-arc will not write into it. Point store.path elsewhere`, { detail: { path } });
+    throw new StoreError(
+      'HIKARC_STORE_CORRUPT',
+      `${path} is an SQLite database but not a hik-arc outbox (no outbox table); hik-arc will not write into it. Point store.path elsewhere`,
+      { detail: { path } },
+    );
   }
   db.transaction(() => {
     if (tables.has('outbox') && version < 2) {
@@ -355,7 +396,9 @@ function migrate(db: Database.Database, path: string, fresh: boolean): void {
     if (version < 2 && tables.has('outbox')) {
       // Version 1 numbered per path, across accounts: keep the number an alarm was sent with (so
       // its retransmission carries it) and start each account's counter above what it used.
-      db.exec(`UPDATE outbox SET sequence = COALESCE(json_extract(sequences, '$.primary'), json_extract(sequences, '$.secondary')) WHERE sequence IS NULL AND account <> '' AND state <> 'dead'`);
+      db.exec(
+        `UPDATE outbox SET sequence = COALESCE(json_extract(sequences, '$.primary'), json_extract(sequences, '$.secondary')) WHERE sequence IS NULL AND account <> '' AND state <> 'dead'`,
+      );
       db.exec(`INSERT INTO sequence_counters (destination, account, last)
                SELECT destination, UPPER(account), MAX(sequence) FROM outbox WHERE sequence IS NOT NULL GROUP BY destination, UPPER(account)
                ON CONFLICT (destination, account) DO UPDATE SET last = MAX(last, excluded.last)`);

@@ -136,7 +136,10 @@ export class StoreOutbox implements Outbox {
     if (!loaded.cleanStop && this.allocatesSequences && this.counters.size > 0) {
       // docs/outbox.md §Sequence numbers: numbers used while the store was down may not be on disk.
       this.counters.skipAll(SEQUENCE_SKIP_AFTER_UNCLEAN_STOP);
-      this.logger.warn({ skip: SEQUENCE_SKIP_AFTER_UNCLEAN_STOP, counters: this.counters.size }, 'the last run did not stop cleanly: sequence numbers continue a little further on');
+      this.logger.warn(
+        { skip: SEQUENCE_SKIP_AFTER_UNCLEAN_STOP, counters: this.counters.size },
+        'the last run did not stop cleanly: sequence numbers continue a little further on',
+      );
     }
     for (const key of loaded.pending) this.adopt(key);
     if (!this.allocatesSequences) this.cleanStopPending = undefined;
@@ -297,14 +300,18 @@ export class StoreOutbox implements Outbox {
     let sequence = sameAccount ? row.sequence : null;
     if (sequence === null && this.allocatesSequences && account !== '') sequence = this.counters.allocate(row.destination, account);
     this.laneOnLanding.add(id);
-    await this.change(id, (mutable) => {
-      mutable.state = 'pending';
-      mutable.account = account;
-      mutable.payload = replacement?.payload ?? row.payload;
-      mutable.nextAttemptAt = 0;
-      mutable.lastError = null;
-      mutable.sequence = sequence;
-    }, true);
+    await this.change(
+      id,
+      (mutable) => {
+        mutable.state = 'pending';
+        mutable.account = account;
+        mutable.payload = replacement?.payload ?? row.payload;
+        mutable.nextAttemptAt = 0;
+        mutable.lastError = null;
+        mutable.sequence = sequence;
+      },
+      true,
+    );
     return true;
   }
 
@@ -502,7 +509,8 @@ export class StoreOutbox implements Outbox {
       overlay.rewrite = false;
       if (this.laneOnLanding.has(id)) {
         this.laneOnLanding.delete(id);
-        if (overlay.row.state === 'pending' && overlay.row.sequence !== null) this.lanes.add(overlay.row.destination, overlay.row.account, id, overlay.row.nextAttemptAt);
+        if (overlay.row.state === 'pending' && overlay.row.sequence !== null)
+          this.lanes.add(overlay.row.destination, overlay.row.account, id, overlay.row.nextAttemptAt);
       }
       // A change made while the commit ran keeps the row for the next one; what waited for the
       // version that landed is told so. A row that leaves the overlay needs no note: nothing waits.
@@ -524,7 +532,11 @@ export class StoreOutbox implements Outbox {
     this.onWriteFailure?.(error.code);
     const state: StoreState = error.code === 'HIKARC_STORE_FULL' ? 'full' : error.code === 'HIKARC_STORE_LOCKED' ? 'locked' : 'failed';
     this.setHealth(state, error.code, error.message);
-    this.limitedLog.error(error.code, { err: error.message, rows, unstored: this.unstoredCount() }, 'the outbox cannot be written; alarms are held in memory, delivered, and written when it recovers');
+    this.limitedLog.error(
+      error.code,
+      { err: error.message, rows, unstored: this.unstoredCount() },
+      'the outbox cannot be written; alarms are held in memory, delivered, and written when it recovers',
+    );
     this.spill();
     if (!this.closed) {
       this.cancelRetryTimer?.();
@@ -548,7 +560,9 @@ export class StoreOutbox implements Outbox {
         keep.push(ticket);
         continue;
       }
-      const waiting = ticket.ids.map(([id]) => this.overlay.get(id)).filter((overlay): overlay is Overlay => overlay !== undefined && overlay.insert && !overlay.spilled);
+      const waiting = ticket.ids
+        .map(([id]) => this.overlay.get(id))
+        .filter((overlay): overlay is Overlay => overlay !== undefined && overlay.insert && !overlay.spilled);
       if (waiting.length === 0) {
         keep.push(ticket);
         continue;
@@ -572,7 +586,10 @@ export class StoreOutbox implements Outbox {
 
   private heldFullError(): StoreError {
     const code = (this.health.code ?? 'HIKARC_STORE_FAILED') as StoreErrorCode;
-    return new StoreError(code, `the store cannot be written (${this.health.detail ?? 'unknown error'}) and ${this.maxUnstored} alarms are held in memory already`);
+    return new StoreError(
+      code,
+      `the store cannot be written (${this.health.detail ?? 'unknown error'}) and ${this.maxUnstored} alarms are held in memory already`,
+    );
   }
 
   /** Frees room among held alarms that were delivered already (only their audit row is lost). */
@@ -584,7 +601,8 @@ export class StoreOutbox implements Outbox {
       this.overlay.delete(id);
       freed++;
     }
-    if (freed > 0) this.limitedLog.warn('HIKARC_STORE_UNSTORED', { evicted: freed }, 'acknowledged alarms held in memory dropped from the audit record to make room');
+    if (freed > 0)
+      this.limitedLog.warn('HIKARC_STORE_UNSTORED', { evicted: freed }, 'acknowledged alarms held in memory dropped from the audit record to make room');
     return freed;
   }
 
@@ -642,15 +660,29 @@ export class StoreOutbox implements Outbox {
         if (row.state === 'pending') unstored++;
         // docs/outbox.md §Stopping with the store down: the journal is the alarm's last record.
         this.logger.error(
-          { code: 'HIKARC_STORE_UNSTORED', id: row.id, account: row.account, state: row.state, sequence: row.sequence, receivedAt: new Date(row.receivedAt).toISOString(), deliveredVia: row.deliveredVia, payload: row.payload },
-          row.state === 'delivered' ? 'alarm acknowledged by the ARC but never stored' : 'alarm never stored and not acknowledged: this line is its only record',
+          {
+            code: 'HIKARC_STORE_UNSTORED',
+            id: row.id,
+            account: row.account,
+            state: row.state,
+            sequence: row.sequence,
+            receivedAt: new Date(row.receivedAt).toISOString(),
+            deliveredVia: row.deliveredVia,
+            payload: row.payload,
+          },
+          row.state === 'delivered'
+            ? 'alarm acknowledged by the ARC but never stored'
+            : 'alarm never stored and not acknowledged: this line is its only record',
         );
       } else {
         unwrittenOutcomes++;
       }
     }
     if (unwrittenOutcomes > 0) {
-      this.logger.warn({ code: this.health.code, unwrittenOutcomes }, 'outcomes not written: those alarms are sent again, with the same sequence numbers, at the next start');
+      this.logger.warn(
+        { code: this.health.code, unwrittenOutcomes },
+        'outcomes not written: those alarms are sent again, with the same sequence numbers, at the next start',
+      );
     }
     return { unstored, unwrittenOutcomes };
   }

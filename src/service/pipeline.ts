@@ -16,8 +16,22 @@ import { ARC_DESTINATION, decodeStoredAlarm, encodeStoredEvent, type StoredEvent
 
 /** What became of one stored alarm, for reports (replay, demo) and tests. */
 export type DeliveryOutcome =
-  | { readonly id: number; readonly message: AlarmMessage; readonly outcome: 'acked'; readonly via: string; readonly sequence: number; readonly latencyMs: number; readonly dispatch: DispatchOutcome }
-  | { readonly id: number; readonly message: AlarmMessage | null; readonly outcome: 'dead-letter' | 'retry'; readonly detail: string; readonly dispatch: DispatchOutcome };
+  | {
+      readonly id: number;
+      readonly message: AlarmMessage;
+      readonly outcome: 'acked';
+      readonly via: string;
+      readonly sequence: number;
+      readonly latencyMs: number;
+      readonly dispatch: DispatchOutcome;
+    }
+  | {
+      readonly id: number;
+      readonly message: AlarmMessage | null;
+      readonly outcome: 'dead-letter' | 'retry';
+      readonly detail: string;
+      readonly dispatch: DispatchOutcome;
+    };
 
 export interface AcceptedEvent {
   /** null for an alarm hik-arc raised itself (nothing to translate). */
@@ -97,7 +111,11 @@ export class Pipeline {
     this.beforeStore = options.beforeStore;
     const metrics = options.metrics;
     this.received = metrics.counter('hik_arc_events_received_total', 'Events received from the receiver stream or a replay, by source', ['source']);
-    this.stored = metrics.counter('hik_arc_events_stored_total', 'Alarms handed to the outbox (stored, or held while the store fails), pending or dead letter', ['state']);
+    this.stored = metrics.counter(
+      'hik_arc_events_stored_total',
+      'Alarms handed to the outbox (stored, or held while the store fails), pending or dead letter',
+      ['state'],
+    );
     this.forwarded = metrics.counter('hik_arc_events_forwarded_total', 'Alarms acknowledged by the ARC, by path', ['via']);
     this.undelivered = metrics.counter('hik_arc_events_undelivered_total', 'Delivery rounds in which no destination acknowledged, by outcome', ['outcome']);
     this.latency = metrics.histogram('hik_arc_end_to_end_seconds', 'Time from receiving an event to the ARC acknowledging it', LATENCY_BUCKETS_SECONDS);
@@ -108,11 +126,19 @@ export class Pipeline {
       return [[{}, at === null ? 0 : Math.max(0, (this.clock.now() - at) / 1000)]];
     });
     metrics.gauge('hik_arc_outbox_dead_letters', 'Alarms kept as dead letters').collect(() => [[{}, stats().dead]]);
-    metrics.gauge('hik_arc_outbox_unstored', 'Alarms held only in memory because the store cannot be written (delivered anyway)').collect(() => [[{}, stats().unstored]]);
-    metrics.gauge('hik_arc_outbox_unwritten_outcomes', 'ACKs and failures decided but not yet written to the store').collect(() => [[{}, stats().unwrittenOutcomes]]);
+    metrics
+      .gauge('hik_arc_outbox_unstored', 'Alarms held only in memory because the store cannot be written (delivered anyway)')
+      .collect(() => [[{}, stats().unstored]]);
+    metrics
+      .gauge('hik_arc_outbox_unwritten_outcomes', 'ACKs and failures decided but not yet written to the store')
+      .collect(() => [[{}, stats().unwrittenOutcomes]]);
     metrics.gauge('hik_arc_delivery_lanes', 'Accounts with alarms waiting for an ACK').collect(() => [[{}, stats().lanes]]);
-    metrics.gauge('hik_arc_delivery_lanes_blocked', 'Accounts whose next alarm waits out a retry delay after a failed round (the others keep flowing)').collect(() => [[{}, stats().blockedLanes]]);
-    metrics.gauge('hik_arc_store_healthy', 'The outbox takes writes: 1, or 0 while it is full, locked or failing').collect(() => [[{}, this.outbox.storeHealth().state === 'ok' ? 1 : 0]]);
+    metrics
+      .gauge('hik_arc_delivery_lanes_blocked', 'Accounts whose next alarm waits out a retry delay after a failed round (the others keep flowing)')
+      .collect(() => [[{}, stats().blockedLanes]]);
+    metrics
+      .gauge('hik_arc_store_healthy', 'The outbox takes writes: 1, or 0 while it is full, locked or failing')
+      .collect(() => [[{}, this.outbox.storeHealth().state === 'ok' ? 1 : 0]]);
   }
 
   /** Starts the periodic backlog report. */
@@ -136,7 +162,15 @@ export class Pipeline {
     for (const input of inputs) {
       if (input.kind === 'alarm') {
         this.received.inc({ source: 'link' });
-        results.push({ translation: null, entry: { destination: ARC_DESTINATION, account: input.alarm.account, receivedAt: input.receivedAt, ...encodeStoredEvent({ message: input.alarm, event: null, source: 'link' }) } });
+        results.push({
+          translation: null,
+          entry: {
+            destination: ARC_DESTINATION,
+            account: input.alarm.account,
+            receivedAt: input.receivedAt,
+            ...encodeStoredEvent({ message: input.alarm, event: null, source: 'link' }),
+          },
+        });
         continue;
       }
       const key = input.key ?? input.event;
@@ -147,10 +181,13 @@ export class Pipeline {
         if (translation.forwarded && this.beforeStore) translation = { forwarded: true, message: this.beforeStore(translation.message, input.event) };
         this.translations.set(key, translation);
       }
-      const stored = (message: AlarmMessage | null): { payload: string; attachment: string } => encodeStoredEvent({ message, event: input.event, source: input.source });
+      const stored = (message: AlarmMessage | null): { payload: string; attachment: string } =>
+        encodeStoredEvent({ message, event: input.event, source: input.source });
       let entry: NewOutboxEntry | null = null;
-      if (translation.forwarded) entry = { destination: ARC_DESTINATION, account: translation.message.account, receivedAt: input.receivedAt, ...stored(translation.message) };
-      else if (translation.reason === 'no-account') entry = { destination: ARC_DESTINATION, account: '', receivedAt: input.receivedAt, ...stored(null), deadReason: `no-account: ${translation.detail}` };
+      if (translation.forwarded)
+        entry = { destination: ARC_DESTINATION, account: translation.message.account, receivedAt: input.receivedAt, ...stored(translation.message) };
+      else if (translation.reason === 'no-account')
+        entry = { destination: ARC_DESTINATION, account: '', receivedAt: input.receivedAt, ...stored(null), deadReason: `no-account: ${translation.detail}` };
       results.push({ translation, entry });
     }
     const entries = results.flatMap((result) => (result.entry ? [result.entry] : []));
@@ -163,7 +200,12 @@ export class Pipeline {
   }
 
   /** Translates and stores one vendor event; resolves once it is held by the outbox (or skipped). */
-  async acceptEvent(event: VendorEvent, receivedAt: number, source: StoredEvent['source'], key: object = event): Promise<{ translation: Translation; outboxId: number | null }> {
+  async acceptEvent(
+    event: VendorEvent,
+    receivedAt: number,
+    source: StoredEvent['source'],
+    key: object = event,
+  ): Promise<{ translation: Translation; outboxId: number | null }> {
     const [accepted] = await this.accept([{ kind: 'event', event, receivedAt, source, key }]);
     return { translation: accepted?.translation as Translation, outboxId: accepted?.outboxId ?? null };
   }
@@ -201,7 +243,10 @@ export class Pipeline {
     try {
       ids = await this.outbox.append(entries);
     } catch (error) {
-      this.logger.error({ code: (error as { code?: unknown }).code, err: errorMessage(error), alarms: entries.length }, 'alarm could not be stored; it is held and stored again');
+      this.logger.error(
+        { code: (error as { code?: unknown }).code, err: errorMessage(error), alarms: entries.length },
+        'alarm could not be stored; it is held and stored again',
+      );
       throw error;
     }
     for (const entry of entries) this.stored.inc({ state: entry.deadReason === undefined ? 'pending' : 'dead' });
@@ -224,7 +269,13 @@ export class Pipeline {
     if (stats.pending === 0 || stats.oldestPendingReceivedAt === null || now - stats.oldestPendingReceivedAt <= BACKLOG_AGE_MS) return;
     this.lastBacklogLog = now;
     this.logger.warn(
-      { pending: stats.pending, oldestAgeSec: Math.round((now - stats.oldestPendingReceivedAt) / 1000), deadLetters: stats.dead, blockedAccounts: stats.blockedLanes, unstored: stats.unstored },
+      {
+        pending: stats.pending,
+        oldestAgeSec: Math.round((now - stats.oldestPendingReceivedAt) / 1000),
+        deadLetters: stats.dead,
+        blockedAccounts: stats.blockedLanes,
+        unstored: stats.unstored,
+      },
       'alarms waiting for the ARC',
     );
   }

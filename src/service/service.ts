@@ -104,7 +104,12 @@ class Service implements RunningService {
       });
     }
     if (this.config.http.listen !== '') {
-      this.http = await startHttpServer({ listen: this.config.http.listen, health: () => this.health(), metrics: this.metrics, logger: this.logger.child({ stage: 'http' }) });
+      this.http = await startHttpServer({
+        listen: this.config.http.listen,
+        health: () => this.health(),
+        metrics: this.metrics,
+        logger: this.logger.child({ stage: 'http' }),
+      });
     }
     await this.media?.start();
     this.stack.start();
@@ -130,14 +135,18 @@ class Service implements RunningService {
       reasons.push(`no ARC path up: ${paths.map((path) => `${path.destination} ${path.url} down`).join(', ')}`);
     }
     if (store.state !== 'ok') {
-      reasons.push(`outbox ${store.state} (${store.code ?? ''}) for ${Math.round((now - store.since) / 1000)} s: ${stats.unstored} alarm(s) held in memory only`);
+      reasons.push(
+        `outbox ${store.state} (${store.code ?? ''}) for ${Math.round((now - store.since) / 1000)} s: ${stats.unstored} alarm(s) held in memory only`,
+      );
     }
     return {
       healthy: reasons.length === 0,
       reasons,
       details: {
         stream: { link: ingest.link, state: ingest.state, lastPartAgeSec: ingest.lastPartAt === null ? null : Math.round((now - ingest.lastPartAt) / 1000) },
-        arc: Object.fromEntries(paths.map((path) => [path.destination, { url: path.url, state: path.state, inFlight: path.inFlight, connections: path.connections }])),
+        arc: Object.fromEntries(
+          paths.map((path) => [path.destination, { url: path.url, state: path.state, inFlight: path.inFlight, connections: path.connections }]),
+        ),
         outbox: {
           store: store.state,
           pending: stats.pending,
@@ -171,9 +180,15 @@ class Service implements RunningService {
     this.setState('stopped');
     const pendingInStore = Math.max(0, stats.pending - stats.unstored);
     if (report.unstored > 0) {
-      this.logger.error({ code: 'HIKARC_STORE_UNSTORED', unstored: report.unstored, pendingInStore }, 'stopped with alarms that never reached the store; each is logged above with its payload');
+      this.logger.error(
+        { code: 'HIKARC_STORE_UNSTORED', unstored: report.unstored, pendingInStore },
+        'stopped with alarms that never reached the store; each is logged above with its payload',
+      );
     } else {
-      this.logger.info({ pendingInStore, unwrittenOutcomes: report.unwrittenOutcomes }, pendingInStore > 0 ? 'stopped; undelivered alarms stay stored and are sent at the next start' : 'stopped; nothing waiting');
+      this.logger.info(
+        { pendingInStore, unwrittenOutcomes: report.unwrittenOutcomes },
+        pendingInStore > 0 ? 'stopped; undelivered alarms stay stored and are sent at the next start' : 'stopped; nothing waiting',
+      );
     }
     return { ...report, pendingInStore };
   }
@@ -220,7 +235,9 @@ function tapControlEvents(control: RunningControl | null, items: readonly Ingest
  */
 function registerProcessMetrics(metrics: MetricsRegistry): void {
   metrics.collectDefaultMetrics();
-  metrics.gauge('hik_arc_build_info', 'The hik-arc version and the Node.js version running it; always 1', ['version', 'node']).set({ version: VERSION, node: process.version }, 1);
+  metrics
+    .gauge('hik_arc_build_info', 'The hik-arc version and the Node.js version running it; always 1', ['version', 'node'])
+    .set({ version: VERSION, node: process.version }, 1);
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
@@ -230,7 +247,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   // A bad tokens file stops the start before the store is opened (exit 78).
   const tokens = controlTokens(config);
   registerProcessMetrics(metrics);
-  const writeFailures = metrics.counter('hik_arc_store_write_failures_total', 'Commits of the outbox that failed (each is retried until it lands), by code', ['code']);
+  const writeFailures = metrics.counter('hik_arc_store_write_failures_total', 'Commits of the outbox that failed (each is retried until it lands), by code', [
+    'code',
+  ]);
   // Opened, checked and locked before anything else: a damaged store or a second service stops here.
   const outbox = openSqliteOutbox({
     path: config.store.path,
@@ -273,7 +292,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ...(options.dispatcherFactory === undefined ? {} : { dispatcherFactory: options.dispatcherFactory }),
     });
     // Media links (src/media): a hook before the store, nothing else in the pipeline.
-    media = mediaEnabled(config) ? createMediaStage({ settings: mediaSettingsFromConfig(config), guard: authGuard, clock, logger: logger.child({ stage: 'media' }), metrics }) : null;
+    media = mediaEnabled(config)
+      ? createMediaStage({ settings: mediaSettingsFromConfig(config), guard: authGuard, clock, logger: logger.child({ stage: 'media' }), metrics })
+      : null;
     const translator = new Translator({
       settings: config.translate,
       hikAccount: config.receiver.account,

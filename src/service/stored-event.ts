@@ -51,7 +51,8 @@ export function decodeStoredEvent(payload: string, attachment: string | null): S
   if (alarm === undefined) return undefined;
   try {
     // The first schema kept the event inside the payload object.
-    const event = attachment === null ? ((JSON.parse(payload) as { event?: VendorEvent | null }).event ?? null) : (JSON.parse(attachment) as VendorEvent | null);
+    const event =
+      attachment === null ? ((JSON.parse(payload) as { event?: VendorEvent | null }).event ?? null) : (JSON.parse(attachment) as VendorEvent | null);
     return { message: alarm.message, event, source: alarm.source };
   } catch {
     return undefined;

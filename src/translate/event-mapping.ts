@@ -92,7 +92,14 @@ function fromRow(family: EventFamily, row: CodeRow, location: Location, warnings
   };
 }
 
-function generalAlarm(family: EventFamily, hikCode: string | null, qualifier: Qualifier, description: string, location: Location, warnings: Warning[]): EventCodes {
+function generalAlarm(
+  family: EventFamily,
+  hikCode: string | null,
+  qualifier: Qualifier,
+  description: string,
+  location: Location,
+  warnings: Warning[],
+): EventCodes {
   return {
     family,
     hikCode,
@@ -161,11 +168,41 @@ const RECEIVER_LOCATION: Location = { partition: 0, zone: 0, user: null, videoUr
 
 // eventType (lower-cased) → status value → device-status table key (Appendix D.5).
 const STATUS_EVENTS: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map([
-  ['devstatuschanged', new Map([['online', 'deviceonline'], ['offline', 'deviceoffline']])],
-  ['devicekeystatechanged', new Map([['normal', 'deviceKeyNormal'], ['abnormal', 'deviceKeyAbnormal']])],
-  ['hppconnectionstatuschanged', new Map([['normal', 'hppConnectNormal'], ['abnormal', 'hppConnectAbnormal']])],
-  ['hppconnectstatechanged', new Map([['normal', 'hppConnectNormal'], ['abnormal', 'hppConnectAbnormal']])],
-  ['devicehppnetworkchanged', new Map([['normal', 'deviceHppNormal'], ['abnormal', 'deviceHppAbnormal']])],
+  [
+    'devstatuschanged',
+    new Map([
+      ['online', 'deviceonline'],
+      ['offline', 'deviceoffline'],
+    ]),
+  ],
+  [
+    'devicekeystatechanged',
+    new Map([
+      ['normal', 'deviceKeyNormal'],
+      ['abnormal', 'deviceKeyAbnormal'],
+    ]),
+  ],
+  [
+    'hppconnectionstatuschanged',
+    new Map([
+      ['normal', 'hppConnectNormal'],
+      ['abnormal', 'hppConnectAbnormal'],
+    ]),
+  ],
+  [
+    'hppconnectstatechanged',
+    new Map([
+      ['normal', 'hppConnectNormal'],
+      ['abnormal', 'hppConnectAbnormal'],
+    ]),
+  ],
+  [
+    'devicehppnetworkchanged',
+    new Map([
+      ['normal', 'deviceHppNormal'],
+      ['abnormal', 'deviceHppAbnormal'],
+    ]),
+  ],
 ]);
 
 export const DEVICE_DELETED_EVENT = 'devicedeleted';
@@ -197,10 +234,16 @@ export function mapEvent(event: VendorEvent, settings: TranslateSettings): Event
   if (type === 'heartbeat') return { kind: 'skip', reason: 'heartbeat', detail: 'receiver heartbeat' };
 
   if (type === 'cidalarm') {
-    return { kind: 'mapped', codes: securityControl('security-control', event.eventType, event.cidAlarm?.cidCode ?? null, cidLocation(event.cidAlarm, event.videoUrl)) };
+    return {
+      kind: 'mapped',
+      codes: securityControl('security-control', event.eventType, event.cidAlarm?.cidCode ?? null, cidLocation(event.cidAlarm, event.videoUrl)),
+    };
   }
   if (type === 'videoreview') {
-    return { kind: 'mapped', codes: securityControl('security-control', event.eventType, event.hikCid?.cidCode ?? null, cidLocation(event.hikCid, event.videoUrl)) };
+    return {
+      kind: 'mapped',
+      codes: securityControl('security-control', event.eventType, event.hikCid?.cidCode ?? null, cidLocation(event.hikCid, event.videoUrl)),
+    };
   }
   if (type === 'pir') {
     const hikCode = event.eventState === 'inactive' ? PIR_RESTORE_CODE : PIR_ALARM_CODE;

@@ -47,7 +47,14 @@ export interface AlarmMessage {
  */
 export function hikLinkAlarm(account: string, state: 'fault' | 'restore'): AlarmMessage {
   const restore = state === 'restore';
-  const fields = { account: normalizeAccount(account), qualifier: (restore ? 3 : 1) as Qualifier, code: '350', sia: restore ? 'YK' : 'YC', partition: 0, reportNumber: 0 };
+  const fields = {
+    account: normalizeAccount(account),
+    qualifier: (restore ? 3 : 1) as Qualifier,
+    code: '350',
+    sia: restore ? 'YK' : 'YC',
+    partition: 0,
+    reportNumber: 0,
+  };
   return {
     family: 'receiver-link',
     eventType: restore ? 'receiverLinkRestored' : 'receiverLinkLost',
@@ -122,7 +129,9 @@ export class Translator {
     this.repeats = new RepeatFilter(options.settings.repeatWindowSec * 1000, options.clock ?? systemClock);
     const metrics = options.metrics ?? new MetricsRegistry();
     this.outcomes = metrics.counter('hik_arc_translate_events_total', 'Events translated, by outcome (forwarded or the reason they were not)', ['outcome']);
-    this.warnings = metrics.counter('hik_arc_translate_warnings_total', 'Alarms forwarded with a translation problem (unknown code, number out of range)', ['code']);
+    this.warnings = metrics.counter('hik_arc_translate_warnings_total', 'Alarms forwarded with a translation problem (unknown code, number out of range)', [
+      'code',
+    ]);
     this.repairs = metrics.counter('hik_arc_parse_repairs_total', 'Vendor documents that needed repair or salvage to parse', ['level']);
     this.failures = metrics.counter('hik_arc_parse_failures_total', 'Vendor documents that could not be read as events at all', ['code']);
     this.countForwarded = this.outcomes.bind({ outcome: 'forwarded' });
@@ -146,11 +155,12 @@ export class Translator {
       // only the fields an alarm needs, so something was lost: that stays a warning.
       const fields = { eventType: event.eventType, devIndex: event.devIndex, repair: event.repair, defects: event.defects };
       if (event.repair === 'repaired') this.logger.info(fields, 'vendor document repaired');
-      else this.logger.warn(fields, 'vendor document salvaged: fields beyond the alarm\'s were lost');
+      else this.logger.warn(fields, "vendor document salvaged: fields beyond the alarm's were lost");
     }
     const mapping = mapEvent(event, this.settings);
     if (mapping.kind === 'skip') {
-      if (mapping.reason === 'unknown-event') this.logger.warn({ eventType: event.eventType, devIndex: event.devIndex }, 'unknown event type dropped (translate.unknownEvent is drop)');
+      if (mapping.reason === 'unknown-event')
+        this.logger.warn({ eventType: event.eventType, devIndex: event.devIndex }, 'unknown event type dropped (translate.unknownEvent is drop)');
       return this.skip(mapping.reason, event, mapping.detail);
     }
     const codes = mapping.codes;
@@ -164,7 +174,16 @@ export class Translator {
 
     const resolution = this.resolveAccount(event);
     if (resolution.account === null) {
-      this.logger.error({ code: 'HIKARC_TRANSLATE_NO_ACCOUNT', eventType: event.eventType, devIndex: event.devIndex, deviceSerial: event.deviceSerial, detail: resolution.detail }, 'event has no account: kept as unroutable');
+      this.logger.error(
+        {
+          code: 'HIKARC_TRANSLATE_NO_ACCOUNT',
+          eventType: event.eventType,
+          devIndex: event.devIndex,
+          deviceSerial: event.deviceSerial,
+          detail: resolution.detail,
+        },
+        'event has no account: kept as unroutable',
+      );
       return this.skip('no-account', event, resolution.detail, codes);
     }
     const account = resolution.account;
@@ -202,7 +221,9 @@ export class Translator {
 
   private skip(reason: SkipReason, event: VendorEvent, detail: string, codes?: EventCodes): Translation {
     this.outcomes.inc({ outcome: reason });
-    return codes === undefined ? { forwarded: false, reason, eventType: event.eventType, detail } : { forwarded: false, reason, eventType: event.eventType, detail, codes };
+    return codes === undefined
+      ? { forwarded: false, reason, eventType: event.eventType, detail }
+      : { forwarded: false, reason, eventType: event.eventType, detail, codes };
   }
 
   // The device's own accountID first, then the configured / receiver-listed account of its

@@ -39,9 +39,39 @@ export type ArcFault = (
 
 export const NO_FAULT: ArcFault = { kind: 'none' };
 
-export const FAULT_NAMES = ['none', 'nak', 'duh', 'silent', 'close', 'delay=MS', 'nak-at=ISO-TIME', 'bare-nak', 'bare-duh', 'early-ack', 'wrong-seq', 'wrong-account', 'garbage', 'hangup', 'clear-ack'] as const;
+export const FAULT_NAMES = [
+  'none',
+  'nak',
+  'duh',
+  'silent',
+  'close',
+  'delay=MS',
+  'nak-at=ISO-TIME',
+  'bare-nak',
+  'bare-duh',
+  'early-ack',
+  'wrong-seq',
+  'wrong-account',
+  'garbage',
+  'hangup',
+  'clear-ack',
+] as const;
 
-const SIMPLE_FAULTS: ReadonlySet<string> = new Set(['none', 'nak', 'duh', 'silent', 'close', 'bare-nak', 'bare-duh', 'early-ack', 'wrong-seq', 'wrong-account', 'garbage', 'hangup', 'clear-ack']);
+const SIMPLE_FAULTS: ReadonlySet<string> = new Set([
+  'none',
+  'nak',
+  'duh',
+  'silent',
+  'close',
+  'bare-nak',
+  'bare-duh',
+  'early-ack',
+  'wrong-seq',
+  'wrong-account',
+  'garbage',
+  'hangup',
+  'clear-ack',
+]);
 
 /**
  * `KIND[=ARG][@ACCOUNT,ACCOUNT...]`: one of FAULT_NAMES, optionally for some accounts only, e.g.
@@ -129,7 +159,17 @@ export interface ArcAnswer {
 /** `"ACK"` echoing seq, R, L and account; `"*ACK"` with timestamp and pad when the request was encrypted. */
 export function ackFor(header: Dc09Header, key: Uint8Array | null, nowMs: number, pad: PadSource): Buffer {
   return encodeFrame(
-    { token: 'ACK', sequence: header.sequence, receiver: header.receiver, line: header.line, account: header.account, accountMark: '#', data: '', extended: [], timestamp: key === null ? null : nowMs },
+    {
+      token: 'ACK',
+      sequence: header.sequence,
+      receiver: header.receiver,
+      line: header.line,
+      account: header.account,
+      accountMark: '#',
+      data: '',
+      extended: [],
+      timestamp: key === null ? null : nowMs,
+    },
     { key, pad },
   );
 }
@@ -141,7 +181,17 @@ export function nakAt(nowMs: number): Buffer {
 
 /** `"DUH"` echoing seq, R, L and account, unencrypted. */
 export function duhFor(header: Dc09Header): Buffer {
-  return encodeFrame({ token: 'DUH', sequence: header.sequence, receiver: header.receiver, line: header.line, account: header.account, accountMark: '#', data: '', extended: [], timestamp: null });
+  return encodeFrame({
+    token: 'DUH',
+    sequence: header.sequence,
+    receiver: header.receiver,
+    line: header.line,
+    account: header.account,
+    accountMark: '#',
+    data: '',
+    extended: [],
+    timestamp: null,
+  });
 }
 
 const EVENT_TOKENS: ReadonlySet<string> = new Set(['SIA-DCS', 'ADM-CID', 'NULL']);
@@ -160,7 +210,20 @@ function problem(response: ResponseToken | null, code: ErrorCode, message: strin
 }
 
 function emptyRecord(transport: LinkTransport): FrameRecord {
-  return { transport, token: null, encrypted: false, seq: null, receiver: null, line: null, account: null, data: null, extended: [], timestamp: null, response: null, error: null };
+  return {
+    transport,
+    token: null,
+    encrypted: false,
+    seq: null,
+    receiver: null,
+    line: null,
+    account: null,
+    data: null,
+    extended: [],
+    timestamp: null,
+    response: null,
+    error: null,
+  };
 }
 
 function iso(ms: number | null): string | null {
@@ -168,13 +231,22 @@ function iso(ms: number | null): string | null {
 }
 
 /** The standard answer to one item, before any fault is applied. */
-function judge(item: Dc09Item, policy: ArcAnswerPolicy, nowMs: number, transport: LinkTransport): { record: FrameRecord; judgement: Judgement; header: Dc09Header | null } {
+function judge(
+  item: Dc09Item,
+  policy: ArcAnswerPolicy,
+  nowMs: number,
+  transport: LinkTransport,
+): { record: FrameRecord; judgement: Judgement; header: Dc09Header | null } {
   if (item.kind === 'error') {
     // DC-09-2007 Annex C: a frame with a bad CRC gets no answer at all; nor do bytes that are no frame.
     return { record: emptyRecord(transport), judgement: problem(null, item.error.code, item.error.message), header: null };
   }
   if (item.kind === 'bare') {
-    return { record: { ...emptyRecord(transport), token: item.token }, judgement: problem(null, 'HIKARC_DC09_FRAMING', `a bare "${item.token}" without LF, CRC, length or CR`), header: null };
+    return {
+      record: { ...emptyRecord(transport), token: item.token },
+      judgement: problem(null, 'HIKARC_DC09_FRAMING', `a bare "${item.token}" without LF, CRC, length or CR`),
+      header: null,
+    };
   }
   const frame = item.frame;
   let record: FrameRecord = {
@@ -188,7 +260,8 @@ function judge(item: Dc09Item, policy: ArcAnswerPolicy, nowMs: number, transport
   };
   const header: Dc09Header = frame;
   // An answer token sent to a receiver gets no answer: two receivers must not answer each other forever.
-  if (!EVENT_TOKENS.has(frame.token)) return { record, judgement: problem(null, 'HIKARC_DC09_UNSUPPORTED_MESSAGE', `a receiver does not take ${frame.token} frames`), header: null };
+  if (!EVENT_TOKENS.has(frame.token))
+    return { record, judgement: problem(null, 'HIKARC_DC09_UNSUPPORTED_MESSAGE', `a receiver does not take ${frame.token} frames`), header: null };
   if (policy.accounts !== null && !policy.accounts.has(frame.account.toUpperCase())) {
     return { record, judgement: problem('NAK', 'HIKARC_DC09_UNKNOWN_ACCOUNT', `account ${frame.account} is not configured`), header };
   }
@@ -203,12 +276,24 @@ function judge(item: Dc09Item, policy: ArcAnswerPolicy, nowMs: number, transport
   if (policy.window !== null && content.timestamp !== null) {
     const age = nowMs - content.timestamp;
     if (age > policy.window.pastMs || -age > policy.window.futureMs) {
-      return { record, judgement: problem('NAK', 'HIKARC_DC09_TIMESTAMP_WINDOW', `timestamp is ${Math.round(age / 1000)} s old; the window is -${policy.window.pastMs / 1000}/+${policy.window.futureMs / 1000} s`), header };
+      return {
+        record,
+        judgement: problem(
+          'NAK',
+          'HIKARC_DC09_TIMESTAMP_WINDOW',
+          `timestamp is ${Math.round(age / 1000)} s old; the window is -${policy.window.pastMs / 1000}/+${policy.window.futureMs / 1000} s`,
+        ),
+        header,
+      };
     }
   }
   const payload = frame.token === 'ADM-CID' ? ADM_CID_DATA : frame.token === 'SIA-DCS' ? SIA_DCS_DATA : null;
   if (payload !== null && !payload.test(content.data)) {
-    return { record, judgement: problem('DUH', 'HIKARC_DC09_UNSUPPORTED_MESSAGE', `the ${frame.token} data "${content.data}" is not in the expected form`), header };
+    return {
+      record,
+      judgement: problem('DUH', 'HIKARC_DC09_UNSUPPORTED_MESSAGE', `the ${frame.token} data "${content.data}" is not in the expected form`),
+      header,
+    };
   }
   return { record, judgement: { response: 'ACK', error: null }, header };
 }
@@ -217,7 +302,14 @@ const GARBAGE = Buffer.from('\nthis is no DC-09 frame\r', 'latin1');
 const BARE = { nak: Buffer.from('"NAK"', 'latin1'), duh: Buffer.from('"DUH"', 'latin1') } as const;
 
 /** The answer to one received item under `policy`, with the first fault that applies to it. */
-export function answerItem(item: Dc09Item, policy: ArcAnswerPolicy, faults: ArcFault | readonly ArcFault[], nowMs: number, transport: LinkTransport, pad: PadSource): ArcAnswer {
+export function answerItem(
+  item: Dc09Item,
+  policy: ArcAnswerPolicy,
+  faults: ArcFault | readonly ArcFault[],
+  nowMs: number,
+  transport: LinkTransport,
+  pad: PadSource,
+): ArcAnswer {
   const { record, judgement, header } = judge(item, policy, nowMs, transport);
   const fault = faultFor(Array.isArray(faults) ? faults : [faults as ArcFault], header?.account ?? record.account);
   let response = judgement.response;
@@ -260,7 +352,8 @@ export function answerItem(item: Dc09Item, policy: ArcAnswerPolicy, faults: ArcF
         delayMs: 0,
       };
     case 'early-ack':
-      if (header !== null && response === 'ACK') extra = ackFor({ ...header, sequence: header.sequence >= 9999 ? 1 : header.sequence + 1 }, encryptedAck, nowMs, pad);
+      if (header !== null && response === 'ACK')
+        extra = ackFor({ ...header, sequence: header.sequence >= 9999 ? 1 : header.sequence + 1 }, encryptedAck, nowMs, pad);
       break;
     case 'clear-ack':
       encryptedAck = null;
@@ -277,7 +370,13 @@ export function answerItem(item: Dc09Item, policy: ArcAnswerPolicy, faults: ArcF
   return extra === null || bytes === null ? answer : { ...answer, followUp: extra };
 }
 
-function bogusAnswer(kind: 'bare-nak' | 'bare-duh' | 'garbage' | 'wrong-seq' | 'wrong-account', header: Dc09Header, key: Uint8Array | null, nowMs: number, pad: PadSource): Buffer {
+function bogusAnswer(
+  kind: 'bare-nak' | 'bare-duh' | 'garbage' | 'wrong-seq' | 'wrong-account',
+  header: Dc09Header,
+  key: Uint8Array | null,
+  nowMs: number,
+  pad: PadSource,
+): Buffer {
   switch (kind) {
     case 'bare-nak':
       return BARE.nak;

@@ -49,7 +49,12 @@ export interface ArcConnectionOptions {
   readonly connect: LinkConnector;
   readonly onIgnored: (ignored: IgnoredAnswer) => void;
   /** A valid answer was matched (ACK, NAK, DUH), with the quirks it was accepted with. */
-  readonly onAnswer: (verdict: { readonly kind: 'ack' | 'nak' | 'duh'; readonly quirks: readonly string[]; readonly headerMismatch: boolean; readonly raw: string }) => void;
+  readonly onAnswer: (verdict: {
+    readonly kind: 'ack' | 'nak' | 'duh';
+    readonly quirks: readonly string[];
+    readonly headerMismatch: boolean;
+    readonly raw: string;
+  }) => void;
   readonly onStateChange?: (from: ConnectionState, to: ConnectionState) => void;
 }
 
@@ -197,7 +202,12 @@ export class ArcConnection {
   private onClosed(error: Error | null): void {
     const pending = this.pending;
     this.discard();
-    pending?.finish({ kind: 'link', code: 'HIKARC_TRANSPORT_LINK_CLOSED', detail: error === null ? 'the receiver closed the connection' : error.message, reused: pending.reused });
+    pending?.finish({
+      kind: 'link',
+      code: 'HIKARC_TRANSPORT_LINK_CLOSED',
+      detail: error === null ? 'the receiver closed the connection' : error.message,
+      reused: pending.reused,
+    });
   }
 
   private onData(chunk: Buffer): void {
@@ -227,7 +237,11 @@ export class ArcConnection {
     const pending = this.pending;
     if (pending === null) {
       // A second answer in the same chunk (ioBroker.sia writes its NAK twice): nobody's.
-      this.options.onIgnored({ code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE', detail: 'an answer arrived after this connection\'s frame was answered', raw: printable(item.raw) });
+      this.options.onIgnored({
+        code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE',
+        detail: "an answer arrived after this connection's frame was answered",
+        raw: printable(item.raw),
+      });
       return;
     }
     const verdict = classifyResponse(item, pending.expected);
@@ -235,7 +249,12 @@ export class ArcConnection {
       this.options.onIgnored({ code: verdict.code, detail: verdict.detail, raw: printable(item.raw) });
       return;
     }
-    this.options.onAnswer({ kind: verdict.kind, quirks: verdict.quirks, headerMismatch: verdict.kind === 'ack' && verdict.headerMismatch, raw: printable(item.raw) });
+    this.options.onAnswer({
+      kind: verdict.kind,
+      quirks: verdict.quirks,
+      headerMismatch: verdict.kind === 'ack' && verdict.headerMismatch,
+      raw: printable(item.raw),
+    });
     if (verdict.kind === 'ack') pending.finish({ kind: 'ack' });
     else if (verdict.kind === 'nak') pending.finish({ kind: 'nak', arcTime: verdict.arcTime });
     else pending.finish({ kind: 'duh' });

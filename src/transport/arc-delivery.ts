@@ -162,7 +162,13 @@ export class ArcDelivery {
         nullTests: nullTest !== null,
         // The README's worst case, for these settings: what the ARC may ask about failover.
         ...(this.paths.length > 1 && this.paths[0] !== undefined
-          ? { worstCaseFailoverMs: failoverFigures({ ackTimeoutMs: ackTimeoutFor(this.paths[0].address.transport, arc.ackTimeoutMs), attempts: arc.attempts, supervisionSec: nullTest === null ? 0 : arc.supervisionSec }).alarmMs }
+          ? {
+              worstCaseFailoverMs: failoverFigures({
+                ackTimeoutMs: ackTimeoutFor(this.paths[0].address.transport, arc.ackTimeoutMs),
+                attempts: arc.attempts,
+                supervisionSec: nullTest === null ? 0 : arc.supervisionSec,
+              }).alarmMs,
+            }
           : {}),
       },
       'transport ready',
@@ -170,7 +176,14 @@ export class ArcDelivery {
   }
 
   status(): DestinationStatus[] {
-    return this.paths.map((path) => ({ destination: path.name, url: path.address.url, state: path.state, clockOffsetMs: path.offsetMs, inFlight: path.outstanding, connections: path.openConnections() }));
+    return this.paths.map((path) => ({
+      destination: path.name,
+      url: path.address.url,
+      state: path.state,
+      clockOffsetMs: path.offsetMs,
+      inFlight: path.outstanding,
+      connections: path.openConnections(),
+    }));
   }
 
   start(): void {

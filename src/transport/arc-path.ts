@@ -129,7 +129,11 @@ export class ArcPath {
     const supervisionFrame = sent.bind({ ...this.labels, kind: 'supervision' });
     this.countFrame = { event: sent.bind({ ...this.labels, kind: 'event' }), supervision: supervisionFrame, probe: supervisionFrame };
     const answers = options.metrics.responses;
-    this.countAnswer = { ack: answers.bind({ ...this.labels, response: 'ack' }), nak: answers.bind({ ...this.labels, response: 'nak' }), duh: answers.bind({ ...this.labels, response: 'duh' }) };
+    this.countAnswer = {
+      ack: answers.bind({ ...this.labels, response: 'ack' }),
+      nak: answers.bind({ ...this.labels, response: 'nak' }),
+      duh: answers.bind({ ...this.labels, response: 'duh' }),
+    };
     this.debugEnabled = this.logger.isLevelEnabled('debug');
     this.deviations = options.deviations ?? STANDARD;
     this.scheduleSupervision();
@@ -195,7 +199,14 @@ export class ArcPath {
       } catch (error) {
         return { kind: 'invalid', detail: errorMessage(error) };
       }
-      const expected: ExpectedAnswer = { sequence: template.sequence, account: template.account, receiver: template.receiver, line: template.line, key: this.options.key, acceptClearAck: this.deviations.acceptClearAck };
+      const expected: ExpectedAnswer = {
+        sequence: template.sequence,
+        account: template.account,
+        receiver: template.receiver,
+        line: template.line,
+        key: this.options.key,
+        acceptClearAck: this.deviations.acceptClearAck,
+      };
       const sentAt = this.options.clock.monotonic();
       this.countFrame[kind]();
       if (this.debugEnabled) this.logger.debug({ ...log, kind, account: template.account, seq: template.sequence, bytes: frame.length }, 'frame sent');
@@ -203,7 +214,8 @@ export class ArcPath {
       const result = await connection.exchange(frame, expected);
       this.carryingEvents.delete(connection);
       this.weigh(result, template.account, sentAt, kind, log);
-      if (result.kind === 'nak' || result.kind === 'timeout' || (result.kind === 'link' && result.code === 'HIKARC_TRANSPORT_LINK_CLOSED')) connection.discard();
+      if (result.kind === 'nak' || result.kind === 'timeout' || (result.kind === 'link' && result.code === 'HIKARC_TRANSPORT_LINK_CLOSED'))
+        connection.discard();
       return result;
     } finally {
       this.inFlight -= 1;
@@ -263,8 +275,14 @@ export class ArcPath {
       },
       onAnswer: (answer) => {
         this.countAnswer[answer.kind]();
-        if (answer.quirks.length > 0) this.options.limitedLog.info('HIKARC_DC09_QUIRK', { destination: this.name, quirks: answer.quirks, response: answer.kind }, 'answer deviates from DC-09; accepted');
-        if (answer.headerMismatch) this.options.limitedLog.warn('HIKARC_DC09_HEADER_MISMATCH', { destination: this.name, raw: answer.raw }, 'ACK echoes another R or L field; accepted');
+        if (answer.quirks.length > 0)
+          this.options.limitedLog.info(
+            'HIKARC_DC09_QUIRK',
+            { destination: this.name, quirks: answer.quirks, response: answer.kind },
+            'answer deviates from DC-09; accepted',
+          );
+        if (answer.headerMismatch)
+          this.options.limitedLog.warn('HIKARC_DC09_HEADER_MISMATCH', { destination: this.name, raw: answer.raw }, 'ACK echoes another R or L field; accepted');
       },
       onStateChange: (from: ConnectionState, to: ConnectionState) => {
         if (this.debugEnabled) this.logger.debug({ from, to, connection: this.connections.indexOf(connection) }, 'connection state changed');
@@ -311,7 +329,11 @@ export class ArcPath {
         if (result.code === 'HIKARC_TRANSPORT_CONNECT_FAILED') {
           // With other connections open and answering, a refusal is the receiver's connection limit.
           if (this.openConnections() > 0 && this.options.clock.monotonic() - this.lastAnswerAt < this.options.ackTimeoutMs) {
-            this.options.limitedLog.warn('HIKARC_TRANSPORT_CONNECT_FAILED', { destination: this.name, open: this.openConnections() }, 'the receiver refused a further connection; the window is limited to the connections it takes');
+            this.options.limitedLog.warn(
+              'HIKARC_TRANSPORT_CONNECT_FAILED',
+              { destination: this.name, open: this.openConnections() },
+              'the receiver refused a further connection; the window is limited to the connections it takes',
+            );
             return;
           }
           if (kind !== 'event') this.options.metrics.supervision.inc({ ...this.labels, outcome: 'failed' });
@@ -352,7 +374,11 @@ export class ArcPath {
   private learnClockOffset(arcTime: number): void {
     const offset = arcTime - this.options.clock.now();
     if (Math.abs(offset) > CLOCK_ADOPT_LIMIT_MS) {
-      this.options.limitedLog.error('HIKARC_TRANSPORT_CLOCK_IMPLAUSIBLE', { destination: this.name, arcTime: new Date(arcTime).toISOString(), offsetSec: Math.round(offset / 1000) }, 'receiver time in a NAK is more than an hour from ours; not adopted');
+      this.options.limitedLog.error(
+        'HIKARC_TRANSPORT_CLOCK_IMPLAUSIBLE',
+        { destination: this.name, arcTime: new Date(arcTime).toISOString(), offsetSec: Math.round(offset / 1000) },
+        'receiver time in a NAK is more than an hour from ours; not adopted',
+      );
       return;
     }
     // Every NAK carries the receiver's time, and the measured offset jitters with the round trip:

@@ -110,4 +110,3 @@ export function printable(bytes: Uint8Array, max = 120): string {
   }
   return bytes.length > max ? `${out}...` : out;
 }
-

@@ -30,7 +30,10 @@ export function crc16Arc(bytes: Uint8Array, start = 0, end = bytes.length): numb
     // The register is 16 bits: the first two bytes meet it, the last two meet zeros.
     crc ^= (bytes[i] as number) | ((bytes[i + 1] as number) << 8);
     crc =
-      (TABLES[768 + (crc & 0xff)] as number) ^ (TABLES[512 + (crc >>> 8)] as number) ^ (TABLES[256 + (bytes[i + 2] as number)] as number) ^ (TABLES[bytes[i + 3] as number] as number);
+      (TABLES[768 + (crc & 0xff)] as number) ^
+      (TABLES[512 + (crc >>> 8)] as number) ^
+      (TABLES[256 + (bytes[i + 2] as number)] as number) ^
+      (TABLES[bytes[i + 3] as number] as number);
   }
   for (; i < end; i++) crc = (crc >>> 8) ^ (TABLES[(crc ^ (bytes[i] as number)) & 0xff] as number);
   return crc;

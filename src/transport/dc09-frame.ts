@@ -5,7 +5,19 @@
 // records each deviation as a quirk so it can be logged.
 
 import { isDc09Account, isDc09HexField } from './dc09-fields.js';
-import { BYTE, hexValue, indexOfByte, isHexDigits, isLowerHexLetter, readDecimal, readHex, writeDecimal, writeHex, writeHexBytes, writeLatin1 } from './ascii.js';
+import {
+  BYTE,
+  hexValue,
+  indexOfByte,
+  isHexDigits,
+  isLowerHexLetter,
+  readDecimal,
+  readHex,
+  writeDecimal,
+  writeHex,
+  writeHexBytes,
+  writeLatin1,
+} from './ascii.js';
 import { crc16Arc } from './crc16.js';
 import { AES_BLOCK_BYTES, decryptBlocks, encryptBlocks, padLength, type PadSource } from './dc09-crypto.js';
 import { Dc09Error, fail, ok, type Result } from './transport-errors.js';
@@ -540,7 +552,11 @@ export function decodeFrames(bytes: Uint8Array): DecodedStream {
       const nextLf = indexOfByte(bytes, BYTE.LF, at);
       if (nextLf < 0 && couldBecomeBare(bytes, at)) break;
       const strayEnd = nextLf < 0 ? bytes.length : nextLf;
-      items.push({ kind: 'error', error: new Dc09Error('HIKARC_DC09_FRAMING', `${strayEnd - at} bytes outside an LF ... CR frame`), raw: copy(bytes, at, strayEnd) });
+      items.push({
+        kind: 'error',
+        error: new Dc09Error('HIKARC_DC09_FRAMING', `${strayEnd - at} bytes outside an LF ... CR frame`),
+        raw: copy(bytes, at, strayEnd),
+      });
       at = strayEnd;
       continue;
     }

@@ -170,7 +170,10 @@ export class Dc09Receiver {
   private handle(item: Dc09Item, transport: LinkTransport, reply: (bytes: Buffer | null, close: boolean) => void): void {
     const answer = answerItem(item, this.policy, this.faults, this.clock.now(), transport, this.pad);
     const { record } = answer;
-    this.logger.debug({ transport, token: record.token, seq: record.seq, account: record.account, response: record.response, code: record.error?.code }, 'frame received');
+    this.logger.debug(
+      { transport, token: record.token, seq: record.seq, account: record.account, response: record.response, code: record.error?.code },
+      'frame received',
+    );
     this.options.onFrame?.(record);
     const send = (): void => {
       reply(answer.response, answer.close);
@@ -182,7 +185,6 @@ export class Dc09Receiver {
     else send();
   }
 }
-
 
 function toList(fault: ArcFault | readonly ArcFault[] | undefined): readonly ArcFault[] {
   if (fault === undefined) return [];

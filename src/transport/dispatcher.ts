@@ -28,7 +28,13 @@ export type DispatchOutcome =
       readonly roundMs: number;
       readonly failures: readonly RoundFailure[];
     }
-  | { readonly outcome: 'dead-letter' | 'retry'; readonly entry: OutboxEntry; readonly detail: string; readonly failures: readonly RoundFailure[]; readonly code: ErrorCode };
+  | {
+      readonly outcome: 'dead-letter' | 'retry';
+      readonly entry: OutboxEntry;
+      readonly detail: string;
+      readonly failures: readonly RoundFailure[];
+      readonly code: ErrorCode;
+    };
 
 export interface DispatcherOptions {
   readonly outbox: Outbox;
@@ -193,10 +199,17 @@ export class Dispatcher {
     const metrics = this.options.metrics;
     if (video.kind === 'omitted') {
       metrics.videoLinks.inc({ outcome: 'omitted' });
-      this.logger.warn({ id: entry.id, account: entry.account, code: 'HIKARC_TRANSPORT_VIDEO_LINK_OMITTED', reason: video.reason }, 'verification link left out of the [V] block');
+      this.logger.warn(
+        { id: entry.id, account: entry.account, code: 'HIKARC_TRANSPORT_VIDEO_LINK_OMITTED', reason: video.reason },
+        'verification link left out of the [V] block',
+      );
     } else if (video.kind === 'included') {
       metrics.videoLinks.inc({ outcome: video.truncatedFrom === null ? 'included' : 'truncated' });
-      if (video.truncatedFrom !== null) this.logger.warn({ id: entry.id, code: 'HIKARC_TRANSPORT_VIDEO_LINK_OMITTED', length: video.truncatedFrom }, 'verification link shortened to 256 characters');
+      if (video.truncatedFrom !== null)
+        this.logger.warn(
+          { id: entry.id, code: 'HIKARC_TRANSPORT_VIDEO_LINK_OMITTED', length: video.truncatedFrom },
+          'verification link shortened to 256 characters',
+        );
     }
     const template = eventTemplate(alarm, this.options.headers, sequence, video);
     const problem = checkMessage(stampMessage(template, 0), this.options.encrypted);
@@ -235,7 +248,13 @@ export class Dispatcher {
         if (step.delayMs > 0) await sleep(this.clock, step.delayMs);
       }
     }
-    const outcome = afterRound({ failures, previousRounds: entry.attempts, whenUndelivered: this.options.whenUndelivered ?? 'retry', retry: this.retry, random: this.random });
+    const outcome = afterRound({
+      failures,
+      previousRounds: entry.attempts,
+      whenUndelivered: this.options.whenUndelivered ?? 'retry',
+      retry: this.retry,
+      random: this.random,
+    });
     const last = failures[failures.length - 1]?.code ?? 'HIKARC_TRANSPORT_UNDELIVERED';
     if (outcome.kind === 'dead') {
       this.dead(entry, outcome.reason, last, failures);
@@ -243,7 +262,11 @@ export class Dispatcher {
     }
     metrics.deliveries.inc({ destination: 'none', outcome: 'undelivered' });
     metrics.accountFailures.inc({ account: entry.account.toUpperCase(), code: last });
-    this.options.limitedLog.warn(last, { id: entry.id, account: entry.account, seq: sequence, retryInMs: outcome.delayMs, detail: outcome.reason }, 'alarm not acknowledged this round; its account waits, the others go on');
+    this.options.limitedLog.warn(
+      last,
+      { id: entry.id, account: entry.account, seq: sequence, retryInMs: outcome.delayMs, detail: outcome.reason },
+      'alarm not acknowledged this round; its account waits, the others go on',
+    );
     void this.outbox.fail(entry.id, { reason: outcome.reason, retryAt: this.clock.now() + outcome.delayMs });
     this.options.onOutcome?.({ outcome: 'retry', entry, detail: outcome.reason, failures, code: last });
   }
@@ -252,7 +275,10 @@ export class Dispatcher {
     const metrics = this.options.metrics;
     metrics.deliveries.inc({ destination: via, outcome: 'delivered' });
     metrics.deliverySeconds.observe(Math.max(0, roundMs) / 1000, { destination: via });
-    this.logger.info({ id: entry.id, account: entry.account, destination: via, seq: sequence, attempts, latencyMs: Math.round(roundMs), failovers: failures.length }, 'message delivered');
+    this.logger.info(
+      { id: entry.id, account: entry.account, destination: via, seq: sequence, attempts, latencyMs: Math.round(roundMs), failovers: failures.length },
+      'message delivered',
+    );
     // Not awaited: the lane moves on at once; the write lands with the next batch, retried until it does.
     void this.outbox.ack(entry.id, { via, at: this.clock.now() });
     this.options.onOutcome?.({ outcome: 'acked', entry, via, sequence, attempts, roundMs, failures });

@@ -1,13 +1,54 @@
 // Public surface of the transport stage; other stages and commands import from here.
 
 export { ArcDelivery, arcKey, type ArcDeliveryDeps, type ArcSettings, type DestinationStatus } from './arc-delivery.js';
-export { ArcPath, PATH_STATES, CLOCK_SKEW_WARNING_MS, CLOCK_ADOPT_LIMIT_MS, SILENT_ACCOUNTS_FOR_DOWN, type PathState, type PathStateChange, type PathAttempt } from './arc-path.js';
+export {
+  ArcPath,
+  PATH_STATES,
+  CLOCK_SKEW_WARNING_MS,
+  CLOCK_ADOPT_LIMIT_MS,
+  SILENT_ACCOUNTS_FOR_DOWN,
+  type PathState,
+  type PathStateChange,
+  type PathAttempt,
+} from './arc-path.js';
 export { ArcConnection, type AttemptResult } from './arc-connection.js';
 export { Dispatcher, type DispatchOutcome, type DispatcherOptions } from './dispatcher.js';
-export { afterAttempt, afterRound, DELIVERY_RETRY, LINK_RETRY_PAUSE_MS, PERMANENT_CODES, type NextStep, type RoundFailure, type RoundOutcome } from './delivery-policy.js';
-export { eventTemplate, stampMessage, supervisionTemplate, videoLinkBlock, MAX_VIDEO_LINK_BYTES, type AlarmPayload, type HeaderSettings, type VideoLinkDecision } from './event-message.js';
+export {
+  afterAttempt,
+  afterRound,
+  DELIVERY_RETRY,
+  LINK_RETRY_PAUSE_MS,
+  PERMANENT_CODES,
+  type NextStep,
+  type RoundFailure,
+  type RoundOutcome,
+} from './delivery-policy.js';
+export {
+  eventTemplate,
+  stampMessage,
+  supervisionTemplate,
+  videoLinkBlock,
+  MAX_VIDEO_LINK_BYTES,
+  type AlarmPayload,
+  type HeaderSettings,
+  type VideoLinkDecision,
+} from './event-message.js';
 export { Dc09Receiver, type BoundAddress, type Dc09ReceiverOptions, type ListenAddress } from './dc09-receiver.js';
-export { answerItem, ackFor, nakAt, duhFor, parseFault, faultFor, FAULT_NAMES, NO_FAULT, DEFAULT_TIMESTAMP_WINDOW, type FrameRecord, type ArcFault, type ArcAnswerPolicy, type TimestampWindow } from './arc-answer.js';
+export {
+  answerItem,
+  ackFor,
+  nakAt,
+  duhFor,
+  parseFault,
+  faultFor,
+  FAULT_NAMES,
+  NO_FAULT,
+  DEFAULT_TIMESTAMP_WINDOW,
+  type FrameRecord,
+  type ArcFault,
+  type ArcAnswerPolicy,
+  type TimestampWindow,
+} from './arc-answer.js';
 export { classifyResponse, type ExpectedAnswer, type ResponseVerdict } from './response.js';
 export {
   checkMessage,
@@ -36,7 +77,16 @@ export {
 export { crc16Arc } from './crc16.js';
 export { createRandomPadSource, fixedPad, parseAesKey, KEY_FORMATS, type KeyFormat, type PadSource } from './dc09-crypto.js';
 export { formatDc09Timestamp, readDc09Timestamp } from './dc09-timestamp.js';
-export { ackTimeoutFor, parseDestinationUrl, parseListenUrl, DEFAULT_ACK_TIMEOUT_MS, DESTINATION_NAMES, type DestinationAddress, type DestinationName, type LinkTransport } from './destination.js';
+export {
+  ackTimeoutFor,
+  parseDestinationUrl,
+  parseListenUrl,
+  DEFAULT_ACK_TIMEOUT_MS,
+  DESTINATION_NAMES,
+  type DestinationAddress,
+  type DestinationName,
+  type LinkTransport,
+} from './destination.js';
 export { connectLink } from './connect.js';
 export type { ConnectOptions, Link, LinkConnector, LinkHandlers } from './link.js';
 export { Dc09Error, TransportError, type Dc09ErrorCode, type TransportErrorCode, type Result } from './transport-errors.js';

@@ -42,7 +42,12 @@ function sameAccount(a: string, b: string): boolean {
 
 export function classifyResponse(item: Dc09Item, expected: ExpectedAnswer): ResponseVerdict {
   if (item.kind === 'error') return { kind: 'ignore', code: item.error.code, detail: item.error.message };
-  if (item.kind === 'bare') return { kind: 'ignore', code: 'HIKARC_TRANSPORT_BARE_ANSWER', detail: `a bare "${item.token}" without sequence number or account answers no frame in particular` };
+  if (item.kind === 'bare')
+    return {
+      kind: 'ignore',
+      code: 'HIKARC_TRANSPORT_BARE_ANSWER',
+      detail: `a bare "${item.token}" without sequence number or account answers no frame in particular`,
+    };
   const frame = item.frame;
   switch (frame.token) {
     case 'NAK':

@@ -50,7 +50,13 @@ export const DC09_VECTORS: readonly Dc09Vector[] = [
   {
     name: 'V4 SIA-DCS opening with MAC block',
     text: '325A0049"SIA-DCS"0004L0#1234[#1234|Nri1/OP501][M001122AABBCC]_13:46:00,06-01-2025',
-    message: message({ token: 'SIA-DCS', sequence: 4, data: '#1234|Nri1/OP501', extended: [{ id: 'M', value: '001122AABBCC' }], timestamp: utc(2025, 6, 1, 13, 46, 0) }),
+    message: message({
+      token: 'SIA-DCS',
+      sequence: 4,
+      data: '#1234|Nri1/OP501',
+      extended: [{ id: 'M', value: '001122AABBCC' }],
+      timestamp: utc(2025, 6, 1, 13, 46, 0),
+    }),
   },
   {
     name: 'V5 NULL link test',
@@ -99,7 +105,15 @@ export const DC09_VECTORS: readonly Dc09Vector[] = [
   {
     name: 'V12 *ADM-CID AES-256, R2 L3',
     text: '1B8A0078"*ADM-CID"0007R2L3#12AB[55D2E6E7960C797941FBC433A4E74B1BDE67CFFEA54E04DE536CE2B3C4E2420B0DF1BC4D7449E1B5E379F31F38D3417D',
-    message: message({ token: 'ADM-CID', sequence: 7, receiver: '2', line: '3', account: '12AB', data: '#12AB|1602 00 000', timestamp: utc(2025, 12, 31, 23, 59, 59) }),
+    message: message({
+      token: 'ADM-CID',
+      sequence: 7,
+      receiver: '2',
+      line: '3',
+      account: '12AB',
+      data: '#12AB|1602 00 000',
+      timestamp: utc(2025, 12, 31, 23, 59, 59),
+    }),
     key: AES256,
     pad: 'QRSTUVWXY',
     plaintext: 'QRSTUVWXY|#12AB|1602 00 000]_23:59:59,12-31-2025',

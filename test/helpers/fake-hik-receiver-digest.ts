@@ -20,7 +20,9 @@ export interface FakeDigestOptions {
 export type Verdict = 'ok' | 'missing' | 'wrong' | 'unknown-nonce' | 'replayed';
 
 function h(algorithm: FakeDigestAlgorithm, value: string): string {
-  return createHash(algorithm === 'SHA-256' ? 'sha256' : 'md5').update(value).digest('hex');
+  return createHash(algorithm === 'SHA-256' ? 'sha256' : 'md5')
+    .update(value)
+    .digest('hex');
 }
 
 /** key="value" and key=token pairs of an Authorization header (values here never hold quotes). */

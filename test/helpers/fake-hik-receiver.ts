@@ -51,7 +51,15 @@ export type AuthFault =
    * The next `count` signed requests (right or wrong credentials) are answered with `status` and
    * this body; a 401 carries a fresh challenge, with stale=true when `stale`.
    */
-  | { readonly type: 'answer'; readonly status: 401 | 403; readonly body: string; readonly contentType?: string; readonly stale?: boolean; readonly count?: number; readonly delayMs?: number }
+  | {
+      readonly type: 'answer';
+      readonly status: 401 | 403;
+      readonly body: string;
+      readonly contentType?: string;
+      readonly stale?: boolean;
+      readonly count?: number;
+      readonly delayMs?: number;
+    }
   /** Wrong credentials are answered 401 stale=true (as if the nonce had expired), every time. */
   | { readonly type: 'stale-when-wrong' }
   /** The next `count` unsigned requests get their 401 challenge with a body written one byte per `byteIntervalMs`, never ending. */
@@ -186,8 +194,14 @@ const UNSUBSCRIBE_PATTERN = /^\/ISAPI\/Event\/notification\/unSubscribeDeviceMgm
 // Bodies from guide Appendix C and the field notes.
 const STATUS_OK = '{"statusCode":1,"statusString":"OK","subStatusCode":"ok"}';
 const ANSWERS = {
-  'not-private': { status: 403, body: '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"invalidOperation","errorCode":1073741825,"errorMsg":"invalidOperation"}' },
-  taken: { status: 403, body: '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"noMoreTasksCanBeAdded","errorCode":1073746314,"errorMsg":"noMoreTasksCanBeAdded"}' },
+  'not-private': {
+    status: 403,
+    body: '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"invalidOperation","errorCode":1073741825,"errorMsg":"invalidOperation"}',
+  },
+  taken: {
+    status: 403,
+    body: '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"noMoreTasksCanBeAdded","errorCode":1073746314,"errorMsg":"noMoreTasksCanBeAdded"}',
+  },
   busy: { status: 503, body: '{"statusCode":2,"statusString":"Device Busy","subStatusCode":"networkError","errorCode":536870921}' },
 } as const;
 
@@ -230,7 +244,13 @@ export function makeDevices(count: number, prefix = 'dev'): FakeDevice[] {
 
 export function heartbeatDocument(count: number): string {
   return JSON.stringify({
-    EventNotificationAlert: { dataTime: new Date().toISOString(), activePostCount: count, eventType: 'heartBeat', eventState: 'active', eventDescription: 'Heart Beat' },
+    EventNotificationAlert: {
+      dataTime: new Date().toISOString(),
+      activePostCount: count,
+      eventType: 'heartBeat',
+      eventState: 'active',
+      eventDescription: 'Heart Beat',
+    },
   });
 }
 
@@ -297,7 +317,10 @@ class Fake implements FakeHikReceiver {
     this.authFault = options.authFault ?? null;
     this.deviceListBehaviour = options.deviceList ?? {};
     this.random = seededRandom(options.chunking?.seed ?? 1);
-    this.securityCp = new FakeSecurityCp(options.securityCp ?? {}, { pushEvents: (...documents) => this.pushEvents(...documents), delivered: () => this.delivered });
+    this.securityCp = new FakeSecurityCp(options.securityCp ?? {}, {
+      pushEvents: (...documents) => this.pushEvents(...documents),
+      delivered: () => this.delivered,
+    });
     const handler = (request: IncomingMessage, response: ServerResponse): void => {
       this.handle(request, response).catch((error: unknown) => {
         if (!response.headersSent) response.writeHead(500).end(String(error));
@@ -338,7 +361,6 @@ class Fake implements FakeHikReceiver {
     task.open = false;
     task.response.destroy();
   }
-
 
   endStream(): void {
     const task = this.task;
@@ -414,7 +436,9 @@ class Fake implements FakeHikReceiver {
       return;
     }
     if (staleWhenWrong) {
-      response.writeHead(401, { 'www-authenticate': this.digest.challenge(true), 'content-type': 'text/html' }).end('<html><body>401 Unauthorized</body></html>');
+      response
+        .writeHead(401, { 'www-authenticate': this.digest.challenge(true), 'content-type': 'text/html' })
+        .end('<html><body>401 Unauthorized</body></html>');
       return;
     }
     if (lock !== null) {
@@ -426,7 +450,9 @@ class Fake implements FakeHikReceiver {
     }
     if (verdict !== 'ok') {
       if (stale && this.authFault?.type === 'stale') this.authFault = { type: 'stale', count: this.authFault.count - 1 };
-      response.writeHead(401, { 'www-authenticate': this.digest.challenge(stale), 'content-type': 'text/html' }).end('<html><body>401 Unauthorized</body></html>');
+      response
+        .writeHead(401, { 'www-authenticate': this.digest.challenge(stale), 'content-type': 'text/html' })
+        .end('<html><body>401 Unauthorized</body></html>');
       return;
     }
 
@@ -586,7 +612,9 @@ class Fake implements FakeHikReceiver {
       position = Number.NaN;
     }
     if (!Number.isInteger(position) || !Number.isInteger(maxResult) || position < 0 || maxResult <= 0) {
-      response.writeHead(400, { 'content-type': 'application/json' }).end('{"statusCode":5,"statusString":"Invalid Message Format","subStatusCode":"badJsonFormat"}');
+      response
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"statusCode":5,"statusString":"Invalid Message Format","subStatusCode":"badJsonFormat"}');
       return;
     }
     const behaviour = this.deviceListBehaviour;
@@ -596,7 +624,10 @@ class Fake implements FakeHikReceiver {
     }
     // A.40 Filter.key: a fuzzy search over serial, name and account.
     const all = [...this.devices, ...this.securityCp.panels.map(panelDevice)];
-    const matching = key === undefined ? all : all.filter((device) => [device.devSerial, device.devName, device.accountID].some((field) => (field ?? '').toLowerCase().includes(key)));
+    const matching =
+      key === undefined
+        ? all
+        : all.filter((device) => [device.devSerial, device.devName, device.accountID].some((field) => (field ?? '').toLowerCase().includes(key)));
     const listed = behaviour.listNone === true ? [] : matching;
     const from = behaviour.ignorePosition === true ? 0 : position;
     const page = listed.slice(from, from + Math.min(maxResult, this.options.pageLimit ?? 20));

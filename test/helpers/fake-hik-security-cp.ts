@@ -86,8 +86,10 @@ export const STATUS_OK = '{"statusCode":1,"statusString":"OK","subStatusCode":"o
 export const ANSWER_BODIES = {
   lowPrivilege: '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"lowPrivilege","errorCode":1073741826,"errorMsg":"lowPrivilege"}',
   deviceOffline: '{"statusCode":2,"statusString":"Device Busy","subStatusCode":"networkError","errorCode":536870921,"errorMsg":"networkError"}',
-  unknownDevice: '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"theDeviceIdDoesNotExist","errorCode":1073746235,"errorMsg":"theDeviceIdDoesNotExist"}',
-  armingRefused: '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"interfaceOperationError","errorCode":1073745922,"errorMsg":"interfaceOperationError"}',
+  unknownDevice:
+    '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"theDeviceIdDoesNotExist","errorCode":1073746235,"errorMsg":"theDeviceIdDoesNotExist"}',
+  armingRefused:
+    '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"interfaceOperationError","errorCode":1073745922,"errorMsg":"interfaceOperationError"}',
   notSupport: '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"notSupport","errorCode":1073741825,"errorMsg":"notSupport"}',
   allPartitionsXml:
     '<?xml version="1.0" encoding="UTF-8"?><ResponseStatus version="1.0" xmlns="urn:psialliance-org"><requestURL>/ISAPI/SecurityCP/control/arm/0xffffffff</requestURL><statusCode>4</statusCode><statusString>Invalid Operation</statusString><subStatusCode>methodNotAllowed</subStatusCode></ResponseStatus>',
@@ -105,7 +107,15 @@ export function makePanel(index: number, overrides: Partial<FakePanel> = {}): Fa
       { id: 1, arming: 'disarm', alarm: false, enabled: true },
       { id: 2, arming: 'disarm', alarm: false, enabled: true },
     ],
-    zones: [0, 1, 2, 3, 4, 5].map((id) => ({ id, name: `Zone ${id + 1}`, status: 'online' as const, alarm: false, bypassed: false, armed: false, partition: id < 4 ? 1 : 2 })),
+    zones: [0, 1, 2, 3, 4, 5].map((id) => ({
+      id,
+      name: `Zone ${id + 1}`,
+      status: 'online' as const,
+      alarm: false,
+      bypassed: false,
+      armed: false,
+      partition: id < 4 ? 1 : 2,
+    })),
     relays: [
       { id: 0, name: 'Gate', status: 'off' },
       { id: 1, name: 'Lights', status: 'off' },
@@ -162,13 +172,17 @@ export class FakeSecurityCp {
     const parsed = new URL(url, 'http://fake');
     const path = parsed.pathname.replace(/^\/ISAPI\/SecurityCP/, '');
     const panel = this.panel(parsed.searchParams.get('devIndex') ?? '');
-    if (parsed.searchParams.get('format') !== 'json') return this.send(response, { status: 400, body: '{"statusCode":5,"statusString":"Invalid Message Format","subStatusCode":"badURLFormat"}' });
+    if (parsed.searchParams.get('format') !== 'json')
+      return this.send(response, { status: 400, body: '{"statusCode":5,"statusString":"Invalid Message Format","subStatusCode":"badURLFormat"}' });
     if (panel === undefined) return this.send(response, { status: 400, body: ANSWER_BODIES.unknownDevice });
     if (path.startsWith('/status/')) return this.send(response, this.status(method, path, body, panel));
     if (!path.startsWith('/control/')) return this.send(response, { status: 404, body: ANSWER_BODIES.notSupport });
     this.commandLog.push(`${method} ${url}`);
     const fault = this.faults.shift();
-    const effect = panel.online === false ? { answer: { status: 503, body: ANSWER_BODIES.deviceOffline }, events: [], apply: () => undefined } : this.command(method, path, parsed.searchParams, body, panel, fault);
+    const effect =
+      panel.online === false
+        ? { answer: { status: 503, body: ANSWER_BODIES.deviceOffline }, events: [], apply: () => undefined }
+        : this.command(method, path, parsed.searchParams, body, panel, fault);
     if (fault?.type === 'hang' || fault?.type === 'reset') {
       if (fault.apply === true) this.carryOut(effect, 'after-answer');
       if (fault.type === 'reset') request.socket.destroy();
@@ -200,7 +214,9 @@ export class FakeSecurityCp {
   }
 
   private send(response: ServerResponse, answer: Answer): void {
-    response.writeHead(answer.status, { 'content-type': answer.type ?? (answer.body.startsWith('<') ? 'application/xml' : JSON_TYPE['content-type']) }).end(answer.body);
+    response
+      .writeHead(answer.status, { 'content-type': answer.type ?? (answer.body.startsWith('<') ? 'application/xml' : JSON_TYPE['content-type']) })
+      .end(answer.body);
   }
 
   private event(panel: FakePanel, code: string, partition: number, zone: number): string {
@@ -223,7 +239,8 @@ export class FakeSecurityCp {
   }
 
   private partitionsOf(panel: FakePanel, id: string): FakePartition[] | 'not-found' | undefined {
-    if (id === '0xffffffff') return this.options.allPartitionsId === 'not-found' ? 'not-found' : panel.partitions.filter((partition) => partition.enabled !== false);
+    if (id === '0xffffffff')
+      return this.options.allPartitionsId === 'not-found' ? 'not-found' : panel.partitions.filter((partition) => partition.enabled !== false);
     const partition = panel.partitions.find((candidate) => String(candidate.id) === id);
     return partition === undefined ? undefined : [partition];
   }
@@ -236,10 +253,12 @@ export class FakeSecurityCp {
       const [, action, id] = partitionCall as unknown as [string, string, string];
       const partitions = this.partitionsOf(panel, id);
       if (partitions === 'not-found') return none({ status: 404, body: ANSWER_BODIES.allPartitionsXml });
-      if (partitions === undefined) return none({ status: 400, body: '{"statusCode":6,"statusString":"Invalid Content","subStatusCode":"badParameters","errorCode":1610612737}' });
+      if (partitions === undefined)
+        return none({ status: 400, body: '{"statusCode":6,"statusString":"Invalid Content","subStatusCode":"badParameters","errorCode":1610612737}' });
       if (action === 'arm') {
         const mode = query.get('ways');
-        if (mode !== 'away' && mode !== 'stay') return none({ status: 400, body: '{"statusCode":6,"statusString":"Invalid Content","subStatusCode":"badParameters"}' });
+        if (mode !== 'away' && mode !== 'stay')
+          return none({ status: 400, body: '{"statusCode":6,"statusString":"Invalid Content","subStatusCode":"badParameters"}' });
         const ids = partitions.map((partition) => partition.id);
         const open = panel.zones.filter((zone) => ids.includes(zone.partition) && !zone.bypassed && (zone.status === 'trigger' || zone.status === 'breakDown'));
         if (open.length > 0) return none({ status: 400, body: ANSWER_BODIES.armingRefused });
@@ -255,7 +274,11 @@ export class FakeSecurityCp {
         };
       }
       if (action === 'disarm') {
-        return { answer: ok, events: partitions.map((partition) => this.event(panel, '1401', partition.id, 0)), apply: () => partitions.forEach((partition) => (partition.arming = 'disarm')) };
+        return {
+          answer: ok,
+          events: partitions.map((partition) => this.event(panel, '1401', partition.id, 0)),
+          apply: () => partitions.forEach((partition) => (partition.arming = 'disarm')),
+        };
       }
       return {
         answer: ok,
@@ -272,7 +295,16 @@ export class FakeSecurityCp {
     };
     const errorList = (ids: readonly number[]): Answer => ({
       status: 200,
-      body: JSON.stringify({ ErrorList: ids.map((id) => ({ id: String(id), statusCode: 4, statusString: 'Invalid Operation', subStatusCode: 'notSupport', errorCode: 1073741825, errorMsg: 'notSupport' })) }),
+      body: JSON.stringify({
+        ErrorList: ids.map((id) => ({
+          id: String(id),
+          statusCode: 4,
+          statusString: 'Invalid Operation',
+          subStatusCode: 'notSupport',
+          errorCode: 1073741825,
+          errorMsg: 'notSupport',
+        })),
+      }),
     });
     if ((path === '/control/bypass' || path === '/control/bypassRecover') && method === 'PUT') {
       const restore = path === '/control/bypassRecover';
@@ -328,20 +360,27 @@ export class FakeSecurityCp {
     if (panel.online === false) return { status: 503, body: ANSWER_BODIES.deviceOffline };
     if (path === '/status/subSystems' && method === 'GET') {
       if (panel.otap === true) return { status: 403, body: ANSWER_BODIES.notSupport };
-      return this.json({ SubSysList: panel.partitions.map((partition) => ({ SubSys: { id: partition.id, arming: partition.arming, alarm: partition.alarm, enabled: partition.enabled ?? true } })) });
+      return this.json({
+        SubSysList: panel.partitions.map((partition) => ({
+          SubSys: { id: partition.id, arming: partition.arming, alarm: partition.alarm, enabled: partition.enabled ?? true },
+        })),
+      });
     }
     if (path === '/status/exDevStatus' && method === 'GET') {
       if (panel.otap === true) return { status: 403, body: ANSWER_BODIES.notSupport };
       return this.json({
         ExDevStatus: {
-          OutputList: panel.relays.map((relay) => ({ Output: { id: relay.id, name: relay.name, status: relay.status, tamperEvident: false, linkage: 'manualCtrl' } })),
+          OutputList: panel.relays.map((relay) => ({
+            Output: { id: relay.id, name: relay.name, status: relay.status, tamperEvident: false, linkage: 'manualCtrl' },
+          })),
           SirenList: [{ Siren: { id: 0, name: 'Outdoor siren', status: 'off', tamperEvident: false, sirenAttrib: 'wireless', charge: 'normal' } }],
         },
       });
     }
     if (path === '/status/zones') {
       const allowed = this.options.zoneStatusMethods ?? 'both';
-      if (allowed !== 'both' && allowed !== method) return { status: 405, body: '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"methodNotAllowed","errorCode":1073741828}' };
+      if (allowed !== 'both' && allowed !== method)
+        return { status: 405, body: '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"methodNotAllowed","errorCode":1073741828}' };
       const zone = (z: FakeZone): Record<string, unknown> => ({
         id: z.id,
         name: z.name,

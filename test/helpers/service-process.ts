@@ -53,7 +53,10 @@ export function startHikArc(cleanups: Cleanups, config: Record<string, unknown>,
   return { child, logs, stdout: () => text, stderr: () => stderr, exited };
 }
 
-export async function startArc(cleanups: Cleanups, options: { port?: number; fault?: string | ArcFault[]; key?: string } = {}): Promise<{ receiver: Dc09Receiver; records: FrameRecord[] }> {
+export async function startArc(
+  cleanups: Cleanups,
+  options: { port?: number; fault?: string | ArcFault[]; key?: string } = {},
+): Promise<{ receiver: Dc09Receiver; records: FrameRecord[] }> {
   const records: FrameRecord[] = [];
   const fault = typeof options.fault === 'string' ? parseFault(options.fault) : options.fault;
   const receiver = await Dc09Receiver.start({
@@ -72,7 +75,11 @@ export async function startHik(cleanups: Cleanups, options: Parameters<typeof st
   return fake;
 }
 
-export function serviceConfig(hik: FakeHikReceiver, arcUrl: string, extra: { store?: string; key?: string; supervisionSec?: number; http?: string } = {}): Record<string, unknown> {
+export function serviceConfig(
+  hik: FakeHikReceiver,
+  arcUrl: string,
+  extra: { store?: string; key?: string; supervisionSec?: number; http?: string } = {},
+): Record<string, unknown> {
   return {
     receiver: { url: hik.url, username: 'admin', password: PASSWORD, account: 'AAAA', heartbeatTimeoutSec: 5, linkLossReportSec: 60 },
     arc: { primary: arcUrl, ackTimeoutMs: 1000, attempts: 2, supervisionSec: extra.supervisionSec ?? 0, key: extra.key ?? '', keyFormat: 'hex' },
@@ -91,4 +98,3 @@ export function httpAddress(service: ServiceProcess): string | undefined {
   const line = service.logs.find((log) => log['msg'] === 'health and metrics endpoint listening');
   return line ? String(line['address']) : undefined;
 }
-

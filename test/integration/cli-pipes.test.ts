@@ -43,11 +43,21 @@ describe('EPIPE on stdout', { timeout: 60_000 }, () => {
 
   it('dead-letters --json | head -1', async () => {
     const path = join(tempDir(), `pipe-dead-${process.pid}.db`);
-    const decoded = decodeEventDocument(JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: 'new-panel', CIDAlarm: { CIDCode: '1130', zoneNo: 4 } } }));
+    const decoded = decodeEventDocument(
+      JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: 'new-panel', CIDAlarm: { CIDCode: '1130', zoneNo: 4 } } }),
+    );
     if (decoded.kind !== 'event') throw new Error('fixture');
     const outbox = openSqliteOutbox({ path });
     const stored = encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' });
-    await outbox.append(Array.from({ length: 1000 }, (_, i) => ({ destination: ARC_DESTINATION, account: '', receivedAt: Date.UTC(2026, 0, 1) + i, ...stored, deadReason: 'no-account: no account for device new-panel' })));
+    await outbox.append(
+      Array.from({ length: 1000 }, (_, i) => ({
+        destination: ARC_DESTINATION,
+        account: '',
+        receivedAt: Date.UTC(2026, 0, 1) + i,
+        ...stored,
+        deadReason: 'no-account: no account for device new-panel',
+      })),
+    );
     await outbox.close();
     const run = piped(['dead-letters', '--json', '--config', writeTempJson({ store: { path } })], 'head -n 1 >/dev/null');
     expect(run.stderr).toBe('');

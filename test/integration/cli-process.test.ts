@@ -13,7 +13,10 @@ describe('bin/hik-arc.js', () => {
   it('translates the bundled guide capture with the demo config', () => {
     const result = hikArc(['translate', '--config', 'config/demo.json', 'test/fixtures/guide-examples.multipart']);
     expect(result.status).toBe(0);
-    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(32);
     expect(lines.filter((line) => line['forwarded'] === true)).toHaveLength(31);
   });

@@ -5,7 +5,19 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const LEAF_FILES = new Set(['errors', 'clock', 'log', 'backoff', 'metrics', 'rate-limited-log', 'http-listen', 'free-port', 'version', 'transport/ascii', 'transport/dc09-fields']);
+const LEAF_FILES = new Set([
+  'errors',
+  'clock',
+  'log',
+  'backoff',
+  'metrics',
+  'rate-limited-log',
+  'http-listen',
+  'free-port',
+  'version',
+  'transport/ascii',
+  'transport/dc09-fields',
+]);
 const LEAF_FOLDERS = new Set(['vendor-json']);
 const STAGES = ['ingest', 'translate', 'outbox', 'transport', 'media', 'control'] as const;
 
@@ -85,7 +97,11 @@ const RECEIVER_NAMES_KEPT = new Set(['receiverNumber', 'omitReceiverNumber', 're
 describe('the hik / arc words (docs/architecture.md §Words)', () => {
   it('names no identifier of src/ after a bare receiver', () => {
     const offenders = sourceFiles('src').flatMap((file) =>
-      [...readFileSync(file, 'utf8').replace(/'[^'\n]*'|`[^`]*`|\/\/.*$/gm, '').matchAll(/\b(?:[Rr]eceiver[A-Z]\w*|(?!Dc09)\w+Receiver[A-Z]\w*)\b/g)]
+      [
+        ...readFileSync(file, 'utf8')
+          .replace(/'[^'\n]*'|`[^`]*`|\/\/.*$/gm, '')
+          .matchAll(/\b(?:[Rr]eceiver[A-Z]\w*|(?!Dc09)\w+Receiver[A-Z]\w*)\b/g),
+      ]
         .map((match) => match[0])
         .filter((name) => !RECEIVER_NAMES_KEPT.has(name))
         .map((name) => `${file}: ${name}`),

@@ -17,7 +17,14 @@ describe('log lines', () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'info', destination: { write: (line: string) => lines.push(line) } });
     logger.info({ password: 'hunter2' }, 'hello');
-    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ level: 'info', service: 'hik-arc', version: VERSION, hostname: hostname(), msg: 'hello', password: '[redacted]' });
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      level: 'info',
+      service: 'hik-arc',
+      version: VERSION,
+      hostname: hostname(),
+      msg: 'hello',
+      password: '[redacted]',
+    });
   });
 
   it('are pino-pretty lines with --pretty, JSON without', async () => {

@@ -44,6 +44,9 @@ describe('RateLimitedLog', () => {
     expect(clock.pendingTimers).toBe(1);
     log.flush();
     expect(clock.pendingTimers).toBe(0);
-    expect(lines.map((line) => [line.level, line.suppressed])).toEqual([['error', undefined], ['error', 1]]);
+    expect(lines.map((line) => [line.level, line.suppressed])).toEqual([
+      ['error', undefined],
+      ['error', 1],
+    ]);
   });
 });

@@ -160,7 +160,11 @@ describe('control API', { timeout: 60_000 }, () => {
     expect(posted.headers['location']).toBe(`/v1/commands/${String(posted.body['commandId'])}`);
     const final = await settled(site, posted.body['commandId']);
     expect(final).toMatchObject({ state: 'confirmed', confirmation: { source: 'event', outcome: 'confirmed', events: [{ code: '3401', partition: 1 }] } });
-    await waitFor(() => site.frames.some((frame) => frame.data?.startsWith('#2002|3401 01') === true && frame.response === 'ACK'), 10_000, 'the arming event at the ARC');
+    await waitFor(
+      () => site.frames.some((frame) => frame.data?.startsWith('#2002|3401 01') === true && frame.response === 'ACK'),
+      10_000,
+      'the arming event at the ARC',
+    );
   });
 
   it('an event before the HTTP answer: the POST answers 200 confirmed', async () => {
@@ -187,7 +191,11 @@ describe('control API', { timeout: 60_000 }, () => {
     expect(await settled(site, shown.body['commandId'])).toMatchObject({ state: 'confirmed', confirmation: { source: 'status', check: 'reached' } });
     site.hik.securityCp.queueFault({ type: 'answer', status: 200, body: STATUS_OK });
     const unchanged = await call(site, 'POST', '/v1/panels/2005/partitions/2/arm', { body: body({ mode: 'stay' }) });
-    expect(await settled(site, unchanged.body['commandId'])).toMatchObject({ state: 'unconfirmed', code: 'HIKARC_CONTROL_UNCONFIRMED', readBack: { check: 'not-reached' } });
+    expect(await settled(site, unchanged.body['commandId'])).toMatchObject({
+      state: 'unconfirmed',
+      code: 'HIKARC_CONTROL_UNCONFIRMED',
+      readBack: { check: 'not-reached' },
+    });
   });
 
   it('a late event is recorded in the audit trail after the command settled', async () => {
@@ -210,7 +218,12 @@ describe('control API', { timeout: 60_000 }, () => {
     const posted = await call(site, 'POST', '/v1/panels/2007/partitions/1/arm', { body: body({ mode: 'away' }) });
     expect(posted.status).toBe(202);
     const final = await settled(site, posted.body['commandId']);
-    expect(final).toMatchObject({ state: 'refused', code: 'HIKARC_CONTROL_ARMING_REFUSED', confirmation: { source: 'event', outcome: 'refuted', events: [{ code: '1822' }] }, blockingZones: [] });
+    expect(final).toMatchObject({
+      state: 'refused',
+      code: 'HIKARC_CONTROL_ARMING_REFUSED',
+      confirmation: { source: 'event', outcome: 'refuted', events: [{ code: '1822' }] },
+      blockingZones: [],
+    });
     expect(panel(7).partitions[0]?.arming).toBe('disarm');
   });
 
@@ -261,7 +274,10 @@ describe('control API', { timeout: 60_000 }, () => {
   });
 
   it('status reads are cached for a few seconds; a command on the panel clears the cache', async () => {
-    const reads = (): number => site.hik.requests.filter((request) => request.url.startsWith('/ISAPI/SecurityCP/status/subSystems') && request.url.includes(panel(11).devIndex) && request.verdict === 'ok').length;
+    const reads = (): number =>
+      site.hik.requests.filter(
+        (request) => request.url.startsWith('/ISAPI/SecurityCP/status/subSystems') && request.url.includes(panel(11).devIndex) && request.verdict === 'ok',
+      ).length;
     await call(site, 'GET', '/v1/panels/2011/status');
     await call(site, 'GET', '/v1/panels/2011/status');
     expect(reads()).toBe(1);
@@ -323,9 +339,30 @@ describe('hik-arc panel beside a running service', { timeout: 60_000 }, () => {
         log: { level: 'silent' },
       });
       site.hik.securityCp.queueFault({ type: 'arming-failed-after-200' });
-      const run = await runCommand(['panel', 'arm', '--config', config, '--panel', '2001', '--partition', '1', '--mode', 'away', '--operator', 'j.smith', '--reason', 'keyholder left', '--yes', '--json']);
+      const run = await runCommand([
+        'panel',
+        'arm',
+        '--config',
+        config,
+        '--panel',
+        '2001',
+        '--partition',
+        '1',
+        '--mode',
+        'away',
+        '--operator',
+        'j.smith',
+        '--reason',
+        'keyholder left',
+        '--yes',
+        '--json',
+      ]);
       expect(run.code).toBe(1);
-      expect(run.lines[0]).toMatchObject({ state: 'refused', code: 'HIKARC_CONTROL_ARMING_REFUSED', confirmation: { source: 'event', outcome: 'refuted', events: [{ code: '1822', partition: 1 }] } });
+      expect(run.lines[0]).toMatchObject({
+        state: 'refused',
+        code: 'HIKARC_CONTROL_ARMING_REFUSED',
+        confirmation: { source: 'event', outcome: 'refuted', events: [{ code: '1822', partition: 1 }] },
+      });
       const audit = await runCommand(['panel', 'audit', '--config', config, '--json']);
       const entries = (audit.lines[0] as { entries: Array<{ phase: string }> }).entries.map((entry) => entry.phase);
       expect(entries).toEqual(['requested', 'answered', 'observed', 'settled']);
@@ -378,10 +415,16 @@ describe('control API configuration', () => {
       }
       return [];
     };
-    expect(problems({ 'control.listen': '0.0.0.0:9310', 'control.tokensFile': '/etc/t.json' })).toEqual([expect.stringMatching(/^control\.listen: 0\.0\.0\.0:9310 is not a loopback address/)]);
+    expect(problems({ 'control.listen': '0.0.0.0:9310', 'control.tokensFile': '/etc/t.json' })).toEqual([
+      expect.stringMatching(/^control\.listen: 0\.0\.0\.0:9310 is not a loopback address/),
+    ]);
     expect(problems({ 'control.listen': '127.0.0.1:9310' })).toEqual([expect.stringMatching(/^control\.tokensFile:/)]);
     expect(problems({ 'control.listen': '[::1]:9310', 'control.tokensFile': '/etc/t.json' })).toEqual([]);
-    expect(problems({ 'control.listen': '10.0.0.2:9310', 'control.tokensFile': '/etc/t.json', 'control.tlsCertFile': '/c.pem', 'control.tlsKeyFile': '/k.pem' })).toEqual([]);
-    expect(problems({ 'control.enabled': false, 'control.listen': '127.0.0.1:9310', 'control.tokensFile': '/etc/t.json' })).toEqual([expect.stringMatching(/^control\.listen: the control API needs control\.enabled/)]);
+    expect(
+      problems({ 'control.listen': '10.0.0.2:9310', 'control.tokensFile': '/etc/t.json', 'control.tlsCertFile': '/c.pem', 'control.tlsKeyFile': '/k.pem' }),
+    ).toEqual([]);
+    expect(problems({ 'control.enabled': false, 'control.listen': '127.0.0.1:9310', 'control.tokensFile': '/etc/t.json' })).toEqual([
+      expect.stringMatching(/^control\.listen: the control API needs control\.enabled/),
+    ]);
   });
 });

@@ -83,7 +83,10 @@ describe('hik-arc run with the control API', { timeout: 60_000 }, () => {
     const bad = await runCommand(['check-config', writeTempJson(base)]);
     expect(bad.code).toBe(78);
     expect(bad.stderr).toContain('HIKARC_CONTROL_TOKENS_INVALID');
-    const good = await runCommand(['check-config', writeTempJson({ ...base, control: { ...base.control, tokensFile: writeTempJson({ tokens: [generateToken('a', ['read']).entry] }) } })]);
+    const good = await runCommand([
+      'check-config',
+      writeTempJson({ ...base, control: { ...base.control, tokensFile: writeTempJson({ tokens: [generateToken('a', ['read']).entry] }) } }),
+    ]);
     expect(good.code).toBe(0);
     expect(good.stdout).toContain('control API on 127.0.0.1:9310: 1 token(s)');
   });

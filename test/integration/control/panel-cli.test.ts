@@ -91,7 +91,9 @@ describe('hik-arc panel status, zones, peripherals', () => {
     const zones = await r.run('zones', '--panel', '2001', '--json');
     expect(zones.code).toBe(0);
     expect((record(zones)['zones'] as unknown[]).length).toBe(6);
-    const methods = r.hik.requests.filter((request) => request.url.startsWith('/ISAPI/SecurityCP/status/zones') && request.verdict === 'ok').map((request) => request.method);
+    const methods = r.hik.requests
+      .filter((request) => request.url.startsWith('/ISAPI/SecurityCP/status/zones') && request.verdict === 'ok')
+      .map((request) => request.method);
     expect(methods).toEqual(['POST', 'GET']);
     r.panel.zones[4]!.status = 'breakDown';
     const faulted = await r.run('zones', '--panel', '2001', '--faulted', '--json');
@@ -101,7 +103,9 @@ describe('hik-arc panel status, zones, peripherals', () => {
   it('lists peripherals; an OTAP panel is refused locally for them and has no partition status', async () => {
     const r = await rig();
     const peripherals = await r.run('peripherals', '--panel', '2001', '--json');
-    expect(record(peripherals)['peripherals']).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'relay', id: 0, name: 'Gate', status: 'off' })]));
+    expect(record(peripherals)['peripherals']).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'relay', id: 0, name: 'Gate', status: 'off' })]),
+    );
 
     const otap = await rig({ panel: { otap: true } });
     const refused = await otap.run('peripherals', '--panel', '2001');
@@ -188,7 +192,11 @@ describe('hik-arc panel commands', () => {
     const run = await r.change('arm', '--panel', '2001', '--partition', '1', '--mode', 'away');
     expect(run.code).toBe(1);
     const result = record(run);
-    expect(result).toMatchObject({ state: 'refused', code: 'HIKARC_CONTROL_ARMING_REFUSED', answer: { httpStatus: 400, subStatusCode: 'interfaceOperationError' } });
+    expect(result).toMatchObject({
+      state: 'refused',
+      code: 'HIKARC_CONTROL_ARMING_REFUSED',
+      answer: { httpStatus: 400, subStatusCode: 'interfaceOperationError' },
+    });
     expect(result['blockingZones']).toEqual([{ id: 1, name: 'Zone 2', status: 'trigger', alarm: false, bypassed: false, armed: false, partition: 1 }]);
     expect(result['message']).toContain('open or faulted zones: 1 Zone 2 (trigger)');
     expect(r.commands()).toEqual(['PUT /ISAPI/SecurityCP/control/arm/1']);
@@ -218,7 +226,11 @@ describe('hik-arc panel commands', () => {
     const r = await rig({ securityCp: { allPartitionsId: 'not-found' } });
     const run = await r.change('disarm', '--panel', '2001', '--partition', 'all');
     expect(run.code).toBe(1);
-    expect(record(run)).toMatchObject({ state: 'refused', code: 'HIKARC_CONTROL_ALL_PARTITIONS_UNSUPPORTED', answer: { httpStatus: 404, subStatusCode: 'methodNotAllowed' } });
+    expect(record(run)).toMatchObject({
+      state: 'refused',
+      code: 'HIKARC_CONTROL_ALL_PARTITIONS_UNSUPPORTED',
+      answer: { httpStatus: 404, subStatusCode: 'methodNotAllowed' },
+    });
     expect(record(run)['message']).toMatch(/one by one: 1, 2$/);
     expect(r.commands()).toEqual(['PUT /ISAPI/SecurityCP/control/disarm/0xffffffff']);
   });
@@ -239,7 +251,12 @@ describe('hik-arc panel commands', () => {
     const run = await r.change('bypass', '--panel', '2001', '--zones', '1,5');
     expect(run.code).toBe(1);
     const result = record(run);
-    expect(result).toMatchObject({ state: 'partial', code: 'HIKARC_CONTROL_PARTIAL', answer: { failures: [{ id: '5', subStatusCode: 'notSupport' }] }, readBack: { check: 'not-reached' } });
+    expect(result).toMatchObject({
+      state: 'partial',
+      code: 'HIKARC_CONTROL_PARTIAL',
+      answer: { failures: [{ id: '5', subStatusCode: 'notSupport' }] },
+      readBack: { check: 'not-reached' },
+    });
     expect(result['message']).toContain('failures for 5');
   });
 
@@ -250,7 +267,20 @@ describe('hik-arc panel commands', () => {
     const run = await r.change('arm', '--panel', '2001', '--partition', '1', '--mode', 'away');
     expect(run.code).toBe(75);
     expect(Date.now() - started).toBeLessThan(8_000);
-    expect(record(run)).toMatchObject({ state: 'unknown', code: 'HIKARC_CONTROL_OUTCOME_UNKNOWN', answer: null, readBack: { check: 'reached', status: { partitions: [{ id: 1, arming: 'away', alarm: false }, { id: 2, arming: 'disarm', alarm: false }] } } });
+    expect(record(run)).toMatchObject({
+      state: 'unknown',
+      code: 'HIKARC_CONTROL_OUTCOME_UNKNOWN',
+      answer: null,
+      readBack: {
+        check: 'reached',
+        status: {
+          partitions: [
+            { id: 1, arming: 'away', alarm: false },
+            { id: 2, arming: 'disarm', alarm: false },
+          ],
+        },
+      },
+    });
     expect(r.hik.requests.filter((request) => request.url.includes('/control/') && request.verdict === 'ok')).toHaveLength(1);
     expect(r.commands()).toEqual(['PUT /ISAPI/SecurityCP/control/arm/1']);
   });
@@ -361,9 +391,18 @@ describe('hik-arc panel audit', () => {
     expect(text.stdout).toMatch(/answered refused HIKARC_CONTROL_ARMING_REFUSED: arm stay partition 1/);
     expect(text.stdout).toMatch(/audit trail verified: 5 entries, head [0-9a-f]{64}/);
     const json = await r.run('audit', '--json');
-    const { chain, entries } = record(json) as { chain: { ok: boolean; entries: number }; entries: Array<{ seq: number; at: string; phase: string; command: { state: string } }> };
+    const { chain, entries } = record(json) as {
+      chain: { ok: boolean; entries: number };
+      entries: Array<{ seq: number; at: string; phase: string; command: { state: string } }>;
+    };
     expect(chain).toMatchObject({ ok: true, entries: 5 });
-    expect(entries.map((entry) => `${entry.phase}:${entry.command.state}`)).toEqual(['requested:requested', 'answered:accepted', 'settled:confirmed', 'requested:requested', 'answered:refused']);
+    expect(entries.map((entry) => `${entry.phase}:${entry.command.state}`)).toEqual([
+      'requested:requested',
+      'answered:accepted',
+      'settled:confirmed',
+      'requested:requested',
+      'answered:refused',
+    ]);
     const since = await r.run('audit', '--json', '--since', entries[3]?.at ?? '');
     expect((record(since)['entries'] as unknown[]).length).toBe(entries.length - 3);
     const raw = new Database(r.store, { readonly: true });
@@ -375,7 +414,10 @@ describe('hik-arc panel audit', () => {
 
   it('records the system login behind the operator name (the sudo user)', async () => {
     const r = await rig();
-    const run = await runCommand(['panel', 'disarm', '--config', r.config, '--panel', '2001', '--partition', '1', '--operator', 'j.smith', '--reason', 'r', '--yes', '--json'], { SUDO_USER: 'alice' });
+    const run = await runCommand(
+      ['panel', 'disarm', '--config', r.config, '--panel', '2001', '--partition', '1', '--operator', 'j.smith', '--reason', 'r', '--yes', '--json'],
+      { SUDO_USER: 'alice' },
+    );
     expect(record(run)).toMatchObject({ operator: 'j.smith', login: 'alice', via: 'cli', tokenName: null });
   });
 

@@ -84,7 +84,12 @@ async function capture(options: FakeHikReceiverOptions, args: string[], receiver
 describe('hik-arc capture', () => {
   it('writes the stream bytes exactly as received, then cancels the subscription', async () => {
     const out = join(dir, 'stream.multipart');
-    const { code, stderr, fake } = await capture({ events: DOCUMENTS, chunking: { seed: 3, maxBytes: 50 } }, ['--out', out, '--duration', '30'], {}, readPast(out, DOCUMENTS.at(-1) ?? ''));
+    const { code, stderr, fake } = await capture(
+      { events: DOCUMENTS, chunking: { seed: 3, maxBytes: 50 } },
+      ['--out', out, '--duration', '30'],
+      {},
+      readPast(out, DOCUMENTS.at(-1) ?? ''),
+    );
     expect(stderr).toMatch(/wrote \d+ bytes/);
     expect(code).toBe(0);
     const bytes = readFileSync(out);
@@ -112,7 +117,13 @@ describe('hik-arc capture', () => {
     const out = join(dir, 'ended.multipart');
     const events = DOCUMENTS.slice(0, 6);
     const { code, stderr, fake } = await capture(
-      { events, faults: [{ type: 'end', afterEvents: 2 }, { type: 'drop-mid-part', afterEvents: 2 }] },
+      {
+        events,
+        faults: [
+          { type: 'end', afterEvents: 2 },
+          { type: 'drop-mid-part', afterEvents: 2 },
+        ],
+      },
       ['--out', out, '--duration', '30'],
       {},
       (receiver) => receiver.subscribeCount() >= 3 && receiver.delivered >= events.length && readPast(out, events.at(-1) ?? '')(),
@@ -143,13 +154,20 @@ describe('hik-arc capture', () => {
     expect(code).toBe(0);
     expect(fake.subscribeCount()).toBe(2);
     expect(stderr).toMatch(/gap at \S+: no part for 5 s \(HIKARC_INGEST_HEARTBEAT_TIMEOUT\); resumed after/);
-    const documents = readEventFile(readFileSync(out), out).items.filter((item) => item.kind === 'document').map((item) => (item.kind === 'document' ? item.text : ''));
+    const documents = readEventFile(readFileSync(out), out)
+      .items.filter((item) => item.kind === 'document')
+      .map((item) => (item.kind === 'document' ? item.text : ''));
     expect(documents.filter((text) => events.includes(text))).toEqual(events);
   }, 30_000);
 
   it('shows a live count of the parts on stderr', async () => {
     const out = join(dir, 'count.multipart');
-    const { code, stderr } = await capture({ events: DOCUMENTS.slice(0, 3) }, ['--out', out, '--duration', '30'], {}, (receiver) => receiver.delivered >= 3 && readPast(out, DOCUMENTS[2] ?? '')());
+    const { code, stderr } = await capture(
+      { events: DOCUMENTS.slice(0, 3) },
+      ['--out', out, '--duration', '30'],
+      {},
+      (receiver) => receiver.delivered >= 3 && readPast(out, DOCUMENTS[2] ?? '')(),
+    );
     expect(code).toBe(0);
     expect(stderr).toMatch(/^hik-arc capture: 0 part\(s\), 0 event\(s\), 0\.0 KiB, subscription 1: subscribing$/m);
     expect(stderr).toMatch(/^hik-arc capture: \d+ part\(s\), 1 event\(s\) \(last: \w+\), [\d.]+ KiB, subscription 1$/m);
@@ -157,7 +175,12 @@ describe('hik-arc capture', () => {
   });
 
   it.each([
-    ['another subscription holds the receiver', { faults: [{ type: 'refuse', answer: 'taken' }] }, {}, /another subscription holds the receiver.*HIKARC_RECEIVER_SUBSCRIPTION_TAKEN/],
+    [
+      'another subscription holds the receiver',
+      { faults: [{ type: 'refuse', answer: 'taken' }] },
+      {},
+      /another subscription holds the receiver.*HIKARC_RECEIVER_SUBSCRIPTION_TAKEN/,
+    ],
     ['automation output not Private', { faults: [{ type: 'refuse', answer: 'not-private' }] }, {}, /Private.*HIKARC_RECEIVER_NOT_PRIVATE/],
     ['wrong password', {}, { password: 'nope' }, /rejected the username or password \(HIKARC_DIGEST_REJECTED\)/],
   ] as const)('%s: exit code 1 with a clear message', async (_name, options, receiver, message) => {

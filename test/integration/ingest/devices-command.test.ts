@@ -54,7 +54,17 @@ describe('hik-arc devices', () => {
     const run = await runCommand(['devices', '--config', config(fake.url), '--json']);
     expect(run.code).toBe(0);
     expect(run.lines).toEqual([
-      { devIndex: PANEL, serial: 'Q12345678', name: 'Shop AX PRO', type: null, status: 'online', listedAccount: '1000', account: '1000', accountFrom: 'device list', note: null },
+      {
+        devIndex: PANEL,
+        serial: 'Q12345678',
+        name: 'Shop AX PRO',
+        type: null,
+        status: 'online',
+        listedAccount: '1000',
+        account: '1000',
+        accountFrom: 'device list',
+        note: null,
+      },
       {
         devIndex: OVERRIDDEN,
         serial: 'Q87654321',
@@ -92,13 +102,22 @@ describe('hik-arc devices', () => {
     expect(run.stdout).toMatch(/^3 device\(s\)$/m);
   });
 
-  it('names the deviceID a device\'s stored events carry, which the service uses first', async () => {
+  it("names the deviceID a device's stored events carry, which the service uses first", async () => {
     const fake = await receiver();
     const store = join(tempDir(), `seen-${Math.random().toString(16).slice(2)}.db`);
-    const decoded = decodeEventDocument(JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: PANEL, deviceID: '4444', CIDAlarm: { CIDCode: '1130', zoneNo: 1 } } }));
+    const decoded = decodeEventDocument(
+      JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: PANEL, deviceID: '4444', CIDAlarm: { CIDCode: '1130', zoneNo: 1 } } }),
+    );
     if (decoded.kind !== 'event') throw new Error('fixture');
     const outbox = openSqliteOutbox({ path: store });
-    await outbox.append([{ destination: ARC_DESTINATION, account: '4444', receivedAt: Date.now(), ...encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' }) }]);
+    await outbox.append([
+      {
+        destination: ARC_DESTINATION,
+        account: '4444',
+        receivedAt: Date.now(),
+        ...encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' }),
+      },
+    ]);
     await outbox.close();
     const run = await runCommand(['devices', '--config', config(fake.url, { store: { path: store } }), '--json']);
     expect(run.code).toBe(0);
@@ -110,23 +129,31 @@ describe('hik-arc devices', () => {
     const port = await freePort();
     const run = await runCommand(['devices', '--config', config(`http://127.0.0.1:${port}`)]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`the device list could not be read from http://127\\.0\\.0\\.1:${port}: connect ECONNREFUSED .*\\(HIKARC_RECEIVER_DIRECTORY_FAILED\\)`));
+    expect(run.stderr).toMatch(
+      new RegExp(`the device list could not be read from http://127\\.0\\.0\\.1:${port}: connect ECONNREFUSED .*\\(HIKARC_RECEIVER_DIRECTORY_FAILED\\)`),
+    );
   });
 });
 
 describe('hik-arc translate --config with a receiver', () => {
-  it('maps a device by the receiver\'s list as run does, instead of saying no-account', async () => {
+  it("maps a device by the receiver's list as run does, instead of saying no-account", async () => {
     const fake = await receiver();
     const events = writeTempFile(alarmFrom(PANEL) + alarmFrom(OVERRIDDEN), '.jsonl');
     const offline = await runCommand(['translate', '--config', writeTempJson({ accounts: { [OVERRIDDEN]: 'beef' }, log: { level: 'silent' } }), events]);
-    expect(offline.lines.map((line) => (line as Record<string, unknown>)['reason'] ?? (line as Record<string, unknown>)['account'])).toEqual(['no-account', 'BEEF']);
+    expect(offline.lines.map((line) => (line as Record<string, unknown>)['reason'] ?? (line as Record<string, unknown>)['account'])).toEqual([
+      'no-account',
+      'BEEF',
+    ]);
     const run = await runCommand(['translate', '--config', config(fake.url), events]);
     expect(run.code).toBe(0);
-    expect(run.lines).toEqual([expect.objectContaining({ forwarded: true, account: '1000', admCid: '#1000|1130 00 003' }), expect.objectContaining({ forwarded: true, account: 'BEEF' })]);
+    expect(run.lines).toEqual([
+      expect.objectContaining({ forwarded: true, account: '1000', admCid: '#1000|1130 00 003' }),
+      expect.objectContaining({ forwarded: true, account: 'BEEF' }),
+    ]);
     expect(run.stderr).toContain("the receiver's device list (3 device(s))");
   });
 
-  it('takes a saved copy (devices --save, or the service\'s own) when the receiver is not reachable', async () => {
+  it("takes a saved copy (devices --save, or the service's own) when the receiver is not reachable", async () => {
     const fake = await receiver();
     const saved = join(tempDir(), `saved-${Math.random().toString(16).slice(2)}.devices.json`);
     const save = await runCommand(['devices', '--config', config(fake.url), '--save', saved]);

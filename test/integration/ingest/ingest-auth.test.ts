@@ -77,7 +77,10 @@ describe('lockout guard', () => {
 
   it('401 with lockStatus unlock and attempts left is a rejection, not a lock: one login per authRetrySec', async () => {
     const clock = new ManualClock();
-    const { fake, harness } = await setup({ authFault: { type: 'lock-info', status: 401, attemptsLeft: 2, locked: false }, clock }, { clock, settings: { authRetryMs: 700 } });
+    const { fake, harness } = await setup(
+      { authFault: { type: 'lock-info', status: 401, attemptsLeft: 2, locked: false }, clock },
+      { clock, settings: { authRetryMs: 700 } },
+    );
     await harness.waitFor(() => harness.ingest.health().state === 'auth-hold', 'the hold-off after the first login');
     expect(fake.failedLogins()).toBe(1);
     expect(clock.nextTimerInMs()).toBe(700);
@@ -90,38 +93,44 @@ describe('lockout guard', () => {
     expect(harness.logs.find((line) => line.code === 'HIKARC_DIGEST_REJECTED')).toMatchObject({ level: 'error', attemptsLeft: 2 });
   });
 
-  it.each([['403 locked', { type: 'lock-info', status: 403, attemptsLeft: 0, locked: true } as const]])('%s: one login, then none until the configuration changes', async (_name, authFault) => {
-    const clock = new ManualClock();
-    const { fake: receiver, harness: first } = await setup({ authFault, clock }, { clock, settings: { authRetryMs: 300 } });
-    await receiver.waitFor(() => receiver.failedLogins() === 1, 'the rejected login');
-    await first.waitFor(() => first.ingest.health().state === 'locked', 'locked state');
-    await clock.advance(300 * 10); // well past authRetryMs
-    // still locked: a retry would have left the state at once (connecting) before its request
-    expect(first.ingest.health().state).toBe('locked');
-    expect(receiver.failedLogins()).toBe(1);
-    expect(receiver.requests.filter((request) => request.signed)).toHaveLength(1);
-    expect(first.statuses).toContainEqual({
-      type: 'locked',
-      lock: { lockStatus: authFault.locked ? 'lock' : 'unlock', unlockTimeSec: authFault.locked ? 1800 : 0, attemptsLeft: authFault.attemptsLeft },
-    });
-    const line = first.logs.find((entry) => entry.code === 'HIKARC_DIGEST_LOCKED');
-    expect(line).toMatchObject({ level: 'error', attemptsLeft: authFault.attemptsLeft, statusCode: authFault.status });
-    expect(await authFailures(first, 'locked')).toBe(1);
+  it.each([['403 locked', { type: 'lock-info', status: 403, attemptsLeft: 0, locked: true } as const]])(
+    '%s: one login, then none until the configuration changes',
+    async (_name, authFault) => {
+      const clock = new ManualClock();
+      const { fake: receiver, harness: first } = await setup({ authFault, clock }, { clock, settings: { authRetryMs: 300 } });
+      await receiver.waitFor(() => receiver.failedLogins() === 1, 'the rejected login');
+      await first.waitFor(() => first.ingest.health().state === 'locked', 'locked state');
+      await clock.advance(300 * 10); // well past authRetryMs
+      // still locked: a retry would have left the state at once (connecting) before its request
+      expect(first.ingest.health().state).toBe('locked');
+      expect(receiver.failedLogins()).toBe(1);
+      expect(receiver.requests.filter((request) => request.signed)).toHaveLength(1);
+      expect(first.statuses).toContainEqual({
+        type: 'locked',
+        lock: { lockStatus: authFault.locked ? 'lock' : 'unlock', unlockTimeSec: authFault.locked ? 1800 : 0, attemptsLeft: authFault.attemptsLeft },
+      });
+      const line = first.logs.find((entry) => entry.code === 'HIKARC_DIGEST_LOCKED');
+      expect(line).toMatchObject({ level: 'error', attemptsLeft: authFault.attemptsLeft, statusCode: authFault.status });
+      expect(await authFailures(first, 'locked')).toBe(1);
 
-    // "until the config changes": a new ingest (new configuration) logs in again
-    receiver.setAuthFault(null);
-    await first.stop();
-    const next = startIngest(receiver, { clock });
-    suite.track({ harness: next });
-    await next.waitFor(() => next.items.length >= DOCUMENTS.length, 'events with the new configuration');
-  });
+      // "until the config changes": a new ingest (new configuration) logs in again
+      receiver.setAuthFault(null);
+      await first.stop();
+      const next = startIngest(receiver, { clock });
+      suite.track({ harness: next });
+      await next.waitFor(() => next.items.length >= DOCUMENTS.length, 'events with the new configuration');
+    },
+  );
 
   it('stale=true after the login was accepted is signed once more with the new nonce and is no rejection', async () => {
     const { fake, harness } = await setup({}, { settings: { directoryRefreshMs: 200 } });
     await harness.waitFor(() => harness.statuses.some((status) => status.type === 'directory'), 'a first accepted login');
     const before = fake.requests.length;
     fake.setAuthFault({ type: 'stale', count: 1 });
-    await harness.waitFor(() => fake.requests.slice(before).filter((request) => request.signed && request.verdict === 'ok').length >= 1, 'the re-signed request');
+    await harness.waitFor(
+      () => fake.requests.slice(before).filter((request) => request.signed && request.verdict === 'ok').length >= 1,
+      'the re-signed request',
+    );
     const signed = fake.requests.slice(before).filter((request) => request.signed);
     expect(signed.map((request) => request.verdict).slice(0, 2)).toEqual(['stale', 'ok']);
     expect(signed[0]?.authorization?.['nonce']).not.toBe(signed[1]?.authorization?.['nonce']);
@@ -181,13 +190,32 @@ describe('lockout guard against receivers that say it differently', () => {
   });
 
   it.each([
-    ['subStatusCode userLocked', '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"userLocked","errorCode":1073741828,"errorMsg":"user locked"}', { lockStatus: 'lock', unlockTimeSec: null, attemptsLeft: null }],
-    ['retryLoginTimes 0', '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"badAuthorization","retryLoginTimes":0}', { lockStatus: null, unlockTimeSec: null, attemptsLeft: 0 }],
-    ['remainingLockTime', '{"statusCode":4,"subStatusCode":"badAuthorization","remainingLockTime":1200}', { lockStatus: null, unlockTimeSec: 1200, attemptsLeft: null }],
-    ['"remaining attempts 0" in errorMsg', '{"statusCode":4,"subStatusCode":"badAuthorization","errorMsg":"password error, remaining attempts 0"}', { lockStatus: null, unlockTimeSec: null, attemptsLeft: 0 }],
+    [
+      'subStatusCode userLocked',
+      '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"userLocked","errorCode":1073741828,"errorMsg":"user locked"}',
+      { lockStatus: 'lock', unlockTimeSec: null, attemptsLeft: null },
+    ],
+    [
+      'retryLoginTimes 0',
+      '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"badAuthorization","retryLoginTimes":0}',
+      { lockStatus: null, unlockTimeSec: null, attemptsLeft: 0 },
+    ],
+    [
+      'remainingLockTime',
+      '{"statusCode":4,"subStatusCode":"badAuthorization","remainingLockTime":1200}',
+      { lockStatus: null, unlockTimeSec: 1200, attemptsLeft: null },
+    ],
+    [
+      '"remaining attempts 0" in errorMsg',
+      '{"statusCode":4,"subStatusCode":"badAuthorization","errorMsg":"password error, remaining attempts 0"}',
+      { lockStatus: null, unlockTimeSec: null, attemptsLeft: 0 },
+    ],
   ])('%s is a lock: one login, then none', async (_name, body, lock) => {
     const clock = new ManualClock();
-    const { fake, harness } = await setup({ authFault: { type: 'answer', status: 401, body, contentType: 'application/json' }, clock }, { clock, settings: { authRetryMs: 300 } });
+    const { fake, harness } = await setup(
+      { authFault: { type: 'answer', status: 401, body, contentType: 'application/json' }, clock },
+      { clock, settings: { authRetryMs: 300 } },
+    );
     await harness.waitFor(() => harness.ingest.health().state === 'locked', 'locked state');
     await clock.advance(300 * 10);
     expect(harness.ingest.health().state).toBe('locked');
@@ -198,7 +226,10 @@ describe('lockout guard against receivers that say it differently', () => {
 
   it('"remaining attempts 3" in errorMsg is a rejection that names the attempts left, not a lock', async () => {
     const body = '{"statusCode":4,"subStatusCode":"badAuthorization","errorMsg":"password error, remaining attempts 3"}';
-    const { fake, harness } = await setup({ authFault: { type: 'answer', status: 401, body, contentType: 'application/json' } }, { settings: { authRetryMs: 60_000 } });
+    const { fake, harness } = await setup(
+      { authFault: { type: 'answer', status: 401, body, contentType: 'application/json' } },
+      { settings: { authRetryMs: 60_000 } },
+    );
     await harness.waitFor(() => harness.ingest.health().state === 'auth-hold', 'auth hold');
     expect(fake.failedLogins()).toBe(1);
     expect(harness.logs.find((line) => line.code === 'HIKARC_DIGEST_REJECTED')).toMatchObject({ attemptsLeft: 3 });
@@ -211,7 +242,11 @@ describe('lockout guard against receivers that say it differently', () => {
     // The password was changed on the receiver; its answers are slow, so signed requests overlap.
     fake.setAuthFault({ type: 'answer', status: 401, body: '<html>401</html>', contentType: 'text/html', delayMs: 300 });
     fake.dropStream();
-    const failures = (): number[] => fake.requests.slice(from).filter((request) => request.signed && request.verdict !== 'ok').map((request) => request.at);
+    const failures = (): number[] =>
+      fake.requests
+        .slice(from)
+        .filter((request) => request.signed && request.verdict !== 'ok')
+        .map((request) => request.at);
     // Two logins failing at once would show as two failures close together: wait for two, then look.
     await fake.waitFor(() => failures().length >= 2, 'two failed logins');
     const failed = failures();
@@ -220,7 +255,10 @@ describe('lockout guard against receivers that say it differently', () => {
 
   it('a wrong password answered with stale=true: never more than one failed signed login per authRetrySec', async () => {
     const clock = new ManualClock();
-    const { fake, harness } = await setup({ password: 'the-right-one', authFault: { type: 'stale-when-wrong' }, clock }, { clock, settings: { password: 'wrong-password', authRetryMs: 1000 } });
+    const { fake, harness } = await setup(
+      { password: 'the-right-one', authFault: { type: 'stale-when-wrong' }, clock },
+      { clock, settings: { password: 'wrong-password', authRetryMs: 1000 } },
+    );
     for (let login = 1; login <= 3; login++) {
       await fake.waitFor(() => fake.failedLogins() === login, `failed login ${login}`);
       await harness.waitFor(() => harness.ingest.health().state === 'auth-hold', `the hold-off after login ${login}`);

@@ -19,7 +19,13 @@ function deviceListPositions(receiver: FakeHikReceiver): number[] {
 
 function alarmEvent(devIndex: string, code = '1103'): string {
   return JSON.stringify({
-    EventNotificationAlert: { dateTime: '2024-05-01T10:00:00+02:00', devIndex, eventType: 'CIDAlarm', eventState: 'active', CIDAlarm: { CIDCode: code, CIDParam: '-1,-1,3,-1,-1,-1,-1,NONE' } },
+    EventNotificationAlert: {
+      dateTime: '2024-05-01T10:00:00+02:00',
+      devIndex,
+      eventType: 'CIDAlarm',
+      eventState: 'active',
+      CIDAlarm: { CIDCode: code, CIDParam: '-1,-1,3,-1,-1,-1,-1,NONE' },
+    },
   });
 }
 
@@ -87,7 +93,9 @@ describe('device directory', () => {
   it('an event carrying a valid deviceID does not wait for the directory', async () => {
     const { fake, harness } = await setup({ devices: [] });
     await harness.waitFor(() => harness.statuses.some((status) => status.type === 'directory'), 'the first device list');
-    fake.pushEvents(JSON.stringify({ EventNotificationAlert: { devIndex: 'unknown-device', deviceID: '4321', eventType: 'CIDAlarm', CIDAlarm: { CIDCode: '1103' } } }));
+    fake.pushEvents(
+      JSON.stringify({ EventNotificationAlert: { devIndex: 'unknown-device', deviceID: '4321', eventType: 'CIDAlarm', CIDAlarm: { CIDCode: '1103' } } }),
+    );
     await harness.waitFor(() => harness.items.length >= 1, 'the event');
     expect(deviceListPositions(fake)).toEqual([0]);
   });
@@ -167,7 +175,10 @@ describe('upstream link reporting', () => {
   });
 
   it('without receiver.account the fault is logged as unreportable, never dropped silently', async () => {
-    const { harness } = await setup({ faults: Array.from({ length: 50 }, () => ({ type: 'refuse', answer: 'busy' }) as const) }, { settings: { account: '', linkLossReportMs: 300 } });
+    const { harness } = await setup(
+      { faults: Array.from({ length: 50 }, () => ({ type: 'refuse', answer: 'busy' }) as const) },
+      { settings: { account: '', linkLossReportMs: 300 } },
+    );
     await harness.waitFor(() => harness.logs.some((line) => line.code === 'HIKARC_INGEST_LINK_NO_ACCOUNT'), 'the unreportable fault');
     expect(harness.items).toEqual([]);
     expect(harness.statuses).toContainEqual({ type: 'link-alarm', state: 'fault', delivered: false });

@@ -39,7 +39,13 @@ function directoryStatuses(h: Harness): Array<Extract<Harness['statuses'][number
 // 32 examples look like this).
 function alarmFrom(devIndex: string, zone = 1): string {
   return JSON.stringify({
-    EventNotificationAlert: { dateTime: '2024-05-01T10:00:00+02:00', devIndex, eventType: 'CIDAlarm', eventState: 'active', CIDAlarm: { CIDCode: '1130', zoneNo: zone, CIDParam: '-1,-1,1,-1,-1,-1,-1,NONE' } },
+    EventNotificationAlert: {
+      dateTime: '2024-05-01T10:00:00+02:00',
+      devIndex,
+      eventType: 'CIDAlarm',
+      eventState: 'active',
+      CIDAlarm: { CIDCode: '1130', zoneNo: zone, CIDParam: '-1,-1,1,-1,-1,-1,-1,NONE' },
+    },
   });
 }
 
@@ -103,7 +109,10 @@ describe('device list answers that are not what the guide promises', () => {
     await harness.waitFor(() => directoryStatuses(harness).some((status) => status.ok), 'a good list');
     fake.setDeviceList({ listNone: true });
     await harness.waitFor(() => directoryStatuses(harness).some((status) => status.outcome === 'partial'), 'the empty read', 3000);
-    expect(harness.logs.find((line) => line.code === 'HIKARC_RECEIVER_DIRECTORY_PARTIAL')).toMatchObject({ why: 'the receiver listed no devices', lastGoodDevices: 5 });
+    expect(harness.logs.find((line) => line.code === 'HIKARC_RECEIVER_DIRECTORY_PARTIAL')).toMatchObject({
+      why: 'the receiver listed no devices',
+      lastGoodDevices: 5,
+    });
     expect(harness.ingest.directory.accountFor(devices[3]?.devIndex ?? null, null)).toBe('1003');
   });
 });

@@ -62,7 +62,6 @@ export function testSettings(url: string, overrides: Partial<IngestSettings> = {
   };
 }
 
-
 export function startIngest(
   fake: FakeHikReceiver,
   options: { settings?: Partial<IngestSettings>; consumer?: IngestConsumer; random?: () => number; clock?: Clock } = {},

@@ -12,7 +12,13 @@ const { setup } = receiverSuite();
 
 function alarm(deviceId: string, zone: number): string {
   return JSON.stringify({
-    EventNotificationAlert: { dateTime: '2024-05-01T10:00:00+02:00', deviceID: deviceId, eventType: 'CIDAlarm', eventState: 'active', CIDAlarm: { CIDCode: '1130', zoneNo: zone, CIDParam: '-1,-1,1,-1,-1,-1,-1,NONE' } },
+    EventNotificationAlert: {
+      dateTime: '2024-05-01T10:00:00+02:00',
+      deviceID: deviceId,
+      eventType: 'CIDAlarm',
+      eventState: 'active',
+      CIDAlarm: { CIDCode: '1130', zoneNo: zone, CIDParam: '-1,-1,1,-1,-1,-1,-1,NONE' },
+    },
   });
 }
 
@@ -36,7 +42,10 @@ describe('a subscription answer is judged on its headers', () => {
   });
 
   it('the watchdog covers the connecting phase: a login answer that never ends is dropped after the heartbeat timeout', async () => {
-    const { harness } = await setup({ events: ALARMS.slice(0, 2), authFault: { type: 'slow-challenge', byteIntervalMs: 50, count: 1 } }, { settings: { heartbeatTimeoutMs: 400 } });
+    const { harness } = await setup(
+      { events: ALARMS.slice(0, 2), authFault: { type: 'slow-challenge', byteIntervalMs: 50, count: 1 } },
+      { settings: { heartbeatTimeoutMs: 400 } },
+    );
     await harness.waitFor(() => events(harness.items).length >= 2, 'the alarms after the stuck login', 5000);
     const lost = harness.statuses.find((status) => status.type === 'stream-lost');
     expect(lost).toEqual({ type: 'stream-lost', reason: 'stalled', code: 'HIKARC_INGEST_HEARTBEAT_TIMEOUT' });
@@ -47,7 +56,10 @@ describe('a subscription answer is judged on its headers', () => {
 describe('liveness counts bytes, not parts', () => {
   it('a picture trickled over longer than the heartbeat timeout keeps the stream, and the alarms behind it arrive', async () => {
     const picture = framedPart(Buffer.alloc(120 * 1024, 0xd8), 'image/jpeg');
-    const { fake, harness } = await setup({ events: [ALARMS[0] as string, trickled(picture, 30, 50), ALARMS[1] as string, ALARMS[2] as string] }, { settings: { heartbeatTimeoutMs: 400 } });
+    const { fake, harness } = await setup(
+      { events: [ALARMS[0] as string, trickled(picture, 30, 50), ALARMS[1] as string, ALARMS[2] as string] },
+      { settings: { heartbeatTimeoutMs: 400 } },
+    );
     await harness.waitFor(() => events(harness.items).length >= 3, 'the alarms behind the picture', 8000);
     expect(events(harness.items).map((item) => item.raw)).toEqual(ALARMS.slice(0, 3));
     expect(fake.subscribeCount()).toBe(1);
@@ -57,7 +69,10 @@ describe('liveness counts bytes, not parts', () => {
 
   it('one part slower than 5 × the heartbeat timeout is quarantined, the stream kept', async () => {
     const slow = framedPart(`{"EventNotificationAlert":{"eventType":"VMD","pad":"${'x'.repeat(60_000)}"}}`);
-    const { fake, harness } = await setup({ events: [ALARMS[0] as string, trickled(slow, 60, 60), ALARMS[1] as string] }, { settings: { heartbeatTimeoutMs: 300 } });
+    const { fake, harness } = await setup(
+      { events: [ALARMS[0] as string, trickled(slow, 60, 60), ALARMS[1] as string] },
+      { settings: { heartbeatTimeoutMs: 300 } },
+    );
     await harness.waitFor(() => events(harness.items).length >= 2, 'the alarm behind the slow part', 10_000);
     expect(events(harness.items).map((item) => item.raw)).toEqual(ALARMS.slice(0, 2));
     expect(fake.subscribeCount()).toBe(1);
@@ -95,7 +110,10 @@ describe('floods of junk', () => {
     // The warning window runs on a manual clock: the whole flood falls in one window, and the test
     // ends the window by moving the clock instead of waiting it out. The watchdog is kept out of it.
     const clock = new ManualClock();
-    const { harness } = await setup({ events: [ALARMS[0] as string, trickled(junk, 200, 1), ALARMS[1] as string] }, { clock, settings: { warnBurst: 5, warnWindowMs: 2000, heartbeatTimeoutMs: 600_000 } });
+    const { harness } = await setup(
+      { events: [ALARMS[0] as string, trickled(junk, 200, 1), ALARMS[1] as string] },
+      { clock, settings: { warnBurst: 5, warnWindowMs: 2000, heartbeatTimeoutMs: 600_000 } },
+    );
     await harness.waitFor(() => events(harness.items).length >= 2, 'the alarms around the junk', 10_000);
     const quarantined = (): Promise<number> => counted(harness.metrics, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_MULTIPART_STRAY_BYTES' });
     const lines = (): typeof harness.logs => harness.logs.filter((entry) => entry.code === 'HIKARC_MULTIPART_STRAY_BYTES');

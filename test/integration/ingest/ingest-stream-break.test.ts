@@ -14,7 +14,13 @@ const DEVICES = makeDevices(2);
 
 function alarmEvent(devIndex: string, zone: number): string {
   return JSON.stringify({
-    EventNotificationAlert: { dateTime: '2024-05-01T10:00:00+02:00', devIndex, eventType: 'CIDAlarm', eventState: 'active', CIDAlarm: { CIDCode: '1130', CIDParam: `-1,-1,${zone},-1,-1,-1,-1,NONE` } },
+    EventNotificationAlert: {
+      dateTime: '2024-05-01T10:00:00+02:00',
+      devIndex,
+      eventType: 'CIDAlarm',
+      eventState: 'active',
+      CIDAlarm: { CIDCode: '1130', CIDParam: `-1,-1,${zone},-1,-1,-1,-1,NONE` },
+    },
   });
 }
 
@@ -41,7 +47,9 @@ describe('a stream that breaks while the consumer is slow', () => {
     expect(raws).toHaveLength(documents.length);
     expect([...raws].sort()).toEqual([...documents].sort());
     expect(events(harness.items).filter((item) => item.subscriptionId === '5939')).toHaveLength(6);
-    expect(harness.statuses.filter((status) => status.type === 'stream-lost').map((status) => status.type === 'stream-lost' && status.reason)).toEqual(['network']);
+    expect(harness.statuses.filter((status) => status.type === 'stream-lost').map((status) => status.type === 'stream-lost' && status.reason)).toEqual([
+      'network',
+    ]);
     // the half part is quarantined, never delivered
     expect(await counted(harness.metrics, 'hik_arc_ingest_parts_quarantined_total', { code: 'HIKARC_MULTIPART_TRUNCATED_PART' })).toBe(1);
   }, 20_000);

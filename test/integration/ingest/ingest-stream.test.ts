@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../src/backoff.js';
-import { eventTypeOf, fixtureDocuments, makeDevices, startFakeHikReceiver, SUBSCRIBE_URL, type FakeHikReceiver, type FakeHikReceiverOptions } from '../../helpers/fake-hik-receiver.js';
+import {
+  eventTypeOf,
+  fixtureDocuments,
+  makeDevices,
+  startFakeHikReceiver,
+  SUBSCRIBE_URL,
+  type FakeHikReceiver,
+  type FakeHikReceiverOptions,
+} from '../../helpers/fake-hik-receiver.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { counted } from '../../helpers/metric-values.js';
 import { events, perDevice, receiverSuite, startIngest, waitUntil, type IngestOptionsForTest } from './ingest-harness.js';
@@ -69,7 +77,10 @@ describe('ingest against the fake receiver', () => {
     expect(events(harness.items)).toHaveLength(EXPECTED.length);
     expect(perDevice(events(harness.items).map((item) => item.raw))).toEqual(perDevice(EXPECTED));
     expect(fake.subscribeCount()).toBe(3);
-    expect(harness.statuses.filter((status) => status.type === 'stream-lost').map((status) => status.type === 'stream-lost' && status.reason)).toEqual(['network', 'network']);
+    expect(harness.statuses.filter((status) => status.type === 'stream-lost').map((status) => status.type === 'stream-lost' && status.reason)).toEqual([
+      'network',
+      'network',
+    ]);
 
     // No heartbeat came on the dropped streams, so the delay grows: attempts 0 and 1 of the policy.
     const policy = { minMs: 50, maxMs: 400, factor: 2 };
@@ -114,7 +125,10 @@ describe('ingest against the fake receiver', () => {
     // On a manual clock: the timeout and the backoff pass when the test moves the clock, so the
     // times below are exact instead of bounds that a loaded machine may overrun.
     const clock = new ManualClock();
-    const { fake, harness } = await setup({ events: DOCUMENTS, faults: [{ type: 'stall', afterEvents: 4 }], clock }, { clock, random: () => 1, settings: { heartbeatTimeoutMs: 400 } });
+    const { fake, harness } = await setup(
+      { events: DOCUMENTS, faults: [{ type: 'stall', afterEvents: 4 }], clock },
+      { clock, random: () => 1, settings: { heartbeatTimeoutMs: 400 } },
+    );
     await harness.waitFor(() => fake.streams[0]?.eventsSent === 4 && events(harness.items).length === 4, 'the events before the stall');
     expect(clock.nextTimerInMs()).toBe(400);
     await clock.advance(399);
@@ -135,7 +149,11 @@ describe('ingest against the fake receiver', () => {
     // and one backoff step, not sooner
     const stalledStream = fake.streams[0];
     expect(stalledStream?.closed).toBe(true);
-    const stallStart = Math.max(...events(harness.items).filter((item) => item.subscriptionId === '5939').map((item) => item.receivedAt));
+    const stallStart = Math.max(
+      ...events(harness.items)
+        .filter((item) => item.subscriptionId === '5939')
+        .map((item) => item.receivedAt),
+    );
     const resubscribe = fake.requests.filter((request) => request.url === SUBSCRIBE_URL && request.verdict === 'ok')[1]?.at ?? 0;
     expect(resubscribe - stallStart).toBe(400 + delayMs);
   });
@@ -160,7 +178,9 @@ describe('ingest against the fake receiver', () => {
       ],
     });
     await harness.waitFor(() => harness.items.length >= 2, 'events after the refusals');
-    const refused = harness.statuses.filter((status) => status.type === 'refused').map((status) => status.type === 'refused' && [status.kind, status.httpStatus]);
+    const refused = harness.statuses
+      .filter((status) => status.type === 'refused')
+      .map((status) => status.type === 'refused' && [status.kind, status.httpStatus]);
     expect(refused).toEqual([
       ['not-private', 403],
       ['busy', 503],
@@ -177,13 +197,33 @@ describe('ingest against the fake receiver', () => {
   });
 
   it('bad parts are quarantined and counted, images skipped, in-stream statuses logged; the stream and the events around them survive', async () => {
-    const image = Buffer.concat([Buffer.from('--boundary\r\nContent-Type: image/jpeg\r\nContent-Length: 40\r\n\r\n'), Buffer.alloc(40, 0xd8), Buffer.from('\r\n')]);
-    const latin1 = Buffer.concat([Buffer.from('{"EventNotificationAlert":{"eventType":"IO","devIndex":"2cd6716d-767f-4756-ac55-50276a5e3b4a","channelName":"Caf'), Buffer.from([0xe9]), Buffer.from('"}}')]);
-    const latin1Part = Buffer.concat([Buffer.from(`--boundary\r\nContent-Type: application/json\r\nContent-Length: ${latin1.length}\r\n\r\n`), latin1, Buffer.from('\r\n')]);
+    const image = Buffer.concat([
+      Buffer.from('--boundary\r\nContent-Type: image/jpeg\r\nContent-Length: 40\r\n\r\n'),
+      Buffer.alloc(40, 0xd8),
+      Buffer.from('\r\n'),
+    ]);
+    const latin1 = Buffer.concat([
+      Buffer.from('{"EventNotificationAlert":{"eventType":"IO","devIndex":"2cd6716d-767f-4756-ac55-50276a5e3b4a","channelName":"Caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('"}}'),
+    ]);
+    const latin1Part = Buffer.concat([
+      Buffer.from(`--boundary\r\nContent-Type: application/json\r\nContent-Length: ${latin1.length}\r\n\r\n`),
+      latin1,
+      Buffer.from('\r\n'),
+    ]);
     const first = DOCUMENTS[0] as string;
     const last = DOCUMENTS[1] as string;
     const { fake, harness } = await setup({
-      events: [first, image, '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"notSupport"}', 'this is not JSON at all', latin1Part, '{"SomethingElse":{"a":1}}', last],
+      events: [
+        first,
+        image,
+        '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"notSupport"}',
+        'this is not JSON at all',
+        latin1Part,
+        '{"SomethingElse":{"a":1}}',
+        last,
+      ],
     });
     await harness.waitFor(() => harness.items.length >= 3, 'the events around the bad parts');
     const delivered = events(harness.items);

@@ -15,7 +15,9 @@ const FACTORY_CERT = { key: fixture('receiver-factory.key'), cert: fixture('rece
 const FACTORY_FINGERPRINT = new X509Certificate(FACTORY_CERT.cert).fingerprint256;
 const IP_FINGERPRINT = new X509Certificate(IP_CERT.cert).fingerprint256;
 
-const ALARM = JSON.stringify({ EventNotificationAlert: { deviceID: '1234', eventType: 'CIDAlarm', eventState: 'active', CIDAlarm: { CIDCode: '1130', zoneNo: 3 } } });
+const ALARM = JSON.stringify({
+  EventNotificationAlert: { deviceID: '1234', eventType: 'CIDAlarm', eventState: 'active', CIDAlarm: { CIDCode: '1130', zoneNo: 3 } },
+});
 
 const { setup } = receiverSuite();
 
@@ -47,7 +49,10 @@ describe('https to the receiver', () => {
   });
 
   it('receiver.certFingerprint pins the certificate: the factory certificate is trusted, in any spelling of the fingerprint', async () => {
-    const { harness } = await setup({ tls: FACTORY_CERT, events: [ALARM] }, { settings: { certFingerprint: FACTORY_FINGERPRINT.replace(/:/g, '').toLowerCase() } });
+    const { harness } = await setup(
+      { tls: FACTORY_CERT, events: [ALARM] },
+      { settings: { certFingerprint: FACTORY_FINGERPRINT.replace(/:/g, '').toLowerCase() } },
+    );
     await harness.waitFor(() => events(harness.items).length === 1, 'the alarm over https');
   });
 
@@ -78,8 +83,16 @@ describe('receiver.caFile and receiver.certFingerprint in the config', () => {
   it.each([
     ['a fingerprint that is not 32 bytes of hex', { 'receiver.certFingerprint': 'AB:CD' }, /^receiver\.certFingerprint: /],
     ['a CA file that does not exist', { 'receiver.caFile': '/nonexistent/ca.pem' }, /^receiver\.caFile: /],
-    ['a CA file that holds no certificate', { 'receiver.caFile': new URL('../../fixtures/guide-tda-unwrapped.json', import.meta.url).pathname }, /^receiver\.caFile: .*PEM/],
-    ['TLS settings with an http:// URL', { 'receiver.url': 'http://10.0.0.5', 'receiver.username': 'u', 'receiver.password': 'p', 'receiver.certFingerprint': FACTORY_FINGERPRINT }, /^receiver\.certFingerprint: .*https/],
+    [
+      'a CA file that holds no certificate',
+      { 'receiver.caFile': new URL('../../fixtures/guide-tda-unwrapped.json', import.meta.url).pathname },
+      /^receiver\.caFile: .*PEM/,
+    ],
+    [
+      'TLS settings with an http:// URL',
+      { 'receiver.url': 'http://10.0.0.5', 'receiver.username': 'u', 'receiver.password': 'p', 'receiver.certFingerprint': FACTORY_FINGERPRINT },
+      /^receiver\.certFingerprint: .*https/,
+    ],
   ])('%s is a config problem', (_name, overrides, problem) => {
     let problems: readonly string[] = [];
     try {
@@ -110,7 +123,15 @@ describe('hik-arc capture over https', () => {
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('HIKARC_RECEIVER_TLS_FAILED');
       expect(refused.stderr).toContain(FACTORY_FINGERPRINT);
-      const pinned = await runCommand(['capture', '--config', config({ certFingerprint: FACTORY_FINGERPRINT }), '--out', join(dir, 'b.multipart'), '--duration', '0.5']);
+      const pinned = await runCommand([
+        'capture',
+        '--config',
+        config({ certFingerprint: FACTORY_FINGERPRINT }),
+        '--out',
+        join(dir, 'b.multipart'),
+        '--duration',
+        '0.5',
+      ]);
       expect(pinned.stderr).toMatch(/wrote \d+ bytes/);
       expect(pinned.code).toBe(0);
     } finally {

@@ -65,7 +65,9 @@ describe('HikHttp', () => {
 
   it('a challenge that already says "locked" stops before any login', async () => {
     const http = await serve((_request, response) =>
-      response.writeHead(401, { 'www-authenticate': 'Digest realm="r", nonce="n", qop="auth"' }).end('<userCheck><lockStatus>lock</lockStatus><unlockTime>600</unlockTime><retryLoginTime>0</retryLoginTime></userCheck>'),
+      response
+        .writeHead(401, { 'www-authenticate': 'Digest realm="r", nonce="n", qop="auth"' })
+        .end('<userCheck><lockStatus>lock</lockStatus><unlockTime>600</unlockTime><retryLoginTime>0</retryLoginTime></userCheck>'),
     );
     expect(await codeOf(http.request(GET))).toBe('HIKARC_DIGEST_LOCKED');
     expect(seen.filter((request) => request.authorization !== null)).toHaveLength(0);

@@ -34,7 +34,12 @@ afterEach(async () => {
 /** The system clock, with wall time that a test can move on (link expiry). */
 function shiftedClock(): Clock & { shift(ms: number): void } {
   let offset = 0;
-  return { now: () => Date.now() + offset, monotonic: () => systemClock.monotonic(), setTimer: (ms, fn) => systemClock.setTimer(ms, fn), shift: (ms) => void (offset += ms) };
+  return {
+    now: () => Date.now() + offset,
+    monotonic: () => systemClock.monotonic(),
+    setTimer: (ms, fn) => systemClock.setTimer(ms, fn),
+    shift: (ms) => void (offset += ms),
+  };
 }
 
 interface Rig {
@@ -54,7 +59,10 @@ interface Rig {
 let rigCount = 0;
 
 async function rig(overrides: Partial<MediaSettings> = {}): Promise<Rig> {
-  const hik = await startFakeHikReceiver({ password: PASSWORD, media: { '/clip/1.mp4': { body: CLIP, contentType: 'video/mp4' }, '/pic/1.jpg': { body: PICTURE, contentType: 'image/jpeg' } } });
+  const hik = await startFakeHikReceiver({
+    password: PASSWORD,
+    media: { '/clip/1.mp4': { body: CLIP, contentType: 'video/mp4' }, '/pic/1.jpg': { body: PICTURE, contentType: 'image/jpeg' } },
+  });
   cleanups.push(() => hik.close());
   rigCount++;
   const dir = join(tempDir(), `media-${process.pid}-${rigCount}`);
@@ -84,7 +92,11 @@ async function rig(overrides: Partial<MediaSettings> = {}): Promise<Rig> {
   const stage = createMediaStage({ settings, guard, clock, logger, metrics });
   await stage.start();
   cleanups.push(() => stage.stop());
-  const translator = new Translator({ settings: { fallbackAccount: 'FFFF', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 0 }, hikAccount: 'AAAA', directory: new StaticAccountDirectory({}) });
+  const translator = new Translator({
+    settings: { fallbackAccount: 'FFFF', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 0 },
+    hikAccount: 'AAAA',
+    directory: new StaticAccountDirectory({}),
+  });
   const base = (): string => `http://${stage.address ?? ''}`;
   return {
     hik,
@@ -109,7 +121,12 @@ async function rig(overrides: Partial<MediaSettings> = {}): Promise<Rig> {
   };
 }
 
-const VIDEO_REVIEW = { eventType: 'videoReview', deviceID: '1234', VideoReview: { HikCIDParams: { CIDCode: '1103', ZoneNo: 1, videoURL: '/clip/1.mp4' } }, pictureURL: '/pic/1.jpg' };
+const VIDEO_REVIEW = {
+  eventType: 'videoReview',
+  deviceID: '1234',
+  VideoReview: { HikCIDParams: { CIDCode: '1103', ZoneNo: 1, videoURL: '/clip/1.mp4' } },
+  pictureURL: '/pic/1.jpg',
+};
 
 function linkOf(message: AlarmMessage): string {
   if (message.videoUrl === null || !message.videoUrl.startsWith(`${PUBLIC_URL}/v1/media/`)) throw new Error(`no media link: ${String(message.videoUrl)}`);
@@ -148,7 +165,16 @@ describe('media links', () => {
 
     const access = logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['msg'] === 'media request');
     expect(access).toHaveLength(3);
-    expect(access[0]).toMatchObject({ client: '127.0.0.1', method: 'GET', item: 0, account: '1234', cid: 'E130', status: 200, bytes: CLIP.length, source: 'receiver' });
+    expect(access[0]).toMatchObject({
+      client: '127.0.0.1',
+      method: 'GET',
+      item: 0,
+      account: '1234',
+      cid: 'E130',
+      status: 200,
+      bytes: CLIP.length,
+      source: 'receiver',
+    });
     expect(access[1]).toMatchObject({ status: 200, bytes: CLIP.length, source: 'kept' });
     expect(await counted(metrics, 'hik_arc_media_fetched_total', { trigger: 'request' })).toBe(2);
     expect(await counted(metrics, 'hik_arc_media_served_bytes_total')).toBeGreaterThan(0);
@@ -241,7 +267,12 @@ describe('media links', () => {
     expect(slow.status).toBe(504);
     expect(slow.headers['x-hik-arc-error']).toBe('HIKARC_MEDIA_RECEIVER_TIMEOUT');
 
-    hik.media.setFault('/clip/1.mp4', { type: 'status', status: 200, contentType: 'application/xml', body: '<?xml version="1.0"?><ConfigurationData><user>admin</user></ConfigurationData>' });
+    hik.media.setFault('/clip/1.mp4', {
+      type: 'status',
+      status: 200,
+      contentType: 'application/xml',
+      body: '<?xml version="1.0"?><ConfigurationData><user>admin</user></ConfigurationData>',
+    });
     const notMedia = await open(link);
     expect(notMedia.status).toBe(502);
     expect(notMedia.headers['x-hik-arc-error']).toBe('HIKARC_MEDIA_NOT_MEDIA');
@@ -259,7 +290,8 @@ describe('media links', () => {
     const large = await open(long);
     expect(large.status).toBe(502);
     expect(large.headers['x-hik-arc-error']).toBe('HIKARC_MEDIA_TOO_LARGE');
-    for (const response of [missing, reset, slow, notMedia, large]) expect(receiverNamed(`${JSON.stringify(response.headers)}${response.body.toString()}`, hik)).toBe(false);
+    for (const response of [missing, reset, slow, notMedia, large])
+      expect(receiverNamed(`${JSON.stringify(response.headers)}${response.body.toString()}`, hik)).toBe(false);
   });
 
   it('stops at lock signals on a 401, shares the lock-out with ingest, and sends no further login', async () => {
@@ -298,13 +330,17 @@ describe('media links', () => {
 });
 
 describe('media archive', () => {
-  it('fetches each alarm\'s media as it arrives and keeps the folder under its cap, oldest alarm first', async () => {
+  it("fetches each alarm's media as it arrives and keeps the folder under its cap, oldest alarm first", async () => {
     const { hik, alarm, open, metrics, dir } = await rig({ archive: true, maxDiskBytes: 100_000, maxFileBytes: 50_000 });
     const links: string[] = [];
     for (let i = 0; i < 3; i++) {
       hik.media.add(`/pic/a${i}.jpg`, { body: fakeJpeg(40_000, 30 + i), contentType: 'image/jpeg' });
       links.push(linkOf(alarm({ eventType: 'doorOpen', deviceID: '1234', pictureURL: `/pic/a${i}.jpg`, channelID: i + 1 })));
-      await waitFor(async () => hik.media.requested.includes(`/pic/a${i}.jpg`) && (await counted(metrics, 'hik_arc_media_fetched_total', { trigger: 'archive' })) === i + 1, 5_000, `archive of picture ${i}`);
+      await waitFor(
+        async () => hik.media.requested.includes(`/pic/a${i}.jpg`) && (await counted(metrics, 'hik_arc_media_fetched_total', { trigger: 'archive' })) === i + 1,
+        5_000,
+        `archive of picture ${i}`,
+      );
     }
     expect(await counted(metrics, 'hik_arc_media_evicted_total', { reason: 'cap' })).toBe(1);
     expect(await metrics.value('hik_arc_media_disk_bytes')).toBe(80_000);
@@ -377,6 +413,8 @@ describe('media endpoint over TLS', () => {
   });
 
   it('does not start with a key that does not belong to the certificate', async () => {
-    await expect(rig({ tls: { certFile: CERT, keyFile: 'test/fixtures/media-tls/other-key.pem' } })).rejects.toMatchObject({ code: 'HIKARC_MEDIA_LISTEN_FAILED' });
+    await expect(rig({ tls: { certFile: CERT, keyFile: 'test/fixtures/media-tls/other-key.pem' } })).rejects.toMatchObject({
+      code: 'HIKARC_MEDIA_LISTEN_FAILED',
+    });
   });
 });

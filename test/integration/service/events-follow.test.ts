@@ -53,6 +53,8 @@ describe('hik-arc events --follow', { timeout: 60_000 }, () => {
     const history = capture();
     expect(await runCli(['events', '--config', config], history.io)).toBe(0);
     expect(history.stdout()).toMatch(/^\S+Z {2}#\d+ {2}received {3}4321 +E130 BA partition 2 zone 42/m);
-    expect(history.stdout()).toMatch(/^\S+Z {2}#\d+ {2}delivered {2}4321 +E130 BA partition 2 zone 42 .* via primary seq 0001, 1 attempt\(s\), \d+ ms after it was received$/m);
+    expect(history.stdout()).toMatch(
+      /^\S+Z {2}#\d+ {2}delivered {2}4321 +E130 BA partition 2 zone 42 .* via primary seq 0001, 1 attempt\(s\), \d+ ms after it was received$/m,
+    );
   });
 });

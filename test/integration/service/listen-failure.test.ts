@@ -32,7 +32,9 @@ describe('hik-arc run with http.listen taken', { timeout: 30_000 }, () => {
     const fatal = service.logs.filter((log) => log['level'] === 'fatal');
     expect(fatal).toHaveLength(1);
     expect(fatal[0]).toMatchObject({ code: 'HIKARC_LISTEN_FAILED', listen: `127.0.0.1:${port}`, setting: 'http.listen' });
-    expect(String(fatal[0]?.['msg'])).toMatch(new RegExp(`health and metrics endpoint cannot listen on 127\\.0\\.0\\.1:${port} \\(http\\.listen\\): the address is in use`));
+    expect(String(fatal[0]?.['msg'])).toMatch(
+      new RegExp(`health and metrics endpoint cannot listen on 127\\.0\\.0\\.1:${port} \\(http\\.listen\\): the address is in use`),
+    );
     expect(service.stderr()).toBe('');
     expect(service.stdout()).not.toMatch(/\n\s+at /);
     expect(hik.subscribeCount()).toBe(0);

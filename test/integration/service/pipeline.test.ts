@@ -23,7 +23,9 @@ afterEach(async () => {
 });
 
 function cidEvent(account: string, zone: number, code = '1130', count = 1): VendorEvent {
-  const decoded = decodeEventDocument(JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', deviceID: account, activePostCount: count, CIDAlarm: { CIDCode: code, zoneNo: zone } } }));
+  const decoded = decodeEventDocument(
+    JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', deviceID: account, activePostCount: count, CIDAlarm: { CIDCode: code, zoneNo: zone } } }),
+  );
   if (decoded.kind !== 'event') throw new Error('fixture');
   return decoded.event;
 }
@@ -142,7 +144,9 @@ describe('pipeline', () => {
     if (decoded.kind !== 'event') throw new Error('fixture');
     const accepted = await pipeline.acceptEvent(decoded.event, Date.now(), 'stream');
     expect(accepted.translation).toMatchObject({ forwarded: false, reason: 'no-account' });
-    expect(outbox.deadLetters()).toEqual([expect.objectContaining({ id: accepted.outboxId, lastError: expect.stringMatching(/^no-account: no account for device unknown-camera/) })]);
+    expect(outbox.deadLetters()).toEqual([
+      expect.objectContaining({ id: accepted.outboxId, lastError: expect.stringMatching(/^no-account: no account for device unknown-camera/) }),
+    ]);
     expect(receiver.records).toEqual([]);
   });
 

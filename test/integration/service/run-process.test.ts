@@ -109,7 +109,11 @@ describe('hik-arc run', { timeout: 60_000 }, () => {
     const hik = await startHik(cleanups);
     const service = startHikArc(cleanups, serviceConfig(hik, gate.url, { supervisionSec: 1, http: '127.0.0.1:0' }));
     await waitFor(() => hik.delivered >= EVENTS.length, 20_000, 'the fake receiver to send every event');
-    await waitFor(() => service.logs.some((log) => log['msg'] === 'alarm not acknowledged this round; its account waits, the others go on'), 10_000, 'a failed delivery');
+    await waitFor(
+      () => service.logs.some((log) => log['msg'] === 'alarm not acknowledged this round; its account waits, the others go on'),
+      10_000,
+      'a failed delivery',
+    );
     await waitFor(() => httpAddress(service) !== undefined, 5_000, 'the HTTP endpoint');
     const health = await request(`http://${httpAddress(service)}/healthz`);
     expect(health.statusCode).toBe(503);

@@ -52,7 +52,11 @@ describe('service with the store locked', { timeout: 60_000 }, () => {
     hik.pushEvents(...events);
     await waitFor(() => lines.some((line) => line.includes('HIKARC_STORE_LOCKED')), 20_000, 'the store error in the log');
     // Held in memory, delivered anyway: an alarm does not wait for a disk.
-    await waitFor(() => records.filter((record) => record.response === 'ACK').length === events.length, 20_000, 'every alarm delivered while the store is locked');
+    await waitFor(
+      () => records.filter((record) => record.response === 'ACK').length === events.length,
+      20_000,
+      'every alarm delivered while the store is locked',
+    );
     expect(records.map((record) => record.data).sort()).toEqual(['#123456|1130 00 001', '#FFFF|1602 00 000']);
     const unhealthy = service.health();
     expect(unhealthy.healthy).toBe(false);

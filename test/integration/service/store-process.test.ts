@@ -33,7 +33,12 @@ function alarmFrames(records: readonly FrameRecord[]): FrameRecord[] {
 function storedRows(path: string): Array<{ account: string; state: string; sequence: number | null; payload: string }> {
   const db = new Database(path, { readonly: true });
   try {
-    return db.prepare("SELECT account, state, sequence, payload FROM outbox WHERE destination = 'arc' ORDER BY id").all() as Array<{ account: string; state: string; sequence: number | null; payload: string }>;
+    return db.prepare("SELECT account, state, sequence, payload FROM outbox WHERE destination = 'arc' ORDER BY id").all() as Array<{
+      account: string;
+      state: string;
+      sequence: number | null;
+      payload: string;
+    }>;
   } finally {
     db.close();
   }
@@ -159,7 +164,9 @@ describe('a store that cannot be written', { timeout: 120_000 }, () => {
     expect(lost.every((log) => log['level'] === 'error')).toBe(true);
     // Every alarm is in the store (the first ones may still have fitted) or in the journal.
     const logged = lost.map((log) => admCidOf(String(log['payload'])));
-    const kept = storedRows(store).filter((row) => row.state === 'pending').map((row) => admCidOf(row.payload));
+    const kept = storedRows(store)
+      .filter((row) => row.state === 'pending')
+      .map((row) => admCidOf(row.payload));
     expect([...logged, ...kept].sort()).toEqual(alarms.map((alarm) => alarm.payload).sort());
     expect(service.logs.some((log) => log['msg'] === 'stopped; nothing waiting')).toBe(false);
   });
@@ -177,7 +184,9 @@ describe('a store that cannot be written', { timeout: 120_000 }, () => {
     expect(new Set(ackedData(arc.records)).size).toBe(alarms.length);
     expect(await stopped(service)).toBe(0);
     // Delivered either way; those that never reached the disk are in the journal.
-    const notStored = service.logs.filter((log) => log['code'] === 'HIKARC_STORE_UNSTORED' && log['state'] === 'delivered').map((log) => admCidOf(String(log['payload'])));
+    const notStored = service.logs
+      .filter((log) => log['code'] === 'HIKARC_STORE_UNSTORED' && log['state'] === 'delivered')
+      .map((log) => admCidOf(String(log['payload'])));
     const stored = storedRows(store).map((row) => admCidOf(row.payload));
     expect([...notStored, ...stored].sort()).toEqual(alarms.map((alarm) => alarm.payload).sort());
   });

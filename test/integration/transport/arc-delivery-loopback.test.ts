@@ -7,7 +7,15 @@ import { systemClock } from '../../../src/clock.js';
 import { createLogger, type Logger } from '../../../src/log.js';
 import { MetricsRegistry } from '../../../src/metrics.js';
 import { createMemoryOutbox, type Outbox } from '../../../src/outbox/index.js';
-import { ArcDelivery, parseFault, type ArcSettings, type DispatchOutcome, type FrameRecord, type PathStateChange, type ArcFault } from '../../../src/transport/index.js';
+import {
+  ArcDelivery,
+  parseFault,
+  type ArcSettings,
+  type DispatchOutcome,
+  type FrameRecord,
+  type PathStateChange,
+  type ArcFault,
+} from '../../../src/transport/index.js';
 import { parseAesKey } from '../../../src/transport/dc09-crypto.js';
 import { STANDARD } from '../../../src/transport/dc09-deviations.js';
 import type { LinkTransport } from '../../../src/transport/destination.js';
@@ -54,7 +62,16 @@ interface Rig {
   acked(): DispatchOutcome[];
 }
 
-async function rig(arc: Partial<ArcSettings> & { primary: string }, options: { supervisionAccount?: string; whenUndelivered?: 'retry' | 'dead-letter'; key?: Uint8Array | null; clock?: typeof systemClock; logger?: Logger } = {}): Promise<Rig> {
+async function rig(
+  arc: Partial<ArcSettings> & { primary: string },
+  options: {
+    supervisionAccount?: string;
+    whenUndelivered?: 'retry' | 'dead-letter';
+    key?: Uint8Array | null;
+    clock?: typeof systemClock;
+    logger?: Logger;
+  } = {},
+): Promise<Rig> {
   const metrics = new MetricsRegistry();
   const outbox = createMemoryOutbox();
   const outcomes: DispatchOutcome[] = [];
@@ -100,7 +117,9 @@ async function rig(arc: Partial<ArcSettings> & { primary: string }, options: { s
     changes,
     metrics,
     async send(alarms) {
-      const ids = await outbox.append(alarms.map((payload) => ({ destination: 'arc', account: payload.account, receivedAt: Date.now(), payload: JSON.stringify(payload) })));
+      const ids = await outbox.append(
+        alarms.map((payload) => ({ destination: 'arc', account: payload.account, receivedAt: Date.now(), payload: JSON.stringify(payload) })),
+      );
       delivery.poke();
       return ids;
     },
@@ -175,7 +194,9 @@ describe.each(['tcp', 'udp'] as const)('over %s', (transport: LinkTransport) => 
     expect(ackedData(arc.records)).toHaveLength(alarms.length);
     // Sequence numbers: per account 0001..0010, each alarm its own.
     for (const account of accounts) {
-      expect(arc.records.filter((record) => record.account === account).map((record) => record.seq)).toEqual(Array.from({ length: 10 }, (_, i) => String(i + 1).padStart(4, '0')));
+      expect(arc.records.filter((record) => record.account === account).map((record) => record.seq)).toEqual(
+        Array.from({ length: 10 }, (_, i) => String(i + 1).padStart(4, '0')),
+      );
     }
   });
 });
@@ -231,7 +252,11 @@ describe('failures scoped to what failed', () => {
     await waitFor(() => r.outcomes.some((outcome) => outcome.outcome === 'retry'), 5_000, "the unknown account's round");
     await clock.advance(2_000);
     expect(r.changes.map((change) => `${change.destination}:${change.to}`).sort()).toEqual(['primary:up', 'secondary:up']);
-    expect(r.outcomes.filter((outcome) => outcome.outcome === 'retry')).toEqual([expect.objectContaining({ failures: [expect.objectContaining({ code: 'HIKARC_TRANSPORT_NAK' }), expect.objectContaining({ code: 'HIKARC_TRANSPORT_NAK' })] })]);
+    expect(r.outcomes.filter((outcome) => outcome.outcome === 'retry')).toEqual([
+      expect.objectContaining({
+        failures: [expect.objectContaining({ code: 'HIKARC_TRANSPORT_NAK' }), expect.objectContaining({ code: 'HIKARC_TRANSPORT_NAK' })],
+      }),
+    ]);
   });
 
   it('a receiver that hangs up on every connection is down; the secondary takes the alarms', async () => {
@@ -335,29 +360,38 @@ describe('DC-09 deviations per destination (docs/dc09.md §Deviations per destin
     return { logger, lines: () => raw.map((line) => JSON.parse(line) as Record<string, unknown>) };
   }
 
-  it.each(['tcp', 'udp'] as const)('a clear ACK to an encrypted frame is refused by default and taken where the destination allows it, over %s', async (transport) => {
-    const arc = await receiver({ key: KEY, fault: fault('clear-ack') });
-    const strict = await rig({ primary: arc.receiver.url(transport), attempts: 1 }, { key: KEY, whenUndelivered: 'dead-letter' });
-    await strict.send([alarm('7001', 1)]);
-    await waitFor(() => strict.outcomes.length === 1, 5_000, 'the round');
-    expect(strict.outcomes[0]).toMatchObject({ outcome: 'dead-letter', code: 'HIKARC_TRANSPORT_ACK_TIMEOUT' });
-    expect(await counted(strict.metrics, 'hik_arc_transport_response_errors_total', { destination: 'primary', code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE' })).toBe(1);
+  it.each(['tcp', 'udp'] as const)(
+    'a clear ACK to an encrypted frame is refused by default and taken where the destination allows it, over %s',
+    async (transport) => {
+      const arc = await receiver({ key: KEY, fault: fault('clear-ack') });
+      const strict = await rig({ primary: arc.receiver.url(transport), attempts: 1 }, { key: KEY, whenUndelivered: 'dead-letter' });
+      await strict.send([alarm('7001', 1)]);
+      await waitFor(() => strict.outcomes.length === 1, 5_000, 'the round');
+      expect(strict.outcomes[0]).toMatchObject({ outcome: 'dead-letter', code: 'HIKARC_TRANSPORT_ACK_TIMEOUT' });
+      expect(
+        await counted(strict.metrics, 'hik_arc_transport_response_errors_total', { destination: 'primary', code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE' }),
+      ).toBe(1);
 
-    const { logger, lines } = logLines();
-    const lenient = await rig(
-      { primary: arc.receiver.url(transport), deviations: { primary: { ...STANDARD, acceptClearAck: true }, secondary: STANDARD } },
-      { key: KEY, logger },
-    );
-    await lenient.send([alarm('7002', 1)]);
-    await waitFor(() => lenient.acked().length === 1, 5_000, 'the ACK');
-    expect(lenient.acked()[0]).toMatchObject({ via: 'primary', attempts: 1 });
-    // The receiver got an encrypted frame and answered it in clear.
-    expect(arc.records.filter((record) => record.account === '7002')).toEqual([expect.objectContaining({ encrypted: true, response: 'ACK', data: '#7002|1130 01 001' })]);
-    const deviations = lines().filter((line) => line['code'] === 'HIKARC_DC09_DEVIATION');
-    expect(deviations).toEqual([expect.objectContaining({ level: 'warn', destination: 'primary', deviation: 'acceptClearAck', setting: 'arc.deviations.primary.acceptClearAck' })]);
-    await waitFor(() => lines().some((line) => line['code'] === 'HIKARC_DC09_QUIRK'), 2_000, 'the quirk line');
-    expect(lines().find((line) => line['code'] === 'HIKARC_DC09_QUIRK')).toMatchObject({ quirks: ['clear-ack'] });
-  });
+      const { logger, lines } = logLines();
+      const lenient = await rig(
+        { primary: arc.receiver.url(transport), deviations: { primary: { ...STANDARD, acceptClearAck: true }, secondary: STANDARD } },
+        { key: KEY, logger },
+      );
+      await lenient.send([alarm('7002', 1)]);
+      await waitFor(() => lenient.acked().length === 1, 5_000, 'the ACK');
+      expect(lenient.acked()[0]).toMatchObject({ via: 'primary', attempts: 1 });
+      // The receiver got an encrypted frame and answered it in clear.
+      expect(arc.records.filter((record) => record.account === '7002')).toEqual([
+        expect.objectContaining({ encrypted: true, response: 'ACK', data: '#7002|1130 01 001' }),
+      ]);
+      const deviations = lines().filter((line) => line['code'] === 'HIKARC_DC09_DEVIATION');
+      expect(deviations).toEqual([
+        expect.objectContaining({ level: 'warn', destination: 'primary', deviation: 'acceptClearAck', setting: 'arc.deviations.primary.acceptClearAck' }),
+      ]);
+      await waitFor(() => lines().some((line) => line['code'] === 'HIKARC_DC09_QUIRK'), 2_000, 'the quirk line');
+      expect(lines().find((line) => line['code'] === 'HIKARC_DC09_QUIRK')).toMatchObject({ quirks: ['clear-ack'] });
+    },
+  );
 
   it('sends frames without R and the Hikvision NULL to the destination set so, the standard to the other; each deviation logged once', async () => {
     const bent = await receiver();
@@ -375,9 +409,18 @@ describe('DC-09 deviations per destination (docs/dc09.md §Deviations per destin
     );
     await r.send([alarm('7003', 1)]);
     await waitFor(() => r.acked().length === 1, 5_000, 'the ACK');
-    await waitFor(() => bent.records.some((record) => record.token === 'NULL') && standard.records.some((record) => record.token === 'NULL'), 5_000, 'NULL tests on both paths');
+    await waitFor(
+      () => bent.records.some((record) => record.token === 'NULL') && standard.records.some((record) => record.token === 'NULL'),
+      5_000,
+      'NULL tests on both paths',
+    );
     expect(bent.records[0]).toMatchObject({ token: 'ADM-CID', receiver: null, line: '0', account: '7003', response: 'ACK' });
-    expect(bent.records.find((record) => record.token === 'NULL')).toMatchObject({ receiver: null, account: 'AAAB', data: '#0000|0000 00 000', response: 'ACK' });
+    expect(bent.records.find((record) => record.token === 'NULL')).toMatchObject({
+      receiver: null,
+      account: 'AAAB',
+      data: '#0000|0000 00 000',
+      response: 'ACK',
+    });
     expect(standard.records.find((record) => record.token === 'NULL')).toMatchObject({ receiver: '1', account: 'AAAB', data: '', response: 'ACK' });
     const deviations = lines().filter((line) => line['code'] === 'HIKARC_DC09_DEVIATION');
     expect(deviations.map((line) => [line['destination'], line['deviation']])).toEqual([

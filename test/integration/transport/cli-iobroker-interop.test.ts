@@ -27,9 +27,24 @@ describe('hik-arc send → iobroker.sia 2.0.4', () => {
     ['tcp', KEY],
     ['udp', KEY],
   ] as const)('over %s (key: %s) gets an ACK', async (transport, key) => {
-    const arc = await startIoBroker({ transport, accounts: [{ accountnumber: '1234', aes: key !== null, hex: true, ...(key === null ? {} : { password: key }) }] });
+    const arc = await startIoBroker({
+      transport,
+      accounts: [{ accountnumber: '1234', aes: key !== null, hex: true, ...(key === null ? {} : { password: key }) }],
+    });
     ioBrokers.push(arc);
-    const sent = await send(['--to', arc.url, '--hik', '1103', '--account', '1234', '--zone', '15', '--timeout-ms', '1000', ...(key === null ? [] : ['--key', key])]);
+    const sent = await send([
+      '--to',
+      arc.url,
+      '--hik',
+      '1103',
+      '--account',
+      '1234',
+      '--zone',
+      '15',
+      '--timeout-ms',
+      '1000',
+      ...(key === null ? [] : ['--key', key]),
+    ]);
     expect(sent).toMatchObject({ code: 0, result: { delivered: true, attempts: 1 } });
     expect(arc.parsed).toEqual([expect.objectContaining({ act: '1234', data_message: '#1234|1130 00 015', id: key === null ? 'ADM-CID' : '*ADM-CID' })]);
   });

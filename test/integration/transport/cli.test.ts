@@ -58,27 +58,108 @@ describe('hik-arc send → hik-arc receiver', () => {
   ] as const)('over %s (encrypted: %s) gets an ACK and exits 0', async (transport, encrypted) => {
     const receiver = await startReceiver(encrypted ? ['--key', KEY, '--key-format', 'hex'] : []);
     const keyArgs = encrypted ? ['--key', KEY, '--key-format', 'hex'] : [];
-    const sent = await send(['--to', receiver[transport], '--hik', '1103', '--account', '1234', '--partition', '1', '--zone', '15', '--timeout-ms', '500', ...keyArgs]);
+    const sent = await send([
+      '--to',
+      receiver[transport],
+      '--hik',
+      '1103',
+      '--account',
+      '1234',
+      '--partition',
+      '1',
+      '--zone',
+      '15',
+      '--timeout-ms',
+      '500',
+      ...keyArgs,
+    ]);
     expect(sent.code).toBe(0);
-    expect(sent.result).toMatchObject({ delivered: true, to: receiver[transport], cid: 'E130', sia: 'BA', data: '#1234|1130 01 015', encrypted, sequence: 1, attempts: 1 });
+    expect(sent.result).toMatchObject({
+      delivered: true,
+      to: receiver[transport],
+      cid: 'E130',
+      sia: 'BA',
+      data: '#1234|1130 01 015',
+      encrypted,
+      sequence: 1,
+      attempts: 1,
+    });
     await waitFor(() => receiver.output.lines().length === 1, 2_000, 'the receiver line');
     expect(await receiver.stop()).toBe(0);
     const [line] = receiver.output.lines();
-    expect(Object.keys(line ?? {})).toEqual(['transport', 'token', 'encrypted', 'seq', 'receiver', 'line', 'account', 'data', 'extended', 'timestamp', 'response', 'error']);
-    expect(line).toMatchObject({ transport, token: 'ADM-CID', encrypted, seq: '0001', receiver: '0', line: '0', account: '1234', data: '#1234|1130 01 015', extended: [], response: 'ACK', error: null });
+    expect(Object.keys(line ?? {})).toEqual([
+      'transport',
+      'token',
+      'encrypted',
+      'seq',
+      'receiver',
+      'line',
+      'account',
+      'data',
+      'extended',
+      'timestamp',
+      'response',
+      'error',
+    ]);
+    expect(line).toMatchObject({
+      transport,
+      token: 'ADM-CID',
+      encrypted,
+      seq: '0001',
+      receiver: '0',
+      line: '0',
+      account: '1234',
+      data: '#1234|1130 01 015',
+      extended: [],
+      response: 'ACK',
+      error: null,
+    });
   });
 
   it('sends what the service would: --cid/--sia in SIA-DCS with a user number and a [V] link', async () => {
     const receiver = await startReceiver();
-    const sent = await send(['--to', receiver.tcp, '--cid', 'R401', '--sia', 'CL', '--account', 'abcd', '--partition', '2', '--zone', '9', '--user', '3', '--format', 'sia-dcs', '--video-url', 'http://nvr/1', '--receiver', '12', '--line', '3']);
+    const sent = await send([
+      '--to',
+      receiver.tcp,
+      '--cid',
+      'R401',
+      '--sia',
+      'CL',
+      '--account',
+      'abcd',
+      '--partition',
+      '2',
+      '--zone',
+      '9',
+      '--user',
+      '3',
+      '--format',
+      'sia-dcs',
+      '--video-url',
+      'http://nvr/1',
+      '--receiver',
+      '12',
+      '--line',
+      '3',
+    ]);
     expect(sent).toMatchObject({ code: 0, result: { delivered: true, data: '#ABCD|Nri2/CL003' } });
     await waitFor(() => receiver.output.lines().length === 1, 2_000, 'the receiver line');
-    expect(receiver.output.lines()[0]).toMatchObject({ token: 'SIA-DCS', receiver: '12', line: '3', account: 'ABCD', data: '#ABCD|Nri2/CL003', extended: [{ id: 'V', value: 'http://nvr/1' }] });
+    expect(receiver.output.lines()[0]).toMatchObject({
+      token: 'SIA-DCS',
+      receiver: '12',
+      line: '3',
+      account: 'ABCD',
+      data: '#ABCD|Nri2/CL003',
+      extended: [{ id: 'V', value: 'http://nvr/1' }],
+    });
   });
 
-  it('with --config proves the service\'s key and R/L fields, and says so when it has none', async () => {
+  it("with --config proves the service's key and R/L fields, and says so when it has none", async () => {
     const receiver = await startReceiver(['--key', KEY, '--key-format', 'hex']);
-    const config = writeTempJson({ arc: { primary: receiver.tcp, key: KEY, keyFormat: 'hex', receiverNumber: 'A1', linePrefix: '7' }, log: { level: 'silent' } });
+    const config = writeTempJson({
+      arc: { primary: receiver.tcp, key: KEY, keyFormat: 'hex', receiverNumber: 'A1', linePrefix: '7' },
+      log: { level: 'silent' },
+    });
     const sent = await send(['--config', config, '--hik', '1103', '--account', '1234', '--timeout-ms', '500']);
     expect(sent).toMatchObject({ code: 0, result: { delivered: true, to: receiver.tcp, encrypted: true } });
     expect(sent.stderr).not.toContain('no --config');

@@ -33,7 +33,10 @@ async function ioBroker(transport: 'tcp' | 'udp', options: { sockend?: boolean; 
   return receiver;
 }
 
-function transmitter(url: string, options: Partial<Omit<ArcSettings, 'key'>> & DeliveryRigOptions): DeliveryRig & { status(): ReturnType<DeliveryRig['delivery']['status']> } {
+function transmitter(
+  url: string,
+  options: Partial<Omit<ArcSettings, 'key'>> & DeliveryRigOptions,
+): DeliveryRig & { status(): ReturnType<DeliveryRig['delivery']['status']> } {
   const { key, clock, ...arc } = options;
   const created = deliveryRig({ primary: url, ...arc }, { key: key ?? null, ...(clock === undefined ? {} : { clock }) });
   transmitters.push(created);
@@ -80,7 +83,12 @@ describe.each(['tcp', 'udp'] as const)('iobroker.sia 2.0.4 over %s', (transport)
         data_message: format === 'adm-cid' ? `#${account}|1130 01 015` : `#${account}|Nri1/BA015`,
         data_extended: 'Vhttp://10.1.2.3/clip/77',
       }),
-      expect.objectContaining({ seq: '0002', act: account, data_message: format === 'adm-cid' ? `#${account}|1130 01 016` : `#${account}|Nri1/BA016`, data_extended: '' }),
+      expect.objectContaining({
+        seq: '0002',
+        act: account,
+        data_message: format === 'adm-cid' ? `#${account}|1130 01 016` : `#${account}|Nri1/BA016`,
+        data_extended: '',
+      }),
     ]);
     // Our timestamp is UTC and inside its 10 s tolerance.
     const ts = arc.parsed[0]?.ts ?? '';

@@ -12,11 +12,19 @@ import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
 
 async function storeWithDeadLetter(): Promise<{ path: string; id: number }> {
   const path = join(tempDir(), `dead-${process.pid}-${Math.random().toString(16).slice(2)}.db`);
-  const decoded = decodeEventDocument(JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: 'new-panel', CIDAlarm: { CIDCode: '1130', zoneNo: 4 } } }));
+  const decoded = decodeEventDocument(
+    JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: 'new-panel', CIDAlarm: { CIDCode: '1130', zoneNo: 4 } } }),
+  );
   if (decoded.kind !== 'event') throw new Error('fixture');
   const outbox = openSqliteOutbox({ path });
   const [id] = await outbox.append([
-    { destination: ARC_DESTINATION, account: '', receivedAt: Date.UTC(2026, 0, 1), ...encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' }), deadReason: 'no-account: no account for device new-panel' },
+    {
+      destination: ARC_DESTINATION,
+      account: '',
+      receivedAt: Date.UTC(2026, 0, 1),
+      ...encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' }),
+      deadReason: 'no-account: no account for device new-panel',
+    },
   ]);
   await outbox.close();
   return { path, id: id as number };
@@ -28,7 +36,14 @@ describe('hik-arc dead-letters', () => {
     const run = await runCommand(['dead-letters', '--json', '--config', writeTempJson({ store: { path } })]);
     expect(run.code).toBe(0);
     expect(run.lines).toEqual([
-      expect.objectContaining({ id, account: null, eventType: 'CIDAlarm', devIndex: 'new-panel', reason: 'no-account: no account for device new-panel', receivedAt: '2026-01-01T00:00:00.000Z' }),
+      expect.objectContaining({
+        id,
+        account: null,
+        eventType: 'CIDAlarm',
+        devIndex: 'new-panel',
+        reason: 'no-account: no account for device new-panel',
+        receivedAt: '2026-01-01T00:00:00.000Z',
+      }),
     ]);
     const table = await runCommand(['dead-letters', '--config', writeTempJson({ store: { path } })]);
     expect(table.stdout).toMatch(/1 dead letter\(s\)/);

@@ -14,11 +14,19 @@ import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
 
 async function storeWithDeadLetter(): Promise<string> {
   const path = join(tempDir(), `events-${process.pid}-${Math.random().toString(16).slice(2)}.db`);
-  const decoded = decodeEventDocument(JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: 'new-panel', CIDAlarm: { CIDCode: '1130', zoneNo: 4 } } }));
+  const decoded = decodeEventDocument(
+    JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: 'new-panel', CIDAlarm: { CIDCode: '1130', zoneNo: 4 } } }),
+  );
   if (decoded.kind !== 'event') throw new Error('fixture');
   const outbox = openSqliteOutbox({ path });
   await outbox.append([
-    { destination: ARC_DESTINATION, account: '', receivedAt: Date.UTC(2026, 0, 1), ...encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' }), deadReason: 'no-account: no account for device new-panel' },
+    {
+      destination: ARC_DESTINATION,
+      account: '',
+      receivedAt: Date.UTC(2026, 0, 1),
+      ...encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' }),
+      deadReason: 'no-account: no account for device new-panel',
+    },
   ]);
   await outbox.close();
   return path;

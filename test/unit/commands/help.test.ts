@@ -24,13 +24,17 @@ describe('hik-arc COMMAND --help', () => {
       const flags = parsedFlags(command.name);
       expect(flags.length).toBeGreaterThan(0);
       for (const flag of flags) {
-        expect(command.help.flags.map((entry) => entry.flag), `${command.name} --${flag} has help`).toContain(flag);
+        expect(
+          command.help.flags.map((entry) => entry.flag),
+          `${command.name} --${flag} has help`,
+        ).toContain(flag);
         expect(run.stdout).toMatch(new RegExp(`^  --${flag}\\b`, 'm'));
       }
       // Nothing documented that the command does not take.
       for (const entry of command.help.flags) expect(flags, `${command.name} documents --${entry.flag}`).toContain(entry.flag);
       expect(run.stdout).toMatch(/^examples?:\n  (\S+=\S+ )?hik-arc /m);
-      for (const example of command.help.examples) expect(example.startsWith(`hik-arc ${command.name}`) || example.includes(` hik-arc ${command.name}`), example).toBe(true);
+      for (const example of command.help.examples)
+        expect(example.startsWith(`hik-arc ${command.name}`) || example.includes(` hik-arc ${command.name}`), example).toBe(true);
       expect((await runCommand(['help', command.name])).stdout).toBe(run.stdout);
     });
   }

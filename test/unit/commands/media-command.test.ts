@@ -25,14 +25,27 @@ afterEach(async () => {
 let count = 0;
 
 async function site(options: { password?: string } = {}): Promise<{ hik: FakeHikReceiver; config: string; store: string; dir: string }> {
-  const hik = await startFakeHikReceiver({ media: { '/clip/1.mp4': { body: CLIP, contentType: 'video/mp4' }, '/pic/1.jpg': { body: PICTURE, contentType: 'image/jpeg' } } });
+  const hik = await startFakeHikReceiver({
+    media: { '/clip/1.mp4': { body: CLIP, contentType: 'video/mp4' }, '/pic/1.jpg': { body: PICTURE, contentType: 'image/jpeg' } },
+  });
   cleanups.push(() => hik.close());
   count++;
   const dir = join(tempDir(), `media-command-${process.pid}-${count}`);
   mkdirSync(dir, { recursive: true });
   const store = join(dir, 'hik-arc.db');
   const media = new MediaStore({ path: store });
-  media.addReference({ createdAt: Date.now(), account: '1234', cid: 'E130', zone: 1, eventType: 'videoReview', items: [{ kind: 'video', source: '/clip/1.mp4' }, { kind: 'picture', source: '/pic/1.jpg' }], archiveDueAt: null });
+  media.addReference({
+    createdAt: Date.now(),
+    account: '1234',
+    cid: 'E130',
+    zone: 1,
+    eventType: 'videoReview',
+    items: [
+      { kind: 'video', source: '/clip/1.mp4' },
+      { kind: 'picture', source: '/pic/1.jpg' },
+    ],
+    archiveDueAt: null,
+  });
   media.close();
   const config = writeTempJson({
     receiver: { url: hik.url, username: 'admin', password: options.password ?? 'hik12345', account: 'AAAA' },
@@ -48,7 +61,12 @@ describe('hik-arc media link', () => {
     const { config } = await site();
     const run = await runCommand(['media', 'link', '--config', config, '--alarm', '1', '--ttl-hours', '2']);
     expect(run.code).toBe(0);
-    const line = run.lines[0] as { link: string; expiresAt: string; items: Array<{ item: number; kind: string; link: string; kept: boolean }>; account: string };
+    const line = run.lines[0] as {
+      link: string;
+      expiresAt: string;
+      items: Array<{ item: number; kind: string; link: string; kept: boolean }>;
+      account: string;
+    };
     expect(line).toMatchObject({ mediaId: 1, account: '1234', cid: 'E130', eventType: 'videoReview' });
     expect(line.link).toMatch(/^https:\/\/hik-arc\.arc\.example:9443\/v1\/media\/1\.\d+\./);
     expect(line.items.map((item) => [item.kind, item.kept, item.link.endsWith('/1')])).toEqual([
@@ -68,7 +86,14 @@ describe('hik-arc media link', () => {
     const reissued = await runCommand(['media', 'link', '--config', config, '--alarm', expired]);
     expect(reissued.code).toBe(0);
     expect((reissued.lines[0] as { mediaId: number }).mediaId).toBe(1);
-    const foreign = await runCommand(['media', 'link', '--config', config, '--alarm', signMediaToken('another secret of at least 32 characters!', { mediaId: 1, expiresAtSec: 1_000 })]);
+    const foreign = await runCommand([
+      'media',
+      'link',
+      '--config',
+      config,
+      '--alarm',
+      signMediaToken('another secret of at least 32 characters!', { mediaId: 1, expiresAtSec: 1_000 }),
+    ]);
     expect(foreign.code).toBe(1);
     expect(foreign.stderr).toMatch(/HIKARC_MEDIA_TOKEN_INVALID/);
     const unknown = await runCommand(['media', 'link', '--config', config, '--alarm', '99']);
@@ -134,8 +159,15 @@ describe('commands that store alarms give them media links as the service does',
     const records: FrameRecord[] = [];
     const arc = await Dc09Receiver.start({ listen: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }], onFrame: (record) => void records.push(record) });
     cleanups.push(() => arc.stop());
-    const events = writeTempFile(`${JSON.stringify({ EventNotificationAlert: { eventType: 'VMD', deviceID: '1234', videoURL: '/clip/1.mp4', channelID: 3 } })}\n`, '.jsonl');
-    const overrides = writeTempJson({ ...JSON.parse(readFileSync(config, 'utf8')), arc: { primary: arc.url('tcp') }, media: { listen: '127.0.0.1:9443', publicUrl: PUBLIC_URL, secret: SECRET } });
+    const events = writeTempFile(
+      `${JSON.stringify({ EventNotificationAlert: { eventType: 'VMD', deviceID: '1234', videoURL: '/clip/1.mp4', channelID: 3 } })}\n`,
+      '.jsonl',
+    );
+    const overrides = writeTempJson({
+      ...JSON.parse(readFileSync(config, 'utf8')),
+      arc: { primary: arc.url('tcp') },
+      media: { listen: '127.0.0.1:9443', publicUrl: PUBLIC_URL, secret: SECRET },
+    });
     const run = await runCommand(['replay', '--config', overrides, events]);
     expect(run.code).toBe(0);
     const link = records.flatMap((record) => record.extended).find((block) => block.id === 'V')?.value ?? '';
@@ -156,7 +188,9 @@ describe('check-config and media links', () => {
   it('describes the links and the archive when they are on', async () => {
     const run = await runCommand([
       'check-config',
-      writeTempJson({ media: { listen: '127.0.0.1:9443', publicUrl: 'http://hik-arc.arc.example:9443', secret: SECRET, archive: true, maxDiskMB: 500, maxFileMB: 100 } }),
+      writeTempJson({
+        media: { listen: '127.0.0.1:9443', publicUrl: 'http://hik-arc.arc.example:9443', secret: SECRET, archive: true, maxDiskMB: 500, maxFileMB: 100 },
+      }),
     ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('media links: http://hik-arc.arc.example:9443/v1/media/<token>, open for 72 h after the alarm');

@@ -34,7 +34,18 @@ describe('hik-arc replay', () => {
     const arc = await Dc09Receiver.start({ listen: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }], onFrame: (record) => void records.push(record) });
     cleanups.push(() => arc.stop());
     const events = writeTempFile(
-      ['1130', '1131', '3401'].map((code, index) => JSON.stringify({ ipAddress: '10.0.0.9', dateTime: '2026-05-04T10:00:00+02:00', eventType: code, eventState: 'active', deviceID: `12${index}4`, zone: 1 })).join('\n') + '\n',
+      ['1130', '1131', '3401']
+        .map((code, index) =>
+          JSON.stringify({
+            ipAddress: '10.0.0.9',
+            dateTime: '2026-05-04T10:00:00+02:00',
+            eventType: code,
+            eventState: 'active',
+            deviceID: `12${index}4`,
+            zone: 1,
+          }),
+        )
+        .join('\n') + '\n',
       '.jsonl',
     );
     const config = writeTempJson({ arc: { primary: arc.url('tcp') }, log: { level: 'trace' } });

@@ -7,7 +7,8 @@ import { writeTempFile, writeTempJson } from '../../helpers/temp-files.js';
 
 const CONFIG = writeTempJson({ receiver: { account: 'AAAA' }, translate: { fallbackAccount: 'FFFF' }, log: { level: 'silent' } });
 
-const CID = (zone: number): string => JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', deviceID: '1234', CIDAlarm: { CIDCode: '1130', zoneNo: zone } } });
+const CID = (zone: number): string =>
+  JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', deviceID: '1234', CIDAlarm: { CIDCode: '1130', zoneNo: zone } } });
 
 async function translate(content: string | Buffer, extra: string[] = []): Promise<Awaited<ReturnType<typeof runCommand>>> {
   return runCommand(['translate', '--config', CONFIG, ...extra, writeTempFile(content)]);
@@ -31,14 +32,21 @@ describe('hik-arc translate file formats', () => {
   });
 
   it('reads a JSON array, one broken element costing only itself', async () => {
-    const run = await translate(`[${CID(5)},\n{"EventNotificationAlert":{"eventType":"CIDAlarm" "deviceID":"1234" "CIDAlarm":{"CIDCode":"1130","zoneNo":6,}}},\n${CID(7)}]`);
+    const run = await translate(
+      `[${CID(5)},\n{"EventNotificationAlert":{"eventType":"CIDAlarm" "deviceID":"1234" "CIDAlarm":{"CIDCode":"1130","zoneNo":6,}}},\n${CID(7)}]`,
+    );
     expect(admCids(run.lines)).toEqual(['#1234|1130 00 005', '#1234|1130 00 006', '#1234|1130 00 007']);
     expect((run.lines[1] as Record<string, unknown>)['repaired']).toBe(true);
   });
 
   it('reads a raw multipart capture, with or without the HTTP response head, skipping image parts', async () => {
-    const part = (type: string, body: string): string => `--hikboundary\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\n\r\n${body}\r\n`;
-    const body = part('application/json', '{"SubscribeDeviceMgmtRsp":{"id":"7"}}') + part('application/json', CID(8)) + part('image/jpeg', '\xff\xd8binary--hik\r\n\xff\xd9') + part('application/json', CID(9));
+    const part = (type: string, body: string): string =>
+      `--hikboundary\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\n\r\n${body}\r\n`;
+    const body =
+      part('application/json', '{"SubscribeDeviceMgmtRsp":{"id":"7"}}') +
+      part('application/json', CID(8)) +
+      part('image/jpeg', '\xff\xd8binary--hik\r\n\xff\xd9') +
+      part('application/json', CID(9));
     const plain = await translate(Buffer.from(body, 'latin1'));
     expect(admCids(plain.lines)).toEqual(['#1234|1130 00 008', '#1234|1130 00 009']);
     const withHead = await translate(Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: multipart/mixed; boundary="hikboundary"\r\n\r\n${body}`, 'latin1'));

@@ -30,9 +30,12 @@ describe('credentials in URLs', () => {
   });
 
   it('run refuses them from the environment too, without echoing them', async () => {
-    const run = await runCommand(['run', '--config', writeTempJson({ receiver: { username: 'a', password: 'b', account: 'AAAA' }, arc: { primary: 'tcp://127.0.0.1:9' } })], {
-      HIK_ARC_RECEIVER_URL: `http://admin:${SECRET}@127.0.0.1:1`,
-    });
+    const run = await runCommand(
+      ['run', '--config', writeTempJson({ receiver: { username: 'a', password: 'b', account: 'AAAA' }, arc: { primary: 'tcp://127.0.0.1:9' } })],
+      {
+        HIK_ARC_RECEIVER_URL: `http://admin:${SECRET}@127.0.0.1:1`,
+      },
+    );
     expect(run.code).toBe(78);
     expect(run.stderr).toMatch(/receiver\.url: must not carry credentials/);
     expect(run.stderr + run.stdout).not.toContain(SECRET);
@@ -42,15 +45,23 @@ describe('credentials in URLs', () => {
     expect(redactUrlCredentials(`http://admin:${SECRET}@10.0.0.5/ISAPI`)).toBe('http://[redacted]@10.0.0.5/ISAPI');
     expect(redactUrlCredentials(`connect to tcp://u:p@ss@arc:5000 failed`)).not.toContain('p@ss');
     expect(redactUrlCredentials('http://10.0.0.5:80')).toBe('http://10.0.0.5:80');
-    const shown = JSON.stringify(redactConfig(loadConfig({ overrides: { 'receiver.url': 'http://10.0.0.5', 'receiver.username': 'u', 'receiver.password': SECRET } })));
+    const shown = JSON.stringify(
+      redactConfig(loadConfig({ overrides: { 'receiver.url': 'http://10.0.0.5', 'receiver.username': 'u', 'receiver.password': SECRET } })),
+    );
     expect(shown).toContain('http://10.0.0.5');
     expect(shown).not.toContain(SECRET);
   });
 
   it('log lines never carry the credentials of a URL, in a field or an object inside one', () => {
     const lines: string[] = [];
-    const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString('utf8')), done()) }) });
-    logger.warn({ err: `connect to http://admin:${SECRET}@10.0.0.5 failed`, detail: { url: `https://admin:${SECRET}@10.0.0.5/ISAPI` }, port: 80 }, 'receiver unreachable');
+    const logger = createLogger({
+      level: 'info',
+      destination: new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString('utf8')), done()) }),
+    });
+    logger.warn(
+      { err: `connect to http://admin:${SECRET}@10.0.0.5 failed`, detail: { url: `https://admin:${SECRET}@10.0.0.5/ISAPI` }, port: 80 },
+      'receiver unreachable',
+    );
     expect(lines.join('')).not.toContain(SECRET);
     expect(lines.join('')).toContain('http://[redacted]@10.0.0.5');
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ port: 80, detail: { url: 'https://[redacted]@10.0.0.5/ISAPI' } });
@@ -123,7 +134,10 @@ describe('a config file holding secrets that others can read', () => {
       await waitFor(() => receiver.subscribeCount() === 1, 10_000, 'the subscription');
       controller.abort();
       expect(await exit).toBe(0);
-      const lines = text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const lines = text
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       const warning = lines.find((line) => line['code'] === 'HIKARC_CONFIG_FILE_READABLE');
       expect(warning).toMatchObject({ level: 'warn', file, mode: '0640', secrets: ['receiver.password'] });
       expect(text).not.toContain('hik12345');

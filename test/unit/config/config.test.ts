@@ -57,8 +57,22 @@ describe('loadConfig', () => {
       accounts: { 'dev-1': 'not hex' },
     });
     const problems = problemsOf(() => loadConfig({ file, env: { HIK_ARC_ARC_PASWORD: 'x' } }));
-    const keys = ['receiver.account', 'receiver.bogus', 'arc.primary', 'arc.attempts', 'arc.key', 'translate.fallbackAccount', 'translate.unknownEvent', 'accounts', 'HIK_ARC_ARC_PASWORD'];
-    for (const key of keys) expect(problems.some((problem) => problem.startsWith(`${key}:`)), key).toBe(true);
+    const keys = [
+      'receiver.account',
+      'receiver.bogus',
+      'arc.primary',
+      'arc.attempts',
+      'arc.key',
+      'translate.fallbackAccount',
+      'translate.unknownEvent',
+      'accounts',
+      'HIK_ARC_ARC_PASWORD',
+    ];
+    for (const key of keys)
+      expect(
+        problems.some((problem) => problem.startsWith(`${key}:`)),
+        key,
+      ).toBe(true);
     expect(problems).toHaveLength(keys.length);
   });
 
@@ -81,7 +95,11 @@ describe('loadConfig', () => {
   it('gives the stages the canonical form: upper-case hex, a fingerprint as colon pairs, a base URL without a trailing slash', () => {
     const fingerprint = 'ab'.repeat(32);
     const config = loadConfig({
-      file: writeTempJson({ receiver: { account: 'abc', url: 'https://10.0.0.5', username: 'u', password: 'p', certFingerprint: fingerprint }, arc: { receiverNumber: 'a1' }, accounts: { 'dev-1': 'def' } }),
+      file: writeTempJson({
+        receiver: { account: 'abc', url: 'https://10.0.0.5', username: 'u', password: 'p', certFingerprint: fingerprint },
+        arc: { receiverNumber: 'a1' },
+        accounts: { 'dev-1': 'def' },
+      }),
     });
     expect(config.receiver.account).toBe('ABC');
     expect(config.receiver.certFingerprint).toBe(`${'AB:'.repeat(31)}AB`);
@@ -121,9 +139,18 @@ describe('loadConfig', () => {
 describe('media settings', () => {
   const SECRET = '0123456789abcdef0123456789abcdef';
 
-  it('are off by default and keep today\'s [V] block', () => {
+  it("are off by default and keep today's [V] block", () => {
     const config = loadConfig({});
-    expect(config.media).toMatchObject({ listen: '', publicUrl: '', secret: '', linkTtlHours: 72, archive: false, retentionDays: 30, maxDiskMB: 2048, maxConcurrent: 2 });
+    expect(config.media).toMatchObject({
+      listen: '',
+      publicUrl: '',
+      secret: '',
+      linkTtlHours: 72,
+      archive: false,
+      retentionDays: 30,
+      maxDiskMB: 2048,
+      maxConcurrent: 2,
+    });
   });
 
   it('need a public URL and a secret with a listen address, and TLS when it is not loopback', () => {
@@ -131,22 +158,35 @@ describe('media settings', () => {
       'media.publicUrl: needed with media.listen (the base URL the ARC opens the links at)',
       'media.secret: needed with media.listen (it signs the links; e.g. openssl rand -hex 32)',
     ]);
-    const loopback = loadConfig({ overrides: { 'media.listen': '127.0.0.1:9443', 'media.publicUrl': 'https://hik-arc.arc.example:9443/', 'media.secret': SECRET } });
+    const loopback = loadConfig({
+      overrides: { 'media.listen': '127.0.0.1:9443', 'media.publicUrl': 'https://hik-arc.arc.example:9443/', 'media.secret': SECRET },
+    });
     expect(loopback.media.publicUrl).toBe('https://hik-arc.arc.example:9443');
-    expect(problemsOf(() => loadConfig({ overrides: { 'media.listen': '0.0.0.0:9443', 'media.publicUrl': 'https://a.example', 'media.secret': SECRET } }))[0]).toMatch(
-      /^media\.tlsCert: media\.tlsCert and media\.tlsKey are needed when media\.listen is not a loopback address/,
-    );
+    expect(
+      problemsOf(() => loadConfig({ overrides: { 'media.listen': '0.0.0.0:9443', 'media.publicUrl': 'https://a.example', 'media.secret': SECRET } }))[0],
+    ).toMatch(/^media\.tlsCert: media\.tlsCert and media\.tlsKey are needed when media\.listen is not a loopback address/);
   });
 
   it('name a short secret, an unreadable certificate, a link base too long for the [V] block', () => {
     const problems = problemsOf(() =>
-      loadConfig({ overrides: { 'media.secret': 'short', 'media.tlsCert': '/nonexistent/cert.pem', 'media.tlsKey': '/nonexistent/key.pem', 'media.publicUrl': `https://a.example/${'x'.repeat(200)}` } }),
+      loadConfig({
+        overrides: {
+          'media.secret': 'short',
+          'media.tlsCert': '/nonexistent/cert.pem',
+          'media.tlsKey': '/nonexistent/key.pem',
+          'media.publicUrl': `https://a.example/${'x'.repeat(200)}`,
+        },
+      }),
     );
     expect(problems.some((problem) => problem.startsWith('media.secret: must be at least 32 characters'))).toBe(true);
     expect(problems.some((problem) => problem.startsWith('media.tlsCert: must be a readable file'))).toBe(true);
     expect(problems.some((problem) => problem.startsWith('media.publicUrl: must be at most 192 characters'))).toBe(true);
-    expect(problemsOf(() => loadConfig({ overrides: { 'media.publicUrl': 'https://user:pw@a.example' } }))[0]).toMatch(/^media\.publicUrl: must be a plain base URL/);
-    expect(problemsOf(() => loadConfig({ overrides: { 'media.maxFileMB': 500, 'media.maxDiskMB': 100 } }))).toEqual(['media.maxFileMB: must not be larger than media.maxDiskMB']);
+    expect(problemsOf(() => loadConfig({ overrides: { 'media.publicUrl': 'https://user:pw@a.example' } }))[0]).toMatch(
+      /^media\.publicUrl: must be a plain base URL/,
+    );
+    expect(problemsOf(() => loadConfig({ overrides: { 'media.maxFileMB': 500, 'media.maxDiskMB': 100 } }))).toEqual([
+      'media.maxFileMB: must not be larger than media.maxDiskMB',
+    ]);
   });
 
   it('read the archive switch and the secret from the environment, and mask the secret', () => {
@@ -181,7 +221,11 @@ describe('hik-arc check-config', () => {
   });
 
   it('never prints secrets', async () => {
-    const run = await runCommand(['check-config', writeTempJson({ receiver: { password: 'hunter2' }, arc: { key: '000102030405060708090A0B0C0D0E0F' } }), '--print']);
+    const run = await runCommand([
+      'check-config',
+      writeTempJson({ receiver: { password: 'hunter2' }, arc: { key: '000102030405060708090A0B0C0D0E0F' } }),
+      '--print',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain('hunter2');
     expect(run.stdout).not.toContain('0E0F');

@@ -26,7 +26,7 @@ describe('parseEnvironmentFile', () => {
     expect(parseEnvironmentFile(file)).toEqual({
       variables: {
         PLAIN: 'value with spaces',
-        SINGLE: "its # not a comment \\n",
+        SINGLE: 'its # not a comment \\n',
         DOUBLE: 'say "hi" \\ $HOME',
         CONTINUED: 'firstsecond',
         EMPTY: '',
@@ -90,6 +90,10 @@ describe('--env-file on any command', () => {
   });
 
   it('takes --pretty and --env-file out of the arguments, and nothing after --', () => {
-    expect(takeGlobalFlags(['--json', '--env-file', 'a', '--pretty', '--env-file=b', '--', '--pretty'])).toEqual({ args: ['--json', '--', '--pretty'], pretty: true, envFiles: ['a', 'b'] });
+    expect(takeGlobalFlags(['--json', '--env-file', 'a', '--pretty', '--env-file=b', '--', '--pretty'])).toEqual({
+      args: ['--json', '--', '--pretty'],
+      pretty: true,
+      envFiles: ['a', 'b'],
+    });
   });
 });

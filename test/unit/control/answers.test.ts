@@ -32,13 +32,19 @@ describe('readAnswer', () => {
   });
 
   it('reads the guide template of A.39 with its empty values', () => {
-    const answer = readAnswer(200, '{\n  "requestURL": "",\n  "statusCode": ,\n  "statusString": "",\n   "subStatusCode": "",\n  "errorCode": ,\n  "errorMsg": ""\n  "rebootRequired":\n}');
+    const answer = readAnswer(
+      200,
+      '{\n  "requestURL": "",\n  "statusCode": ,\n  "statusString": "",\n   "subStatusCode": "",\n  "errorCode": ,\n  "errorMsg": ""\n  "rebootRequired":\n}',
+    );
     expect(answer.unreadable).toBe(false);
     expect(answer.status).toBeNull();
   });
 
   it('reads an XML ResponseStatus field by field', () => {
-    const answer = readAnswer(404, '<?xml version="1.0"?><ResponseStatus><statusCode>4</statusCode><statusString>Invalid Operation</statusString><subStatusCode>methodNotAllowed</subStatusCode></ResponseStatus>');
+    const answer = readAnswer(
+      404,
+      '<?xml version="1.0"?><ResponseStatus><statusCode>4</statusCode><statusString>Invalid Operation</statusString><subStatusCode>methodNotAllowed</subStatusCode></ResponseStatus>',
+    );
     expect(answer.status).toMatchObject({ statusCode: 4, subStatusCode: 'methodNotAllowed' });
     expect(answer.unreadable).toBe(false);
   });
@@ -70,7 +76,10 @@ describe('judgeCommandAnswer', () => {
   });
 
   it('a 200 carrying a failed status is a refusal', () => {
-    expect(judge(DISARM, 200, '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"interfaceOperationError"}')).toEqual({ kind: 'refused', refusal: 'refused' });
+    expect(judge(DISARM, 200, '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"interfaceOperationError"}')).toEqual({
+      kind: 'refused',
+      refusal: 'refused',
+    });
   });
 
   it('tells partial failures of a batch from a whole refusal', () => {
@@ -87,7 +96,13 @@ describe('judgeCommandAnswer', () => {
     ['low privilege by errorCode alone', DISARM, 400, '{"statusCode":4,"errorCode":1073741826}', 'low-privilege'],
     ['device offline', DISARM, 503, '{"statusCode":2,"statusString":"Device Busy","subStatusCode":"networkError","errorCode":536870921}', 'panel-unreachable'],
     ['unknown devIndex', ARM, 400, '{"statusCode":4,"subStatusCode":"theDeviceIdDoesNotExist","errorCode":1073746235}', 'unknown-panel'],
-    ['all partitions, 404 with XML', ARM_ALL, 404, '<ResponseStatus><statusCode>4</statusCode><subStatusCode>methodNotAllowed</subStatusCode></ResponseStatus>', 'all-partitions'],
+    [
+      'all partitions, 404 with XML',
+      ARM_ALL,
+      404,
+      '<ResponseStatus><statusCode>4</statusCode><subStatusCode>methodNotAllowed</subStatusCode></ResponseStatus>',
+      'all-partitions',
+    ],
     ['all partitions, notSupport', { action: 'disarm', partition: 'all' }, 400, '{"statusCode":4,"subStatusCode":"notSupport"}', 'all-partitions'],
     ['a partition the receiver does not know the call for', DISARM, 404, '', 'not-supported'],
     ['another refusal', DISARM, 400, '{"statusCode":6,"subStatusCode":"badParameters"}', 'refused'],

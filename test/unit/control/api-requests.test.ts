@@ -10,7 +10,10 @@ import { checkActor, parseIdList, parsePartition } from '../../../src/control/co
 describe('routes', () => {
   it('match the documented paths, methods and ids', () => {
     expect(matchRoute('GET', '/v1/panels/2001/status')).toEqual({ kind: 'route', route: { kind: 'status', panelId: '2001' } });
-    expect(matchRoute('POST', '/v1/panels/2001/partitions/all/arm')).toEqual({ kind: 'route', route: { kind: 'partition', panelId: '2001', partition: 'all', action: 'arm' } });
+    expect(matchRoute('POST', '/v1/panels/2001/partitions/all/arm')).toEqual({
+      kind: 'route',
+      route: { kind: 'partition', panelId: '2001', partition: 'all', action: 'arm' },
+    });
     expect(matchRoute('POST', '/v1/panels/2001/partitions/1/clear-alarm')).toMatchObject({ route: { action: 'clear-alarm' } });
     expect(matchRoute('POST', '/v1/panels/DS%201/zones/bypass')).toEqual({ kind: 'route', route: { kind: 'bypass', panelId: 'DS 1' } });
     expect(matchRoute('POST', '/v1/panels/2001/relays')).toEqual({ kind: 'route', route: { kind: 'relays', panelId: '2001' } });
@@ -28,7 +31,13 @@ describe('command bodies', () => {
 
   it('become commands, with the role each needs', () => {
     const arm = commandRequest({ kind: 'partition', panelId: '2001', partition: '1', action: 'arm' }, { ...base, mode: 'stay' });
-    expect(arm).toEqual({ panelId: '2001', command: { action: 'arm', partition: 1, mode: 'stay' }, operator: 'j.smith', reason: 'keyholder', idempotencyKey: 'k-1' });
+    expect(arm).toEqual({
+      panelId: '2001',
+      command: { action: 'arm', partition: 1, mode: 'stay' },
+      operator: 'j.smith',
+      reason: 'keyholder',
+      idempotencyKey: 'k-1',
+    });
     expect(roleFor(arm.command)).toBe('arm');
     const clear = commandRequest({ kind: 'partition', panelId: '2001', partition: 'all', action: 'clear-alarm' }, base);
     expect(roleFor(clear.command)).toBe('disarm');
@@ -100,7 +109,13 @@ describe('shared argument checks', () => {
     expect(parseIdList('3, 5', 'zones')).toEqual([3, 5]);
     expect(() => parseIdList('3,,5', 'zones')).toThrow();
     expect(() => parseIdList('-1', 'relays')).toThrow();
-    expect(checkActor(' j.smith ', 'keyholder', { via: 'cli', login: 'alice' })).toEqual({ operator: 'j.smith', reason: 'keyholder', via: 'cli', tokenName: null, login: 'alice' });
+    expect(checkActor(' j.smith ', 'keyholder', { via: 'cli', login: 'alice' })).toEqual({
+      operator: 'j.smith',
+      reason: 'keyholder',
+      via: 'cli',
+      tokenName: null,
+      login: 'alice',
+    });
     expect(checkActor('j', 'r', { via: 'api', tokenName: 'arc' })).toMatchObject({ via: 'api', tokenName: 'arc', login: null });
     expect(() => checkActor('j', '', { via: 'cli', login: null })).toThrow(/reason is required/);
     expect(() => checkActor('j\u0007', 'r', { via: 'cli', login: null })).toThrow(/control characters/);

@@ -58,7 +58,11 @@ describe('the hash chain', () => {
     }, []);
     expect(verifyChain(rows)).toMatchObject({ ok: true, entries: 3, headHash: rows[2]?.hash });
     const [first, second, third] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
-    expect(verifyChain([first, { ...second, record: '{"n":20}' }, third])).toMatchObject({ ok: false, brokenAt: 2, problem: 'its content does not match its hash' });
+    expect(verifyChain([first, { ...second, record: '{"n":20}' }, third])).toMatchObject({
+      ok: false,
+      brokenAt: 2,
+      problem: 'its content does not match its hash',
+    });
     expect(verifyChain([first, third])).toMatchObject({ ok: false, brokenAt: 3 });
     expect(verifyChain([first, { ...third, seq: 2 }, { ...second, seq: 3 }])).toMatchObject({ ok: false, brokenAt: 2 });
   });

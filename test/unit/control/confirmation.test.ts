@@ -8,8 +8,15 @@ import { decodeEventDocument, type VendorEvent } from '../../../src/ingest/index
 
 const PANEL: PanelIdentity = { devIndex: 'C0FFEE00-0001-4000-8000-000000000001', account: '2001', serial: 'DS-1' };
 
-function cid(code: string, subSys: number, zoneNo: number, device: Record<string, unknown> = { devIndex: 'c0ffee00-0001-4000-8000-000000000001' }): VendorEvent {
-  const decoded = decodeEventDocument(JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', ...device, CIDAlarm: { CIDCode: code, subSys, zoneNo } } }));
+function cid(
+  code: string,
+  subSys: number,
+  zoneNo: number,
+  device: Record<string, unknown> = { devIndex: 'c0ffee00-0001-4000-8000-000000000001' },
+): VendorEvent {
+  const decoded = decodeEventDocument(
+    JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', ...device, CIDAlarm: { CIDCode: code, subSys, zoneNo } } }),
+  );
   if (decoded.kind !== 'event') throw new Error('fixture');
   return decoded.event;
 }
@@ -85,8 +92,32 @@ describe('statusShowsTarget', () => {
 
   it('zones and relays', () => {
     const zones = [
-      { id: 3, name: null, status: 'online', alarm: false, bypassed: true, armed: false, partition: 1, partitions: [], tamper: null, oneTimeDeactivationMode: 'lidOnly', deactivationMode: null },
-      { id: 5, name: null, status: 'online', alarm: false, bypassed: false, armed: false, partition: 1, partitions: [], tamper: null, oneTimeDeactivationMode: null, deactivationMode: null },
+      {
+        id: 3,
+        name: null,
+        status: 'online',
+        alarm: false,
+        bypassed: true,
+        armed: false,
+        partition: 1,
+        partitions: [],
+        tamper: null,
+        oneTimeDeactivationMode: 'lidOnly',
+        deactivationMode: null,
+      },
+      {
+        id: 5,
+        name: null,
+        status: 'online',
+        alarm: false,
+        bypassed: false,
+        armed: false,
+        partition: 1,
+        partitions: [],
+        tamper: null,
+        oneTimeDeactivationMode: null,
+        deactivationMode: null,
+      },
     ];
     expect(statusShowsTarget({ action: 'bypass', zones: [3] }, { zones })).toBe('reached');
     expect(statusShowsTarget({ action: 'bypass', zones: [3, 5] }, { zones })).toBe('not-reached');

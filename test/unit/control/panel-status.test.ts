@@ -7,7 +7,8 @@ import { isFaultedZone, parseExDevStatus, parseSubSystems, parseZonePage, summar
 
 describe('parseSubSystems', () => {
   it('reads arming and alarm per partition, sorted, tolerating strings for booleans', () => {
-    const text = '{"SubSysList":[{"SubSys":{"id":2,"arming":"away","alarm":"true","enabled":true}},{"SubSys":{"id":1,"arming":"disarm","alarm":false}},{"SubSys":{"id":"3","arming":"armedSomehow"}}]}';
+    const text =
+      '{"SubSysList":[{"SubSys":{"id":2,"arming":"away","alarm":"true","enabled":true}},{"SubSys":{"id":1,"arming":"disarm","alarm":false}},{"SubSys":{"id":"3","arming":"armedSomehow"}}]}';
     expect(parseSubSystems(text)).toEqual([
       { id: 1, arming: 'disarm', alarm: false, enabled: null },
       { id: 2, arming: 'away', alarm: true, enabled: true },
@@ -27,13 +28,22 @@ describe('parseSubSystems', () => {
 });
 
 describe('parseZonePage', () => {
-  const zone = (id: number, extra: Record<string, unknown> = {}) => ({ Zone: { id, name: `Zone ${id + 1}`, status: 'online', bypassed: false, armed: false, alarm: false, subSystemNo: 1, ...extra } });
+  const zone = (id: number, extra: Record<string, unknown> = {}) => ({
+    Zone: { id, name: `Zone ${id + 1}`, status: 'online', bypassed: false, armed: false, alarm: false, subSystemNo: 1, ...extra },
+  });
 
   it('reads a ZoneSearch page and its MORE', () => {
-    const page = parseZonePage(JSON.stringify({ ZoneSearch: { searchID: 's', responseStatusStrg: 'MORE', numOfMatches: 2, totalMatches: 5, ZoneList: [zone(0), zone(1, { status: 'trigger' })] } }));
+    const page = parseZonePage(
+      JSON.stringify({
+        ZoneSearch: { searchID: 's', responseStatusStrg: 'MORE', numOfMatches: 2, totalMatches: 5, ZoneList: [zone(0), zone(1, { status: 'trigger' })] },
+      }),
+    );
     expect(page.more).toBe(true);
     expect(page.totalMatches).toBe(5);
-    expect(page.zones.map((z) => [z.id, z.status])).toEqual([[0, 'online'], [1, 'trigger']]);
+    expect(page.zones.map((z) => [z.id, z.status])).toEqual([
+      [0, 'online'],
+      [1, 'trigger'],
+    ]);
     expect(parseZonePage(JSON.stringify({ ZoneSearch: { responseStatusStrg: 'OK', ZoneList: [] } })).more).toBe(false);
     expect(parseZonePage(JSON.stringify({ ZoneSearch: { responseStatusStrg: 'NO MATCH' } })).zones).toEqual([]);
   });
@@ -47,7 +57,8 @@ describe('parseZonePage', () => {
 
 describe('parseExDevStatus', () => {
   it('lists relays, sirens and the other peripherals', () => {
-    const text = '{"ExDevStatus":{"OutputList":[{"Output":{"id":0,"name":"Gate","status":"on"}}],"SirenList":[{"Siren":{"id":1,"status":"off","tamperEvident":true}}],"KeypadList":[{"Keypad":{"id":1,"seq":"Q1","status":"offline"}}]}}';
+    const text =
+      '{"ExDevStatus":{"OutputList":[{"Output":{"id":0,"name":"Gate","status":"on"}}],"SirenList":[{"Siren":{"id":1,"status":"off","tamperEvident":true}}],"KeypadList":[{"Keypad":{"id":1,"seq":"Q1","status":"offline"}}]}}';
     expect(parseExDevStatus(text)).toEqual([
       { kind: 'relay', id: 0, seq: null, name: 'Gate', status: 'on', tamper: null, charge: null },
       { kind: 'siren', id: 1, seq: null, name: null, status: 'off', tamper: true, charge: null },
@@ -57,7 +68,16 @@ describe('parseExDevStatus', () => {
 
   it('reads the A.2 template as printed in the guide (comments removed)', () => {
     const template = readFileSync(new URL('../../fixtures/guide-exdevstatus-template.json', import.meta.url), 'utf8');
-    expect(parseExDevStatus(template).map((peripheral) => peripheral.kind)).toEqual(['outputModule', 'relay', 'siren', 'repeater', 'cardReader', 'extension', 'keypad', 'remote']);
+    expect(parseExDevStatus(template).map((peripheral) => peripheral.kind)).toEqual([
+      'outputModule',
+      'relay',
+      'siren',
+      'repeater',
+      'cardReader',
+      'extension',
+      'keypad',
+      'remote',
+    ]);
   });
 });
 

@@ -11,11 +11,19 @@ const Q = `format=json&devIndex=${DEV}`;
 describe('command requests', () => {
   const cases: Array<[string, ControlCommand, { method: string; path: string; body?: string }]> = [
     ['arm away', { action: 'arm', partition: 1, mode: 'away' }, { method: 'PUT', path: `/ISAPI/SecurityCP/control/arm/1?ways=away&${Q}` }],
-    ['arm stay, every partition', { action: 'arm', partition: 'all', mode: 'stay' }, { method: 'PUT', path: `/ISAPI/SecurityCP/control/arm/0xffffffff?ways=stay&${Q}` }],
+    [
+      'arm stay, every partition',
+      { action: 'arm', partition: 'all', mode: 'stay' },
+      { method: 'PUT', path: `/ISAPI/SecurityCP/control/arm/0xffffffff?ways=stay&${Q}` },
+    ],
     ['disarm', { action: 'disarm', partition: 2 }, { method: 'PUT', path: `/ISAPI/SecurityCP/control/disarm/2?${Q}` }],
     ['clear alarm', { action: 'clear-alarm', partition: 'all' }, { method: 'PUT', path: `/ISAPI/SecurityCP/control/clearAlarm/0xffffffff?${Q}` }],
     ['bypass', { action: 'bypass', zones: [3, 5] }, { method: 'PUT', path: `/ISAPI/SecurityCP/control/bypass?${Q}`, body: '{"List":[{"id":3},{"id":5}]}' }],
-    ['bypass restore', { action: 'bypass-restore', zones: [0] }, { method: 'PUT', path: `/ISAPI/SecurityCP/control/bypassRecover?${Q}`, body: '{"List":[{"id":0}]}' }],
+    [
+      'bypass restore',
+      { action: 'bypass-restore', zones: [0] },
+      { method: 'PUT', path: `/ISAPI/SecurityCP/control/bypassRecover?${Q}`, body: '{"List":[{"id":0}]}' },
+    ],
     [
       'deactivate until disarmed',
       { action: 'deactivate', zones: [3], mode: 'lidOnly', permanent: false },
@@ -24,10 +32,22 @@ describe('command requests', () => {
     [
       'deactivate permanently',
       { action: 'deactivate', zones: [3, 4], mode: 'entirely', permanent: true },
-      { method: 'PUT', path: `/ISAPI/SecurityCP/control/deactivation?${Q}`, body: '{"List":[{"id":3,"deactivationMode":"entirely"},{"id":4,"deactivationMode":"entirely"}]}' },
+      {
+        method: 'PUT',
+        path: `/ISAPI/SecurityCP/control/deactivation?${Q}`,
+        body: '{"List":[{"id":3,"deactivationMode":"entirely"},{"id":4,"deactivationMode":"entirely"}]}',
+      },
     ],
-    ['relays on', { action: 'relay', relays: [0, 1], on: true }, { method: 'POST', path: `/ISAPI/SecurityCP/control/outputs?${Q}`, body: '{"OutputsCtrl":{"switch":"open","List":[{"id":0},{"id":1}]}}' }],
-    ['relay off', { action: 'relay', relays: [2], on: false }, { method: 'POST', path: `/ISAPI/SecurityCP/control/outputs?${Q}`, body: '{"OutputsCtrl":{"switch":"close","List":[{"id":2}]}}' }],
+    [
+      'relays on',
+      { action: 'relay', relays: [0, 1], on: true },
+      { method: 'POST', path: `/ISAPI/SecurityCP/control/outputs?${Q}`, body: '{"OutputsCtrl":{"switch":"open","List":[{"id":0},{"id":1}]}}' },
+    ],
+    [
+      'relay off',
+      { action: 'relay', relays: [2], on: false },
+      { method: 'POST', path: `/ISAPI/SecurityCP/control/outputs?${Q}`, body: '{"OutputsCtrl":{"switch":"close","List":[{"id":2}]}}' },
+    ],
   ];
   it.each(cases)('%s', (_name, command, expected) => {
     expect(commandCall('', DEV, command)).toEqual(expected);

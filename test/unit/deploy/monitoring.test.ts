@@ -39,7 +39,12 @@ function alerts(): Alert[] {
     if (!start) continue;
     const indent = (start[1] as string).length;
     const body: string[] = [];
-    for (let j = i + 1; j < lines.length && !/^\s*- alert: /.test(lines[j] as string) && (lines[j] === '' || /^\s*/.exec(lines[j] as string)![0].length > indent); j++) body.push(lines[j] as string);
+    for (
+      let j = i + 1;
+      j < lines.length && !/^\s*- alert: /.test(lines[j] as string) && (lines[j] === '' || /^\s*/.exec(lines[j] as string)![0].length > indent);
+      j++
+    )
+      body.push(lines[j] as string);
     const text = body.join('\n');
     const block = /\n?\s*expr: \|\n((?:\s{10,}.*\n?)+)/.exec(text);
     const single = /^\s*expr: (.+)$/m.exec(text);
@@ -56,7 +61,9 @@ function metricNames(expr: string): string[] {
     .replace(/\{[^}]*\}/g, '')
     .replace(/\[[^\]]*\]/g, '')
     .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
-  return [...bare.matchAll(/(?<![\w$.])([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)].map((match) => match[1] as string).filter((name) => !PROMQL_WORDS.has(name.toLowerCase()));
+  return [...bare.matchAll(/(?<![\w$.])([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)]
+    .map((match) => match[1] as string)
+    .filter((name) => !PROMQL_WORDS.has(name.toLowerCase()));
 }
 
 let hik: FakeHikReceiver | undefined;
@@ -105,14 +112,28 @@ function unknownNames(exprs: readonly string[], allowScrapeSeries: boolean): str
 
 describe('monitoring in deploy/', () => {
   it('reads the names it checks (the parser is not blind)', () => {
-    expect(metricNames('sum by (instance, destination) (rate(hik_arc_transport_responses_total{response="nak"}[10m])) / x_total > 0.1')).toEqual(['hik_arc_transport_responses_total', 'x_total']);
+    expect(metricNames('sum by (instance, destination) (rate(hik_arc_transport_responses_total{response="nak"}[10m])) / x_total > 0.1')).toEqual([
+      'hik_arc_transport_responses_total',
+      'x_total',
+    ]);
     expect(exported.get('hik_arc_outbox_depth')).toBe('gauge');
     expect(exported.get('hik_arc_end_to_end_seconds')).toBe('histogram');
   });
 
   it('the alert rules cover what an ARC link needs watched, each with a severity and a summary', () => {
     const names = alerts().map((alert) => alert.name);
-    expect(names).toEqual(expect.arrayContaining(['HikArcReceiverStreamDown', 'HikArcArcPathDown', 'HikArcAllArcPathsDown', 'HikArcOutboxBacklog', 'HikArcOutboxOldestAlarm', 'HikArcDeadLetters', 'HikArcNakRate', 'HikArcStoreFault']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'HikArcReceiverStreamDown',
+        'HikArcArcPathDown',
+        'HikArcAllArcPathsDown',
+        'HikArcOutboxBacklog',
+        'HikArcOutboxOldestAlarm',
+        'HikArcDeadLetters',
+        'HikArcNakRate',
+        'HikArcStoreFault',
+      ]),
+    );
     for (const alert of alerts()) {
       expect(alert.expr, alert.name).not.toBe('');
       expect(['warning', 'critical'], alert.name).toContain(alert.severity);
@@ -121,7 +142,12 @@ describe('monitoring in deploy/', () => {
   });
 
   it('every metric an alert reads is exported by the service', () => {
-    expect(unknownNames(alerts().map((alert) => alert.expr), true)).toEqual([]);
+    expect(
+      unknownNames(
+        alerts().map((alert) => alert.expr),
+        true,
+      ),
+    ).toEqual([]);
   });
 
   it('every metric a dashboard panel reads is exported by the service', () => {

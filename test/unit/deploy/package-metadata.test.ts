@@ -42,7 +42,7 @@ describe('supported runtime', () => {
     expect(section).toContain('local development');
   });
 
-  it('.ci/run tests on the machine\'s Node, then on Node 24 from the node-linux package, and cleans up', () => {
+  it(".ci/run tests on the machine's Node, then on Node 24 from the node-linux package, and cleans up", () => {
     expect(ci).toMatch(/^#!\/usr\/bin\/env bash\n/);
     expect(ci).toContain('set -euo pipefail');
     expect(ci).toContain('node-linux-${arch}@24');

@@ -47,7 +47,12 @@ describe('systemd unit', () => {
     const copy = join(tempDir(), 'hik-arc.service');
     copyFileSync(UNIT, copy);
     const result = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8' });
-    expect(result.stderr.split('\n').filter((line) => line.includes('hik-arc.service')).join('\n')).toBe('');
+    expect(
+      result.stderr
+        .split('\n')
+        .filter((line) => line.includes('hik-arc.service'))
+        .join('\n'),
+    ).toBe('');
     expect(result.status).toBe(0);
   });
 });

@@ -22,7 +22,9 @@ function alertOf(text: string): Record<string, unknown> {
 function guideAlerts(): Record<string, unknown>[] {
   const parts = parseMultipart(readFileSync('test/fixtures/guide-examples.multipart'), 'boundary');
   // The subscription's own answer is in the capture too; it is no alert.
-  return parts.flatMap((event) => (event.type === 'part' ? [alertOf(event.part.body.toString('utf8'))] : [])).filter((alert) => !('SubscribeDeviceMgmtRsp' in alert));
+  return parts
+    .flatMap((event) => (event.type === 'part' ? [alertOf(event.part.body.toString('utf8'))] : []))
+    .filter((alert) => !('SubscribeDeviceMgmtRsp' in alert));
 }
 
 describe('the alert reader', () => {
@@ -33,7 +35,10 @@ describe('the alert reader', () => {
       const defects: string[] = [];
       const event = readAlert(alert, 'none', defects);
       expect(event.eventType, JSON.stringify(alert).slice(0, 80)).not.toBe('');
-      expect(defects.filter((defect) => defect.endsWith('; ignored')), JSON.stringify(alert).slice(0, 120)).toEqual([]);
+      expect(
+        defects.filter((defect) => defect.endsWith('; ignored')),
+        JSON.stringify(alert).slice(0, 120),
+      ).toEqual([]);
     }
   });
 
@@ -45,7 +50,11 @@ describe('the alert reader', () => {
     ['a boolean where text belongs', { eventType: 'IO', status: true }, 'status: true is not text; ignored'],
     ['CIDAlarm that is not an object', { eventType: 'CIDAlarm', CIDAlarm: 'E130' }, 'CIDAlarm: "E130" is not an object; ignored'],
     ['VideoReview that is a list', { eventType: 'IO', VideoReview: [] }, 'VideoReview: a list is not an object; ignored'],
-    ['a bad field inside HikCIDParams', { eventType: 'IO', VideoReview: { HikCIDParams: { ZoneNo: 'x' } } }, 'VideoReview.HikCIDParams.ZoneNo: "x" is not an integer; ignored'],
+    [
+      'a bad field inside HikCIDParams',
+      { eventType: 'IO', VideoReview: { HikCIDParams: { ZoneNo: 'x' } } },
+      'VideoReview.HikCIDParams.ZoneNo: "x" is not an integer; ignored',
+    ],
     ['a bad field inside CIDAlarm', { eventType: 'CIDAlarm', CIDAlarm: { CIDCode: 1130, subSys: [] } }, 'CIDAlarm.subSys: a list is not an integer; ignored'],
   ];
   for (const [what, alert, defect] of badValues) {
@@ -59,10 +68,17 @@ describe('the alert reader', () => {
 
   // A value no conversion accepts for the kind: every listed field must be read, and named.
   const unreadable: Readonly<Record<FieldKind, unknown>> = { text: { not: 'text' }, integer: 'x' };
-  const listedPlaces: ReadonlyArray<readonly [string, string, Readonly<Record<string, FieldKind>>, (field: string, value: unknown) => Record<string, unknown>]> = [
+  const listedPlaces: ReadonlyArray<
+    readonly [string, string, Readonly<Record<string, FieldKind>>, (field: string, value: unknown) => Record<string, unknown>]
+  > = [
     ['the alert', '', ALERT_FIELDS, (field, value) => ({ eventType: 'IO', [field]: value })],
     ['CIDAlarm', 'CIDAlarm.', CID_FIELDS, (field, value) => ({ eventType: 'CIDAlarm', CIDAlarm: { [field]: value } })],
-    ['VideoReview.HikCIDParams', 'VideoReview.HikCIDParams.', CID_FIELDS, (field, value) => ({ eventType: 'IO', VideoReview: { HikCIDParams: { [field]: value } } })],
+    [
+      'VideoReview.HikCIDParams',
+      'VideoReview.HikCIDParams.',
+      CID_FIELDS,
+      (field, value) => ({ eventType: 'IO', VideoReview: { HikCIDParams: { [field]: value } } }),
+    ],
   ];
   for (const [place, prefix, fields, alertWith] of listedPlaces) {
     it(`reads every listed field of ${place}`, () => {

@@ -4,14 +4,17 @@ import { HikArcError } from '../../../src/errors.js';
 
 describe('parseLockInfo', () => {
   it('reads the XML userCheck body of a failed login', () => {
-    const body = '<?xml version="1.0" encoding="UTF-8"?>\n<userCheck>\n<statusValue>401</statusValue>\n<statusString>Unauthorized</statusString>\n<lockStatus>unlock</lockStatus>\n<unlockTime>0</unlockTime>\n<retryLoginTime>4</retryLoginTime>\n</userCheck>';
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<userCheck>\n<statusValue>401</statusValue>\n<statusString>Unauthorized</statusString>\n<lockStatus>unlock</lockStatus>\n<unlockTime>0</unlockTime>\n<retryLoginTime>4</retryLoginTime>\n</userCheck>';
     const lock = parseLockInfo(body);
     expect(lock).toEqual({ lockStatus: 'unlock', unlockTimeSec: 0, attemptsLeft: 4 });
     expect(lock && isLockedNow(lock)).toBe(false);
   });
 
   it('reads JSON bodies, numbers as strings or numbers', () => {
-    expect(parseLockInfo('{"ResponseStatus":{"statusCode":4,"subStatusCode":"badAuthorization"},"lockStatus":"lock","unlockTime":"1800","retryLoginTime":0}')).toEqual({
+    expect(
+      parseLockInfo('{"ResponseStatus":{"statusCode":4,"subStatusCode":"badAuthorization"},"lockStatus":"lock","unlockTime":"1800","retryLoginTime":0}'),
+    ).toEqual({
       lockStatus: 'lock',
       unlockTimeSec: 1800,
       attemptsLeft: 0,
@@ -20,10 +23,22 @@ describe('parseLockInfo', () => {
   });
 
   it('reads the lock signals receivers send under other names', () => {
-    expect(parseLockInfo('{"statusCode":4,"subStatusCode":"userLocked","errorMsg":"user locked"}')).toEqual({ lockStatus: 'lock', unlockTimeSec: null, attemptsLeft: null });
+    expect(parseLockInfo('{"statusCode":4,"subStatusCode":"userLocked","errorMsg":"user locked"}')).toEqual({
+      lockStatus: 'lock',
+      unlockTimeSec: null,
+      attemptsLeft: null,
+    });
     expect(parseLockInfo('{"retryLoginTimes":3}')).toEqual({ lockStatus: null, unlockTimeSec: null, attemptsLeft: 3 });
-    expect(parseLockInfo('<ResponseStatus><remainingLockTime>600</remainingLockTime></ResponseStatus>')).toEqual({ lockStatus: null, unlockTimeSec: 600, attemptsLeft: null });
-    expect(parseLockInfo('{"subStatusCode":"badAuthorization","errorMsg":"password error, remaining attempts 2"}')).toEqual({ lockStatus: null, unlockTimeSec: null, attemptsLeft: 2 });
+    expect(parseLockInfo('<ResponseStatus><remainingLockTime>600</remainingLockTime></ResponseStatus>')).toEqual({
+      lockStatus: null,
+      unlockTimeSec: 600,
+      attemptsLeft: null,
+    });
+    expect(parseLockInfo('{"subStatusCode":"badAuthorization","errorMsg":"password error, remaining attempts 2"}')).toEqual({
+      lockStatus: null,
+      unlockTimeSec: null,
+      attemptsLeft: 2,
+    });
     expect(parseLockInfo('<html>Login failed: 4 attempts left</html>')).toEqual({ lockStatus: null, unlockTimeSec: null, attemptsLeft: 4 });
   });
 

@@ -10,9 +10,23 @@ function eventItem(n: number): IngestItem {
   return { kind: 'event', event, raw: `raw ${n}`, receivedAt: n, subscriptionId: '1' };
 }
 
-function queueWith(consumer: (items: readonly IngestItem[]) => Promise<void>, clock: ManualClock, prepare: (item: IngestItem) => Promise<void> = async () => undefined, highWater = 100) {
+function queueWith(
+  consumer: (items: readonly IngestItem[]) => Promise<void>,
+  clock: ManualClock,
+  prepare: (item: IngestItem) => Promise<void> = async () => undefined,
+  highWater = 100,
+) {
   const metrics = new MetricsRegistry();
-  const queue = new DeliveryQueue({ consumer, prepare, clock, logger: silentLogger, metrics, retry: { minMs: 100, maxMs: 1000, factor: 2 }, highWater, random: () => 1 });
+  const queue = new DeliveryQueue({
+    consumer,
+    prepare,
+    clock,
+    logger: silentLogger,
+    metrics,
+    retry: { minMs: 100, maxMs: 1000, factor: 2 },
+    highWater,
+    random: () => 1,
+  });
   return { queue, metrics };
 }
 
@@ -20,9 +34,14 @@ describe('DeliveryQueue', () => {
   it('an item pushed as the pump finds the queue empty is still handed over (the room waiter pushes at once)', async () => {
     const clock = new ManualClock();
     const seen: string[] = [];
-    const { queue } = queueWith(async (items) => {
-      for (const item of items) seen.push(item.kind === 'event' ? item.raw : item.state);
-    }, clock, async () => undefined, 1);
+    const { queue } = queueWith(
+      async (items) => {
+        for (const item of items) seen.push(item.kind === 'event' ? item.raw : item.state);
+      },
+      clock,
+      async () => undefined,
+      1,
+    );
     queue.push(eventItem(0));
     // What ingest does on a full queue: wait for room, then push the next event. The waiter runs
     // after the pump saw the queue empty and before it counted itself finished.
@@ -105,7 +124,12 @@ describe('DeliveryQueue', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const { queue } = queueWith(async () => gate, clock, async () => undefined, 2);
+    const { queue } = queueWith(
+      async () => gate,
+      clock,
+      async () => undefined,
+      2,
+    );
     queue.push(eventItem(0));
     queue.push(eventItem(1));
     expect(queue.isFull).toBe(true);

@@ -15,7 +15,17 @@ describe('device list documents (guide A.40, A.41)', () => {
           totalMatches: '48',
           MatchList: [
             { Device: { devIndex: '2cd6716d-767f-4756-ac55-50276a5e3b4a', accountID: '1234', devName: 'AX PRO', devSerial: 'Q1234' } },
-            { Device: { devIndex: 'C5F2860E-8946-45FA-AC51-BD2429A82804', accountID: 5678, devName: 'x', devSerial: '', devSource: 7, connectionMode: 4, devStatus: 'offline' } },
+            {
+              Device: {
+                devIndex: 'C5F2860E-8946-45FA-AC51-BD2429A82804',
+                accountID: 5678,
+                devName: 'x',
+                devSerial: '',
+                devSource: 7,
+                connectionMode: 4,
+                devStatus: 'offline',
+              },
+            },
           ],
         },
       }),
@@ -45,13 +55,22 @@ describe('device list documents (guide A.40, A.41)', () => {
   });
 
   it('reads responseStatusStrg in the spellings receivers use', () => {
-    for (const [text, status] of [['MORE', 'MORE'], ['more', 'MORE'], [' OK ', 'OK'], ['NO_MATCH', 'NO MATCH'], ['NO MATCH', 'NO MATCH'], ['FAILED', null]] as const) {
+    for (const [text, status] of [
+      ['MORE', 'MORE'],
+      ['more', 'MORE'],
+      [' OK ', 'OK'],
+      ['NO_MATCH', 'NO MATCH'],
+      ['NO MATCH', 'NO MATCH'],
+      ['FAILED', null],
+    ] as const) {
       expect(parseSearchResult(JSON.stringify({ SearchResult: { responseStatusStrg: text } })).status).toBe(status);
     }
   });
 
   it('repairs the broken JSON receivers send, as for events (the guide example A.41 misses a comma)', () => {
-    const page = parseSearchResult('{"SearchResult": {"responseStatusStrg": "OK", "numOfMatches": 1 "totalMatches": 1, "MatchList": [{"Device": {"devIndex": "d1" "accountID": "1234",}}]}}');
+    const page = parseSearchResult(
+      '{"SearchResult": {"responseStatusStrg": "OK", "numOfMatches": 1 "totalMatches": 1, "MatchList": [{"Device": {"devIndex": "d1" "accountID": "1234",}}]}}',
+    );
     expect(page).toMatchObject({ repaired: true, totalMatches: 1, status: 'OK', devices: [{ devIndex: 'd1', accountId: '1234', devSerial: null }] });
   });
 

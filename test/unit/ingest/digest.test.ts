@@ -113,7 +113,10 @@ describe('parseAuthenticateHeader / parseDigestChallenges', () => {
   });
 
   it('separates several challenges in one header and across headers', () => {
-    const challenges = parseAuthenticateHeader(['Basic realm="x", Digest realm="r", nonce="n"', 'Negotiate abc==, Digest realm="r2", nonce="m", algorithm=SHA-256']);
+    const challenges = parseAuthenticateHeader([
+      'Basic realm="x", Digest realm="r", nonce="n"',
+      'Negotiate abc==, Digest realm="r2", nonce="m", algorithm=SHA-256',
+    ]);
     expect(challenges.map((c) => c.scheme)).toEqual(['Basic', 'Digest', 'Negotiate', 'Digest']);
     const digests = parseDigestChallenges(['Basic realm="x", Digest realm="r", nonce="n"', 'Negotiate abc==, Digest realm="r2", nonce="m", algorithm=SHA-256']);
     expect(digests.map((d) => [d.realm, d.nonce, d.algorithm])).toEqual([
@@ -147,7 +150,11 @@ describe('planDigest', () => {
   });
 
   it('takes the first challenge it can answer', () => {
-    const plan = planDigest(['Digest realm="r", nonce="a", algorithm=SHA-512-256, qop=auth', 'Digest realm="r", nonce="b", algorithm=SHA-256, qop=auth', 'Digest realm="r", nonce="c", qop=auth']);
+    const plan = planDigest([
+      'Digest realm="r", nonce="a", algorithm=SHA-512-256, qop=auth',
+      'Digest realm="r", nonce="b", algorithm=SHA-256, qop=auth',
+      'Digest realm="r", nonce="c", qop=auth',
+    ]);
     expect(plan.algorithm).toBe('SHA-256');
     expect(plan.challenge.nonce).toBe('b');
   });

@@ -5,7 +5,9 @@ import { ERROR_CODES } from '../../../src/errors.js';
 const INGEST_PREFIXES = ['HIKARC_DIGEST_', 'HIKARC_RECEIVER_', 'HIKARC_INGEST_', 'HIKARC_MULTIPART_'];
 
 describe('ingest error codes', () => {
-  const documented = new Set([...readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8').matchAll(/^\| `(HIKARC_[A-Z0-9_]+)` \|/gm)].map((match) => match[1]));
+  const documented = new Set(
+    [...readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8').matchAll(/^\| `(HIKARC_[A-Z0-9_]+)` \|/gm)].map((match) => match[1]),
+  );
   const codes = Object.keys(ERROR_CODES).filter((code) => INGEST_PREFIXES.some((prefix) => code.startsWith(prefix)));
 
   it('each has a row in docs/errors.md with meaning and action', () => {

@@ -145,7 +145,10 @@ describe('multipart vectors (each whole, byte by byte and split at every positio
   });
 
   it('Content-Length short', () => {
-    expectEveryChunking(Buffer.from(framed(A, `Content-Type: ${JSON_TYPE}\r\nContent-Length: 20\r\n`) + framed(B)), 'boundary', [part(A, ['content-length mismatch']), part(B)]);
+    expectEveryChunking(Buffer.from(framed(A, `Content-Type: ${JSON_TYPE}\r\nContent-Length: 20\r\n`) + framed(B)), 'boundary', [
+      part(A, ['content-length mismatch']),
+      part(B),
+    ]);
   });
 
   it('Content-Length long: the part is released at its closing brace, not held for bytes that never come', () => {
@@ -153,7 +156,10 @@ describe('multipart vectors (each whole, byte by byte and split at every positio
     const parser = new MultipartParser('boundary');
     // no end(): on a live stream the part must come out before anything else arrives
     expect(seen(parser.push(bytes))).toEqual([part(A, ['content-length mismatch'])]);
-    expectEveryChunking(Buffer.from(framed(A, `Content-Type: ${JSON_TYPE}\r\nContent-Length: 5000\r\n`) + framed(B)), 'boundary', [part(A, ['content-length mismatch']), part(B)]);
+    expectEveryChunking(Buffer.from(framed(A, `Content-Type: ${JSON_TYPE}\r\nContent-Length: 5000\r\n`) + framed(B)), 'boundary', [
+      part(A, ['content-length mismatch']),
+      part(B),
+    ]);
   });
 
   it('Content-Length not a number', () => {
@@ -171,7 +177,12 @@ describe('multipart vectors (each whole, byte by byte and split at every positio
   });
 
   it('an image part with Content-Length is skipped and counted, CR/LF and braces inside it do not matter', () => {
-    const image = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('\r\n{\r\n\r\n--bound\r\n}'), Buffer.alloc(64, 0x7b), Buffer.from([0xff, 0xd9])]);
+    const image = Buffer.concat([
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+      Buffer.from('\r\n{\r\n\r\n--bound\r\n}'),
+      Buffer.alloc(64, 0x7b),
+      Buffer.from([0xff, 0xd9]),
+    ]);
     const bytes = Buffer.concat([
       Buffer.from(framed(A)),
       Buffer.from(`--boundary\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; filename="pic.jpg"\r\nContent-Length: ${image.length}\r\n\r\n`),
@@ -222,7 +233,11 @@ describe('multipart vectors (each whole, byte by byte and split at every positio
   });
 
   it('non-UTF-8 bytes inside a JSON body are kept as bytes', () => {
-    const body = Buffer.concat([Buffer.from('{"EventNotificationAlert":{"eventType":"IO","channelName":"Zone '), Buffer.from([0xc4, 0xff, 0xfe]), Buffer.from('"}}')]);
+    const body = Buffer.concat([
+      Buffer.from('{"EventNotificationAlert":{"eventType":"IO","channelName":"Zone '),
+      Buffer.from([0xc4, 0xff, 0xfe]),
+      Buffer.from('"}}'),
+    ]);
     const bytes = Buffer.concat([Buffer.from(`--boundary\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${body.length}\r\n\r\n`), body, Buffer.from('\r\n')]);
     const events = parseMultipart(bytes, 'boundary');
     expect(events).toHaveLength(1);
@@ -245,7 +260,11 @@ describe('multipart vectors (each whole, byte by byte and split at every positio
   });
 
   it('stray bytes between parts are quarantined, the parts around them kept', () => {
-    expectEveryChunking(Buffer.from(`${framed(A)}garbage line\r\n${framed(B)}`), 'boundary', [part(A), { quarantined: 'HIKARC_MULTIPART_STRAY_BYTES' }, part(B)]);
+    expectEveryChunking(Buffer.from(`${framed(A)}garbage line\r\n${framed(B)}`), 'boundary', [
+      part(A),
+      { quarantined: 'HIKARC_MULTIPART_STRAY_BYTES' },
+      part(B),
+    ]);
   });
 
   it('a close delimiter and a new stream after it', () => {

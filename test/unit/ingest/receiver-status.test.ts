@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { classifyRefusal, isStatusOk, parseResponseStatus } from '../../../src/ingest/hik-status.js';
 
 // Bodies as the receiver sends them (docs/hik-receiver.md §Subscription; guide A.39 and Appendix C).
-const NOT_PRIVATE = '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"invalidOperation","errorCode":1073741825,"errorMsg":"invalidOperation"}';
-const TAKEN = '{\r\n "requestURL": "/ISAPI/Event/notification/subscribeDeviceMgmt?format=json",\r\n "statusCode": 4,\r\n "statusString": "Invalid Operation",\r\n "subStatusCode": "noMoreTasksCanBeAdded",\r\n "errorCode": 1073746314,\r\n "errorMsg": "noMoreTasksCanBeAdded"\r\n}';
+const NOT_PRIVATE =
+  '{"statusCode":4,"statusString":"Invalid Operation","subStatusCode":"invalidOperation","errorCode":1073741825,"errorMsg":"invalidOperation"}';
+const TAKEN =
+  '{\r\n "requestURL": "/ISAPI/Event/notification/subscribeDeviceMgmt?format=json",\r\n "statusCode": 4,\r\n "statusString": "Invalid Operation",\r\n "subStatusCode": "noMoreTasksCanBeAdded",\r\n "errorCode": 1073746314,\r\n "errorMsg": "noMoreTasksCanBeAdded"\r\n}';
 const BUSY = '{"statusCode":2,"statusString":"Device Busy","subStatusCode":"networkError","errorCode":536870921}';
 
 describe('parseResponseStatus', () => {
@@ -18,7 +20,10 @@ describe('parseResponseStatus', () => {
   });
 
   it('reads a wrapped, broken or XML ResponseStatus', () => {
-    expect(parseResponseStatus('{"ResponseStatus":{"statusCode":"1","statusString":"OK","subStatusCode":"ok",}}')).toMatchObject({ statusCode: 1, subStatusCode: 'ok' });
+    expect(parseResponseStatus('{"ResponseStatus":{"statusCode":"1","statusString":"OK","subStatusCode":"ok",}}')).toMatchObject({
+      statusCode: 1,
+      subStatusCode: 'ok',
+    });
     expect(parseResponseStatus('<ResponseStatus><statusCode>4</statusCode><subStatusCode>lowPrivilege</subStatusCode></ResponseStatus>')).toMatchObject({
       statusCode: 4,
       subStatusCode: 'lowPrivilege',

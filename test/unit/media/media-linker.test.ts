@@ -22,12 +22,21 @@ const RECEIVER = new URL('http://10.0.0.5:8080');
 function translated(alert: Record<string, unknown>): { message: AlarmMessage; event: VendorEvent } {
   const decoded = decodeEventDocument(JSON.stringify({ EventNotificationAlert: { deviceID: '1234', ...alert } }));
   if (decoded.kind !== 'event') throw new Error('fixture');
-  const translation = new Translator({ settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 0 }, hikAccount: 'AAAA', directory: new StaticAccountDirectory({}) }).translate(decoded.event);
+  const translation = new Translator({
+    settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 0 },
+    hikAccount: 'AAAA',
+    directory: new StaticAccountDirectory({}),
+  }).translate(decoded.event);
   if (!translation.forwarded) throw new Error('fixture not forwarded');
   return { message: translation.message, event: decoded.event };
 }
 
-function linker(options: { signing?: boolean; store?: MediaStore } = {}): { linker: MediaLinker; store: MediaStore; clock: ManualClock; metrics: MetricsRegistry } {
+function linker(options: { signing?: boolean; store?: MediaStore } = {}): {
+  linker: MediaLinker;
+  store: MediaStore;
+  clock: ManualClock;
+  metrics: MetricsRegistry;
+} {
   const store = options.store ?? new MediaStore({ path: ':memory:' });
   const clock = new ManualClock();
   const metrics = new MetricsRegistry();
@@ -65,7 +74,11 @@ describe('alarmMediaUrls', () => {
 describe('MediaLinker', () => {
   it('replaces the receiver path with a signed link to a stored reference that expires with media.linkTtlHours', () => {
     const { linker: hook, store, clock } = linker();
-    const { message, event } = translated({ eventType: 'videoReview', VideoReview: { HikCIDParams: { CIDCode: '1130', ZoneNo: 4, videoURL: 'http://10.0.0.5:8080/clip/9.mp4' } }, pictureURL: '/pic/9.jpg' });
+    const { message, event } = translated({
+      eventType: 'videoReview',
+      VideoReview: { HikCIDParams: { CIDCode: '1130', ZoneNo: 4, videoURL: 'http://10.0.0.5:8080/clip/9.mp4' } },
+      pictureURL: '/pic/9.jpg',
+    });
     const linked = hook.link(message, event);
     const link = linked.videoUrl ?? '';
     expect(link).toMatch(/^https:\/\/hik-arc\.arc\.example:9443\/v1\/media\/1\.\d+\.[A-Za-z0-9_-]{22}$/);
@@ -136,7 +149,11 @@ describe('the pipeline hook', () => {
     const outbox = new FlakyOutbox();
     const pipeline = new Pipeline({
       outbox,
-      translator: new Translator({ settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 }, hikAccount: 'AAAA', directory: new StaticAccountDirectory({}) }),
+      translator: new Translator({
+        settings: { fallbackAccount: '', unknownEvent: 'forward', inactive: 'drop', repeatWindowSec: 60 },
+        hikAccount: 'AAAA',
+        directory: new StaticAccountDirectory({}),
+      }),
       wake: () => undefined,
       clock: new ManualClock(),
       logger: silentLogger,
@@ -152,6 +169,8 @@ describe('the pipeline hook', () => {
     const accepted = await pipeline.acceptEvent(event, 0, 'stream', key);
     expect(calls).toBe(1);
     expect(accepted.translation.forwarded && accepted.translation.message.videoUrl).toMatch(/\/v1\/media\/1\./);
-    expect(decodeStoredAlarm(outbox.stored[0]?.payload ?? '')?.message?.videoUrl).toBe(accepted.translation.forwarded ? accepted.translation.message.videoUrl : '');
+    expect(decodeStoredAlarm(outbox.stored[0]?.payload ?? '')?.message?.videoUrl).toBe(
+      accepted.translation.forwarded ? accepted.translation.message.videoUrl : '',
+    );
   });
 });

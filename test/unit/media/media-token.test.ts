@@ -75,7 +75,15 @@ describe('media link', () => {
   it('parses the request path of a link', () => {
     expect(parseMediaPath(`/v1/media/${TOKEN_42}`)).toEqual({ token: TOKEN_42, item: 0 });
     expect(parseMediaPath(`/v1/media/${TOKEN_42}/3?download=1`)).toEqual({ token: TOKEN_42, item: 3 });
-    for (const path of ['/v1/media/', '/v1/media', '/v2/media/x', `/v1/media/${TOKEN_42}/03`, `/v1/media/${TOKEN_42}/1/2`, `/v1/media/${TOKEN_42}/x`, `/v1/media/${TOKEN_42}/100`]) {
+    for (const path of [
+      '/v1/media/',
+      '/v1/media',
+      '/v2/media/x',
+      `/v1/media/${TOKEN_42}/03`,
+      `/v1/media/${TOKEN_42}/1/2`,
+      `/v1/media/${TOKEN_42}/x`,
+      `/v1/media/${TOKEN_42}/100`,
+    ]) {
       expect(parseMediaPath(path), path).toBeUndefined();
     }
   });

@@ -25,7 +25,13 @@ describe('sniffMediaType', () => {
   });
 
   it('knows nothing of text or short heads', () => {
-    for (const head of [Buffer.from('<?xml version="1.0"?><DeviceInfo>'), Buffer.from('{"statusCode":1}'), Buffer.from('<html>'), bytes(0xff, 0xd8), Buffer.alloc(0)]) {
+    for (const head of [
+      Buffer.from('<?xml version="1.0"?><DeviceInfo>'),
+      Buffer.from('{"statusCode":1}'),
+      Buffer.from('<html>'),
+      bytes(0xff, 0xd8),
+      Buffer.alloc(0),
+    ]) {
       expect(sniffMediaType(head)).toBeUndefined();
     }
   });

@@ -54,7 +54,11 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
       const outbox = make();
       await outbox.append([entry('A', 1), entry('B', 1), entry('A', 2), entry('C', 1)]);
       const first = outbox.next(DEST, 10, 0);
-      expect(payloads(first)).toEqual([{ account: 'A', n: 1 }, { account: 'B', n: 1 }, { account: 'C', n: 1 }]);
+      expect(payloads(first)).toEqual([
+        { account: 'A', n: 1 },
+        { account: 'B', n: 1 },
+        { account: 'C', n: 1 },
+      ]);
       expect(outbox.next(DEST, 10, 0)).toEqual([]);
       expect(outbox.next('other', 10, 0)).toEqual([]);
     });
@@ -174,7 +178,12 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
           await outbox.ack(head.id, { via: 'primary', at: 1 });
         }
       }
-      expect(seen).toEqual([['A1', 1], ['B2', 1], ['A1', 2], ['a1', 3]]);
+      expect(seen).toEqual([
+        ['A1', 1],
+        ['B2', 1],
+        ['A1', 2],
+        ['a1', 3],
+      ]);
     });
 
     it('gives a retried alarm the number it had', async () => {
@@ -270,7 +279,10 @@ export function outboxContract(name: string, factory: OutboxFactory): void {
         expect(outbox.stats(DEST)).toMatchObject({ pending: 3, unstored: 2 });
         // Held alarms are sent in their lane's order, numbered like stored ones.
         const first = outbox.next(DEST, 10, 0);
-        expect(first.map((head) => [head.account, head.sequence])).toEqual([['A', 1], ['B', 1]]);
+        expect(first.map((head) => [head.account, head.sequence])).toEqual([
+          ['A', 1],
+          ['B', 1],
+        ]);
         void outbox.ack(first[0]?.id as number, { via: 'primary', at: 1 });
         void outbox.ack(first[1]?.id as number, { via: 'primary', at: 1 });
         const second = outbox.next(DEST, 10, 0);

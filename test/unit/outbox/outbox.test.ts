@@ -152,15 +152,19 @@ describe('sqlite outbox specifics', () => {
     // Overwrite pages in the middle of the file with noise.
     writeSync(fd, Buffer.alloc(8192, 0xa5), 0, 8192, 4096 * 3);
     closeSync(fd);
-    expect(() => openSqliteOutbox({ path: damaged })).toThrow(expect.objectContaining({ code: 'HIKARC_STORE_CORRUPT', message: expect.stringContaining('.recover') }));
+    expect(() => openSqliteOutbox({ path: damaged })).toThrow(
+      expect.objectContaining({ code: 'HIKARC_STORE_CORRUPT', message: expect.stringContaining('.recover') }),
+    );
   });
 
-  it('refuses another program\'s database and a newer schema', () => {
+  it("refuses another program's database and a newer schema", () => {
     const foreign = sqlitePath();
     const db = new Database(foreign);
     db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY)');
     db.close();
-    expect(() => openSqliteOutbox({ path: foreign })).toThrow(expect.objectContaining({ code: 'HIKARC_STORE_CORRUPT', message: expect.stringContaining('not a hik-arc outbox') }));
+    expect(() => openSqliteOutbox({ path: foreign })).toThrow(
+      expect.objectContaining({ code: 'HIKARC_STORE_CORRUPT', message: expect.stringContaining('not a hik-arc outbox') }),
+    );
     const newer = sqlitePath();
     openSqliteOutbox({ path: newer }).close();
     const edit = new Database(newer);
@@ -170,13 +174,17 @@ describe('sqlite outbox specifics', () => {
   });
 
   it('refuses a path that does not exist when it must exist', () => {
-    expect(() => openSqliteOutbox({ path: join(tempDir(), 'nowhere', 'x.db'), mustExist: true })).toThrow(expect.objectContaining({ code: 'HIKARC_STORE_MISSING' }));
+    expect(() => openSqliteOutbox({ path: join(tempDir(), 'nowhere', 'x.db'), mustExist: true })).toThrow(
+      expect.objectContaining({ code: 'HIKARC_STORE_MISSING' }),
+    );
   });
 
   it('lets one exclusive holder in, names it to the second, and frees the lock at close', async () => {
     const path = sqlitePath();
     const first = openSqliteOutbox({ path, exclusive: true, holder: 'hik-arc run' });
-    expect(() => openSqliteOutbox({ path, exclusive: true })).toThrow(expect.objectContaining({ code: 'HIKARC_STORE_IN_USE', message: expect.stringContaining(`pid ${process.pid}`) }));
+    expect(() => openSqliteOutbox({ path, exclusive: true })).toThrow(
+      expect.objectContaining({ code: 'HIKARC_STORE_IN_USE', message: expect.stringContaining(`pid ${process.pid}`) }),
+    );
     // Commands that only read or edit beside it still open the store.
     const tool = openSqliteOutbox({ path, allocatesSequences: false });
     await tool.close();
@@ -206,7 +214,10 @@ describe('sqlite outbox specifics', () => {
       const again = openSqliteOutbox({ path });
       await again.append([{ destination: 'arc', account: '1234', receivedAt: 4, payload: '{}' }]);
       const all = again.next('arc', 10, 0).map((head) => [head.account, head.sequence]);
-      expect(all).toEqual([['1234', 42], ['5678', 1]]);
+      expect(all).toEqual([
+        ['1234', 42],
+        ['5678', 1],
+      ]);
       await again.close();
     });
   });

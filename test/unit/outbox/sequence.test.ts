@@ -57,7 +57,10 @@ describe('DC-09 sequence numbers (docs/dc09.md §Sequence numbers)', () => {
   });
 
   it('skips every counter ahead after an unclean stop', () => {
-    const counters = new SequenceCounters([['arc\u00001234', 9950], ['arc\u00005678', 3]]);
+    const counters = new SequenceCounters([
+      ['arc\u00001234', 9950],
+      ['arc\u00005678', 3],
+    ]);
     counters.skipAll(100);
     expect(counters.current('arc', '1234')).toBe(51);
     expect(counters.current('arc', '5678')).toBe(103);

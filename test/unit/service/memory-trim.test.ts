@@ -56,7 +56,14 @@ describe('MemoryTrim', () => {
     // 120 → 24 used; committed 120 → 72 → 48 → 36 → 30 (the fourth still gave back a tenth, and four is the cap)
     expect(h.collections()).toBe(4);
     expect(h.lines).toContainEqual(
-      expect.objectContaining({ msg: 'memory given back after a burst', heapBeforeMb: 120, heapAfterMb: 24, committedBeforeMb: 120, committedAfterMb: 30, collections: 4 }),
+      expect.objectContaining({
+        msg: 'memory given back after a burst',
+        heapBeforeMb: 120,
+        heapAfterMb: 24,
+        committedBeforeMb: 120,
+        committedAfterMb: 30,
+        collections: 4,
+      }),
     );
     // The new resting size is what the collections left: nothing more to give back.
     await h.clock.advance(180_000);

@@ -17,7 +17,10 @@ describe('code tables', () => {
     const rows = allTableRows();
     expect(rows).toHaveLength(328);
     for (const [family, count] of Object.entries(GUIDE_ROW_COUNTS)) {
-      expect(rows.filter((row) => row.family === family), family).toHaveLength(count);
+      expect(
+        rows.filter((row) => row.family === family),
+        family,
+      ).toHaveLength(count);
     }
   });
 
@@ -67,7 +70,12 @@ describe('hik-arc tables --json', () => {
     expect([...families]).toEqual(['security-control', 'encoding-device', 'radar', 'access-control', 'device-status']);
     // The CSV sources, read independently of the generated modules, hold the same rows.
     const fromCsv = parseCsv(readFileSync(join(SOURCE_DIR, 'security-control.csv'), 'utf8')).slice(1);
-    expect(rows.filter((row) => row.family === 'security-control').map((row) => [row.key, row.cid, row.sia, row.description]).sort()).toEqual(fromCsv.sort());
+    expect(
+      rows
+        .filter((row) => row.family === 'security-control')
+        .map((row) => [row.key, row.cid, row.sia, row.description])
+        .sort(),
+    ).toEqual(fromCsv.sort());
   });
 
   it('filters by family and rejects an unknown one', async () => {
@@ -109,7 +117,11 @@ describe('tables drift check', () => {
     writeFileSync(join(generated, 'radar.ts'), `${readFileSync(join(generated, 'radar.ts'), 'utf8')}// hand edit\n`);
     rmSync(join(generated, 'device-status.ts'));
     writeFileSync(join(generated, 'stray.ts'), 'export {};\n');
-    expect(findDrift(sources, generated).sort()).toEqual(['device-status.ts: missing', 'radar.ts: differs from its source', 'stray.ts: not produced by the generator']);
+    expect(findDrift(sources, generated).sort()).toEqual([
+      'device-status.ts: missing',
+      'radar.ts: differs from its source',
+      'stray.ts: not produced by the generator',
+    ]);
   });
 
   it.each([

@@ -119,7 +119,10 @@ describe('CIDAlarm (security-control table)', () => {
 describe('videoReview', () => {
   it('maps HikCIDParams.CIDCode with its partition, zone and video link', () => {
     const message = forwarded(
-      translateOne({ eventType: 'videoReview', VideoReview: { protocolType: 'HikCIDProtocol', HikCIDParams: { CIDCode: '1130', subSys: 1, ZoneNo: 6, videoURL: '/alarm/video/1.mp4' } } }),
+      translateOne({
+        eventType: 'videoReview',
+        VideoReview: { protocolType: 'HikCIDProtocol', HikCIDParams: { CIDCode: '1130', subSys: 1, ZoneNo: 6, videoURL: '/alarm/video/1.mp4' } },
+      }),
     );
     expect(message).toMatchObject({ cid: 'E130', sia: 'BA', partition: 1, zone: 6, videoUrl: '/alarm/video/1.mp4', admCid: '#1111|1130 01 006' });
   });
@@ -147,7 +150,9 @@ describe('encoding-device events', () => {
   });
 
   it('takes the verification link from HikCIDParams or the top level, and ignores placeholders', () => {
-    expect(forwarded(translateOne({ eventType: 'VMD', VideoReview: { HikCIDParams: { videoURL: 'rtsp://r/1' } }, videoURL: 'rtsp://r/2' })).videoUrl).toBe('rtsp://r/1');
+    expect(forwarded(translateOne({ eventType: 'VMD', VideoReview: { HikCIDParams: { videoURL: 'rtsp://r/1' } }, videoURL: 'rtsp://r/2' })).videoUrl).toBe(
+      'rtsp://r/1',
+    );
     expect(forwarded(translateOne({ eventType: 'VMD', videoURL: 'rtsp://r/2' })).videoUrl).toBe('rtsp://r/2');
     expect(forwarded(translateOne({ eventType: 'VMD', VideoReview: { HikCIDParams: { videoURL: '...' } } })).videoUrl).toBeNull();
   });
@@ -267,7 +272,9 @@ describe('account resolution', () => {
 
   it('maps devIndex (any case) and then the device serial through the directory', () => {
     expect(forwarded(translateOne({ eventType: 'VMD', devIndex: 'C5F2860E-8946' }, { accounts: { 'c5f2860e-8946': '2222' } })).account).toBe('2222');
-    expect(forwarded(translateOne({ eventType: 'VMD', devIndex: 'other', deviceSerial: 'E60250720' }, { accounts: { E60250720: '3333' } })).account).toBe('3333');
+    expect(forwarded(translateOne({ eventType: 'VMD', devIndex: 'other', deviceSerial: 'E60250720' }, { accounts: { E60250720: '3333' } })).account).toBe(
+      '3333',
+    );
   });
 
   it('skips a deviceID that is not a DC-09 account and says so when nothing else matches', () => {
@@ -279,7 +286,10 @@ describe('account resolution', () => {
 
   it('falls back to translate.fallbackAccount, else keeps the event as unroutable with its codes', () => {
     expect(forwarded(translateOne({ eventType: 'VMD', devIndex: 'unknown' })).account).toBe('1111');
-    const unroutable = translateOne({ eventType: 'CIDAlarm', devIndex: 'unknown', CIDAlarm: { CIDCode: '1130', zoneNo: 3 } }, { settings: { fallbackAccount: '' } });
+    const unroutable = translateOne(
+      { eventType: 'CIDAlarm', devIndex: 'unknown', CIDAlarm: { CIDCode: '1130', zoneNo: 3 } },
+      { settings: { fallbackAccount: '' } },
+    );
     expect(unroutable).toMatchObject({ forwarded: false, reason: 'no-account', codes: { code: '130', zone: 3 } });
   });
 });
@@ -308,7 +318,14 @@ describe('log levels of vendor document repairs', () => {
     const lines: Array<Record<string, unknown>> = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
     const metrics = new MetricsRegistry();
-    const t = new Translator({ settings: { ...SETTINGS, fallbackAccount: '1111' }, hikAccount: '', directory: new StaticAccountDirectory({}), clock: new ManualClock(), metrics, logger });
+    const t = new Translator({
+      settings: { ...SETTINGS, fallbackAccount: '1111' },
+      hikAccount: '',
+      directory: new StaticAccountDirectory({}),
+      clock: new ManualClock(),
+      metrics,
+      logger,
+    });
     t.translateText('{"EventNotificationAlert":{"eventType":"devStatusChanged","status":"online",},}');
     t.translateText('{"EventNotificationAlert":{"eventType":"CIDAlarm" "CIDAlarm":{"CIDCode":"1130" "zoneNo":7, "subSys":2,, ]]');
     expect(lines.filter((line) => String(line['msg']).startsWith('vendor document')).map((line) => [line['level'], line['repair']])).toEqual([

@@ -61,7 +61,9 @@ describe('repair path, one test per defect kind', () => {
   });
 
   it('bare ... placeholders', () => {
-    const event = decodeEvent('{"EventNotificationAlert":{"eventType":"requestVoiceTalkEvent","channelID":"1","VoiceTalkEvent":{"target":{"floorNumber":22，\n...\n}}}}');
+    const event = decodeEvent(
+      '{"EventNotificationAlert":{"eventType":"requestVoiceTalkEvent","channelID":"1","VoiceTalkEvent":{"target":{"floorNumber":22，\n...\n}}}}',
+    );
     expect(event).toMatchObject({ eventType: 'requestVoiceTalkEvent', channelId: 1, repair: 'repaired' });
   });
 
@@ -71,7 +73,9 @@ describe('repair path, one test per defect kind', () => {
 });
 
 describe('salvage path', () => {
-  const missingQuote = readFileSync('test/fixtures/guide-examples.multipart', 'utf8').split('--boundary').find((part) => part.includes('"videoURL: "'));
+  const missingQuote = readFileSync('test/fixtures/guide-examples.multipart', 'utf8')
+    .split('--boundary')
+    .find((part) => part.includes('"videoURL: "'));
 
   it('recovers the alarm fields of the guide example with a missing quote (A.18)', () => {
     expect(missingQuote).toBeDefined();
@@ -144,12 +148,23 @@ describe('document kinds', () => {
   });
 
   it('reads dataTime (heartbeat spelling) as dateTime', () => {
-    expect(decodeEvent('{"EventNotificationAlert":{"eventType":"heartBeat","dataTime":"2018-12-26T19:39:21+08:00"}}').dateTime).toBe('2018-12-26T19:39:21+08:00');
+    expect(decodeEvent('{"EventNotificationAlert":{"eventType":"heartBeat","dataTime":"2018-12-26T19:39:21+08:00"}}').dateTime).toBe(
+      '2018-12-26T19:39:21+08:00',
+    );
   });
 
   it('parses CIDParam into its eight fields with -1 as none', () => {
     const event = decodeEvent('{"EventNotificationAlert":{"eventType":"CIDAlarm","CIDAlarm":{"CIDCode":"1401","CIDParam":"1,2,-1,1,1,1,0,admin"}}}');
-    expect(event.cidAlarm?.cidParam).toEqual({ userType: 1, userNo: 2, zoneNo: null, keyboardNo: 1, videoChanNo: 1, dskNo: 1, moduleAddr: 0, userName: 'admin' });
+    expect(event.cidAlarm?.cidParam).toEqual({
+      userType: 1,
+      userNo: 2,
+      zoneNo: null,
+      keyboardNo: 1,
+      videoChanNo: 1,
+      dskNo: 1,
+      moduleAddr: 0,
+      userName: 'admin',
+    });
   });
 
   it('drops a malformed CIDParam with a defect instead of guessing', () => {
@@ -171,8 +186,13 @@ describe('media URLs besides videoURL (docs/media.md §2)', () => {
           eventType: 'TMPA',
           thermalURL: '/pic/thermal/1.jpg',
           visibleLightURL: ' /pic/visible/1.jpg ',
-          CaptureList: [{ resourcesContentType: 'url', resourcesContent: '/pic/capture/1.jpg' }, { resourcesContentType: 'binary', resourcesContent: 'AAAA' }],
-          VideoReview: { HikCIDParams: { videoURL: '/clip/left.mp4', videoInfoList: [{ videoURL: '/clip/right.mp4', cameraPosition: 'right' }, { videoURL: '…' }] } },
+          CaptureList: [
+            { resourcesContentType: 'url', resourcesContent: '/pic/capture/1.jpg' },
+            { resourcesContentType: 'binary', resourcesContent: 'AAAA' },
+          ],
+          VideoReview: {
+            HikCIDParams: { videoURL: '/clip/left.mp4', videoInfoList: [{ videoURL: '/clip/right.mp4', cameraPosition: 'right' }, { videoURL: '…' }] },
+          },
         },
       }),
     );
@@ -186,11 +206,15 @@ describe('media URLs besides videoURL (docs/media.md §2)', () => {
   });
 
   it('reads the access-control picture URL', () => {
-    expect(decodeEvent('{"EventNotificationAlert":{"eventType":"doorOpen","pictureURL":"/acs/pic/5.jpg"}}').mediaUrls).toEqual([{ kind: 'picture', url: '/acs/pic/5.jpg' }]);
+    expect(decodeEvent('{"EventNotificationAlert":{"eventType":"doorOpen","pictureURL":"/acs/pic/5.jpg"}}').mediaUrls).toEqual([
+      { kind: 'picture', url: '/acs/pic/5.jpg' },
+    ]);
   });
 
-  it('keeps the guide examples\' placeholders and lists of the wrong shape as no media, without a defect', () => {
-    const event = decodeEvent('{"EventNotificationAlert":{"eventType":"fireDetection","thermalURL":"...","visibleLightURL":"…","CaptureList":"xxxxx","VideoReview":{"HikCIDParams":{"videoInfoList":{"videoURL":"/x"}}}}}');
+  it("keeps the guide examples' placeholders and lists of the wrong shape as no media, without a defect", () => {
+    const event = decodeEvent(
+      '{"EventNotificationAlert":{"eventType":"fireDetection","thermalURL":"...","visibleLightURL":"…","CaptureList":"xxxxx","VideoReview":{"HikCIDParams":{"videoInfoList":{"videoURL":"/x"}}}}}',
+    );
     expect(event.mediaUrls).toEqual([]);
     expect(event.defects).toEqual([]);
   });

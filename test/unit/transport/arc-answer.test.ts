@@ -44,7 +44,20 @@ describe('the built-in receiver answers like an ARC (docs/dc09.md §Test receive
       response: 'ACK',
       error: null,
     });
-    expect(Object.keys(result.record)).toEqual(['transport', 'token', 'encrypted', 'seq', 'receiver', 'line', 'account', 'data', 'extended', 'timestamp', 'response', 'error']);
+    expect(Object.keys(result.record)).toEqual([
+      'transport',
+      'token',
+      'encrypted',
+      'seq',
+      'receiver',
+      'line',
+      'account',
+      'data',
+      'extended',
+      'timestamp',
+      'response',
+      'error',
+    ]);
   });
 
   it('acknowledges V9 with exactly V10 (same pad and time)', () => {
@@ -94,7 +107,10 @@ describe('the built-in receiver answers like an ARC (docs/dc09.md §Test receive
   it('NAKs a clear frame when a key is set, an encrypted one without, and a wrong key', () => {
     expect(answer(vector('V3'), { ...OPEN, key: KEY }).record).toMatchObject({ response: 'NAK', error: { code: 'HIKARC_DC09_KEY_MISMATCH' } });
     expect(answer(vector('V9')).record).toMatchObject({ response: 'NAK', error: { code: 'HIKARC_DC09_KEY_MISMATCH' } });
-    expect(answer(vector('V9'), { ...OPEN, key: parseAesKey('11'.repeat(16), 'hex') }).record).toMatchObject({ response: 'NAK', error: { code: 'HIKARC_DC09_DECRYPT_FAILED' } });
+    expect(answer(vector('V9'), { ...OPEN, key: parseAesKey('11'.repeat(16), 'hex') }).record).toMatchObject({
+      response: 'NAK',
+      error: { code: 'HIKARC_DC09_DECRYPT_FAILED' },
+    });
   });
 
   it('checks the timestamp window -40/+20 s (docs/dc09.md §Timestamps), and can skip it', () => {
@@ -130,7 +146,9 @@ describe('the built-in receiver answers like an ARC (docs/dc09.md §Test receive
   it('applies a fault for some accounts only; the first that applies wins', () => {
     const silentFor1234 = parseFault('silent@1234');
     expect(answer(vector('V3'), OPEN, V3_TIME, silentFor1234).record.response).toBeNull();
-    expect(answerItem(item(vector('V3')), OPEN, [parseFault('nak@9999') as ArcFault, parseFault('delay=10') as ArcFault], V3_TIME, 'tcp', fixedPad('0')).delayMs).toBe(10);
+    expect(
+      answerItem(item(vector('V3')), OPEN, [parseFault('nak@9999') as ArcFault, parseFault('delay=10') as ArcFault], V3_TIME, 'tcp', fixedPad('0')).delayMs,
+    ).toBe(10);
     expect(answerItem(item(vector('V3')), OPEN, [parseFault('silent@5678') as ArcFault], V3_TIME, 'tcp', fixedPad('0')).record.response).toBe('ACK');
   });
 

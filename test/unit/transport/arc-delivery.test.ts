@@ -110,7 +110,16 @@ describe('delivery: frames and acknowledgement', () => {
     const result = acked(await settle(clock, send(alarm())));
     expect(result).toMatchObject({ via: 'primary', sequence: 1, attempts: 1, failures: [] });
     expect(primary.received).toHaveLength(1);
-    expect(primary.received[0]?.frame).toMatchObject({ token: 'ADM-CID', encrypted: false, sequence: 1, receiver: '0', line: '0', account: '1234', data: '#1234|1130 01 015', timestamp: Math.floor(clock.now() / 1000) * 1000 });
+    expect(primary.received[0]?.frame).toMatchObject({
+      token: 'ADM-CID',
+      encrypted: false,
+      sequence: 1,
+      receiver: '0',
+      line: '0',
+      account: '1234',
+      data: '#1234|1130 01 015',
+      timestamp: Math.floor(clock.now() / 1000) * 1000,
+    });
   });
 
   it('numbers each account 0001, 0002 on its own', async () => {
@@ -143,13 +152,22 @@ describe('delivery: frames and acknowledgement', () => {
 
   it('does not count a clear ACK to an encrypted frame, a stale ACK, an ACK for another account, or a bare DUH', async () => {
     // The clear ACK is built with a CRC of 0000, so it fails before its encryption is judged.
-    const codes = { clear: 'HIKARC_DC09_BAD_CRC', stale: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE', account: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE', bare: 'HIKARC_TRANSPORT_BARE_ANSWER' } as const;
+    const codes = {
+      clear: 'HIKARC_DC09_BAD_CRC',
+      stale: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE',
+      account: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE',
+      bare: 'HIKARC_TRANSPORT_BARE_ANSWER',
+    } as const;
     for (const wrong of ['clear', 'stale', 'account', 'bare'] as const) {
       const { clock, primary, metrics, send } = setup({ key: KEY, secondary: false });
       primary.answer = (frame) => {
         if (wrong === 'clear') return Buffer.from(`\n${'0000'}0012"ACK"${String(frame.sequence).padStart(4, '0')}L0#1234[]\r`, 'latin1');
         if (wrong === 'bare') return Buffer.from('"DUH"', 'latin1');
-        return primary.ack({ ...frame, sequence: wrong === 'stale' ? frame.sequence + 1 : frame.sequence, account: wrong === 'account' ? '9999' : frame.account });
+        return primary.ack({
+          ...frame,
+          sequence: wrong === 'stale' ? frame.sequence + 1 : frame.sequence,
+          account: wrong === 'account' ? '9999' : frame.account,
+        });
       };
       const result = await settle(clock, send(alarm()));
       expect(result).toMatchObject({ outcome: 'dead-letter', failures: [{ path: 'primary', attempts: 3, code: 'HIKARC_TRANSPORT_ACK_TIMEOUT' }] });
@@ -192,7 +210,8 @@ describe('delivery: attempts', () => {
   it('on a NAK with the receiver time, resends at once with a corrected timestamp, and keeps the offset', async () => {
     const { clock, primary, metrics, send, delivery } = setup();
     const receiverAhead = 120_000;
-    primary.answer = (frame) => (Math.abs((frame.timestamp ?? 0) - (clock.now() + receiverAhead)) > 20_000 ? primary.nak(clock.now() + receiverAhead) : primary.ack(frame));
+    primary.answer = (frame) =>
+      Math.abs((frame.timestamp ?? 0) - (clock.now() + receiverAhead)) > 20_000 ? primary.nak(clock.now() + receiverAhead) : primary.ack(frame);
     const first = acked(await settle(clock, send(alarm())));
     expect(first.attempts).toBe(2);
     const [nakked, resent] = primary.received;
@@ -324,7 +343,13 @@ describe('delivery: paths', () => {
     const unknown = send(alarm('9999'));
     const others = await settle(clock, Promise.all(['1111', '2222', '3333', '4444'].map((account) => send(alarm(account)))));
     expect(others.every((outcome) => outcome.outcome === 'acked' && outcome.via === 'primary')).toBe(true);
-    expect(await settle(clock, unknown)).toMatchObject({ outcome: 'retry', failures: [{ path: 'primary', code: 'HIKARC_TRANSPORT_NAK' }, { path: 'secondary', code: 'HIKARC_TRANSPORT_NAK' }] });
+    expect(await settle(clock, unknown)).toMatchObject({
+      outcome: 'retry',
+      failures: [
+        { path: 'primary', code: 'HIKARC_TRANSPORT_NAK' },
+        { path: 'secondary', code: 'HIKARC_TRANSPORT_NAK' },
+      ],
+    });
     await clock.advance(30_000);
     expect(changes.map((change) => `${change.destination}:${change.to}`)).toEqual(['primary:up', 'secondary:up']);
   });

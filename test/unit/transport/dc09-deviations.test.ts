@@ -35,11 +35,16 @@ describe('deviation omitReceiverNumber: no R field', () => {
   });
 
   it('a NULL without R is the frame a Pyronix panel sends', () => {
-    expect(frame(supervisionTemplate('1409', NULL_HEADERS), { omitReceiverNumber: true }, utc(2026, 8, 27, 20, 38, 7))).toEqual(wire('EA740027"NULL"0000L0#1409[]_20:38:07,08-27-2026'));
+    expect(frame(supervisionTemplate('1409', NULL_HEADERS), { omitReceiverNumber: true }, utc(2026, 8, 27, 20, 38, 7))).toEqual(
+      wire('EA740027"NULL"0000L0#1409[]_20:38:07,08-27-2026'),
+    );
   });
 
   it('an encrypted frame keeps its clear header without R', () => {
-    const encrypted = encodeFrame(stampMessage(deviateTemplate(burglary, { ...STANDARD, omitReceiverNumber: true }), AT), { key: KEY, pad: fixedPad('ABCDEFGHI') });
+    const encrypted = encodeFrame(stampMessage(deviateTemplate(burglary, { ...STANDARD, omitReceiverNumber: true }), AT), {
+      key: KEY,
+      pad: fixedPad('ABCDEFGHI'),
+    });
     expect(encrypted.subarray(9, 31).toString('latin1')).toBe('"*ADM-CID"0001L1#1234[');
     const [item] = decodeFrames(encrypted).items;
     expect(item).toMatchObject({ kind: 'frame', frame: { receiver: null, line: '1', account: '1234', encrypted: true } });
@@ -52,11 +57,15 @@ describe('deviation hikvisionNull: the NULL body of Hikvision panels', () => {
   });
 
   it('the frame a Hikvision panel sends, byte for byte', () => {
-    expect(frame(supervisionTemplate('AAAB', NULL_HEADERS), { hikvisionNull: true })).toEqual(wire('821F003A"NULL"0000R0L0#AAAB[#0000|0000 00 000]_18:25:49,07-05-2020'));
+    expect(frame(supervisionTemplate('AAAB', NULL_HEADERS), { hikvisionNull: true })).toEqual(
+      wire('821F003A"NULL"0000R0L0#AAAB[#0000|0000 00 000]_18:25:49,07-05-2020'),
+    );
   });
 
   it('with omitReceiverNumber as well', () => {
-    expect(frame(supervisionTemplate('AAAB', NULL_HEADERS), { hikvisionNull: true, omitReceiverNumber: true })).toEqual(wire('B3150038"NULL"0000L0#AAAB[#0000|0000 00 000]_18:25:49,07-05-2020'));
+    expect(frame(supervisionTemplate('AAAB', NULL_HEADERS), { hikvisionNull: true, omitReceiverNumber: true })).toEqual(
+      wire('B3150038"NULL"0000L0#AAAB[#0000|0000 00 000]_18:25:49,07-05-2020'),
+    );
   });
 
   it('leaves events alone', () => {
@@ -75,11 +84,20 @@ describe('deviation acceptClearAck: a clear ACK to an encrypted frame', () => {
   }
 
   it('standard: not an acknowledgement', () => {
-    expect(classifyResponse(item(clearAck), ENCRYPTED)).toMatchObject({ kind: 'ignore', code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE', detail: 'a clear ACK to an encrypted frame' });
+    expect(classifyResponse(item(clearAck), ENCRYPTED)).toMatchObject({
+      kind: 'ignore',
+      code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE',
+      detail: 'a clear ACK to an encrypted frame',
+    });
   });
 
   it('on: an acknowledgement, marked as the quirk clear-ack', () => {
-    expect(classifyResponse(item(clearAck), { ...ENCRYPTED, acceptClearAck: true })).toEqual({ kind: 'ack', arcTime: null, headerMismatch: false, quirks: ['clear-ack'] });
+    expect(classifyResponse(item(clearAck), { ...ENCRYPTED, acceptClearAck: true })).toEqual({
+      kind: 'ack',
+      arcTime: null,
+      headerMismatch: false,
+      quirks: ['clear-ack'],
+    });
   });
 
   it('on: still only for our sequence number and account', () => {
@@ -89,10 +107,18 @@ describe('deviation acceptClearAck: a clear ACK to an encrypted frame', () => {
   });
 
   it('a clear ACK without R answers a frame sent without R', () => {
-    expect(classifyResponse(item(wire('C1700012"ACK"0006L0#1234[]')), { ...ENCRYPTED, receiver: null, acceptClearAck: true })).toMatchObject({ kind: 'ack', headerMismatch: false });
+    expect(classifyResponse(item(wire('C1700012"ACK"0006L0#1234[]')), { ...ENCRYPTED, receiver: null, acceptClearAck: true })).toMatchObject({
+      kind: 'ack',
+      headerMismatch: false,
+    });
   });
 
   it('changes nothing for a clear frame', () => {
-    expect(classifyResponse(item(clearAck), { ...ENCRYPTED, key: null, acceptClearAck: true })).toEqual({ kind: 'ack', arcTime: null, headerMismatch: false, quirks: [] });
+    expect(classifyResponse(item(clearAck), { ...ENCRYPTED, key: null, acceptClearAck: true })).toEqual({
+      kind: 'ack',
+      arcTime: null,
+      headerMismatch: false,
+      quirks: [],
+    });
   });
 });

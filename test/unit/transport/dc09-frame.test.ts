@@ -100,11 +100,14 @@ describe('DC-09 vectors V1-V13 (docs/dc09.md §Test vectors)', () => {
     });
   });
 
-  it.each(DC09_VECTORS.filter((vector) => vector.plaintext !== undefined).map((vector) => [vector.name, vector] as const))('%s decrypts to the published plaintext', (_name, vector) => {
-    const frame = opened(frameBytes(vector.text), keyOf(vector));
-    if (!frame.encrypted) throw new Error('vector is not encrypted');
-    expect(`${frame.pad}|${frame.data}]${formatDc09Timestamp(frame.timestamp ?? Number.NaN)}`).toBe(vector.plaintext);
-  });
+  it.each(DC09_VECTORS.filter((vector) => vector.plaintext !== undefined).map((vector) => [vector.name, vector] as const))(
+    '%s decrypts to the published plaintext',
+    (_name, vector) => {
+      const frame = opened(frameBytes(vector.text), keyOf(vector));
+      if (!frame.encrypted) throw new Error('vector is not encrypted');
+      expect(`${frame.pad}|${frame.data}]${formatDc09Timestamp(frame.timestamp ?? Number.NaN)}`).toBe(vector.plaintext);
+    },
+  );
 
   it('the length field counts bytes, and the CRC covers exactly the body', () => {
     for (const vector of DC09_VECTORS) {
@@ -174,23 +177,59 @@ describe('decode errors carry exact codes', () => {
 
 describe('real-world frames (docs/dc09.md §Test vectors) decode', () => {
   const corpus: ReadonlyArray<readonly [string, string, Partial<Dc09Frame> | string]> = [
-    ['Ajax heartbeat', 'B40B0039"SIA-DCS"0004L0#AAA[#AAA|Nri0/RP0000]_09:10:30,02-20-2023', { token: 'SIA-DCS', sequence: 4, account: 'AAA', data: '#AAA|Nri0/RP0000', timestamp: utc(2023, 2, 20, 9, 10, 30) }],
-    ['Ajax encrypted', '6EDD0075"*SIA-DCS"8959L0#AAA[A99CB4359155815BB119C65A30ED125F79717A05AB0595EC96DCDBE571370C7E20B115644551DDA6FAD3449AB6E73703', { token: 'SIA-DCS', encrypted: true, sequence: 8959, account: 'AAA' }],
-    ['Ajax JC', '0EBD0037"SIA-DCS"3048L0#AAA[#AAA|Nri2/JC12]_12:58:23,09-15-2021', { sequence: 3048, data: '#AAA|Nri2/JC12', timestamp: utc(2021, 9, 15, 12, 58, 23) }],
-    ['encrypted ADM-CID', 'D0850078"*ADM-CID"6879R0L0#123F[64F7ADD9BA9377DBF2C014BC709329BEEE345B5F20C60B7EB9D2C6B8C222666B13D0B4A114B448B0AC555FCC658DB6EE', { token: 'ADM-CID', encrypted: true, sequence: 6879, receiver: '0', line: '0', account: '123F' }],
+    [
+      'Ajax heartbeat',
+      'B40B0039"SIA-DCS"0004L0#AAA[#AAA|Nri0/RP0000]_09:10:30,02-20-2023',
+      { token: 'SIA-DCS', sequence: 4, account: 'AAA', data: '#AAA|Nri0/RP0000', timestamp: utc(2023, 2, 20, 9, 10, 30) },
+    ],
+    [
+      'Ajax encrypted',
+      '6EDD0075"*SIA-DCS"8959L0#AAA[A99CB4359155815BB119C65A30ED125F79717A05AB0595EC96DCDBE571370C7E20B115644551DDA6FAD3449AB6E73703',
+      { token: 'SIA-DCS', encrypted: true, sequence: 8959, account: 'AAA' },
+    ],
+    [
+      'Ajax JC',
+      '0EBD0037"SIA-DCS"3048L0#AAA[#AAA|Nri2/JC12]_12:58:23,09-15-2021',
+      { sequence: 3048, data: '#AAA|Nri2/JC12', timestamp: utc(2021, 9, 15, 12, 58, 23) },
+    ],
+    [
+      'encrypted ADM-CID',
+      'D0850078"*ADM-CID"6879R0L0#123F[64F7ADD9BA9377DBF2C014BC709329BEEE345B5F20C60B7EB9D2C6B8C222666B13D0B4A114B448B0AC555FCC658DB6EE',
+      { token: 'ADM-CID', encrypted: true, sequence: 6879, receiver: '0', line: '0', account: '123F' },
+    ],
     // The pysiaalarm test vector's length field is wrong (body is 0x2F bytes); ioBroker and fioletoven reject it too.
     ['plain ADM-CID with a wrong length field', '57150047"ADM-CID"0247R4F39L4F39#4F39[#4F39|3401 01 057]', 'HIKARC_DC09_BAD_LENGTH'],
-    ['ELDES (CRC and length include the CR, §6.1)', 'F19A002B"ADM-CID"0056L9999#9999[#9999|1900 00 001]', { sequence: 56, line: '9999', account: '9999', data: '#9999|1900 00 001', quirks: ['crc-includes-cr'] }],
-    ['ADM-CID with x-data over UDP', 'F6F30044"ADM-CID"1447R01L01#0001[#0001|1603 01 000][S13]_04:45:01,08-30-2014', { receiver: '01', line: '01', account: '0001', extended: [{ id: 'S', value: '13' }], timestamp: utc(2014, 8, 30, 4, 45, 1) }],
-    ['Hikvision NULL', '821F003A"NULL"0000R0L0#AAAB[#0000|0000 00 000]_18:25:49,07-05-2020', { token: 'NULL', sequence: 0, account: 'AAAB', data: '#0000|0000 00 000' }],
-    ['Hikvision *NULL', '76D80055"*NULL"0000R0L0#AAAB[B4BC8B40D0E6D959D6BEA78E88CC0B2155741A3C44FBB96D476A3E557CAD64D9', { token: 'NULL', encrypted: true, account: 'AAAB' }],
+    [
+      'ELDES (CRC and length include the CR, §6.1)',
+      'F19A002B"ADM-CID"0056L9999#9999[#9999|1900 00 001]',
+      { sequence: 56, line: '9999', account: '9999', data: '#9999|1900 00 001', quirks: ['crc-includes-cr'] },
+    ],
+    [
+      'ADM-CID with x-data over UDP',
+      'F6F30044"ADM-CID"1447R01L01#0001[#0001|1603 01 000][S13]_04:45:01,08-30-2014',
+      { receiver: '01', line: '01', account: '0001', extended: [{ id: 'S', value: '13' }], timestamp: utc(2014, 8, 30, 4, 45, 1) },
+    ],
+    [
+      'Hikvision NULL',
+      '821F003A"NULL"0000R0L0#AAAB[#0000|0000 00 000]_18:25:49,07-05-2020',
+      { token: 'NULL', sequence: 0, account: 'AAAB', data: '#0000|0000 00 000' },
+    ],
+    [
+      'Hikvision *NULL',
+      '76D80055"*NULL"0000R0L0#AAAB[B4BC8B40D0E6D959D6BEA78E88CC0B2155741A3C44FBB96D476A3E557CAD64D9',
+      { token: 'NULL', encrypted: true, account: 'AAAB' },
+    ],
     ['Pyronix NULL', 'EA740027"NULL"0000L0#1409[]_20:38:07,08-27-2026', { token: 'NULL', receiver: null, account: '1409', data: '' }],
     ['NiftyDC09 ACK', '59890012"ACK"0000L0#1409[]', { token: 'ACK', sequence: 0, account: '1409', timestamp: null }],
     ['SATEL', '80DA0040"SIA-DCS"0002L0#AA1234[#AA1234|Nri2/id15/OP]_10:03:32,06-14-2023', { account: 'AA1234', data: '#AA1234|Nri2/id15/OP' }],
     ['G90B without L digits', '78FC003B"SIA-DCS"0001L#22334455[#22334455|NCQ1]_14:33:53,02-09-2020', { line: '', account: '22334455', quirks: ['empty-line'] }],
     ['fioletoven SIA-DCS with A block', 'F4D20029"SIA-DCS"0001RF3L77#1234[#1234|NRR|Atest]', { receiver: 'F3', line: '77', data: '#1234|NRR|Atest' }],
     ['fioletoven empty SIA-DCS', '96ED0016"SIA-DCS"0001L0#1234[]', { data: '' }],
-    ['fioletoven NAK', 'E4410025"NAK"0000R0L0A0[]_16:20:01,09-24-2025', { token: 'NAK', accountMark: 'A', account: '0', timestamp: utc(2025, 9, 24, 16, 20, 1) }],
+    [
+      'fioletoven NAK',
+      'E4410025"NAK"0000R0L0A0[]_16:20:01,09-24-2025',
+      { token: 'NAK', accountMark: 'A', account: '0', timestamp: utc(2025, 9, 24, 16, 20, 1) },
+    ],
     ['ioBroker NAK', '3C3B0025"NAK"0000R0L0A0[]_15:39:35,05-07-2019', { token: 'NAK', timestamp: utc(2019, 5, 7, 15, 39, 35) }],
     ['Home Assistant ACK with None (§6.5)', '24CC0016"ACK"0000NoneL0#1409[]', { token: 'ACK', receiver: null, account: '1409', quirks: ['receiver-none'] }],
   ];
@@ -289,7 +328,17 @@ describe('tolerant decoding of what real receivers answer (docs/dc09.md §Encryp
 });
 
 describe('encoding', () => {
-  const base: Dc09Message = { token: 'SIA-DCS', sequence: 1, receiver: '0', line: '0', account: '1234', accountMark: '#', data: '#1234|Nri1/BA015', extended: [], timestamp: null };
+  const base: Dc09Message = {
+    token: 'SIA-DCS',
+    sequence: 1,
+    receiver: '0',
+    line: '0',
+    account: '1234',
+    accountMark: '#',
+    data: '#1234|Nri1/BA015',
+    extended: [],
+    timestamp: null,
+  };
   const key = parseAesKey('000102030405060708090A0B0C0D0E0F', 'hex');
 
   it.each([
@@ -328,7 +377,9 @@ describe('encoding', () => {
 
   it('rejects an encrypted frame without a timestamp, an encrypted NAK and a pad holding |', () => {
     expect(() => encodeFrame(base, { key, pad: fixedPad('A') })).toThrow(expect.objectContaining({ code: 'HIKARC_DC09_INVALID_MESSAGE' }));
-    expect(() => encodeFrame({ ...base, token: 'NAK', timestamp: 0 }, { key, pad: fixedPad('A') })).toThrow(expect.objectContaining({ code: 'HIKARC_DC09_INVALID_MESSAGE' }));
+    expect(() => encodeFrame({ ...base, token: 'NAK', timestamp: 0 }, { key, pad: fixedPad('A') })).toThrow(
+      expect.objectContaining({ code: 'HIKARC_DC09_INVALID_MESSAGE' }),
+    );
     const timed = { ...base, timestamp: utc(2025, 6, 1, 13, 45, 12) };
     expect(() => encodeFrame(timed, { key, pad: fixedPad('ABCDEFGHI|') })).toThrow(expect.objectContaining({ code: 'HIKARC_DC09_INVALID_MESSAGE' }));
   });

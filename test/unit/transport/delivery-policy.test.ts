@@ -30,7 +30,10 @@ describe('after one attempt (docs/delivery.md §Attempts and rounds)', () => {
     expect(step(closed)).toEqual({ kind: 'resend', delayMs: 0, counted: false });
     expect(step(closed, { freeResendUsed: true })).toEqual({ kind: 'resend', delayMs: LINK_RETRY_PAUSE_MS, counted: true });
     expect(step({ ...closed, reused: false }, { attempt: 3 })).toMatchObject({ kind: 'next-path', code: 'HIKARC_TRANSPORT_LINK_CLOSED' });
-    expect(step({ ...closed, reused: false, code: 'HIKARC_TRANSPORT_CONNECT_FAILED' }, { pathDown: true })).toMatchObject({ kind: 'next-path', code: 'HIKARC_TRANSPORT_CONNECT_FAILED' });
+    expect(step({ ...closed, reused: false, code: 'HIKARC_TRANSPORT_CONNECT_FAILED' }, { pathDown: true })).toMatchObject({
+      kind: 'next-path',
+      code: 'HIKARC_TRANSPORT_CONNECT_FAILED',
+    });
   });
 
   it('a down path, an abandoned frame and a frame that cannot be encoded move on; a stop stops', () => {
@@ -53,12 +56,30 @@ describe('after a round without an ACK', () => {
 
   it('keeps an alarm every path answered DUH to (or that cannot be encoded) as a dead letter', () => {
     const duh = { code: 'HIKARC_TRANSPORT_DUH' as const, detail: 'the receiver answered DUH', attempts: 1 };
-    expect(afterRound({ ...base, failures: [{ path: 'primary', ...duh }, { path: 'secondary', ...duh }] })).toEqual({ kind: 'dead', reason: 'primary: the receiver answered DUH; secondary: the receiver answered DUH' });
+    expect(
+      afterRound({
+        ...base,
+        failures: [
+          { path: 'primary', ...duh },
+          { path: 'secondary', ...duh },
+        ],
+      }),
+    ).toEqual({ kind: 'dead', reason: 'primary: the receiver answered DUH; secondary: the receiver answered DUH' });
     // A DUH from one path and a down other path: the other may take it later.
-    expect(afterRound({ ...base, failures: [{ path: 'primary', ...duh }, { path: 'secondary', code: 'HIKARC_TRANSPORT_PATH_DOWN', detail: 'down', attempts: 0 }] }).kind).toBe('retry');
+    expect(
+      afterRound({
+        ...base,
+        failures: [
+          { path: 'primary', ...duh },
+          { path: 'secondary', code: 'HIKARC_TRANSPORT_PATH_DOWN', detail: 'down', attempts: 0 },
+        ],
+      }).kind,
+    ).toBe('retry');
   });
 
   it('reports at once when the caller will not retry (replay, send)', () => {
-    expect(afterRound({ ...base, whenUndelivered: 'dead-letter', failures: [{ path: 'primary', code: 'HIKARC_TRANSPORT_NAK', detail: 'NAK', attempts: 3 }] }).kind).toBe('dead');
+    expect(
+      afterRound({ ...base, whenUndelivered: 'dead-letter', failures: [{ path: 'primary', code: 'HIKARC_TRANSPORT_NAK', detail: 'NAK', attempts: 3 }] }).kind,
+    ).toBe('dead');
   });
 });

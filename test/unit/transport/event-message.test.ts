@@ -13,10 +13,20 @@ describe('the [V] verification block (docs/dc09.md §Payloads)', () => {
   });
 
   it('carries a plain link', () => {
-    expect(videoLinkBlock('http://10.0.0.5/clip?id=7')).toEqual({ kind: 'included', block: { id: 'V', value: 'http://10.0.0.5/clip?id=7' }, truncatedFrom: null });
+    expect(videoLinkBlock('http://10.0.0.5/clip?id=7')).toEqual({
+      kind: 'included',
+      block: { id: 'V', value: 'http://10.0.0.5/clip?id=7' },
+      truncatedFrom: null,
+    });
   });
 
-  it.each([['[', 'http://a/[x]'], [']', 'http://a/x]'], ['|', 'http://a/x|y'], ['CR', 'http://a/x\r'], ['non-ASCII', 'http://a/é']])('is left out when the link holds %s', (_name, url) => {
+  it.each([
+    ['[', 'http://a/[x]'],
+    [']', 'http://a/x]'],
+    ['|', 'http://a/x|y'],
+    ['CR', 'http://a/x\r'],
+    ['non-ASCII', 'http://a/é'],
+  ])('is left out when the link holds %s', (_name, url) => {
     expect(videoLinkBlock(url)).toMatchObject({ kind: 'omitted' });
   });
 
@@ -32,7 +42,16 @@ describe('the [V] verification block (docs/dc09.md §Payloads)', () => {
 
 describe('message templates', () => {
   it('uses the ADM-CID or SIA-DCS payload by arc.format, with R, L and the account', () => {
-    expect(eventTemplate(alarm, ADM, 12, { kind: 'none' })).toEqual({ token: 'ADM-CID', sequence: 12, receiver: '0', line: '0', account: '1234', accountMark: '#', data: '#1234|1130 01 015', extended: [] });
+    expect(eventTemplate(alarm, ADM, 12, { kind: 'none' })).toEqual({
+      token: 'ADM-CID',
+      sequence: 12,
+      receiver: '0',
+      line: '0',
+      account: '1234',
+      accountMark: '#',
+      data: '#1234|1130 01 015',
+      extended: [],
+    });
     expect(eventTemplate(alarm, { format: 'sia-dcs', receiverNumber: '12', linePrefix: 'A' }, 1, videoLinkBlock('http://x/1'))).toMatchObject({
       token: 'SIA-DCS',
       receiver: '12',
@@ -50,6 +69,15 @@ describe('message templates', () => {
   });
 
   it('builds the NULL link test with sequence 0000 and empty data (V5)', () => {
-    expect(supervisionTemplate('1234', ADM)).toEqual({ token: 'NULL', sequence: 0, receiver: '0', line: '0', account: '1234', accountMark: '#', data: '', extended: [] });
+    expect(supervisionTemplate('1234', ADM)).toEqual({
+      token: 'NULL',
+      sequence: 0,
+      receiver: '0',
+      line: '0',
+      account: '1234',
+      accountMark: '#',
+      data: '',
+      extended: [],
+    });
   });
 });

@@ -31,11 +31,17 @@ describe('classifying an answer against the frame in flight (docs/dc09.md §Answ
   });
 
   it('an ACK for another sequence number is stale, not an acknowledgement', () => {
-    expect(classifyResponse(item(frameBytes(text('V6'))), { ...CLEAR, sequence: 4 })).toMatchObject({ kind: 'ignore', code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE' });
+    expect(classifyResponse(item(frameBytes(text('V6'))), { ...CLEAR, sequence: 4 })).toMatchObject({
+      kind: 'ignore',
+      code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE',
+    });
   });
 
   it('an ACK for another account is not ours', () => {
-    expect(classifyResponse(item(frameBytes(text('V6'))), { ...CLEAR, account: '1235' })).toMatchObject({ kind: 'ignore', code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE' });
+    expect(classifyResponse(item(frameBytes(text('V6'))), { ...CLEAR, account: '1235' })).toMatchObject({
+      kind: 'ignore',
+      code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE',
+    });
   });
 
   it('compares accounts without regard to case', () => {
@@ -49,15 +55,34 @@ describe('classifying an answer against the frame in flight (docs/dc09.md §Answ
 
   it('a clear ACK does not acknowledge an encrypted frame, nor an *ACK a clear one', () => {
     expect(classifyResponse(item(framed('"ACK"0006L0#1234[]')), ENCRYPTED)).toMatchObject({ kind: 'ignore', code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE' });
-    expect(classifyResponse(item(frameBytes(text('V10'))), { ...ENCRYPTED, key: null })).toMatchObject({ kind: 'ignore', code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE' });
+    expect(classifyResponse(item(frameBytes(text('V10'))), { ...ENCRYPTED, key: null })).toMatchObject({
+      kind: 'ignore',
+      code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE',
+    });
   });
 
   it('an *ACK under another key is not an acknowledgement', () => {
-    expect(classifyResponse(item(frameBytes(text('V10'))), { ...ENCRYPTED, key: parseAesKey('FF'.repeat(16), 'hex') })).toMatchObject({ kind: 'ignore', code: 'HIKARC_DC09_DECRYPT_FAILED' });
+    expect(classifyResponse(item(frameBytes(text('V10'))), { ...ENCRYPTED, key: parseAesKey('FF'.repeat(16), 'hex') })).toMatchObject({
+      kind: 'ignore',
+      code: 'HIKARC_DC09_DECRYPT_FAILED',
+    });
   });
 
   it('an *ACK with an extended block or data still counts when seq and account match', () => {
-    const ack = encodeFrame({ token: 'ACK', sequence: 6, receiver: null, line: '0', account: '1234', accountMark: '#', data: '', extended: [{ id: 'X', value: '1' }], timestamp: utc(2025, 6, 1, 0, 0, 0) }, { key: KEY, pad: fixedPad('ABCDEF') });
+    const ack = encodeFrame(
+      {
+        token: 'ACK',
+        sequence: 6,
+        receiver: null,
+        line: '0',
+        account: '1234',
+        accountMark: '#',
+        data: '',
+        extended: [{ id: 'X', value: '1' }],
+        timestamp: utc(2025, 6, 1, 0, 0, 0),
+      },
+      { key: KEY, pad: fixedPad('ABCDEF') },
+    );
     expect(classifyResponse(item(ack), ENCRYPTED)).toMatchObject({ kind: 'ack' });
   });
 
@@ -74,7 +99,10 @@ describe('classifying an answer against the frame in flight (docs/dc09.md §Answ
 
   it('bad frames, empty frames and event frames are not answers', () => {
     expect(classifyResponse(item(Buffer.from('\n\r', 'latin1')), CLEAR)).toMatchObject({ kind: 'ignore', code: 'HIKARC_DC09_EMPTY_FRAME' });
-    expect(classifyResponse(item(Buffer.from(frameBytes(text('V6')).toString('latin1').replace('D160', 'D161'), 'latin1')), CLEAR)).toMatchObject({ kind: 'ignore', code: 'HIKARC_DC09_BAD_CRC' });
+    expect(classifyResponse(item(Buffer.from(frameBytes(text('V6')).toString('latin1').replace('D160', 'D161'), 'latin1')), CLEAR)).toMatchObject({
+      kind: 'ignore',
+      code: 'HIKARC_DC09_BAD_CRC',
+    });
     expect(classifyResponse(item(frameBytes(text('V3'))), CLEAR)).toMatchObject({ kind: 'ignore', code: 'HIKARC_TRANSPORT_UNMATCHED_RESPONSE' });
   });
 });
