@@ -13,7 +13,9 @@ import type { Clock } from '../clock.js';
 import { errorMessage, HikArcError, isHikArcError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { MetricsRegistry } from '../metrics.js';
+import { bodyChunks } from './body-chunks.js';
 import { isTlsError, hikClients, type DispatcherFactory } from './hik-clients.js';
+import type { ResponseBody } from './hik-http.js';
 import { MultipartParser } from './multipart-parser.js';
 import type { IngestSettings } from './settings.js';
 import { classifyStreamEvent } from './stream-items.js';
@@ -154,12 +156,12 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
     });
 
   /** One subscription, read to its end; the reason it ended, or null when the capture was stopped. */
-  const record = async (opened: { readonly boundary: string; readonly body: AsyncIterable<unknown> & { destroy(): void } }): Promise<string | null> => {
+  const record = async (opened: { readonly boundary: string; readonly body: ResponseBody }): Promise<string | null> => {
     const parser = new MultipartParser(opened.boundary, { maxPartBytes: settings.maxPartBytes });
     let first = true;
     try {
-      for await (const chunk of opened.body) {
-        const data = chunk as Buffer;
+      // Through bodyChunks: what arrives while the sink writes survives a break, and is recorded.
+      for await (const data of bodyChunks(opened.body)) {
         await options.sink(data);
         bytes += data.length;
         for (const event of parser.push(data)) {

@@ -76,11 +76,17 @@ export class DeliveryQueue {
 
   push(item: IngestItem): void {
     this.items.push(item);
-    if (this.pumping === null && !this.closed) {
-      this.pumping = this.pump().finally(() => {
-        this.pumping = null;
-      });
-    }
+    this.startPump();
+  }
+
+  private startPump(): void {
+    if (this.pumping !== null || this.closed) return;
+    this.pumping = this.pump().finally(() => {
+      this.pumping = null;
+      // An item pushed after the pump saw the queue empty but before this ran (a room waiter pushes
+      // at once) found it still pumping: without this it would wait for the next push, however long.
+      if (this.items.length > 0) this.startPump();
+    });
   }
 
   /** Resolves once the queue is below its high-water mark (or closed). */

@@ -19,6 +19,7 @@ import { RateLimitedLog } from '../rate-limited-log.js';
 import { LayeredAccountDirectory, normalizeAccount, StaticAccountDirectory, type AccountDirectory } from './account-directory.js';
 import type { VendorEvent } from './vendor-event.js';
 import type { AuthGuard, LockInfo } from './auth-guard.js';
+import { bodyChunks } from './body-chunks.js';
 import { DeliveryQueue, type IngestConsumer, type IngestItem } from './delivery-queue.js';
 import { HikDeviceDirectory, type RefreshOutcome } from './device-directory.js';
 import { LinkSupervisor, type LinkState } from './link-supervisor.js';
@@ -477,10 +478,12 @@ class IngestStage implements Ingest {
     let partStartedAt: number | null = null;
     watchdog.pet();
     try {
-      for await (const chunk of body) {
+      // Through bodyChunks: the chunks received while a part is handed on survive a break of the
+      // connection, to be parsed and handled before the break is.
+      for await (const chunk of bodyChunks(body)) {
         // Bytes arriving are life, whether or not they complete a part.
         watchdog.pet();
-        const events = parser.push(chunk as Buffer);
+        const events = parser.push(chunk);
         const now = this.clock.monotonic();
         if (!parser.inPart) partStartedAt = null;
         else if (partStartedAt === null || events.length > 0) partStartedAt = now;

@@ -31,6 +31,27 @@ function queueWith(
 }
 
 describe('DeliveryQueue', () => {
+  it('an item pushed as the pump finds the queue empty is still handed over (the room waiter pushes at once)', async () => {
+    const clock = new ManualClock();
+    const seen: string[] = [];
+    const { queue } = queueWith(
+      async (items) => {
+        for (const item of items) seen.push(item.kind === 'event' ? item.raw : item.state);
+      },
+      clock,
+      async () => undefined,
+      1,
+    );
+    queue.push(eventItem(0));
+    // What ingest does on a full queue: wait for room, then push the next event. The waiter runs
+    // after the pump saw the queue empty and before it counted itself finished.
+    await queue.waitForRoom();
+    queue.push(eventItem(1));
+    for (let i = 0; i < 5; i++) await flush();
+    expect(seen).toEqual(['raw 0', 'raw 1']);
+    expect(queue.depth).toBe(0);
+  });
+
   it('hands items over in stream order, one batch at a time', async () => {
     const clock = new ManualClock();
     const seen: string[] = [];
