@@ -27,7 +27,7 @@ export { MediaLibrary, type LocalCopy } from './media-library.js';
 export { mediaLink, tokenInText } from './media-link.js';
 export { readMediaToken, signMediaToken, verifyMediaToken } from './media-token.js';
 export { hikMediaPath } from './media-source.js';
-export { downloadToFile } from './receiver-download.js';
+export { downloadToFile } from './hik-download.js';
 export { alarmMediaUrls } from './media-linker.js';
 export { FetchSlots } from './fetch-slots.js';
 

@@ -15,7 +15,7 @@ import type { Counter, MetricsRegistry } from '../metrics.js';
 import type { FetchSlots } from './fetch-slots.js';
 import { mediaExtension } from './media-type.js';
 import type { MediaItem, MediaStore } from './media-store.js';
-import { downloadToFile } from './receiver-download.js';
+import { downloadToFile } from './hik-download.js';
 
 export type FetchTrigger = 'request' | 'archive' | 'command';
 

@@ -94,7 +94,7 @@ function refusalText(error: HikArcError): string {
     case 'HIKARC_MEDIA_RECEIVER_FAILED':
     case 'HIKARC_MEDIA_TOO_LARGE':
     case 'HIKARC_MEDIA_NOT_MEDIA':
-      // These messages are hik-arc's own (receiver-download.ts): sizes and statuses, no address.
+      // These messages are hik-arc's own (hik-download.ts): sizes and statuses, no address.
       return `The file could not be fetched from the receiver: ${error.message}.`;
     default:
       if (LOGIN_CODES.has(error.code))
