@@ -7,6 +7,8 @@
 // they may go. A claim after every ACK would otherwise walk every lane: with 300 accounts in a
 // storm, 300 steps per alarm.
 
+import { MinHeap } from '../min-heap.js';
+
 interface Lane {
   readonly destination: string;
   /** The account, upper case: hex accounts are one lane whatever their spelling. */
@@ -28,56 +30,16 @@ interface HeapEntry {
   readonly stamp: number;
 }
 
-/** A binary min-heap on `key`, ties broken by push order; stale entries are skipped by the caller. */
-class LaneHeap {
-  private readonly items: HeapEntry[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  push(entry: HeapEntry): void {
-    const items = this.items;
-    items.push(entry);
-    let at = items.length - 1;
-    while (at > 0) {
-      const parent = (at - 1) >> 1;
-      if ((items[parent] as HeapEntry).key <= entry.key) break;
-      items[at] = items[parent] as HeapEntry;
-      at = parent;
-    }
-    items[at] = entry;
-  }
-
-  peek(): HeapEntry | undefined {
-    return this.items[0];
-  }
-
-  pop(): HeapEntry | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (top === undefined || last === undefined || items.length === 0) return top;
-    let at = 0;
-    for (;;) {
-      const left = 2 * at + 1;
-      if (left >= items.length) break;
-      const right = left + 1;
-      const child = right < items.length && (items[right] as HeapEntry).key < (items[left] as HeapEntry).key ? right : left;
-      if ((items[child] as HeapEntry).key >= last.key) break;
-      items[at] = items[child] as HeapEntry;
-      at = child;
-    }
-    items[at] = last;
-    return top;
+/** Lanes by `key`; stale entries are skipped by the caller and dropped once they are most of the heap. */
+class LaneHeap extends MinHeap<HeapEntry> {
+  constructor() {
+    super((a, b) => a.key < b.key);
   }
 
   /** Drops stale entries (rebuilding the heap) once they are most of it. */
   compact(isLive: (entry: HeapEntry) => boolean, live: number): void {
-    if (this.items.length < 64 || this.items.length < 4 * live) return;
-    const kept = this.items.filter(isLive);
-    this.items.length = 0;
-    for (const entry of kept) this.push(entry);
+    if (this.size < 64 || this.size < 4 * live) return;
+    this.retain(isLive);
   }
 }
 

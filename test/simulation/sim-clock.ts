@@ -6,6 +6,7 @@
 // without waiting for it.
 
 import type { CancelTimer, Clock } from '../../src/clock.js';
+import { MinHeap } from '../../src/min-heap.js';
 
 interface Timer {
   readonly at: number;
@@ -15,53 +16,9 @@ interface Timer {
   cancelled: boolean;
 }
 
-/** A min-heap of timers by (at, order): ties fire in the order they were set. */
-class TimerHeap {
-  private readonly items: Timer[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  private less(a: Timer, b: Timer): boolean {
-    return a.at < b.at || (a.at === b.at && a.order < b.order);
-  }
-
-  push(timer: Timer): void {
-    const items = this.items;
-    items.push(timer);
-    let at = items.length - 1;
-    while (at > 0) {
-      const parent = (at - 1) >> 1;
-      if (!this.less(timer, items[parent] as Timer)) break;
-      items[at] = items[parent] as Timer;
-      at = parent;
-    }
-    items[at] = timer;
-  }
-
-  peek(): Timer | undefined {
-    return this.items[0];
-  }
-
-  pop(): Timer | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (top === undefined || last === undefined || items.length === 0) return top;
-    let at = 0;
-    for (;;) {
-      const left = 2 * at + 1;
-      if (left >= items.length) break;
-      const right = left + 1;
-      const child = right < items.length && this.less(items[right] as Timer, items[left] as Timer) ? right : left;
-      if (!this.less(items[child] as Timer, last)) break;
-      items[at] = items[child] as Timer;
-      at = child;
-    }
-    items[at] = last;
-    return top;
-  }
+/** Timers by (at, order): ties fire in the order they were set. */
+function timerHeap(): MinHeap<Timer> {
+  return new MinHeap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.order < b.order));
 }
 
 // setImmediate callbacks queued by the code under test and not yet run: the run is quiescent when
@@ -109,7 +66,7 @@ export class SimClock {
   private elapsed = 0;
   private wallOffset = 0;
   private order = 0;
-  private readonly timers = new TimerHeap();
+  private readonly timers = timerHeap();
   private readonly deadOwners = new Set<number>();
   /** Timers fired, for the run's statistics. */
   fired = 0;

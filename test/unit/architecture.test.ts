@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 const LEAF_FILES = new Set([
   'errors',
   'clock',
+  'min-heap',
   'log',
   'backoff',
   'metrics',
