@@ -57,21 +57,8 @@ export const FAULT_NAMES = [
   'clear-ack',
 ] as const;
 
-const SIMPLE_FAULTS: ReadonlySet<string> = new Set([
-  'none',
-  'nak',
-  'duh',
-  'silent',
-  'close',
-  'bare-nak',
-  'bare-duh',
-  'early-ack',
-  'wrong-seq',
-  'wrong-account',
-  'garbage',
-  'hangup',
-  'clear-ack',
-]);
+// The faults that take no value (`delay=MS` and `nak-at=ISO-TIME` do).
+const SIMPLE_FAULTS: ReadonlySet<string> = new Set(FAULT_NAMES.filter((name) => !name.includes('=')));
 
 /**
  * `KIND[=ARG][@ACCOUNT,ACCOUNT...]`: one of FAULT_NAMES, optionally for some accounts only, e.g.
