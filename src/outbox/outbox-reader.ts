@@ -7,19 +7,10 @@
 import Database from 'better-sqlite3';
 import { StoreError, storeError } from './store-error.js';
 import type { OutboxState } from './outbox.js';
+import type { StoredRow } from './outbox-storage.js';
+import { toStored, type StoredColumns } from './sqlite-storage.js';
 
-export interface OutboxRow {
-  readonly id: number;
-  readonly destination: string;
-  readonly account: string;
-  readonly state: OutboxState;
-  readonly receivedAt: number;
-  readonly payload: string;
-  readonly attempts: number;
-  readonly lastError: string | null;
-  readonly sequence: number | null;
-  readonly deliveredAt: number | null;
-  readonly deliveredVia: string | null;
+export interface OutboxRow extends StoredRow {
   /** The attachment, read only for a row whose payload has no alarm (an unroutable dead letter). */
   readonly attachment: string | null;
 }
@@ -31,40 +22,16 @@ export interface RowProgress {
   readonly attempts: number;
 }
 
-interface Row {
-  id: number;
-  destination: string;
-  account: string;
-  state: OutboxState;
-  received_at: number;
-  payload: string;
-  attempts: number;
-  last_error: string | null;
-  sequence: number | null;
-  delivered_at: number | null;
-  delivered_via: string | null;
+interface Row extends StoredColumns {
   attachment: string | null;
 }
 
 // The attachment (the vendor event, most of a row's bytes) only where the payload has no alarm to show.
 const COLUMNS =
-  "id, destination, account, state, received_at, payload, attempts, last_error, sequence, delivered_at, delivered_via, CASE WHEN NOT json_valid(payload) THEN NULL WHEN json_extract(payload, '$.message') IS NULL THEN attachment END AS attachment";
+  "id, destination, account, state, received_at, payload, attempts, next_attempt_at, last_error, sequence, delivered_at, delivered_via, CASE WHEN NOT json_valid(payload) THEN NULL WHEN json_extract(payload, '$.message') IS NULL THEN attachment END AS attachment";
 
 function fromRow(row: Row): OutboxRow {
-  return {
-    id: row.id,
-    destination: row.destination,
-    account: row.account,
-    state: row.state,
-    receivedAt: row.received_at,
-    payload: row.payload,
-    attempts: row.attempts,
-    lastError: row.last_error,
-    sequence: row.sequence,
-    deliveredAt: row.delivered_at,
-    deliveredVia: row.delivered_via,
-    attachment: row.attachment,
-  };
+  return { ...toStored(row), attachment: row.attachment };
 }
 
 export class OutboxReader {

@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS sequence_counters (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
-interface Row {
+/** A row as SQLite returns it (snake_case columns); the reader of `hik-arc events` selects the same. */
+export interface StoredColumns {
   id: number;
   destination: string;
   account: string;
@@ -63,6 +64,8 @@ interface Row {
   delivered_via: string | null;
 }
 
+type Row = StoredColumns;
+
 interface PendingRow {
   id: number;
   destination: string;
@@ -71,7 +74,7 @@ interface PendingRow {
   sequence: number | null;
 }
 
-function toStored(row: Row): StoredRow {
+export function toStored(row: StoredColumns): StoredRow {
   return {
     id: row.id,
     destination: row.destination,
