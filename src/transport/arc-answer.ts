@@ -102,7 +102,7 @@ export interface TimestampWindow {
   readonly futureMs: number;
 }
 
-// Reference §4.3: −40 s / +20 s, pysiaalarm's default and the common reading of DC-09 §5.5.1.8.
+// docs/dc09.md §Timestamps: −40 s / +20 s, pysiaalarm's default and the common reading of DC-09 §5.5.1.8.
 export const DEFAULT_TIMESTAMP_WINDOW: TimestampWindow = { pastMs: 40_000, futureMs: 20_000 };
 
 export interface ArcAnswerPolicy {
@@ -182,9 +182,9 @@ export function duhFor(header: Dc09Header): Buffer {
 }
 
 const EVENT_TOKENS: ReadonlySet<string> = new Set(['SIA-DCS', 'ADM-CID', 'NULL']);
-// Reference §2.1: `#acct|QEEE GG CCC`, exactly 11 characters after the pipe.
+// docs/dc09.md §Payloads: `#acct|QEEE GG CCC`, exactly 11 characters after the pipe.
 const ADM_CID_DATA = /^(?:#[0-9A-Fa-f]{3,16})?\|[136]\d{3} \d{2} \d{3}$/;
-// Reference §2.2: `#acct|N...` (new event) or an A text block.
+// docs/dc09.md §Payloads: `#acct|N...` (new event) or an A text block.
 const SIA_DCS_DATA = /^(?:#[0-9A-Fa-f]{3,16})?\|[NA]/;
 
 interface Judgement {

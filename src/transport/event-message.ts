@@ -46,7 +46,7 @@ export function stampMessage(template: MessageTemplate, timestamp: number | null
   };
 }
 
-// Reference §2.3: V carries the verification link, at most 256 characters (pysiaalarm's table).
+// docs/dc09.md §Payloads: V carries the verification link, at most 256 characters (pysiaalarm's table).
 export const MAX_VIDEO_LINK_BYTES = 256;
 // A bracket or pipe would end the block or the data early; control bytes would break the frame.
 const VIDEO_LINK_FORBIDDEN = /[[\]|\x00-\x1f\x7f-\uffff]/;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 const CITATION = /docs\/([a-z0-9-]+\.md) §([A-Za-z][A-Za-z -]*[A-Za-z]|\d+)/g;
 // Research notes that are not part of the repository, once cited by their own section numbers.
-const OUTSIDE = /\b(?:reference|ingest notes) §\d/;
+const OUTSIDE = /\b(?:reference|ingest notes) §\d/i;
 
 function sourceFiles(dir: string): string[] {
   const files: string[] = [];
