@@ -4,7 +4,7 @@
 
 import type { ErrorCode } from '../errors.js';
 import type { PadSource } from './dc09-crypto.js';
-import { encodeFrame, openFrame, type Dc09Block, type Dc09Header, type Dc09Item } from './dc09-frame.js';
+import { encodeFrame, openFrame, type Dc09Block, type Dc09Header, type Dc09Item, type EncodeOptions } from './dc09-frame.js';
 import type { LinkTransport } from './destination.js';
 
 /**
@@ -143,22 +143,25 @@ export interface ArcAnswer {
   readonly followUp?: Buffer;
 }
 
+/** An answer echoing the request's seq, R, L and account, with no data (docs/dc09.md §Answers). */
+function echoFor(token: 'ACK' | 'DUH', header: Dc09Header, timestamp: number | null, options?: EncodeOptions): Buffer {
+  const frame = {
+    token,
+    sequence: header.sequence,
+    receiver: header.receiver,
+    line: header.line,
+    account: header.account,
+    accountMark: '#',
+    data: '',
+    extended: [],
+    timestamp,
+  } as const;
+  return encodeFrame(frame, options);
+}
+
 /** `"ACK"` echoing seq, R, L and account; `"*ACK"` with timestamp and pad when the request was encrypted. */
 export function ackFor(header: Dc09Header, key: Uint8Array | null, nowMs: number, pad: PadSource): Buffer {
-  return encodeFrame(
-    {
-      token: 'ACK',
-      sequence: header.sequence,
-      receiver: header.receiver,
-      line: header.line,
-      account: header.account,
-      accountMark: '#',
-      data: '',
-      extended: [],
-      timestamp: key === null ? null : nowMs,
-    },
-    { key, pad },
-  );
+  return echoFor('ACK', header, key === null ? null : nowMs, { key, pad });
 }
 
 /** `"NAK"0000R0L0A0[]_<receiver time>`, never encrypted (docs/dc09.md §Answers). */
@@ -168,17 +171,7 @@ export function nakAt(nowMs: number): Buffer {
 
 /** `"DUH"` echoing seq, R, L and account, unencrypted. */
 export function duhFor(header: Dc09Header): Buffer {
-  return encodeFrame({
-    token: 'DUH',
-    sequence: header.sequence,
-    receiver: header.receiver,
-    line: header.line,
-    account: header.account,
-    accountMark: '#',
-    data: '',
-    extended: [],
-    timestamp: null,
-  });
+  return echoFor('DUH', header, null);
 }
 
 const EVENT_TOKENS: ReadonlySet<string> = new Set(['SIA-DCS', 'ADM-CID', 'NULL']);
