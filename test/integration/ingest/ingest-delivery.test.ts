@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { IngestItem } from '../../../src/ingest/index.js';
 import { DEVICE_LIST_URL, eventTypeOf, fixtureDocuments, makeDevices, type FakeHikReceiver } from '../../helpers/fake-hik-receiver.js';
 import { counted } from '../../helpers/metric-values.js';
-import { events, perDevice, receiverSuite, type Harness } from './ingest-harness.js';
+import { cidAlarmDocument, events, perDevice, receiverSuite, type Harness } from './ingest-harness.js';
 
 const DOCUMENTS = fixtureDocuments();
 const EXPECTED = DOCUMENTS.filter((document) => eventTypeOf(document) !== 'heartBeat');
@@ -15,18 +15,6 @@ function deviceListPositions(receiver: FakeHikReceiver): number[] {
   return receiver.requests
     .filter((request) => request.url === DEVICE_LIST_URL && request.verdict === 'ok')
     .map((request) => (JSON.parse(request.body) as { SearchDescription: { position: number } }).SearchDescription.position);
-}
-
-function alarmEvent(devIndex: string, code = '1103'): string {
-  return JSON.stringify({
-    EventNotificationAlert: {
-      dateTime: '2024-05-01T10:00:00+02:00',
-      devIndex,
-      eventType: 'CIDAlarm',
-      eventState: 'active',
-      CIDAlarm: { CIDCode: code, CIDParam: '-1,-1,3,-1,-1,-1,-1,NONE' },
-    },
-  });
 }
 
 describe('device directory', () => {
@@ -65,13 +53,13 @@ describe('device directory', () => {
     expect(deviceListPositions(fake)).toEqual([0]);
 
     fake.addDevice(added[0] as (typeof added)[number]);
-    fake.pushEvents(alarmEvent(devices[1]?.devIndex ?? ''), alarmEvent(added[0]?.devIndex ?? ''));
+    fake.pushEvents(cidAlarmDocument(devices[1]?.devIndex ?? ''), cidAlarmDocument(added[0]?.devIndex ?? ''));
     await harness.waitFor(() => harness.items.length >= 2, 'both events');
     expect(seenAccounts).toEqual(['1001', '1000']);
     expect(deviceListPositions(fake)).toEqual([0, 0]);
 
     fake.addDevice(added[1] as (typeof added)[number]);
-    fake.pushEvents(alarmEvent(added[1]?.devIndex ?? ''));
+    fake.pushEvents(cidAlarmDocument(added[1]?.devIndex ?? ''));
     await harness.waitFor(() => harness.items.length >= 3, 'the third event');
     // rate limited: delivered without waiting, the device list was not asked again
     expect(seenAccounts[2]).toBeUndefined();

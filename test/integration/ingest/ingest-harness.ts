@@ -111,6 +111,19 @@ export function startIngest(
   };
 }
 
+/** A CID alarm of one device, naming no deviceID (its account comes from the device list). */
+export function cidAlarmDocument(devIndex: string, options: { readonly code?: string; readonly zone?: number } = {}): string {
+  return JSON.stringify({
+    EventNotificationAlert: {
+      dateTime: '2024-05-01T10:00:00+02:00',
+      devIndex,
+      eventType: 'CIDAlarm',
+      eventState: 'active',
+      CIDAlarm: { CIDCode: options.code ?? '1103', CIDParam: `-1,-1,${options.zone ?? 3},-1,-1,-1,-1,NONE` },
+    },
+  });
+}
+
 export function events(items: readonly IngestItem[]): Array<Extract<IngestItem, { kind: 'event' }>> {
   return items.filter((item): item is Extract<IngestItem, { kind: 'event' }> => item.kind === 'event');
 }

@@ -5,28 +5,16 @@ import { describe, expect, it } from 'vitest';
 import type { IngestItem } from '../../../src/ingest/index.js';
 import { makeDevices } from '../../helpers/fake-hik-receiver.js';
 import { counted } from '../../helpers/metric-values.js';
-import { events, receiverSuite } from './ingest-harness.js';
+import { cidAlarmDocument, events, receiverSuite } from './ingest-harness.js';
 
 const { setup } = receiverSuite();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const DEVICES = makeDevices(2);
 
-function alarmEvent(devIndex: string, zone: number): string {
-  return JSON.stringify({
-    EventNotificationAlert: {
-      dateTime: '2024-05-01T10:00:00+02:00',
-      devIndex,
-      eventType: 'CIDAlarm',
-      eventState: 'active',
-      CIDAlarm: { CIDCode: '1130', CIDParam: `-1,-1,${zone},-1,-1,-1,-1,NONE` },
-    },
-  });
-}
-
 describe('a stream that breaks while the consumer is slow', () => {
   it('every event sent before a drop mid-part reaches a consumer taking 200 ms per event: none lost, none repeated', async () => {
-    const documents = Array.from({ length: 8 }, (_, zone) => alarmEvent(DEVICES[zone % 2]?.devIndex ?? '', zone + 1));
+    const documents = Array.from({ length: 8 }, (_, zone) => cidAlarmDocument(DEVICES[zone % 2]?.devIndex ?? '', { code: '1130', zone: zone + 1 }));
     const { fake, harness } = await setup(
       { devices: DEVICES, events: documents, faults: [{ type: 'drop-mid-part', afterEvents: 6 }] },
       {
