@@ -5,9 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ARC_DESTINATION, encodeStoredEvent } from '../../src/service/stored-event.js';
-import { decodeEventDocument } from '../../src/ingest/index.js';
-import { openSqliteOutbox } from '../../src/outbox/index.js';
+import { storeWithDeadLetters } from '../helpers/dead-letter-store.js';
 import { tempDir, writeTempJson } from '../helpers/temp-files.js';
 
 let runs = 0;
@@ -42,23 +40,7 @@ describe('EPIPE on stdout', { timeout: 60_000 }, () => {
   });
 
   it('dead-letters --json | head -1', async () => {
-    const path = join(tempDir(), `pipe-dead-${process.pid}.db`);
-    const decoded = decodeEventDocument(
-      JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: 'new-panel', CIDAlarm: { CIDCode: '1130', zoneNo: 4 } } }),
-    );
-    if (decoded.kind !== 'event') throw new Error('fixture');
-    const outbox = openSqliteOutbox({ path });
-    const stored = encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' });
-    await outbox.append(
-      Array.from({ length: 1000 }, (_, i) => ({
-        destination: ARC_DESTINATION,
-        account: '',
-        receivedAt: Date.UTC(2026, 0, 1) + i,
-        ...stored,
-        deadReason: 'no-account: no account for device new-panel',
-      })),
-    );
-    await outbox.close();
+    const { path } = await storeWithDeadLetters('pipe-dead', 1000);
     const run = piped(['dead-letters', '--json', '--config', writeTempJson({ store: { path } })], 'head -n 1 >/dev/null');
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);

@@ -4,30 +4,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ARC_DESTINATION, decodeStoredEvent, encodeStoredEvent } from '../../../src/service/stored-event.js';
-import { decodeEventDocument } from '../../../src/ingest/index.js';
+import { ARC_DESTINATION, decodeStoredEvent } from '../../../src/service/stored-event.js';
 import { openSqliteOutbox } from '../../../src/outbox/index.js';
 import { runCommand } from '../../helpers/run-cli.js';
 import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
+import { storeWithDeadLetters } from '../../helpers/dead-letter-store.js';
 
 async function storeWithDeadLetter(): Promise<{ path: string; id: number }> {
-  const path = join(tempDir(), `dead-${process.pid}-${Math.random().toString(16).slice(2)}.db`);
-  const decoded = decodeEventDocument(
-    JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: 'new-panel', CIDAlarm: { CIDCode: '1130', zoneNo: 4 } } }),
-  );
-  if (decoded.kind !== 'event') throw new Error('fixture');
-  const outbox = openSqliteOutbox({ path });
-  const [id] = await outbox.append([
-    {
-      destination: ARC_DESTINATION,
-      account: '',
-      receivedAt: Date.UTC(2026, 0, 1),
-      ...encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' }),
-      deadReason: 'no-account: no account for device new-panel',
-    },
-  ]);
-  await outbox.close();
-  return { path, id: id as number };
+  const { path, ids } = await storeWithDeadLetters('dead');
+  return { path, id: ids[0] as number };
 }
 
 describe('hik-arc dead-letters', () => {

@@ -4,32 +4,14 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSince } from '../../../src/commands/events.js';
-import { decodeEventDocument } from '../../../src/ingest/index.js';
-import { openSqliteOutbox } from '../../../src/outbox/index.js';
-import { ARC_DESTINATION, encodeStoredEvent } from '../../../src/service/stored-event.js';
 import { runCli } from '../../../src/cli.js';
 import { capture, runCommand } from '../../helpers/run-cli.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { tempDir, writeTempJson } from '../../helpers/temp-files.js';
+import { storeWithDeadLetters } from '../../helpers/dead-letter-store.js';
 
 async function storeWithDeadLetter(): Promise<string> {
-  const path = join(tempDir(), `events-${process.pid}-${Math.random().toString(16).slice(2)}.db`);
-  const decoded = decodeEventDocument(
-    JSON.stringify({ EventNotificationAlert: { eventType: 'CIDAlarm', devIndex: 'new-panel', CIDAlarm: { CIDCode: '1130', zoneNo: 4 } } }),
-  );
-  if (decoded.kind !== 'event') throw new Error('fixture');
-  const outbox = openSqliteOutbox({ path });
-  await outbox.append([
-    {
-      destination: ARC_DESTINATION,
-      account: '',
-      receivedAt: Date.UTC(2026, 0, 1),
-      ...encodeStoredEvent({ message: null, event: decoded.event, source: 'stream' }),
-      deadReason: 'no-account: no account for device new-panel',
-    },
-  ]);
-  await outbox.close();
-  return path;
+  return (await storeWithDeadLetters('events')).path;
 }
 
 describe('hik-arc events', () => {
