@@ -21,7 +21,9 @@ export interface BodyChunksOptions {
 /**
  * Yields the chunks of `body` in order, each as emitted (not copied). On an error it first yields
  * everything received before it, then throws the error; on the end it yields the rest and returns.
- * A consumer that leaves early (break, throw) destroys the body.
+ * A consumer that leaves early (break, throw) destroys the body. The chunks are taken from the call
+ * on, not from the first read: a caller that awaits something else first (capture writes a separator)
+ * loses nothing that arrives, or breaks, meanwhile.
  *
  * Backpressure: the body flows freely while at most `maxQueuedBytes` wait here, and is paused above
  * that until the consumer has taken the queue down to half. Pausing is the only way to bound our
@@ -30,7 +32,7 @@ export interface BodyChunksOptions {
  * time loses those bytes as before. The bound is set far above what a receiver sends while one
  * event is handed on, so only a consumer stalled for long (and a stream busy meanwhile) gets there.
  */
-export async function* bodyChunks(body: Readable, options: BodyChunksOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+export function bodyChunks(body: Readable, options: BodyChunksOptions = {}): AsyncGenerator<Buffer, void, undefined> {
   const maxQueuedBytes = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
   const resumeBelow = Math.floor(maxQueuedBytes / 2);
   // A growing array read from `head`, compacted once emptied: no shift() per chunk.
@@ -65,37 +67,41 @@ export async function* bodyChunks(body: Readable, options: BodyChunksOptions = {
     notify();
   });
 
-  let ended = false;
-  try {
-    for (;;) {
-      if (head < queue.length) {
-        const chunk = queue[head] as Buffer;
-        head++;
-        if (head === queue.length) {
-          queue = [];
-          head = 0;
+  return drain();
+
+  async function* drain(): AsyncGenerator<Buffer, void, undefined> {
+    let ended = false;
+    try {
+      for (;;) {
+        if (head < queue.length) {
+          const chunk = queue[head] as Buffer;
+          head++;
+          if (head === queue.length) {
+            queue = [];
+            head = 0;
+          }
+          queuedBytes -= chunk.length;
+          if (paused && queuedBytes <= resumeBelow && state.outcome === null) {
+            paused = false;
+            body.resume();
+          }
+          yield chunk;
+          continue;
         }
-        queuedBytes -= chunk.length;
-        if (paused && queuedBytes <= resumeBelow && state.outcome === null) {
-          paused = false;
-          body.resume();
+        const outcome = state.outcome;
+        if (outcome !== null) {
+          ended = outcome.error === null;
+          if (outcome.error !== null) throw outcome.error;
+          return;
         }
-        yield chunk;
-        continue;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
       }
-      const outcome = state.outcome;
-      if (outcome !== null) {
-        ended = outcome.error === null;
-        if (outcome.error !== null) throw outcome.error;
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
+    } finally {
+      body.off('data', onData);
+      stopWatching();
+      if (!ended) body.destroy();
     }
-  } finally {
-    body.off('data', onData);
-    stopWatching();
-    if (!ended) body.destroy();
   }
 }

@@ -156,12 +156,11 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
     });
 
   /** One subscription, read to its end; the reason it ended, or null when the capture was stopped. */
-  const record = async (opened: { readonly boundary: string; readonly body: ResponseBody }): Promise<string | null> => {
+  const record = async (opened: { readonly boundary: string; readonly body: ResponseBody }, chunks: AsyncIterable<Buffer>): Promise<string | null> => {
     const parser = new MultipartParser(opened.boundary, { maxPartBytes: settings.maxPartBytes });
     let first = true;
     try {
-      // Through bodyChunks: what arrives while the sink writes survives a break, and is recorded.
-      for await (const data of bodyChunks(opened.body)) {
+      for await (const data of chunks) {
         await options.sink(data);
         bytes += data.length;
         for (const event of parser.push(data)) {
@@ -231,6 +230,9 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
         if (last !== undefined) gaps[gaps.length - 1] = { ...last, reason: `${last.reason}; then ${error.message} (${error.code})` };
         continue;
       }
+      // Through bodyChunks, taken from here on: what arrives while the separator or a part is
+      // written survives a break of the stream, and is recorded.
+      const chunks = bodyChunks(opened.body);
       if (boundary !== null && opened.boundary !== boundary) {
         logger.warn(
           { boundary: opened.boundary, first: boundary },
@@ -247,7 +249,7 @@ export async function captureStream(options: CaptureOptions): Promise<CaptureRes
       subscriptions++;
       attempt = 0;
       progress('recording');
-      const ended = await record(opened);
+      const ended = await record(opened, chunks);
       await cancel();
       if (ended === null) break;
       logger.warn({ reason: ended, parts, subscriptions }, 'capture: the stream stopped; subscribing again');
